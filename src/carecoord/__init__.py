@@ -1,0 +1,1 @@
+"""CareCoord: a care coordination platform for health care coordinators."""

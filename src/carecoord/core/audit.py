@@ -1,0 +1,208 @@
+"""
+The audit trail: `audit_record` writes one event inside the caller's transaction (so a rolled-back action
+leaves no audit row), and after commit `audit_seal` links new events into a SHA-256 hash chain. Sealing in
+batches keeps the chain's single lock out of every user transaction. `audit_verify` recomputes the chain and
+names the first row that no longer matches.
+"""
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+
+from . import clock
+from .choices import AuditAction, AuditOutcome
+from .context import current_request_info
+from .models import AuditChainHead, AuditEvent, Organization, User
+
+GENESIS_HASH = "0" * 64
+SEAL_BATCH = 1000
+
+
+def audit_record(
+    *,
+    actor=None,
+    event: str,
+    action: str = AuditAction.READ,
+    target: models.Model | None = None,
+    patient=None,
+    outcome: str = AuditOutcome.SUCCESS,
+    detail: dict | None = None,
+    user: User | None = None,
+    organization: Organization | None = None,
+) -> AuditEvent:
+    """Appends one audit event; `actor` supplies user and acting organization unless given explicitly."""
+    user = user or (actor.user if actor else None)
+    acting = organization or (actor.organization if actor else None)
+    info = current_request_info()
+    entry = AuditEvent.objects.create(
+        occurred_at=clock.now(),
+        user=user if user and user.pk else None,
+        user_email=(user.email if user else "")[:254],
+        acting_organization=acting,
+        tenant_organization=_tenant_of(patient, target) or acting,
+        action=action,
+        event=event,
+        object_type=target._meta.label if target is not None else "",
+        object_id=str(getattr(target, "public_id", "") or getattr(target, "pk", "") or "") if target else "",
+        patient_public_id=getattr(patient, "public_id", None),
+        source_ip=info.source_ip,
+        user_agent=info.user_agent[:300],
+        outcome=outcome,
+        detail=detail or {},
+    )
+    transaction.on_commit(audit_seal_quietly)
+    return entry
+
+
+def _tenant_of(patient, target) -> Organization | None:
+    for obj in (patient, target):
+        org = getattr(obj, "organization", None)
+        if isinstance(org, Organization):
+            return org
+    return None
+
+
+def audit_seal_quietly() -> None:
+    try:
+        audit_seal()
+    except Exception:  # noqa: BLE001 -- sealing is retried by the next write or `audit-verify --seal`
+        import logging
+
+        logging.getLogger(__name__).warning("audit sealing deferred", exc_info=True)
+
+
+def event_digest(event: AuditEvent, previous_hash: str, sequence: int) -> str:
+    """The SHA-256 of an event's content and its place in the chain."""
+    payload = {
+        "sequence": sequence,
+        "previous_hash": previous_hash,
+        "id": event.pk,
+        "occurred_at": event.occurred_at.isoformat(),
+        "user_id": event.user_id,
+        "user_email": event.user_email,
+        "acting_organization_id": event.acting_organization_id,
+        "tenant_organization_id": event.tenant_organization_id,
+        "action": event.action,
+        "event": event.event,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "patient_public_id": str(event.patient_public_id) if event.patient_public_id else None,
+        "source_ip": event.source_ip,
+        "user_agent": event.user_agent,
+        "outcome": event.outcome,
+        "detail": event.detail,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def audit_seal(batch: int = SEAL_BATCH) -> int:
+    """Links unsealed events into the chain in id order; returns how many it sealed."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head, _ = AuditChainHead.objects.get_or_create(id=1)
+            if connection.features.has_select_for_update_skip_locked:
+                head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(id=1).first()
+                if head is None:  # another process is sealing right now; it will take ours too
+                    return sealed
+            pending = list(AuditEvent.objects.filter(sequence__isnull=True).order_by("id")[:batch])
+            for event in pending:
+                head.sequence += 1
+                event.sequence = head.sequence
+                event.previous_hash = head.hash
+                event.hash = event_digest(event, head.hash, head.sequence)
+                head.hash = event.hash
+            if pending:
+                AuditEvent.objects.bulk_update(pending, ["sequence", "previous_hash", "hash"])
+                head.save(update_fields=["sequence", "hash"])
+        sealed += len(pending)
+        if len(pending) < batch:
+            return sealed
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    unsealed: int
+    broken_event_id: int | None = None
+    broken_sequence: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_event_id is None
+
+
+def audit_verify() -> ChainReport:
+    """Recomputes every sealed event's hash in chain order; reports the first mismatch."""
+    previous = GENESIS_HASH
+    expected_sequence = 1
+    checked = 0
+    for event in AuditEvent.objects.filter(sequence__isnull=False).order_by("sequence").iterator(2000):
+        reason = ""
+        if event.sequence != expected_sequence:
+            reason = f"sequence {expected_sequence} is missing (a row was deleted)"
+        elif event.previous_hash != previous:
+            reason = "its link to the previous event does not match"
+        elif event_digest(event, previous, event.sequence) != event.hash:
+            reason = "its content no longer matches its hash (the row was altered)"
+        if reason:
+            return ChainReport(checked, _unsealed_count(), event.pk, event.sequence, reason)
+        previous = event.hash
+        expected_sequence += 1
+        checked += 1
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head and (head.sequence != checked or head.hash != previous):
+        return ChainReport(checked, _unsealed_count(), None, head.sequence, "the chain's end was removed")
+    return ChainReport(checked, _unsealed_count())
+
+
+def _unsealed_count() -> int:
+    return AuditEvent.objects.filter(sequence__isnull=True).count()
+
+
+AUDIT_CSV_COLUMNS = [
+    "occurred_at", "user_email", "acting_organization", "tenant_organization", "action", "event",
+    "object_type", "object_id", "patient_public_id", "source_ip", "outcome", "sequence", "hash",
+]  # fmt: skip
+
+
+def csv_safe(value) -> str:
+    """Neutralizes spreadsheet formulas (OWASP CSV injection): a leading = + - @ tab or CR gets a quote."""
+    text = "" if value is None else str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def audit_csv_rows(events: Iterable[AuditEvent]) -> Iterator[list[str]]:
+    yield AUDIT_CSV_COLUMNS
+    for e in events:
+        yield [
+            csv_safe(v)
+            for v in (
+                e.occurred_at.isoformat(), e.user_email,
+                e.acting_organization.slug if e.acting_organization else "",
+                e.tenant_organization.slug if e.tenant_organization else "",
+                e.action, e.event, e.object_type, e.object_id, e.patient_public_id, e.source_ip,
+                e.outcome, e.sequence, e.hash,
+            )
+        ]  # fmt: skip
+
+
+class Echo:
+    """A file-like object whose write returns the line, for streaming CSV."""
+
+    def write(self, value):
+        return value
+
+
+def audit_csv_stream(events: Iterable[AuditEvent]) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    for row in audit_csv_rows(events):
+        yield writer.writerow(row)

@@ -1,0 +1,47 @@
+"""
+The application's errors. Each carries a stable code and a message fit for a person; the edges translate
+them (HTML shows them inline, JSON answers 4xx, FHIR answers an OperationOutcome).
+"""
+
+
+class ApplicationError(Exception):
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details or {}
+
+
+class ValidationError(ApplicationError):
+    code = "invalid"
+    http_status = 400
+
+
+class NotFoundError(ApplicationError):
+    """Raised for missing and for forbidden records alike, so existence never leaks."""
+
+    code = "not-found"
+    http_status = 404
+
+    def __init__(self, message: str = "Not found.", **kwargs):
+        super().__init__(message, **kwargs)
+
+
+class PermissionDeniedError(ApplicationError):
+    code = "forbidden"
+    http_status = 403
+
+
+class ConflictError(ApplicationError):
+    """A stale edit or a clash with an existing record."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class InvalidStateError(ApplicationError):
+    code = "invalid-state"
+    http_status = 409

@@ -1,0 +1,52 @@
+from django import forms
+
+from .models import Organization
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label="Six-digit code",
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Enter the six digits your authenticator app shows."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "size": 8}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        return self.cleaned_data["token"].strip()
+
+
+class OrganizationSettingsForm(forms.Form):
+    idle_timeout_minutes = forms.IntegerField(
+        label="Sign out after this many idle minutes", min_value=1, max_value=720
+    )
+    require_mfa = forms.BooleanField(label="Require two-factor authentication of every member", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    @classmethod
+    def for_organization(cls, org: Organization, data=None):
+        initial = {
+            "idle_timeout_minutes": org.idle_timeout_minutes,
+            "require_mfa": org.require_mfa,
+            "version": org.version,
+        }
+        return cls(data=data, initial=initial)
+
+
+class AuditFilterForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    user = forms.CharField(required=False, label="User email")
+    event = forms.CharField(required=False, label="Event (e.g. patient.view)")
+    patient = forms.UUIDField(required=False, label="Patient id")
+    outcome = forms.ChoiceField(
+        required=False, choices=[("", "Any"), ("success", "Success"), ("denied", "Denied"), ("failure", "Failure")]
+    )

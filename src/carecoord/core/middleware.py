@@ -1,0 +1,166 @@
+"""
+Request middleware: request context for audit entries, the acting organization, session policy (idle
+timeout, two-factor enforcement) and no-store caching of every signed-in page.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import clock
+from .access import actor_for, memberships_of
+from .context import RequestInfo, reset_request_info, set_request_info
+from .errors import NotFoundError
+
+ACTIVE_ORG_SESSION_KEY = "carecoord_active_org"
+LAST_SEEN_SESSION_KEY = "carecoord_last_seen"
+
+# Paths a signed-in user may reach before finishing two-factor set-up or verification.
+MFA_EXEMPT_PREFIXES = ("/account/", "/static/", "/healthz")
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = set_request_info(
+            RequestInfo(source_ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            reset_request_info(token)
+
+
+class ActorMiddleware:
+    """Sets `request.actor` (or None) from the organization chosen for this session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.actor = None
+        user = request.user
+        if user.is_authenticated:
+            request.actor = self._actor(request, user)
+        return self.get_response(request)
+
+    def _actor(self, request, user):
+        org_id = request.session.get(ACTIVE_ORG_SESSION_KEY)
+        memberships = list(memberships_of(user))
+        orgs = {m.organization_id: m.organization for m in memberships}
+        if org_id not in orgs:
+            if not orgs:
+                return None
+            org_id = memberships[0].organization_id
+            request.session[ACTIVE_ORG_SESSION_KEY] = org_id
+        try:
+            return actor_for(user, orgs[org_id])
+        except NotFoundError:
+            return None
+
+
+class SessionPolicyMiddleware:
+    """Ends idle sessions (per-organization timeout) and holds users at two-factor until it is done."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            if self._idle_expired(request):
+                logout(request)
+                messages.info(request, "You were signed out after a period of inactivity.")
+                if request.htmx:
+                    response = redirect(settings.LOGIN_URL)
+                    response["HX-Redirect"] = reverse(settings.LOGIN_URL)
+                    return response
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+            held = self._two_factor_hold(request)
+            if held is not None:
+                return held
+        return self.get_response(request)
+
+    def _idle_expired(self, request) -> bool:
+        now = clock.now()
+        last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
+        request.session[LAST_SEEN_SESSION_KEY] = now.timestamp()
+        if last_seen is None:
+            return False
+        minutes = idle_timeout_minutes(request)
+        return now - dt.datetime.fromtimestamp(last_seen, tz=dt.UTC) > dt.timedelta(minutes=minutes)
+
+    def _two_factor_hold(self, request):
+        if request.path.startswith(MFA_EXEMPT_PREFIXES):
+            return None
+        if request.user.is_verified():
+            return None
+        if user_has_confirmed_device(request.user):
+            return redirect(f"{reverse('core:verify_otp')}?next={request.path}")
+        if mfa_required(request.user):
+            return redirect("core:setup_otp")
+        return None
+
+
+def idle_timeout_minutes(request) -> int:
+    actor = getattr(request, "actor", None)
+    if actor is not None:
+        return actor.organization.idle_timeout_minutes
+    return settings.CARECOORD_DEFAULT_IDLE_MINUTES
+
+
+def user_has_confirmed_device(user) -> bool:
+    from django_otp import devices_for_user
+
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def mfa_required(user) -> bool:
+    """Two-factor is required for organization admins always, and for every member where the org says so."""
+    return any(m.organization.require_mfa or m.role == "org_admin" for m in memberships_of(user))
+
+
+class NoStoreMiddleware:
+    """Signed-in pages carry PHI: no browser or proxy may keep a copy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated and not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response
+
+
+class ApplicationErrorMiddleware:
+    """Turns a NotFoundError or PermissionDeniedError escaping a view into the matching error page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import Http404
+        from django.core.exceptions import PermissionDenied
+
+        from .errors import PermissionDeniedError
+
+        if isinstance(exception, NotFoundError):
+            raise Http404(exception.message)
+        if isinstance(exception, PermissionDeniedError):
+            raise PermissionDenied(exception.message)
+        return None

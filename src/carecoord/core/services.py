@@ -1,0 +1,122 @@
+"""Writes on organizations, users and memberships."""
+
+import re
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from .access import Actor, require_role
+from .audit import audit_record
+from .choices import US_STATE_CODES, AuditAction, OrganizationKind, Role
+from .errors import ConflictError, ValidationError
+from .models import Membership, Organization, User, validate_timezone
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "organization"
+    slug, n = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def organization_create(
+    *, name: str, kind: str, state: str, timezone: str, require_mfa: bool = True, slug: str | None = None
+) -> Organization:
+    """Creates a tenant. Two-factor is required of its members unless turned off explicitly."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("An organization needs a name.", field="name")
+    if kind not in OrganizationKind.values:
+        raise ValidationError(f"Unknown kind “{kind}”; use one of: {', '.join(OrganizationKind.values)}.", field="kind")
+    state = (state or "").upper()
+    if state not in US_STATE_CODES:
+        raise ValidationError(f"“{state}” is not a US state or territory code.", field="state")
+    try:
+        validate_timezone(timezone)
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.messages[0], field="timezone") from exc
+    if slug and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,59}", slug):
+        raise ValidationError("A slug uses lowercase letters, digits and dashes.", field="slug")
+    if slug and Organization.objects.filter(slug=slug).exists():
+        raise ConflictError(f"An organization with slug “{slug}” already exists.", field="slug")
+    org = Organization.objects.create(
+        name=name, slug=slug or _unique_slug(name), kind=kind, state=state, timezone=timezone,
+        require_mfa=require_mfa,
+    )  # fmt: skip
+    audit_record(event="organization.create", action=AuditAction.CREATE, target=org, organization=org)
+    return org
+
+
+@transaction.atomic
+def user_create(*, email: str, full_name: str, password: str, organization: Organization, role: str) -> User:
+    """Creates a user with a first membership; the email is the login and is unique regardless of case."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise ValidationError(f"“{email}” is not a valid email address.", field="email") from exc
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role “{role}”; use one of: {', '.join(Role.values)}.", field="role")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ConflictError(f"A user with email {email} already exists.", field="email")
+    user = User(email=email, full_name=(full_name or "").strip() or email.split("@")[0])
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(exc.messages), field="password") from exc
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ConflictError(f"A user with email {email} already exists.", field="email") from exc
+    Membership.objects.create(user=user, organization=organization, role=role)
+    audit_record(
+        event="user.create", action=AuditAction.CREATE, target=user, organization=organization,
+        detail={"role": role},
+    )  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def membership_add(*, actor: Actor | None, user: User, organization: Organization, role: str) -> Membership:
+    if actor is not None:
+        require_role(actor, Role.ORG_ADMIN, message="Only an organization admin can add members.")
+        if actor.organization != organization:
+            raise ValidationError("You can add members only to your own organization.")
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role “{role}”.", field="role")
+    membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+    if not created and not membership.active:
+        membership.active = True
+        membership.save(update_fields=["active", "updated_at"])
+    audit_record(
+        actor=actor, event="membership.add", action=AuditAction.CREATE, target=membership,
+        organization=organization, detail={"role": role, "user": str(user.public_id)},
+    )  # fmt: skip
+    return membership
+
+
+@transaction.atomic
+def organization_settings_update(
+    *, actor: Actor, idle_timeout_minutes: int, require_mfa: bool, expected_version: int
+) -> Organization:
+    require_role(actor, Role.ORG_ADMIN, message="Only an organization admin can change these settings.")
+    if not 1 <= idle_timeout_minutes <= 720:
+        raise ValidationError("The idle timeout must be between 1 and 720 minutes.", field="idle_timeout_minutes")
+    updated = Organization.objects.filter(pk=actor.organization.pk, version=expected_version).update(
+        idle_timeout_minutes=idle_timeout_minutes, require_mfa=require_mfa, version=expected_version + 1
+    )
+    if not updated:
+        raise ConflictError("Someone else changed these settings meanwhile; reload and try again.")
+    org = Organization.objects.get(pk=actor.organization.pk)
+    audit_record(
+        actor=actor, event="organization.settings", action=AuditAction.UPDATE, target=org,
+        detail={"idle_timeout_minutes": idle_timeout_minutes, "require_mfa": require_mfa},
+    )  # fmt: skip
+    return org

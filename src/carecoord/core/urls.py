@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("account/login/", views.login_view, name="login"),
+    path("account/logout/", views.logout_view, name="logout"),
+    path("account/verify/", views.verify_otp, name="verify_otp"),
+    path("account/two-factor/", views.setup_otp, name="setup_otp"),
+    path("account/organization/", views.switch_organization, name="switch_organization"),
+    path("settings/organization/", views.organization_settings, name="organization_settings"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
+]

@@ -1,0 +1,260 @@
+"""Sign-in and two-factor, organization switching, settings, the audit log, health and error pages."""
+
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import audit
+from .access import memberships_of
+from .audit import audit_record
+from .choices import AuditAction, AuditOutcome
+from .errors import ApplicationError
+from .forms import AuditFilterForm, LoginForm, OrganizationSettingsForm, TokenForm
+from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, user_has_confirmed_device
+from .selectors import audit_events_for
+from .services import organization_settings_update
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the app and its database answer, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 -- any database failure means "not ready"
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})
+
+
+def _safe_next(request: HttpRequest, default: str = "core:home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    from django.urls import reverse
+
+    return reverse(default)
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        user = authenticate(request, email=email, password=form.cleaned_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return render(request, "core/locked_out.html", status=429)
+        if user is None:
+            form.add_error(None, "That email and password do not match an active account.")
+        elif not memberships_of(user).exists():
+            form.add_error(None, "Your account is not a member of any active organization.")
+        else:
+            login(request, user)
+            return _after_password(request, user)
+    return render(request, "core/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _after_password(request: HttpRequest, user) -> HttpResponse:
+    next_url = _safe_next(request)
+    if user_has_confirmed_device(user):
+        return redirect(f"/account/verify/?next={next_url}")
+    if mfa_required(user):
+        return redirect("core:setup_otp")
+    return redirect(next_url)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def verify_otp(request: HttpRequest) -> HttpResponse:
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = _matching_device(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            audit_record(user=request.user, event="auth.mfa", action=AuditAction.EXECUTE)
+            return redirect(_safe_next(request))
+        audit_record(
+            user=request.user, event="auth.mfa", action=AuditAction.EXECUTE, outcome=AuditOutcome.FAILURE
+        )
+        form.add_error("token", "That code is not valid (codes change every 30 seconds and work once).")
+    return render(request, "core/verify_otp.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _matching_device(user, token: str):
+    for device in devices_for_user(user, confirmed=True):
+        if device.verify_token(token):
+            return device
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def setup_otp(request: HttpRequest) -> HttpResponse:
+    if user_has_confirmed_device(request.user) and not request.user.is_verified():
+        return redirect("core:verify_otp")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            audit_record(user=request.user, event="auth.mfa_enrolled", action=AuditAction.UPDATE)
+            messages.success(request, "Two-factor authentication is on for your account.")
+            return redirect("core:home")
+        form.add_error("token", "That code does not match; check the time on your phone and try again.")
+    context = {
+        "form": form,
+        "qr_svg": _qr_svg(device.config_url),
+        "secret": _base32_secret(device),
+        "required": mfa_required(request.user),
+    }
+    return render(request, "core/setup_otp.html", context)
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    # The SVG is generated by qrcode from our own otpauth URL; no user input reaches it.
+    return mark_safe(buffer.getvalue().decode("utf-8"))  # noqa: S308
+
+
+def _base32_secret(device: TOTPDevice) -> str:
+    from base64 import b32encode
+
+    return b32encode(device.bin_key).decode("ascii")
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit_record(user=request.user, event="auth.logout", action=AuditAction.EXECUTE)
+    logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("core:login")
+
+
+@require_POST
+@login_required
+def switch_organization(request: HttpRequest) -> HttpResponse:
+    slug = request.POST.get("organization", "")
+    membership = memberships_of(request.user).filter(organization__slug=slug).first()
+    if membership is None:
+        messages.error(request, "You are not a member of that organization.")
+    else:
+        request.session[ACTIVE_ORG_SESSION_KEY] = membership.organization_id
+        audit_record(
+            user=request.user, organization=membership.organization, event="auth.switch_organization",
+            action=AuditAction.EXECUTE,
+        )  # fmt: skip
+        messages.success(request, f"You are now working in {membership.organization.name}.")
+    return redirect("core:home")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    if actor is None:
+        return render(request, "core/no_organization.html", status=403)
+    if actor.can_see_patients:
+        return redirect("patients:list")
+    if actor.is_auditor:
+        return redirect("core:audit_log")
+    return redirect("directory:practitioner_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_settings(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    if actor is None or not actor.is_org_admin:
+        return render(request, "403.html", status=403)
+    form = OrganizationSettingsForm.for_organization(actor.organization, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization_settings_update(actor=actor, expected_version=form.cleaned_data["version"],
+                                         idle_timeout_minutes=form.cleaned_data["idle_timeout_minutes"],
+                                         require_mfa=form.cleaned_data["require_mfa"])
+        except ApplicationError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("core:organization_settings")
+    members = actor.organization.memberships.filter(active=True).select_related("user")
+    return render(request, "core/organization_settings.html", {"form": form, "members": members})
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    if actor is None or not (actor.is_auditor or actor.is_org_admin):
+        return render(request, "404.html", status=404)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = audit_events_for(actor=actor, filters=filters)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    audit_record(actor=actor, event="audit.view", action=AuditAction.READ, detail={"filters": _plain(filters)})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+@require_GET
+def audit_export(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    if actor is None or not (actor.is_auditor or actor.is_org_admin):
+        return render(request, "404.html", status=404)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = audit_events_for(actor=actor, filters=filters)
+    audit_record(actor=actor, event="audit.export", action=AuditAction.EXECUTE, detail={"filters": _plain(filters)})
+    response = StreamingHttpResponse(audit.audit_csv_stream(events.iterator(2000)), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="carecoord-audit.csv"'
+    return response
+
+
+def _plain(filters: dict) -> dict:
+    return {key: str(value) for key, value in filters.items() if value not in (None, "")}
+
+
+def _error_page(template: str, status: int):
+    def view(request, exception=None):
+        return TemplateResponse(request, template, status=status)
+
+    return view
+
+
+bad_request = _error_page("400.html", 400)
+forbidden = _error_page("403.html", 403)
+not_found = _error_page("404.html", 404)
+
+
+def server_error(request):
+    # Rendered without context processors: the error may have come from the database.
+    return HttpResponse(
+        "<!doctype html><html lang='en'><head><title>Error</title></head><body><main><h1>Something went wrong"
+        "</h1><p>The error was logged. Please try again in a moment.</p></main></body></html>",
+        status=500,
+    )

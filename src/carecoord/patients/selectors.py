@@ -1,0 +1,130 @@
+"""
+Reads on the patient registry. `patients_visible_to` is the one place patient visibility is decided;
+every patient-scoped read in CareCoord starts from it.
+"""
+
+import uuid
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from carecoord.core.access import Actor
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction, AuditOutcome
+from carecoord.core.errors import NotFoundError
+
+from .domain import (
+    DUPLICATE_THRESHOLD,
+    DuplicateCandidate,
+    PhoneError,
+    duplicate_score,
+    name_query_terms,
+    normalize_phone,
+    parse_loose_date,
+)
+from .models import Patient, PatientShare
+
+SEARCH_LIMIT = 50
+
+
+def patients_visible_to(actor: Actor) -> QuerySet[Patient]:
+    """Patients of the actor's organization, plus those another organization shares with it under consent."""
+    if actor is None or not actor.can_see_patients:
+        return Patient.objects.none()
+    shared = PatientShare.objects.filter(
+        patient=OuterRef("pk"), organization=actor.organization, revoked_at__isnull=True
+    )
+    return Patient.objects.filter(Q(organization=actor.organization) | Exists(shared))
+
+
+def patient_get(actor: Actor, public_id, *, audit_event: str | None = "patient.view") -> Patient:
+    """The patient if the actor may see them; NotFoundError otherwise (missing and forbidden look alike)."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise NotFoundError() from exc
+    patient = patients_visible_to(actor).select_related("organization").filter(public_id=key).first()
+    if patient is None:
+        _audit_denied(actor, key)
+        raise NotFoundError()
+    if audit_event:
+        audit_record(actor=actor, event=audit_event, action=AuditAction.READ, target=patient, patient=patient)
+    return patient
+
+
+def _audit_denied(actor: Actor, key: uuid.UUID) -> None:
+    """Records an attempt to open a patient the actor may not see (or that does not exist)."""
+    if actor is None:
+        return
+    audit_record(
+        actor=actor, event="patient.view", action=AuditAction.READ, outcome=AuditOutcome.DENIED,
+        detail={"requested": str(key)},
+    )  # fmt: skip
+
+
+def patient_search(actor: Actor, query: str) -> QuerySet[Patient]:
+    """
+    Finds patients by name (word prefixes in any order: "jo smi" finds Smith, John), by date of birth
+    (1948-03-07 or 03/07/1948), by MRN (exact) or by phone (any format).
+    """
+    patients = patients_visible_to(actor).select_related("organization")
+    query = (query or "").strip()
+    if not query:
+        return patients.order_by("family_name", "given_name", "id")
+    birth_date = parse_loose_date(query)
+    if birth_date:
+        return patients.filter(birth_date=birth_date).order_by("family_name", "given_name", "id")
+    match = Q(mrn__iexact=query)
+    phone = _as_phone(query)
+    if phone:
+        match |= Q(phone_primary=phone) | Q(phone_secondary=phone)
+    terms = name_query_terms(query)
+    if terms and not phone:
+        name_match = Q()
+        for term in terms[:5]:
+            name_match &= Q(search_name__contains=f" {term}")
+        match |= name_match
+    return patients.filter(match).order_by("family_name", "given_name", "id")
+
+
+def _as_phone(query: str) -> str:
+    digits = sum(ch.isdigit() for ch in query)
+    if digits < 7 or any(ch.isalpha() for ch in query):
+        return ""
+    try:
+        return normalize_phone(query)
+    except PhoneError:
+        return ""
+
+
+def duplicate_candidates(actor: Actor, *, given_name: str, family_name: str, birth_date) -> list[Patient]:
+    """Patients in the actor's organization who are likely the same person as a new registration."""
+    years = (birth_date.year - 1, birth_date.year, birth_date.year + 1)
+    pool = Patient.objects.filter(organization=actor.organization).filter(
+        Q(birth_date__year__in=years) | Q(family_name__iexact=family_name.strip())
+    )
+    scored = []
+    for patient in pool.only("public_id", "given_name", "family_name", "preferred_name", "birth_date", "mrn"):
+        names = [patient.given_name] + ([patient.preferred_name] if patient.preferred_name else [])
+        score = max(
+            duplicate_score(given_name, family_name, birth_date,
+                            DuplicateCandidate(name, patient.family_name, patient.birth_date))
+            for name in names
+        )  # fmt: skip
+        if score >= DUPLICATE_THRESHOLD:
+            scored.append((score, patient))
+    scored.sort(key=lambda pair: -pair[0])
+    return [patient for _, patient in scored[:5]]
+
+
+def chart_for(actor: Actor, patient: Patient) -> dict:
+    """Everything the chart's summary panels show, each a bounded query."""
+    return {
+        "identifiers": list(patient.identifiers.all()),
+        "related_persons": list(patient.related_persons.filter(active=True)),
+        "care_team": list(
+            patient.care_team.select_related("user", "practitioner", "related_person").order_by("role", "start_date")
+        ),
+        "conditions": list(patient.conditions.exclude(verification_status="entered-in-error")),
+        "consents": list(patient.consents.select_related("grantee").all()),
+        "shares": list(patient.shares.select_related("organization", "consent").filter(revoked_at__isnull=True)),
+    }

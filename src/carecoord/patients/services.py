@@ -1,0 +1,379 @@
+"""
+Writes on the patient registry. Each takes the acting user, checks access through core, runs in one
+transaction and leaves an audit entry.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+
+from carecoord.core import clock
+from carecoord.core.access import Actor, require_patient_editor
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction
+from carecoord.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from carecoord.core.models import Organization, User
+from carecoord.core.versioning import save_versioned
+from carecoord.directory.models import Practitioner
+
+from .choices import ConsentScope, ConsentStatus
+from .domain import PhoneError, normalize_phone, search_name, validate_condition_code
+from .models import (
+    CareTeamMember,
+    Condition,
+    Consent,
+    Patient,
+    PatientIdentifier,
+    PatientShare,
+    RelatedPerson,
+)
+from .selectors import duplicate_candidates, patient_get
+
+OLDEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+PATIENT_FIELDS = (
+    "mrn", "given_name", "middle_name", "family_name", "preferred_name", "birth_date", "gender",
+    "sex_at_birth", "gender_identity", "pronouns", "phone_primary", "phone_primary_kind", "phone_secondary",
+    "phone_secondary_kind", "email", "address_line1", "address_line2", "city", "state", "postal_code",
+    "preferred_language", "interpreter_needed", "preferred_contact_method", "best_time_to_contact",
+    "consent_sms", "consent_email", "chart_alert",
+)  # fmt: skip
+
+
+class PossibleDuplicateError(ConflictError):
+    """Registration stopped because the person may already be registered; `candidates` lists who."""
+
+    code = "possible-duplicate"
+
+    def __init__(self, candidates: list[Patient]):
+        super().__init__(
+            "This person may already be registered. Check the patients below; register anyway only if "
+            "none of them is the same person."
+        )
+        self.candidates = candidates
+
+
+def _full_clean(instance: Model, exclude: list[str] | None = None) -> None:
+    """Runs model validation and raises our ValidationError naming the first bad field."""
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except DjangoValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ValidationError(messages[0], field=None if field == "__all__" else field) from exc
+
+
+def _clean_patient(patient: Patient) -> None:
+    today = clock.today_in(patient.organization.tz)
+    for name in ("mrn", "given_name", "family_name"):
+        setattr(patient, name, (getattr(patient, name) or "").strip())
+    if not isinstance(patient.birth_date, dt.date):
+        raise ValidationError("Enter the date of birth as YYYY-MM-DD.", field="birth_date")
+    if patient.birth_date > today:
+        raise ValidationError("The date of birth cannot be in the future.", field="birth_date")
+    if patient.birth_date < OLDEST_BIRTH_DATE:
+        raise ValidationError("The date of birth is before 1900; check the year.", field="birth_date")
+    for field in ("phone_primary", "phone_secondary"):
+        try:
+            setattr(patient, field, normalize_phone(getattr(patient, field)))
+        except PhoneError as exc:
+            raise ValidationError(str(exc), field=field) from exc
+    patient.email = (patient.email or "").strip().lower()
+    patient.search_name = search_name(patient.given_name, patient.middle_name, patient.family_name,
+                                      patient.preferred_name)  # fmt: skip
+    _full_clean(patient, exclude=["organization"])
+
+
+def _audit(actor: Actor, event: str, action: str, target, patient: Patient, **detail) -> None:
+    audit_record(actor=actor, event=event, action=action, target=target, patient=patient, detail=detail)
+
+
+@transaction.atomic
+def patient_register(*, actor: Actor, data: dict, allow_possible_duplicate: bool = False) -> Patient:
+    """Registers a patient in the actor's organization, stopping first if they may already be registered."""
+    require_patient_editor(actor)
+    patient = Patient(organization=actor.organization, **{k: v for k, v in data.items() if k in PATIENT_FIELDS})
+    _clean_patient(patient)
+    if Patient.objects.filter(organization=actor.organization, mrn__iexact=patient.mrn).exists():
+        raise ConflictError(f"MRN {patient.mrn} already belongs to another patient.", field="mrn")
+    if not allow_possible_duplicate:
+        candidates = duplicate_candidates(
+            actor, given_name=patient.given_name, family_name=patient.family_name, birth_date=patient.birth_date
+        )
+        if candidates:
+            raise PossibleDuplicateError(candidates)
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as exc:
+        raise ConflictError(f"MRN {patient.mrn} already belongs to another patient.", field="mrn") from exc
+    _audit(actor, "patient.create", AuditAction.CREATE, patient, patient,
+           possible_duplicate_overridden=allow_possible_duplicate)  # fmt: skip
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, actor: Actor, patient: Patient, data: dict, expected_version: int) -> Patient:
+    """Saves an edit only if nobody saved the patient since `expected_version` was read."""
+    require_patient_editor(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    changed = sorted(k for k, v in data.items() if k in PATIENT_FIELDS and getattr(patient, k) != v)
+    for name in changed:
+        setattr(patient, name, data[name])
+    _clean_patient(patient)
+    if "mrn" in changed and Patient.objects.filter(
+        organization=patient.organization, mrn__iexact=patient.mrn
+    ).exclude(pk=patient.pk).exists():
+        raise ConflictError(f"MRN {patient.mrn} already belongs to another patient.", field="mrn")
+    save_versioned(patient, expected_version=expected_version, fields=[*PATIENT_FIELDS, "search_name"])
+    _audit(actor, "patient.update", AuditAction.UPDATE, patient, patient, fields=changed)
+    return patient
+
+
+@transaction.atomic
+def identifier_add(*, actor: Actor, patient: Patient, type: str, system: str, value: str) -> PatientIdentifier:
+    require_patient_editor(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    identifier = PatientIdentifier(
+        organization=patient.organization, patient=patient, type=type, system=system.strip(), value=value.strip()
+    )
+    _full_clean(identifier, exclude=["organization", "patient"])
+    if PatientIdentifier.objects.filter(
+        organization=patient.organization, system=identifier.system, value=identifier.value
+    ).exists():
+        raise ConflictError("Another patient already has this identifier from this issuer.", field="value")
+    identifier.save()
+    _audit(actor, "identifier.create", AuditAction.CREATE, identifier, patient)
+    return identifier
+
+
+RELATED_FIELDS = (
+    "given_name", "family_name", "relationship", "phone", "email", "address", "preferred_language",
+    "is_emergency_contact", "may_receive_information", "is_health_care_proxy", "note",
+)  # fmt: skip
+
+
+def _clean_related(person: RelatedPerson) -> None:
+    try:
+        person.phone = normalize_phone(person.phone)
+    except PhoneError as exc:
+        raise ValidationError(str(exc), field="phone") from exc
+    if not (person.phone or person.email or person.address):
+        raise ValidationError("Give at least one way to reach this person (phone, email or address).",
+                              field="phone")  # fmt: skip
+    _full_clean(person, exclude=["organization", "patient"])
+
+
+@transaction.atomic
+def related_person_add(*, actor: Actor, patient: Patient, data: dict) -> RelatedPerson:
+    """Adds a family member or caregiver, with what they may do for the patient."""
+    require_patient_editor(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    person = RelatedPerson(
+        organization=patient.organization, patient=patient, **{k: v for k, v in data.items() if k in RELATED_FIELDS}
+    )
+    _clean_related(person)
+    person.save()
+    _audit(actor, "related_person.create", AuditAction.CREATE, person, patient)
+    return person
+
+
+@transaction.atomic
+def related_person_update(*, actor: Actor, person: RelatedPerson, data: dict, expected_version: int) -> RelatedPerson:
+    require_patient_editor(actor)
+    patient_get(actor, person.patient.public_id, audit_event=None)
+    changed = sorted(k for k, v in data.items() if k in RELATED_FIELDS and getattr(person, k) != v)
+    for name in changed:
+        setattr(person, name, data[name])
+    _clean_related(person)
+    save_versioned(person, expected_version=expected_version, fields=list(RELATED_FIELDS))
+    _audit(actor, "related_person.update", AuditAction.UPDATE, person, person.patient, fields=changed)
+    return person
+
+
+@transaction.atomic
+def related_person_deactivate(*, actor: Actor, person: RelatedPerson) -> RelatedPerson:
+    require_patient_editor(actor)
+    patient_get(actor, person.patient.public_id, audit_event=None)
+    person.active = False
+    save_versioned(person, expected_version=person.version, fields=["active"])
+    CareTeamMember.objects.filter(related_person=person, end_date__isnull=True).update(
+        end_date=clock.today_in(person.patient.organization.tz)
+    )
+    _audit(actor, "related_person.deactivate", AuditAction.UPDATE, person, person.patient)
+    return person
+
+
+@transaction.atomic
+def care_team_member_add(
+    *,
+    actor: Actor,
+    patient: Patient,
+    role: str,
+    start_date: dt.date,
+    user: User | None = None,
+    practitioner: Practitioner | None = None,
+    related_person: RelatedPerson | None = None,
+    end_date: dt.date | None = None,
+    note: str = "",
+) -> CareTeamMember:
+    """Adds a staff member, a directory practitioner (possibly of another organization) or a family member."""
+    require_patient_editor(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    if sum(member is not None for member in (user, practitioner, related_person)) != 1:
+        raise ValidationError("Choose exactly one member: a staff member, a practitioner or a family member.")
+    if user is not None and not user.memberships.filter(
+        organization__in=[actor.organization, patient.organization], active=True
+    ).exists():
+        raise ValidationError("That staff member is not in your organization.", field="user")
+    if practitioner is not None and practitioner.organization_id not in (actor.organization.pk, patient.organization_id):
+        raise NotFoundError("That practitioner is not in your directory.")
+    if related_person is not None and related_person.patient_id != patient.pk:
+        raise NotFoundError("That family member belongs to another patient.")
+    if end_date and end_date < start_date:
+        raise ValidationError("The end date is before the start date.", field="end_date")
+    duplicate = CareTeamMember.objects.filter(
+        patient=patient, role=role, user=user, practitioner=practitioner, related_person=related_person,
+        end_date__isnull=True,
+    )  # fmt: skip
+    if duplicate.exists():
+        raise ConflictError("This person already has this role on the care team.")
+    member = CareTeamMember(
+        organization=patient.organization, patient=patient, role=role, user=user, practitioner=practitioner,
+        related_person=related_person, start_date=start_date, end_date=end_date, note=note.strip(),
+    )  # fmt: skip
+    _full_clean(member, exclude=["organization", "patient", "user", "practitioner", "related_person"])
+    member.save()
+    _audit(actor, "care_team.add", AuditAction.CREATE, member, patient, role=role)
+    return member
+
+
+@transaction.atomic
+def care_team_member_end(*, actor: Actor, member: CareTeamMember, end_date: dt.date) -> CareTeamMember:
+    require_patient_editor(actor)
+    patient_get(actor, member.patient.public_id, audit_event=None)
+    if end_date < member.start_date:
+        raise ValidationError("The end date is before the start date.", field="end_date")
+    member.end_date = end_date
+    save_versioned(member, expected_version=member.version, fields=["end_date"])
+    _audit(actor, "care_team.end", AuditAction.UPDATE, member, member.patient)
+    return member
+
+
+@transaction.atomic
+def condition_add(*, actor: Actor, patient: Patient, data: dict) -> Condition:
+    """Adds a coded problem to the problem list (ICD-10-CM or SNOMED CT, checked for format)."""
+    require_patient_editor(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    condition = Condition(organization=patient.organization, patient=patient, recorded_by=actor.user, **data)
+    _clean_condition(condition, patient)
+    condition.save()
+    _audit(actor, "condition.create", AuditAction.CREATE, condition, patient, code=condition.code)
+    return condition
+
+
+@transaction.atomic
+def condition_update(*, actor: Actor, condition: Condition, data: dict, expected_version: int) -> Condition:
+    require_patient_editor(actor)
+    patient = patient_get(actor, condition.patient.public_id, audit_event=None)
+    for name, value in data.items():
+        setattr(condition, name, value)
+    _clean_condition(condition, patient)
+    save_versioned(condition, expected_version=expected_version, fields=list(data))
+    _audit(actor, "condition.update", AuditAction.UPDATE, condition, patient, fields=sorted(data))
+    return condition
+
+
+def _clean_condition(condition: Condition, patient: Patient) -> None:
+    try:
+        condition.code = validate_condition_code(condition.code_system, condition.code)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="code") from exc
+    today = clock.today_in(patient.organization.tz)
+    if condition.onset_date and condition.onset_date > today:
+        raise ValidationError("The onset date cannot be in the future.", field="onset_date")
+    if condition.onset_date and condition.onset_date < patient.birth_date:
+        raise ValidationError("The onset date is before the patient was born.", field="onset_date")
+    if condition.abatement_date and condition.onset_date and condition.abatement_date < condition.onset_date:
+        raise ValidationError("The resolved date is before the onset date.", field="abatement_date")
+    _full_clean(condition, exclude=["organization", "patient", "recorded_by"])
+
+
+def _require_home_organization(actor: Actor, patient: Patient) -> None:
+    if patient.organization_id != actor.organization.pk:
+        raise PermissionDeniedError("Only the patient's home organization can record consents and shares.")
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    grantee: Organization | None,
+    signed_on: dt.date,
+    signed_by: str,
+    method: str,
+    expires_on: dt.date | None = None,
+    scope: str = ConsentScope.PATIENT_PRIVACY,
+) -> Consent:
+    """Records a patient's consent, e.g. to share their record with a coordination organization."""
+    require_patient_editor(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    _require_home_organization(actor, patient)
+    if signed_on > clock.today_in(actor.organization.tz):
+        raise ValidationError("The consent date cannot be in the future.", field="signed_on")
+    if expires_on and expires_on <= signed_on:
+        raise ValidationError("The consent must expire after the day it was signed.", field="expires_on")
+    if grantee is not None and grantee.pk == patient.organization_id:
+        raise ValidationError("Choose another organization to share with.", field="grantee")
+    consent = Consent(
+        organization=patient.organization, patient=patient, scope=scope, status=ConsentStatus.ACTIVE,
+        grantee=grantee, signed_on=signed_on, expires_on=expires_on, signed_by=signed_by.strip(),
+        method=method.strip(), recorded_by=actor.user,
+    )  # fmt: skip
+    _full_clean(consent, exclude=["organization", "patient", "recorded_by", "grantee"])
+    consent.save()
+    _audit(actor, "consent.create", AuditAction.CREATE, consent, patient,
+           grantee=str(grantee.public_id) if grantee else None)  # fmt: skip
+    return consent
+
+
+@transaction.atomic
+def share_grant(*, actor: Actor, patient: Patient, consent: Consent) -> PatientShare:
+    """Shares the patient with the organization named in an active privacy consent."""
+    require_patient_editor(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    _require_home_organization(actor, patient)
+    if consent.patient_id != patient.pk:
+        raise NotFoundError("That consent belongs to another patient.")
+    if consent.status != ConsentStatus.ACTIVE or consent.scope != ConsentScope.PATIENT_PRIVACY:
+        raise ValidationError("Sharing needs an active privacy consent.", field="consent")
+    if consent.grantee is None:
+        raise ValidationError("This consent does not name an organization to share with.", field="consent")
+    if consent.expires_on and consent.expires_on < clock.today_in(actor.organization.tz):
+        raise ValidationError("This consent has expired.", field="consent")
+    if PatientShare.objects.filter(patient=patient, organization=consent.grantee, revoked_at__isnull=True).exists():
+        raise ConflictError(f"The patient is already shared with {consent.grantee.name}.")
+    share = PatientShare.objects.create(
+        patient=patient, organization=consent.grantee, consent=consent, granted_by=actor.user
+    )
+    _audit(actor, "share.grant", AuditAction.CREATE, share, patient, grantee=str(consent.grantee.public_id))
+    return share
+
+
+@transaction.atomic
+def share_revoke(*, actor: Actor, share: PatientShare, withdraw_consent: bool = True) -> PatientShare:
+    """Ends a share at once; by default the consent behind it is marked inactive too."""
+    require_patient_editor(actor)
+    patient = patient_get(actor, share.patient.public_id, audit_event=None)
+    _require_home_organization(actor, patient)
+    if share.revoked_at is not None:
+        raise ConflictError("This share was already revoked.")
+    share.revoked_at = clock.now()
+    share.revoked_by = actor.user
+    save_versioned(share, expected_version=share.version, fields=["revoked_at", "revoked_by"])
+    if withdraw_consent:
+        Consent.objects.filter(pk=share.consent_id).update(status=ConsentStatus.INACTIVE)
+    _audit(actor, "share.revoke", AuditAction.UPDATE, share, patient, grantee=str(share.organization.public_id))
+    return share

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from carecoord.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("carecoord.core.urls")),
+    path("directory/", include("carecoord.directory.urls")),
+    path("patients/", include("carecoord.patients.urls")),
+]
+
+handler400 = "carecoord.core.views.bad_request"
+handler403 = "carecoord.core.views.forbidden"
+handler404 = "carecoord.core.views.not_found"
+handler500 = "carecoord.core.views.server_error"
