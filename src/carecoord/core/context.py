@@ -10,7 +10,8 @@ class RequestInfo:
     user_agent: str = ""
 
 
-_request_info: ContextVar[RequestInfo] = ContextVar("carecoord_request_info", default=RequestInfo())
+NO_REQUEST = RequestInfo()
+_request_info: ContextVar[RequestInfo] = ContextVar("carecoord_request_info", default=NO_REQUEST)
 
 
 def current_request_info() -> RequestInfo:

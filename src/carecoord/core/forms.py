@@ -5,9 +5,7 @@ from .models import Organization
 
 class LoginForm(forms.Form):
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
-    )
+    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class TokenForm(forms.Form):
@@ -25,9 +23,7 @@ class TokenForm(forms.Form):
 
 
 class OrganizationSettingsForm(forms.Form):
-    idle_timeout_minutes = forms.IntegerField(
-        label="Sign out after this many idle minutes", min_value=1, max_value=720
-    )
+    idle_timeout_minutes = forms.IntegerField(label="Sign out after this many idle minutes", min_value=1, max_value=720)
     require_mfa = forms.BooleanField(label="Require two-factor authentication of every member", required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -154,8 +154,8 @@ class ApplicationErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.http import Http404
         from django.core.exceptions import PermissionDenied
+        from django.http import Http404
 
         from .errors import PermissionDeniedError
 
@@ -163,4 +163,4 @@ class ApplicationErrorMiddleware:
             raise Http404(exception.message)
         if isinstance(exception, PermissionDeniedError):
             raise PermissionDenied(exception.message)
-        return None
+        return

@@ -111,9 +111,7 @@ class Membership(BaseModel):
 
     class Meta:
         ordering = ["organization__name", "role"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role")]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.organization}"
@@ -184,4 +182,3 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at {self.sequence}"
-

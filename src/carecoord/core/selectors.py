@@ -19,8 +19,9 @@ def audit_events_for(*, actor: Actor, filters: dict) -> QuerySet[AuditEvent]:
     if filters.get("start"):
         events = events.filter(occurred_at__gte=dt.datetime.combine(filters["start"], dt.time.min, tzinfo=tz))
     if filters.get("end"):
-        events = events.filter(occurred_at__lt=dt.datetime.combine(filters["end"], dt.time.min, tzinfo=tz)
-                               + dt.timedelta(days=1))
+        events = events.filter(
+            occurred_at__lt=dt.datetime.combine(filters["end"], dt.time.min, tzinfo=tz) + dt.timedelta(days=1)
+        )
     if filters.get("user"):
         events = events.filter(user_email__iexact=filters["user"].strip())
     if filters.get("event"):

@@ -15,8 +15,10 @@ CONFLICT_MESSAGE = (
 def save_versioned(instance: models.Model, *, expected_version: int, fields: list[str]) -> None:
     """Writes `fields` of `instance` only if its stored version is still `expected_version`."""
     values = {name: getattr(instance, name) for name in fields}
-    updated = type(instance).objects.filter(pk=instance.pk, version=expected_version).update(
-        **values, version=F("version") + 1, updated_at=timezone.now()
+    updated = (
+        type(instance)
+        .objects.filter(pk=instance.pk, version=expected_version)
+        .update(**values, version=F("version") + 1, updated_at=timezone.now())
     )
     if not updated:
         raise ConflictError(CONFLICT_MESSAGE)

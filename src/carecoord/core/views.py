@@ -37,7 +37,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception:  # noqa: BLE001 -- any database failure means "not ready"
+    except Exception:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "up"})
 
@@ -90,9 +90,7 @@ def verify_otp(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             audit_record(user=request.user, event="auth.mfa", action=AuditAction.EXECUTE)
             return redirect(_safe_next(request))
-        audit_record(
-            user=request.user, event="auth.mfa", action=AuditAction.EXECUTE, outcome=AuditOutcome.FAILURE
-        )
+        audit_record(user=request.user, event="auth.mfa", action=AuditAction.EXECUTE, outcome=AuditOutcome.FAILURE)
         form.add_error("token", "That code is not valid (codes change every 30 seconds and work once).")
     return render(request, "core/verify_otp.html", {"form": form, "next": request.GET.get("next", "")})
 
@@ -192,9 +190,12 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
     form = OrganizationSettingsForm.for_organization(actor.organization, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organization_settings_update(actor=actor, expected_version=form.cleaned_data["version"],
-                                         idle_timeout_minutes=form.cleaned_data["idle_timeout_minutes"],
-                                         require_mfa=form.cleaned_data["require_mfa"])
+            organization_settings_update(
+                actor=actor,
+                expected_version=form.cleaned_data["version"],
+                idle_timeout_minutes=form.cleaned_data["idle_timeout_minutes"],
+                require_mfa=form.cleaned_data["require_mfa"],
+            )
         except ApplicationError as exc:
             form.add_error(exc.field, exc.message)
         else:

@@ -84,7 +84,7 @@ class Relationship(models.TextChoices):
     FRND = "FRND", "Friend"
     NBOR = "NBOR", "Neighbor"
     CAREGIVER = "CAREGIVER", "Paid caregiver"
-    O = "O", "Other"
+    OTHER = "O", "Other"
 
 
 class CareTeamRole(models.TextChoices):

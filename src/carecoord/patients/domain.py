@@ -50,7 +50,7 @@ def fold(text: str) -> str:
     """Lower-cases and strips accents and punctuation: 'José-Luis O'Neil' -> 'jose luis oneil'."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    ascii_only = ascii_only.replace("'", "").replace("’", "")
+    ascii_only = ascii_only.replace("'", "").replace("\u2019", "")
     return " ".join(re.findall(r"[a-z0-9]+", ascii_only))
 
 
@@ -86,9 +86,7 @@ class DuplicateCandidate:
     birth_date: dt.date
 
 
-def duplicate_score(
-    given_name: str, family_name: str, birth_date: dt.date, candidate: DuplicateCandidate
-) -> float:
+def duplicate_score(given_name: str, family_name: str, birth_date: dt.date, candidate: DuplicateCandidate) -> float:
     """
     How likely (0-100) the new registration is the same person as `candidate`. Names are compared
     order-insensitively (token set ratio handles swapped first/last names and added middle names); a
@@ -123,7 +121,9 @@ def validate_condition_code(system: str, code: str) -> str:
         if len(code) > 3 and "." not in code:
             code = f"{code[:3]}.{code[3:]}"
         if not ICD10CM_PATTERN.match(code):
-            raise ValueError(f"“{code}” is not an ICD-10-CM code (a letter, two characters, then an optional dot part).")
+            raise ValueError(
+                f"“{code}” is not an ICD-10-CM code (a letter, two characters, then an optional dot part)."
+            )
         return code
     if system.endswith("snomed.info/sct"):
         if not code.isdigit() or not 6 <= len(code) <= 18:

@@ -123,9 +123,7 @@ class PatientIdentifier(BaseModel):
     class Meta:
         ordering = ["type", "system"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "system", "value"], name="identifier_unique_per_org_system"
-            )
+            models.UniqueConstraint(fields=["organization", "system", "value"], name="identifier_unique_per_org_system")
         ]
         indexes = [models.Index(fields=["organization", "value"], name="identifier_org_value")]
 

@@ -128,3 +128,27 @@ def chart_for(actor: Actor, patient: Patient) -> dict:
         "consents": list(patient.consents.select_related("grantee").all()),
         "shares": list(patient.shares.select_related("organization", "consent").filter(revoked_at__isnull=True)),
     }
+
+
+def care_team_choices(actor: Actor, patient: Patient) -> dict:
+    """Who can be put on this patient's care team: staff, directory practitioners, the patient's family."""
+    from carecoord.core.models import User
+    from carecoord.directory.models import Practitioner
+
+    orgs = {actor.organization.pk, patient.organization_id}
+    return {
+        "staff": User.objects.filter(memberships__organization__in=orgs, memberships__active=True, is_active=True)
+        .distinct()
+        .order_by("full_name"),
+        "practitioners": Practitioner.objects.filter(organization__in=orgs, active=True).order_by(
+            "family_name", "given_name"
+        ),
+        "related_persons": patient.related_persons.filter(active=True),
+    }
+
+
+def share_target_organizations(actor: Actor):
+    """Organizations a patient can be shared with: every other active organization on this installation."""
+    from carecoord.core.models import Organization
+
+    return Organization.objects.filter(active=True).exclude(pk=actor.organization.pk).order_by("name")

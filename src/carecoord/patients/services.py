@@ -122,9 +122,12 @@ def patient_update(*, actor: Actor, patient: Patient, data: dict, expected_versi
     for name in changed:
         setattr(patient, name, data[name])
     _clean_patient(patient)
-    if "mrn" in changed and Patient.objects.filter(
-        organization=patient.organization, mrn__iexact=patient.mrn
-    ).exclude(pk=patient.pk).exists():
+    if (
+        "mrn" in changed
+        and Patient.objects.filter(organization=patient.organization, mrn__iexact=patient.mrn)
+        .exclude(pk=patient.pk)
+        .exists()
+    ):
         raise ConflictError(f"MRN {patient.mrn} already belongs to another patient.", field="mrn")
     save_versioned(patient, expected_version=expected_version, fields=[*PATIENT_FIELDS, "search_name"])
     _audit(actor, "patient.update", AuditAction.UPDATE, patient, patient, fields=changed)
@@ -223,11 +226,15 @@ def care_team_member_add(
     patient = patient_get(actor, patient.public_id, audit_event=None)
     if sum(member is not None for member in (user, practitioner, related_person)) != 1:
         raise ValidationError("Choose exactly one member: a staff member, a practitioner or a family member.")
-    if user is not None and not user.memberships.filter(
-        organization__in=[actor.organization, patient.organization], active=True
-    ).exists():
+    if (
+        user is not None
+        and not user.memberships.filter(
+            organization__in=[actor.organization, patient.organization], active=True
+        ).exists()
+    ):
         raise ValidationError("That staff member is not in your organization.", field="user")
-    if practitioner is not None and practitioner.organization_id not in (actor.organization.pk, patient.organization_id):
+    allowed_orgs = (actor.organization.pk, patient.organization_id)
+    if practitioner is not None and practitioner.organization_id not in allowed_orgs:
         raise NotFoundError("That practitioner is not in your directory.")
     if related_person is not None and related_person.patient_id != patient.pk:
         raise NotFoundError("That family member belongs to another patient.")
@@ -377,3 +384,22 @@ def share_revoke(*, actor: Actor, share: PatientShare, withdraw_consent: bool = 
         Consent.objects.filter(pk=share.consent_id).update(status=ConsentStatus.INACTIVE)
     _audit(actor, "share.revoke", AuditAction.UPDATE, share, patient, grantee=str(share.organization.public_id))
     return share
+
+
+@transaction.atomic
+def patient_share_with_consent(
+    *,
+    actor: Actor,
+    patient: Patient,
+    grantee: Organization,
+    signed_on: dt.date,
+    signed_by: str,
+    method: str,
+    expires_on: dt.date | None = None,
+) -> PatientShare:
+    """Records the patient's consent to share with `grantee` and shares the record, both or neither."""
+    consent = consent_record(
+        actor=actor, patient=patient, grantee=grantee, signed_on=signed_on, signed_by=signed_by,
+        method=method, expires_on=expires_on,
+    )  # fmt: skip
+    return share_grant(actor=actor, patient=patient, consent=consent)

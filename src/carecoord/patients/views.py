@@ -1,7 +1,97 @@
+"""Patient list and search, registration, the chart and demographics edit. Panel actions: panels.py."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from carecoord.core import clock
+from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
+
+from . import services
+from .chart import chart_context
+from .forms import PatientForm
+from .selectors import patient_get, patient_search
+
+PAGE_SIZE = 25
+
+
+def _actor(request: HttpRequest):
+    actor = getattr(request, "actor", None)
+    if actor is None or not actor.can_see_patients:
+        raise NotFoundError()
+    return actor
 
 
 @login_required
-def patient_list(request):
-    return render(request, "404.html", status=404)
+@require_GET
+def patient_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(patient_search(actor, query), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"nav": "patients", "q": query, "page": page, "query": f"q={query}" if query else "",
+               "today": clock.today_in(actor.organization.tz)}  # fmt: skip
+    template = "patients/patient_list.html"
+    if request.htmx and request.htmx.target == "patient-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_register(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = PatientForm(request.POST or None, initial={"state": actor.organization.state})
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_register(
+                actor=actor, data=form.patient_data(),
+                allow_possible_duplicate=request.POST.get("confirm_not_duplicate") == "yes",
+            )  # fmt: skip
+        except services.PossibleDuplicateError as exc:
+            duplicates = exc.candidates
+        except ApplicationError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, f"{patient.display_name} is registered.")
+            return redirect(patient.get_absolute_url())
+    context = {"nav": "patients", "form": form, "duplicates": duplicates,
+               "today": clock.today_in(actor.organization.tz)}  # fmt: skip
+    return render(request, "patients/patient_register.html", context, status=200)
+
+
+@login_required
+@require_GET
+def patient_chart(request: HttpRequest, public_id) -> HttpResponse:
+    actor = _actor(request)
+    patient = patient_get(actor, public_id)
+    return render(request, "patients/patient_chart.html", chart_context(actor, patient))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, public_id) -> HttpResponse:
+    actor = _actor(request)
+    patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
+    form = PatientForm(request.POST or None, instance=patient)
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(
+                actor=actor, patient=patient, data=form.patient_data(),
+                expected_version=form.cleaned_data.get("version") or 0,
+            )  # fmt: skip
+        except ConflictError as exc:
+            conflict = exc.field is None
+            form.add_error(exc.field, exc.message)
+        except ApplicationError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect(patient.get_absolute_url())
+    context = {"nav": "patients", "form": form, "patient": patient, "conflict": conflict,
+               "today": clock.today_in(actor.organization.tz)}  # fmt: skip
+    return render(request, "patients/patient_edit.html", context, status=409 if conflict else 200)

@@ -1,0 +1,24 @@
+import os
+import sys
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serves CareCoord with gunicorn (the production WSGI server; static files through WhiteNoise)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("CARECOORD_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("CARECOORD_WORKERS", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("CARECOORD_THREADS", "4")))
+
+    def handle(self, *args, **options):
+        from gunicorn.app.wsgiapp import run
+
+        self.stdout.write(self.style.SUCCESS(f"CareCoord is serving on http://{options['bind']}/ (Ctrl+C to stop)."))
+        sys.argv = [
+            "gunicorn", "carecoord.wsgi:application", "--bind", options["bind"],
+            "--workers", str(options["workers"]), "--threads", str(options["threads"]),
+            "--timeout", "60", "--graceful-timeout", "20", "--access-logfile", "-",
+        ]  # fmt: skip
+        run()

@@ -1,0 +1,62 @@
+"""
+The patient chart's shape: its tabs and the context its panels render from. Later capabilities add a tab
+to CHART_TABS (care plan, schedule, check-ins...) and a view that renders with `chart_context`.
+"""
+
+from dataclasses import dataclass
+
+from carecoord.core import clock
+from carecoord.core.access import Actor
+
+from .choices import ConditionClinicalStatus
+from .codes import COMMON_ICD10CM
+from .forms import CareTeamMemberForm, ConditionForm, IdentifierForm, RelatedPersonForm, ShareForm
+from .models import Patient
+from .selectors import care_team_choices, chart_for, share_target_organizations
+
+
+@dataclass(frozen=True)
+class ChartTab:
+    key: str
+    label: str
+    url_name: str
+
+
+CHART_TABS: list[ChartTab] = [ChartTab("summary", "Summary", "patients:chart")]
+
+
+def empty_forms(actor: Actor, patient: Patient) -> dict:
+    today = clock.today_in(actor.organization.tz)
+    choices = care_team_choices(actor, patient)
+    return {
+        "family_form": RelatedPersonForm(prefix="family"),
+        "care_team_form": CareTeamMemberForm(prefix="careteam", initial={"start_date": today}, **choices),
+        "condition_form": ConditionForm(prefix="condition"),
+        "identifier_form": IdentifierForm(prefix="identifier"),
+        "share_form": ShareForm(
+            prefix="share", initial={"signed_on": today}, organizations=share_target_organizations(actor)
+        ),
+    }
+
+
+def chart_context(actor: Actor, patient: Patient, *, tab: str = "summary", **bound_forms) -> dict:
+    """The context of the chart page (or one of its panels), with any bound forms that failed."""
+    today = clock.today_in(actor.organization.tz)
+    context = {
+        "nav": "patients",
+        "patient": patient,
+        "age": patient.age_on(today),
+        "today": today,
+        "tabs": CHART_TABS,
+        "active_tab": tab,
+        "is_home_org": patient.organization_id == actor.organization.pk,
+        "can_edit": actor.can_edit_patients,
+        "common_codes": COMMON_ICD10CM,
+        "condition_statuses": ConditionClinicalStatus.choices,
+        **chart_for(actor, patient),
+        **empty_forms(actor, patient),
+    }
+    context.update(bound_forms)
+    context["current_care_team"] = [m for m in context["care_team"] if m.is_current(today)]
+    context["past_care_team"] = [m for m in context["care_team"] if not m.is_current(today)]
+    return context

@@ -1,0 +1,34 @@
+import datetime as dt
+
+from carecoord.core.models import AuditEvent
+from carecoord.patients.models import Patient
+
+from ..factories import PatientFactory
+
+
+def test_register_then_open_chart(actor, client_for):
+    client = client_for(actor)
+    response = client.post(
+        "/patients/new/",
+        {
+            "mrn": "A100", "given_name": "Rosa", "family_name": "Delgado", "birth_date": "1950-04-02",
+            "gender": "female", "sex_at_birth": "F", "phone_primary": "(312) 555-0142", "phone_primary_kind": "mobile",
+            "phone_secondary_kind": "home", "preferred_language": "es", "interpreter_needed": "on",
+            "preferred_contact_method": "phone", "state": "IL",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    patient = Patient.objects.get(mrn="A100")
+    assert patient.phone_primary == "+13125550142"
+    chart = client.get(response["Location"])
+    assert chart.status_code == 200
+    assert "Delgado, Rosa" in chart.content.decode()
+    assert AuditEvent.objects.filter(event="patient.view", patient_public_id=patient.public_id).count() == 1
+
+
+def test_list_and_search(actor, client_for):
+    PatientFactory(organization=actor.organization, given_name="John", family_name="Smith",
+                   birth_date=dt.date(1948, 3, 7))  # fmt: skip
+    client = client_for(actor)
+    assert "Smith, John" in client.get("/patients/?q=smi+jo").content.decode()
+    assert "Smith, John" in client.get("/patients/?q=03/07/1948").content.decode()
