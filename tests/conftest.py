@@ -1,5 +1,7 @@
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carecoord.core.choices import Role
 
@@ -28,12 +30,15 @@ def other_actor(other_org):
     return make_actor(other_org, Role.COORDINATOR)
 
 
-def signed_in_client(actor) -> Client:
-    """A test client signed in as `actor` (their organization has two-factor off)."""
+def signed_in_client(actor, *, verified: bool = True) -> Client:
+    """A test client signed in as `actor`, past two-factor (a confirmed TOTP device) unless `verified=False`."""
     client = Client()
     client.force_login(actor.user)
     session = client.session
     session["carecoord_active_org"] = actor.organization.pk
+    if verified:
+        device, _ = TOTPDevice.objects.get_or_create(user=actor.user, name="test", defaults={"confirmed": True})
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
 

@@ -13,7 +13,7 @@ from carecoord.core import clock
 from carecoord.core.errors import ApplicationError
 
 from . import services
-from .chart import chart_context, empty_forms
+from .chart import chart_context
 from .forms import (
     CareTeamMemberForm,
     ConditionForm,
@@ -57,9 +57,12 @@ def family_add(request: HttpRequest, public_id) -> HttpResponse:
     actor = _actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = RelatedPersonForm(request.POST, prefix="family")
-    done = _run(form, lambda data: services.related_person_add(actor=actor, patient=patient,
-                                                               data=form.data_for_service()) and
-                f"{data['given_name']} {data['family_name']} was added.")  # fmt: skip
+
+    def add(data):
+        person = services.related_person_add(actor=actor, patient=patient, data=form.data_for_service())
+        return f"{person.display_name} was added."
+
+    done = _run(form, add)
     return _respond(request, actor, patient, "family-panel", "family_form", form, done)
 
 
@@ -128,10 +131,15 @@ def condition_status(request: HttpRequest, public_id, condition_id) -> HttpRespo
     patient = patient_get(actor, public_id, audit_event=None)
     condition = get_object_or_404(Condition, patient=patient, public_id=condition_id)
     form = ConditionStatusForm(request.POST)
-    done = _run(form, lambda data: services.condition_update(
-        actor=actor, condition=condition, data={"clinical_status": data["clinical_status"]},
-        expected_version=data["version"],
-    ) and f"{condition.display} is now {condition.get_clinical_status_display().lower()}.")  # fmt: skip
+
+    def change(data):
+        services.condition_update(
+            actor=actor, condition=condition, data={"clinical_status": data["clinical_status"]},
+            expected_version=data["version"],
+        )  # fmt: skip
+        return f"{condition.display} is now {condition.get_clinical_status_display().lower()}."
+
+    done = _run(form, change)
     if done is None:
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         done = errors or "The status could not be changed."
@@ -144,8 +152,12 @@ def identifier_add(request: HttpRequest, public_id) -> HttpResponse:
     actor = _actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = IdentifierForm(request.POST, prefix="identifier")
-    done = _run(form, lambda data: services.identifier_add(actor=actor, patient=patient, **data) and
-                "The identifier was added.")  # fmt: skip
+
+    def add(data):
+        services.identifier_add(actor=actor, patient=patient, **data)
+        return "The identifier was added."
+
+    done = _run(form, add)
     return _respond(request, actor, patient, "contact-panel", "identifier_form", form, done)
 
 
@@ -155,8 +167,12 @@ def share_add(request: HttpRequest, public_id) -> HttpResponse:
     actor = _actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = ShareForm(request.POST, prefix="share", organizations=share_target_organizations(actor))
-    done = _run(form, lambda data: services.patient_share_with_consent(actor=actor, patient=patient, **data) and
-                f"The record is now shared with {data['grantee'].name}.")  # fmt: skip
+
+    def share(data):
+        services.patient_share_with_consent(actor=actor, patient=patient, **data)
+        return f"The record is now shared with {data['grantee'].name}."
+
+    done = _run(form, share)
     return _respond(request, actor, patient, "sharing-panel", "share_form", form, done)
 
 
@@ -172,6 +188,3 @@ def share_revoke(request: HttpRequest, public_id, share_id) -> HttpResponse:
     except ApplicationError as exc:
         message = exc.message
     return _respond(request, actor, patient, "sharing-panel", "share_form", None, message)
-
-
-__all__ = ["empty_forms"]

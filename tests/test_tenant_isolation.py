@@ -1,0 +1,183 @@
+"""
+The tenant-isolation suite: every URL of the application that names a record is tried with organization
+A's records by a user of organization B (and with no sign-in). Each must answer 404 (or 405 for a method
+the URL does not take), show none of A's data, and change nothing. A new URL that takes an id nobody
+mapped here makes `test_every_url_with_an_id_is_in_the_matrix` fail until it is added.
+"""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from carecoord.core.choices import Role
+from carecoord.core.models import AuditEvent
+from carecoord.directory.models import ExternalOrganization, Location, Practitioner
+from carecoord.patients.models import CareTeamMember, Condition, Consent, Patient, PatientShare, RelatedPerson
+
+from .conftest import signed_in_client
+from .factories import (
+    ConditionFactory,
+    ExternalOrganizationFactory,
+    LocationFactory,
+    OrganizationFactory,
+    PatientFactory,
+    PractitionerFactory,
+    RelatedPersonFactory,
+    make_actor,
+)
+
+
+def walk(resolvers, prefix="", namespace=""):
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern), entry.pattern.converters
+
+
+def url_patterns_with_ids():
+    return [(name, route, list(conv)) for name, route, conv in walk(get_resolver().url_patterns) if conv]
+
+
+@pytest.fixture
+def world(db):
+    """Organization A with a full patient record; B unrelated; C a coordination org A shares with."""
+    a_org = OrganizationFactory(name="Alpha Clinic", slug="alpha")
+    b_org = OrganizationFactory(name="Beta Clinic", slug="beta")
+    c_org = OrganizationFactory(name="Gamma Coordination", slug="gamma", kind="coordination_organization")
+    a = make_actor(a_org, Role.COORDINATOR, Role.ORG_ADMIN)
+    patient = PatientFactory(organization=a_org, given_name="Zebulon", family_name="Quixotic", mrn="ALPHA-7731",
+                             birth_date=dt.date(1951, 2, 3), phone_primary="+13125550177")  # fmt: skip
+    person = RelatedPersonFactory(patient=patient, given_name="Philippa", family_name="Quixotic")
+    practitioner = PractitionerFactory(organization=a_org, given_name="Ozymandias", family_name="Varga")
+    member = CareTeamMember.objects.create(organization=a_org, patient=patient, role="primary_care",
+                                           practitioner=practitioner, start_date=dt.date(2024, 1, 1))  # fmt: skip
+    condition = ConditionFactory(patient=patient)
+    consent = Consent.objects.create(organization=a_org, patient=patient, grantee=c_org, signed_on=dt.date(2025, 1, 2),
+                                     signed_by="Zebulon Quixotic", method="form", recorded_by=a.user)  # fmt: skip
+    share = PatientShare.objects.create(patient=patient, organization=c_org, consent=consent, granted_by=a.user)
+    ext = ExternalOrganizationFactory(organization=a_org, name="Alpha Secret Pharmacy")
+    location = LocationFactory(organization=a_org, name="Alpha Hidden Annex")
+    return {
+        "a": a, "b": make_actor(b_org, Role.COORDINATOR, Role.ORG_ADMIN, Role.AUDITOR),
+        "c": make_actor(c_org, Role.COORDINATOR), "patient": patient, "person": person, "member": member,
+        "condition": condition, "share": share, "practitioner": practitioner, "ext": ext, "location": location,
+    }  # fmt: skip
+
+
+SECRETS = ["Zebulon", "Quixotic", "ALPHA-7731", "Philippa", "Ozymandias", "Alpha Secret Pharmacy",
+           "Alpha Hidden Annex", "02/03/1951", "1951-02-03", "555-0177"]  # fmt: skip
+
+
+def kwargs_for(name: str, params: list[str], world) -> dict:
+    """A's record ids for every id a URL takes; fails for an id this matrix does not know yet."""
+    directory_targets = {"practitioner": "practitioner", "organization": "ext", "location": "location"}
+    by_param = {
+        "person_id": "person", "member_id": "member", "condition_id": "condition", "share_id": "share",
+    }  # fmt: skip
+    kwargs = {}
+    for param in params:
+        if param == "public_id" and name.startswith("patients:"):
+            kwargs[param] = world["patient"].public_id
+        elif param == "public_id" and name.startswith("directory:"):
+            entity = name.split(":")[1].split("_")[0]
+            kwargs[param] = world[directory_targets[entity]].public_id
+        elif param in by_param:
+            kwargs[param] = world[by_param[param]].public_id
+        else:
+            pytest.fail(f"URL {name} takes “{param}”, which the isolation matrix does not know: add it here.")
+    return kwargs
+
+
+def snapshot(org):
+    rows = []
+    for model in (Patient, RelatedPerson, CareTeamMember, Condition, Consent, PatientShare,
+                  Practitioner, ExternalOrganization, Location):  # fmt: skip
+        rows.append(sorted(map(str, model.objects.filter(organization=org).values())))
+    return rows
+
+
+def assert_no_secrets(body: str, where: str, echoed: str = ""):
+    """Fails when `body` shows any of A's data (other than the search text the caller typed, `echoed`)."""
+    leaked = [s for s in SECRETS if s in body.replace(echoed, "") and s.lower() not in echoed.lower()]
+    assert not leaked, f"{where} shows organization A's data: {leaked}"
+
+
+def test_every_url_with_an_id_is_in_the_matrix(world):
+    patterns = url_patterns_with_ids()
+    assert patterns, "the URL walk found no patterns; the matrix would test nothing"
+    for name, _route, params in patterns:
+        kwargs_for(name, params, world)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_organization_gets_404_everywhere(world, method):
+    before = snapshot(world["a"].organization)
+    client = signed_in_client(world["b"])
+    for name, _route, params in url_patterns_with_ids():
+        url = reverse(name, kwargs=kwargs_for(name, params, world))
+        response = getattr(client, method)(url, {"q": "Zebulon"} if method == "get" else {})
+        assert response.status_code in (404, 405), f"{method.upper()} {url} ({name}) answered {response.status_code}"
+        assert_no_secrets(response.content.decode(), f"{method.upper()} {url}")
+    assert snapshot(world["a"].organization) == before, "organization A's data changed"
+
+
+def test_anonymous_callers_reach_nothing(world):
+    client = Client()
+    for name, _route, params in url_patterns_with_ids():
+        url = reverse(name, kwargs=kwargs_for(name, params, world))
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (302, 404, 405), f"{method.upper()} {url} answered {response.status_code}"
+            if response.status_code == 302:
+                assert response["Location"].startswith(reverse("core:login"))
+            assert_no_secrets(response.content.decode(), f"anonymous {method.upper()} {url}")
+
+
+def test_lists_and_searches_show_nothing_of_another_organization(world):
+    client = signed_in_client(world["b"])
+    for query in ["Zebulon", "quix", "ALPHA-7731", "02/03/1951", "1951-02-03", "(312) 555-0177", "Ozymandias"]:
+        for url in ("/patients/", "/directory/", "/directory/organizations/", "/directory/locations/"):
+            response = client.get(url, {"q": query})
+            assert response.status_code == 200, url
+            assert_no_secrets(response.content.decode(), f"{url}?q={query}", echoed=query)
+    audit_page = client.get("/audit/").content.decode()
+    assert_no_secrets(audit_page, "B's audit log")
+
+
+def test_denied_attempts_are_audited_for_the_attempting_organization_without_data(world):
+    client = signed_in_client(world["b"])
+    client.get(reverse("patients:chart", args=[world["patient"].public_id]))
+    denied = AuditEvent.objects.filter(outcome="denied", acting_organization=world["b"].organization)
+    assert denied.count() == 1
+    event = denied.get()
+    assert_no_secrets(str(event.detail) + event.object_id + event.object_type, "the denied audit event")
+
+
+def test_shared_patient_is_visible_to_the_grantee_until_revoked(world):
+    client = signed_in_client(world["c"])
+    chart_url = reverse("patients:chart", args=[world["patient"].public_id])
+    response = client.get(chart_url)
+    assert response.status_code == 200
+    assert "Quixotic" in response.content.decode()
+    assert "Quixotic" in client.get("/patients/", {"q": "quix"}).content.decode()
+
+    owner = signed_in_client(world["a"])
+    revoke = reverse("patients:share_revoke", args=[world["patient"].public_id, world["share"].public_id])
+    assert owner.post(revoke).status_code == 302
+
+    assert client.get(chart_url).status_code == 404
+    assert "Quixotic" not in client.get("/patients/", {"q": "quix"}).content.decode()
+
+
+def test_grantee_cannot_share_onward(world):
+    client = signed_in_client(world["c"])
+    other = OrganizationFactory(name="Delta Plan", slug="delta")
+    url = reverse("patients:share_add", args=[world["patient"].public_id])
+    response = client.post(url, {"share-grantee": other.pk, "share-signed_on": "2025-01-02",
+                                 "share-signed_by": "x", "share-method": "form"})  # fmt: skip
+    assert response.status_code == 400
+    assert not PatientShare.objects.filter(organization=other).exists()
