@@ -15,6 +15,7 @@ from . import clock
 from .access import actor_for, memberships_of
 from .context import RequestInfo, reset_request_info, set_request_info
 from .errors import NotFoundError
+from .signals import SIGNED_IN_AT_SESSION_KEY
 
 ACTIVE_ORG_SESSION_KEY = "carecoord_active_org"
 LAST_SEEN_SESSION_KEY = "carecoord_last_seen"
@@ -80,7 +81,7 @@ class SessionPolicyMiddleware:
         if user.is_authenticated:
             if self._idle_expired(request):
                 logout(request)
-                messages.info(request, "You were signed out after a period of inactivity.")
+                messages.info(request, "You were signed out after a period of inactivity. Sign in again to continue.")
                 if request.htmx:
                     response = redirect(settings.LOGIN_URL)
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)
@@ -92,7 +93,11 @@ class SessionPolicyMiddleware:
         return self.get_response(request)
 
     def _idle_expired(self, request) -> bool:
+        """True when the session sat idle past the organization's limit or outlived its absolute lifetime."""
         now = clock.now()
+        signed_in_at = request.session.get(SIGNED_IN_AT_SESSION_KEY)
+        if signed_in_at and now.timestamp() - signed_in_at > settings.SESSION_COOKIE_AGE:
+            return True
         last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
         request.session[LAST_SEEN_SESSION_KEY] = now.timestamp()
         if last_seen is None:

@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carecoord.core import clock
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
 
 from . import services
@@ -31,6 +33,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     query = request.GET.get("q", "").strip()[:100]
     page = Paginator(patient_search(actor, query), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(actor=actor, event="patient.search", action=AuditAction.READ,
+                 detail={"query": query, "page": page.number, "shown": len(page.object_list)})  # fmt: skip
     context = {"nav": "patients", "q": query, "page": page, "query": f"q={query}" if query else "",
                "today": clock.today_in(actor.organization.tz)}  # fmt: skip
     template = "patients/patient_list.html"
