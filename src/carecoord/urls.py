@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("carecoord.core.urls")),
     path("directory/", include("carecoord.directory.urls")),
     path("patients/", include("carecoord.patients.urls")),
+    path("", include("carecoord.careplans.urls")),
 ]
 
 handler400 = "carecoord.core.views.bad_request"

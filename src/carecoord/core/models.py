@@ -44,6 +44,9 @@ class Organization(BaseModel):
         default=True, help_text="Every member must use two-factor authentication (admins always must)."
     )
     idle_timeout_minutes = models.PositiveSmallIntegerField(default=15)
+    escalation_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="A high-priority task overdue this many hours goes to a supervisor."
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

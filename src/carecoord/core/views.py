@@ -175,7 +175,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if actor is None:
         return render(request, "core/no_organization.html", status=403)
     if actor.can_see_patients:
-        return redirect("patients:list")
+        return redirect("careplans:worklist")
     if actor.is_auditor:
         return redirect("core:audit_log")
     return redirect("directory:practitioner_list")

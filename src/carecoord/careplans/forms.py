@@ -1,0 +1,163 @@
+"""Forms of care plans, goals, tasks and the worklist. They validate input; services act."""
+
+from django import forms
+
+from carecoord.core.choices import Role
+from carecoord.core.models import User
+
+from .choices import (
+    CarePlanCategory,
+    CarePlanIntent,
+    GoalAchievementStatus,
+    GoalLifecycleStatus,
+    RecurrenceFrequency,
+    TargetComparator,
+    TaskKind,
+    TaskPriority,
+)
+from .models import CarePlanTemplate
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _blank(choices, label="Any"):
+    return [("", label), *choices]
+
+
+class WorklistFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=_blank(TaskKind.choices), required=False)
+    category = forms.ChoiceField(choices=_blank(CarePlanCategory.choices), required=False, label="Program")
+    priority = forms.ChoiceField(choices=_blank(TaskPriority.choices), required=False)
+    due_from = forms.DateField(required=False, widget=DATE, label="Due from")
+    due_to = forms.DateField(required=False, widget=DATE, label="Due to")
+    patient = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    bucket = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Overdue, today and upcoming"),
+            ("overdue", "Overdue"),
+            ("today", "Due today"),
+            ("upcoming", "Upcoming"),
+            ("snoozed", "Snoozed"),
+        ],
+        label="Show",
+    )
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Worklist of")
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if team is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = team
+            self.fields["owner"].empty_label = "Me"
+
+
+class CompleteTaskForm(forms.Form):
+    note = forms.CharField(label="Outcome", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SnoozeTaskForm(forms.Form):
+    until = forms.DateField(widget=DATE, label="Snooze until")
+    reason = forms.CharField(max_length=200)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReassignTaskForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="New owner")
+    note = forms.CharField(max_length=200, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members
+
+
+class BulkReassignForm(forms.Form):
+    tasks = forms.CharField(widget=forms.HiddenInput, required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Move the selected tasks to")
+    note = forms.CharField(max_length=200, required=False, label="Reason")
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members
+
+
+class CarePlanForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    category = forms.ChoiceField(choices=CarePlanCategory.choices)
+    intent = forms.ChoiceField(choices=CarePlanIntent.choices, initial=CarePlanIntent.PLAN)
+    start_date = forms.DateField(widget=DATE)
+    end_date = forms.DateField(widget=DATE, required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    addresses = forms.MultipleChoiceField(
+        required=False, label="Conditions it addresses", widget=forms.CheckboxSelectMultiple
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, conditions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["addresses"].choices = [(str(c.public_id), f"{c.display} ({c.code})") for c in conditions]
+
+
+class ApplyTemplateForm(forms.Form):
+    template = forms.ModelChoiceField(queryset=CarePlanTemplate.objects.none(), label="Template")
+    start_date = forms.DateField(widget=DATE)
+
+    def __init__(self, *args, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates
+
+
+class GoalForm(forms.Form):
+    description = forms.CharField(max_length=300)
+    due_date = forms.DateField(widget=DATE, required=False)
+    lifecycle_status = forms.ChoiceField(choices=GoalLifecycleStatus.choices, initial=GoalLifecycleStatus.ACTIVE)
+    achievement_status = forms.ChoiceField(
+        choices=GoalAchievementStatus.choices, initial=GoalAchievementStatus.IN_PROGRESS
+    )
+    measure_display = forms.CharField(max_length=120, required=False, label="Measure (e.g. Hemoglobin A1c)")
+    target_comparator = forms.ChoiceField(
+        choices=_blank(TargetComparator.choices, "No target"), required=False, label="Target"
+    )
+    target_value = forms.DecimalField(required=False, max_digits=10, decimal_places=2)
+    target_value_high = forms.DecimalField(required=False, max_digits=10, decimal_places=2, label="Upper value")
+    target_unit = forms.CharField(max_length=30, required=False, label="Unit")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=TaskKind.choices)
+    priority = forms.ChoiceField(choices=TaskPriority.choices, initial=TaskPriority.ROUTINE)
+    due_date = forms.DateField(widget=DATE)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Owner (a person)")
+    owner_role = forms.ChoiceField(choices=_blank(Role.choices, "—"), required=False, label="…or a role")
+    goal = forms.ChoiceField(required=False, label="Toward goal")
+    repeat = forms.ChoiceField(choices=_blank(RecurrenceFrequency.choices, "Does not repeat"), required=False)
+    repeat_interval = forms.IntegerField(min_value=1, max_value=52, initial=1, required=False, label="Every")
+    repeat_count = forms.IntegerField(min_value=2, max_value=366, required=False, label="Times")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, members, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members
+        self.fields["goal"].choices = [("", "—"), *[(str(g.public_id), g.description) for g in goals]]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("owner") and not data.get("owner_role"):
+            self.add_error("owner", "Choose a person or a role to own the task.")
+        if data.get("repeat") and not data.get("repeat_count"):
+            self.add_error("repeat_count", "Say how many times it repeats.")
+        return data
+
+    def recurrence(self) -> dict:
+        if not self.cleaned_data.get("repeat"):
+            return {}
+        return {
+            "frequency": self.cleaned_data["repeat"],
+            "interval": self.cleaned_data.get("repeat_interval") or 1,
+            "count": self.cleaned_data["repeat_count"],
+        }

@@ -1,0 +1,238 @@
+"""
+Reads on care plans and tasks. `worklist_for` is the coordinator's single queue of work; the worklist page
+and the JSON API both use it.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from carecoord.core import clock
+from carecoord.core.access import Actor
+from carecoord.core.choices import Role
+from carecoord.core.errors import NotFoundError
+from carecoord.core.models import Membership, User
+from carecoord.patients.models import CareTeamMember, Patient
+from carecoord.patients.selectors import patients_visible_to
+
+from .choices import OPEN_TASK_STATUSES
+from .domain import BUCKET_CODES, BUCKET_NAMES, OVERDUE, SNOOZED, TODAY, UPCOMING
+from .models import CarePlan, CarePlanTemplate, Task
+
+
+@dataclass(frozen=True)
+class WorklistFilters:
+    patient: uuid.UUID | None = None
+    kind: str = ""
+    category: str = ""
+    priority: str = ""
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    bucket: str = ""
+    owner: User | None = None  # a supervisor looking at someone else's worklist
+    include_snoozed: bool = False
+
+
+@dataclass
+class Worklist:
+    tasks: QuerySet[Task]
+    counts: dict[str, int] = field(default_factory=dict)
+    today: dt.date | None = None
+    owner: User | None = None
+
+
+def tasks_visible_to(actor: Actor) -> QuerySet[Task]:
+    """Tasks of the actor's organization about patients the actor may see."""
+    if actor is None or not actor.can_see_patients:
+        return Task.objects.none()
+    return Task.objects.filter(organization=actor.organization, patient__in=patients_visible_to(actor))
+
+
+def task_get(actor: Actor, public_id) -> Task:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise NotFoundError() from exc
+    task = (
+        tasks_visible_to(actor)
+        .select_related("patient", "patient__organization", "careplan", "goal", "owner", "completed_by")
+        .filter(public_id=key)
+        .first()
+    )
+    if task is None:
+        raise NotFoundError()
+    return task
+
+
+def _bucket_expression(today: dt.date):
+    return Case(
+        When(snoozed_until__gt=today, then=Value(BUCKET_CODES[SNOOZED])),
+        When(due_date__lt=today, then=Value(BUCKET_CODES[OVERDUE])),
+        When(due_date=today, then=Value(BUCKET_CODES[TODAY])),
+        default=Value(BUCKET_CODES[UPCOMING]),
+        output_field=IntegerField(),
+    )
+
+
+def worklist_for(actor: Actor, filters: WorklistFilters | None = None) -> Worklist:
+    """
+    Open tasks owned by the actor (or by a role they hold, unassigned), overdue first, then due today, then
+    upcoming; with the count of each bucket. A supervisor may ask for another member's worklist.
+    """
+    filters = filters or WorklistFilters()
+    owner = _worklist_owner(actor, filters.owner)
+    today = clock.today_in(actor.organization.tz)
+    roles = _member_roles(owner, actor) if owner != actor.user else list(actor.roles)
+    tasks = (
+        tasks_visible_to(actor)
+        .filter(status__in=OPEN_TASK_STATUSES)
+        .filter(Q(owner=owner) | Q(owner__isnull=True, owner_role__in=roles))
+    )
+    tasks = _apply_filters(tasks, filters).annotate(bucket=_bucket_expression(today))
+    counts_row = tasks.aggregate(**{name: Count("id", filter=Q(bucket=code)) for code, name in BUCKET_NAMES.items()})
+    if filters.bucket in BUCKET_CODES:
+        tasks = tasks.filter(bucket=BUCKET_CODES[filters.bucket])
+    elif not filters.include_snoozed:
+        tasks = tasks.exclude(bucket=BUCKET_CODES[SNOOZED])
+    tasks = tasks.select_related("patient", "careplan", "owner").order_by("bucket", "due_date", "-priority", "id")
+    return Worklist(tasks=tasks, counts=counts_row, today=today, owner=owner)
+
+
+def _worklist_owner(actor: Actor, requested: User | None) -> User:
+    if requested is None or requested == actor.user:
+        return actor.user
+    if not actor.has_role(Role.SUPERVISOR, Role.ORG_ADMIN):
+        raise NotFoundError()
+    if not Membership.objects.filter(user=requested, organization=actor.organization, active=True).exists():
+        raise NotFoundError()
+    return requested
+
+
+def _member_roles(user: User, actor: Actor) -> list[str]:
+    return list(
+        Membership.objects.filter(user=user, organization=actor.organization, active=True).values_list(
+            "role", flat=True
+        )
+    )
+
+
+def _apply_filters(tasks: QuerySet[Task], filters: WorklistFilters) -> QuerySet[Task]:
+    if filters.patient:
+        tasks = tasks.filter(patient__public_id=filters.patient)
+    if filters.kind:
+        tasks = tasks.filter(kind=filters.kind)
+    if filters.category:
+        tasks = tasks.filter(careplan__category=filters.category)
+    if filters.priority:
+        tasks = tasks.filter(priority=filters.priority)
+    if filters.due_from:
+        tasks = tasks.filter(due_date__gte=filters.due_from)
+    if filters.due_to:
+        tasks = tasks.filter(due_date__lte=filters.due_to)
+    return tasks
+
+
+@dataclass(frozen=True)
+class TeamMemberLoad:
+    user: User
+    caseload: int
+    open_tasks: int
+    overdue: int
+
+
+def team_load(actor: Actor) -> list[TeamMemberLoad]:
+    """Each coordinator's caseload size, open tasks and overdue tasks, side by side (three queries)."""
+    if not actor.has_role(Role.SUPERVISOR, Role.ORG_ADMIN):
+        raise NotFoundError()
+    today = clock.today_in(actor.organization.tz)
+    coordinators = list(
+        User.objects.filter(
+            memberships__organization=actor.organization,
+            memberships__role=Role.COORDINATOR,
+            memberships__active=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+    ids = [u.pk for u in coordinators]
+    caseloads = dict(
+        CareTeamMember.objects.filter(user_id__in=ids, role="coordinator", patient__in=patients_visible_to(actor))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values_list("user_id")
+        .annotate(n=Count("patient_id", distinct=True))
+    )
+    task_rows = (
+        tasks_visible_to(actor)
+        .filter(owner_id__in=ids, status__in=OPEN_TASK_STATUSES)
+        .values("owner_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
+    )
+    tasks = {row["owner_id"]: row for row in task_rows}
+    return [
+        TeamMemberLoad(
+            user=u,
+            caseload=caseloads.get(u.pk, 0),
+            open_tasks=tasks.get(u.pk, {}).get("open", 0),
+            overdue=tasks.get(u.pk, {}).get("overdue", 0),
+        )
+        for u in coordinators
+    ]
+
+
+def caseload_for(actor: Actor, user: User | None = None) -> QuerySet[Patient]:
+    """Patients on whose care team the user is a current coordinator."""
+    user = user or actor.user
+    today = clock.today_in(actor.organization.tz)
+    members = CareTeamMember.objects.filter(user=user, role="coordinator").filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+    return patients_visible_to(actor).filter(pk__in=members.values("patient_id"))
+
+
+def careplans_for_patient(actor: Actor, patient: Patient) -> QuerySet[CarePlan]:
+    return (
+        CarePlan.objects.filter(patient=patient, patient__in=patients_visible_to(actor))
+        .filter(Q(organization=actor.organization) | Q(organization=patient.organization))
+        .select_related("author", "approved_by")
+        .prefetch_related("goals", "addresses")
+        .order_by("-start_date", "-id")
+    )
+
+
+def careplan_get(actor: Actor, public_id, *, audit_event: str | None = "careplan.view") -> CarePlan:
+    from carecoord.core.audit import audit_record
+    from carecoord.core.choices import AuditAction
+
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise NotFoundError() from exc
+    careplan = (
+        CarePlan.objects.filter(public_id=key, patient__in=patients_visible_to(actor))
+        .select_related("patient", "patient__organization", "author", "approved_by", "template")
+        .first()
+    )
+    if careplan is None or careplan.organization_id not in (actor.organization.pk, careplan.patient.organization_id):
+        raise NotFoundError()
+    if audit_event:
+        audit_record(actor=actor, event=audit_event, action=AuditAction.READ, target=careplan, patient=careplan.patient)
+    return careplan
+
+
+def templates_for(actor: Actor) -> QuerySet[CarePlanTemplate]:
+    return CarePlanTemplate.objects.filter(
+        Q(organization__isnull=True) | Q(organization=actor.organization), active=True
+    ).order_by("title")
+
+
+def patient_task_counts(actor: Actor, patient: Patient) -> dict[str, int]:
+    """Open and overdue tasks of one patient (for the chart badge)."""
+    today = clock.today_in(actor.organization.tz)
+    return (
+        tasks_visible_to(actor)
+        .filter(patient=patient, status__in=OPEN_TASK_STATUSES)
+        .aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
+    )

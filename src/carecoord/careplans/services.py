@@ -1,0 +1,715 @@
+"""
+Writes on care plans, goals and tasks. Other capabilities create their worklist tasks through
+`task_create` (with `source`, `focus_type`/`focus_id` and a `dedupe_key` so a retry never makes two).
+"""
+
+import datetime as dt
+import uuid
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+
+from carecoord.core import clock
+from carecoord.core.access import Actor, require_patient_editor
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction, Role
+from carecoord.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from carecoord.core.models import Organization, User
+from carecoord.core.versioning import save_versioned
+from carecoord.patients.models import Condition, Patient
+from carecoord.patients.selectors import patient_get
+
+from .choices import (
+    HIGH_PRIORITIES,
+    OPEN_TASK_STATUSES,
+    CarePlanStatus,
+    TaskKind,
+    TaskPriority,
+    TaskSource,
+    TaskStatus,
+)
+from .domain import (
+    EDITABLE_PLAN_STATUSES,
+    TransitionError,
+    check_plan_transition,
+    check_task_transition,
+    escalation_due,
+    next_occurrence,
+    occurrence_due_date,
+    validate_recurrence,
+)
+from .models import CarePlan, CarePlanRevision, CarePlanTemplate, Goal, Task, TaskEvent
+
+PLAN_FIELDS = ("title", "description", "category", "intent", "start_date", "end_date")
+GOAL_FIELDS = (
+    "description",
+    "lifecycle_status",
+    "achievement_status",
+    "start_date",
+    "due_date",
+    "measure_code",
+    "measure_display",
+    "target_comparator",
+    "target_value",
+    "target_value_high",
+    "target_unit",
+)
+
+
+def _clean(instance, exclude: list[str]) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except DjangoValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ValidationError(messages[0], field=None if field == "__all__" else field) from exc
+
+
+def _visible_patient(actor: Actor, patient: Patient) -> Patient:
+    return patient_get(actor, patient.public_id, audit_event=None)
+
+
+def _require_plan_in_scope(actor: Actor, careplan: CarePlan) -> CarePlan:
+    _visible_patient(actor, careplan.patient)
+    if careplan.organization_id not in (actor.organization.pk, careplan.patient.organization_id):
+        raise NotFoundError()
+    return careplan
+
+
+def _record_revision(actor: Actor, careplan: CarePlan, summary: str, changes: dict) -> None:
+    CarePlanRevision.objects.create(
+        careplan=careplan,
+        version=careplan.version,
+        changed_at=clock.now(),
+        changed_by=actor.user,
+        summary=summary[:200],
+        changes=changes,
+    )
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+# Care plans -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def careplan_create(
+    *, actor: Actor, patient: Patient, data: dict, addresses: list[Condition] | None = None
+) -> CarePlan:
+    """
+    Creates a care plan. A provider's plan is active and approved at once; anyone else's is a draft that
+    waits for a provider's approval.
+    """
+    require_patient_editor(actor)
+    patient = _visible_patient(actor, patient)
+    careplan = CarePlan(
+        organization=actor.organization,
+        patient=patient,
+        author=actor.user,
+        **{k: v for k, v in data.items() if k in PLAN_FIELDS},
+    )
+    if actor.has_role(Role.PROVIDER):
+        careplan.status = CarePlanStatus.ACTIVE
+        careplan.approved_by = actor.user
+        careplan.approved_at = clock.now()
+    _validate_plan(careplan)
+    careplan.save()
+    _set_addresses(careplan, patient, addresses or [])
+    _record_revision(actor, careplan, "Created", {"status": [None, careplan.status]})
+    audit_record(actor=actor, event="careplan.create", action=AuditAction.CREATE, target=careplan, patient=patient)
+    return careplan
+
+
+def _validate_plan(careplan: CarePlan) -> None:
+    if not (careplan.title or "").strip():
+        raise ValidationError("A care plan needs a title.", field="title")
+    if careplan.end_date and careplan.start_date and careplan.end_date < careplan.start_date:
+        raise ValidationError("The plan ends before it starts.", field="end_date")
+    _clean(careplan, exclude=["organization", "patient", "author", "approved_by", "template"])
+
+
+def _set_addresses(careplan: CarePlan, patient: Patient, conditions: list[Condition]) -> None:
+    foreign = [c for c in conditions if c.patient_id != patient.pk]
+    if foreign:
+        raise NotFoundError("A chosen condition belongs to another patient.")
+    careplan.addresses.set(conditions)
+
+
+@transaction.atomic
+def careplan_update(
+    *, actor: Actor, careplan: CarePlan, data: dict, expected_version: int, addresses: list[Condition] | None = None
+) -> CarePlan:
+    """Saves an edit unless someone else saved the plan first; each edit is kept in the plan's history."""
+    require_patient_editor(actor)
+    _require_plan_in_scope(actor, careplan)
+    if careplan.status not in EDITABLE_PLAN_STATUSES:
+        raise ValidationError(f"A {careplan.get_status_display().lower()} care plan cannot be edited.")
+    changes = {
+        k: [_plain(getattr(careplan, k)), _plain(v)]
+        for k, v in data.items()
+        if k in PLAN_FIELDS and getattr(careplan, k) != v
+    }
+    for name in changes:
+        setattr(careplan, name, data[name])
+    _validate_plan(careplan)
+    save_versioned(careplan, expected_version=expected_version, fields=list(PLAN_FIELDS))
+    if addresses is not None:
+        before = sorted(str(c.public_id) for c in careplan.addresses.all())
+        _set_addresses(careplan, careplan.patient, addresses)
+        after = sorted(str(c.public_id) for c in addresses)
+        if before != after:
+            changes["addresses"] = [before, after]
+    _record_revision(actor, careplan, "Edited " + ", ".join(sorted(changes)) if changes else "Saved", changes)
+    audit_record(
+        actor=actor,
+        event="careplan.update",
+        action=AuditAction.UPDATE,
+        target=careplan,
+        patient=careplan.patient,
+        detail={"fields": sorted(changes)},
+    )
+    return careplan
+
+
+@transaction.atomic
+def careplan_approve(*, actor: Actor, careplan: CarePlan, expected_version: int) -> CarePlan:
+    """A provider approves a draft plan, which makes it active."""
+    if not actor.has_role(Role.PROVIDER):
+        raise PermissionDeniedError("Only a provider can approve a care plan.")
+    _require_plan_in_scope(actor, careplan)
+    if careplan.status != CarePlanStatus.DRAFT:
+        raise ValidationError("Only a draft care plan waits for approval.")
+    careplan.status = CarePlanStatus.ACTIVE
+    careplan.approved_by = actor.user
+    careplan.approved_at = clock.now()
+    save_versioned(careplan, expected_version=expected_version, fields=["status", "approved_by", "approved_at"])
+    _record_revision(actor, careplan, "Approved", {"status": [CarePlanStatus.DRAFT, CarePlanStatus.ACTIVE]})
+    audit_record(
+        actor=actor, event="careplan.approve", action=AuditAction.UPDATE, target=careplan, patient=careplan.patient
+    )
+    return careplan
+
+
+@transaction.atomic
+def careplan_set_status(
+    *, actor: Actor, careplan: CarePlan, status: str, expected_version: int, reason: str = ""
+) -> CarePlan:
+    """Moves a plan through its lifecycle; revoking or completing it cancels its open tasks."""
+    require_patient_editor(actor)
+    _require_plan_in_scope(actor, careplan)
+    if status == CarePlanStatus.ACTIVE and careplan.status == CarePlanStatus.DRAFT:
+        raise ValidationError("A draft plan becomes active when a provider approves it.")
+    try:
+        check_plan_transition(careplan.status, status)
+    except TransitionError as exc:
+        raise ValidationError(str(exc), field="status") from exc
+    before = careplan.status
+    careplan.status = status
+    save_versioned(careplan, expected_version=expected_version, fields=["status"])
+    if status in (CarePlanStatus.REVOKED, CarePlanStatus.COMPLETED, CarePlanStatus.ENTERED_IN_ERROR):
+        _close_open_tasks(actor, careplan, f"Care plan {careplan.get_status_display().lower()}")
+    _record_revision(
+        actor, careplan, f"Status {before} → {status}" + (f": {reason}" if reason else ""), {"status": [before, status]}
+    )
+    audit_record(
+        actor=actor,
+        event="careplan.status",
+        action=AuditAction.UPDATE,
+        target=careplan,
+        patient=careplan.patient,
+        detail={"from": before, "to": status},
+    )
+    return careplan
+
+
+def _close_open_tasks(actor: Actor, careplan: CarePlan, note: str) -> None:
+    now = clock.now()
+    for task in careplan.tasks.filter(status__in=OPEN_TASK_STATUSES):
+        TaskEvent.objects.create(
+            task=task,
+            at=now,
+            by=actor.user,
+            kind="status",
+            from_status=task.status,
+            to_status=TaskStatus.CANCELLED,
+            note=note,
+        )
+        task.status = TaskStatus.CANCELLED
+        save_versioned(task, expected_version=task.version, fields=["status"])
+
+
+# Goals ------------------------------------------------------------------------------------------------------
+
+
+def _validate_goal(goal: Goal) -> None:
+    if goal.target_comparator and goal.target_value is None:
+        raise ValidationError("Give the target value.", field="target_value")
+    if goal.target_comparator == "between" and (
+        goal.target_value_high is None or goal.target_value_high <= goal.target_value
+    ):
+        raise ValidationError("Give an upper value above the lower one.", field="target_value_high")
+    if goal.due_date and goal.start_date and goal.due_date < goal.start_date:
+        raise ValidationError("The goal is due before it starts.", field="due_date")
+    _clean(goal, exclude=["organization", "patient", "careplan"])
+
+
+@transaction.atomic
+def goal_add(*, actor: Actor, careplan: CarePlan, data: dict) -> Goal:
+    require_patient_editor(actor)
+    _require_plan_in_scope(actor, careplan)
+    if careplan.status not in EDITABLE_PLAN_STATUSES:
+        raise ValidationError("This care plan is closed; reopen it to add goals.")
+    goal = Goal(
+        organization=careplan.organization,
+        patient=careplan.patient,
+        careplan=careplan,
+        **{k: v for k, v in data.items() if k in GOAL_FIELDS},
+    )
+    goal.start_date = goal.start_date or clock.today_in(actor.organization.tz)
+    _validate_goal(goal)
+    goal.save()
+    careplan_touch(actor, careplan, f"Goal added: {goal.description}")
+    audit_record(actor=actor, event="goal.create", action=AuditAction.CREATE, target=goal, patient=careplan.patient)
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, actor: Actor, goal: Goal, data: dict, expected_version: int) -> Goal:
+    require_patient_editor(actor)
+    _require_plan_in_scope(actor, goal.careplan)
+    changes = {
+        k: [_plain(getattr(goal, k)), _plain(v)] for k, v in data.items() if k in GOAL_FIELDS and getattr(goal, k) != v
+    }
+    for name in changes:
+        setattr(goal, name, data[name])
+    _validate_goal(goal)
+    save_versioned(goal, expected_version=expected_version, fields=list(GOAL_FIELDS))
+    careplan_touch(
+        actor, goal.careplan, f"Goal changed: {goal.description}", {f"goal.{k}": v for k, v in changes.items()}
+    )
+    audit_record(
+        actor=actor,
+        event="goal.update",
+        action=AuditAction.UPDATE,
+        target=goal,
+        patient=goal.patient,
+        detail={"fields": sorted(changes)},
+    )
+    return goal
+
+
+def careplan_touch(actor: Actor, careplan: CarePlan, summary: str, changes: dict | None = None) -> None:
+    """Records a change to a plan's goals or activities in its history (and bumps its version)."""
+    CarePlan.objects.filter(pk=careplan.pk).update(version=careplan.version + 1, updated_at=clock.now())
+    careplan.version += 1
+    _record_revision(actor, careplan, summary, changes or {})
+
+
+# Tasks ------------------------------------------------------------------------------------------------------
+
+
+def _task_in_scope(actor: Actor, task: Task) -> Task:
+    if task.organization_id != actor.organization.pk:
+        raise NotFoundError()
+    _visible_patient(actor, task.patient)
+    return task
+
+
+def _require_task_worker(actor: Actor) -> None:
+    if not actor.can_see_patients:
+        raise NotFoundError()
+
+
+def _event(task: Task, by: User | None, kind: str, *, from_status="", to_status="", note="") -> None:
+    TaskEvent.objects.create(
+        task=task, at=clock.now(), by=by, kind=kind, from_status=from_status, to_status=to_status, note=note
+    )
+
+
+def _check_owner(organization: Organization, owner: User | None, owner_role: str) -> None:
+    if owner is None and not owner_role:
+        raise ValidationError("Give the task an owner: a person or a role.", field="owner")
+    if owner is not None and not owner.memberships.filter(organization=organization, active=True).exists():
+        raise ValidationError("The owner is not a member of this organization.", field="owner")
+    if owner_role and owner_role not in Role.values:
+        raise ValidationError(f"Unknown role “{owner_role}”.", field="owner_role")
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Actor | None,
+    organization: Organization | None = None,
+    patient: Patient,
+    kind: str,
+    title: str,
+    due_date: dt.date | None,
+    owner: User | None = None,
+    owner_role: str = "",
+    priority: str = TaskPriority.ROUTINE,
+    description: str = "",
+    careplan: CarePlan | None = None,
+    goal: Goal | None = None,
+    recurrence: dict | None = None,
+    source: str = TaskSource.MANUAL,
+    focus_type: str = "",
+    focus_id: uuid.UUID | None = None,
+    dedupe_key: str = "",
+    status: str = TaskStatus.REQUESTED,
+) -> Task:
+    """
+    Puts a task on the worklist. `actor` is None for system creators (feeds, jobs), which name the
+    `organization`; with a `dedupe_key` the same key returns the existing task instead of a second one.
+    """
+    if actor is not None:
+        _require_task_worker(actor)
+        patient = _visible_patient(actor, patient)
+        organization = actor.organization
+    if organization is None:
+        raise ValueError("A system-created task names its organization.")
+    if dedupe_key:
+        existing = Task.objects.filter(organization=organization, dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    if careplan is not None and careplan.patient_id != patient.pk:
+        raise NotFoundError("That care plan belongs to another patient.")
+    if goal is not None and (careplan is None or goal.careplan_id != careplan.pk):
+        raise ValidationError("The goal must belong to the task's care plan.", field="goal")
+    _check_owner(organization, owner, owner_role)
+    try:
+        clean_recurrence = validate_recurrence(recurrence or {})
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="recurrence") from exc
+    if clean_recurrence and due_date is None:
+        raise ValidationError("A repeating task needs a first due date.", field="due_date")
+    task = Task(
+        organization=organization,
+        patient=patient,
+        careplan=careplan,
+        goal=goal,
+        kind=kind,
+        title=(title or "").strip(),
+        description=description,
+        status=status,
+        priority=priority,
+        owner=owner,
+        owner_role=owner_role,
+        due_date=due_date,
+        recurrence=clean_recurrence,
+        series=uuid.uuid4() if clean_recurrence else None,
+        source=source,
+        focus_type=focus_type,
+        focus_id=focus_id,
+        dedupe_key=dedupe_key,
+        created_by=actor.user if actor else None,
+    )
+    if not task.title:
+        raise ValidationError("A task needs a title.", field="title")
+    _clean(
+        task,
+        exclude=["organization", "patient", "careplan", "goal", "owner", "escalation_of", "created_by", "completed_by"],
+    )
+    try:
+        with transaction.atomic():
+            task.save()
+    except IntegrityError:
+        if dedupe_key:  # a concurrent creator won the race for this key
+            return Task.objects.get(organization=organization, dedupe_key=dedupe_key)
+        raise
+    _event(task, actor.user if actor else None, "created", to_status=task.status)
+    audit_record(
+        actor=actor,
+        organization=organization,
+        event="task.create",
+        action=AuditAction.CREATE,
+        target=task,
+        patient=patient,
+        detail={"source": source},
+    )
+    return task
+
+
+@transaction.atomic
+def task_set_status(*, actor: Actor, task: Task, status: str, expected_version: int, note: str = "") -> Task | None:
+    """
+    Moves a task to `status`. Completing needs an outcome note, and a completed occurrence of a repeating
+    task creates the next one, which is returned.
+    """
+    _require_task_worker(actor)
+    _task_in_scope(actor, task)
+    try:
+        check_task_transition(task.status, status)
+    except TransitionError as exc:
+        raise ValidationError(str(exc), field="status") from exc
+    note = (note or "").strip()
+    if status == TaskStatus.COMPLETED and not note:
+        raise ValidationError("Say what happened: completing a task needs an outcome note.", field="note")
+    before = task.status
+    task.status = status
+    fields = ["status"]
+    if status == TaskStatus.COMPLETED:
+        task.outcome_note, task.completed_at, task.completed_by = note, clock.now(), actor.user
+        fields += ["outcome_note", "completed_at", "completed_by"]
+    save_versioned(task, expected_version=expected_version, fields=fields)
+    _event(task, actor.user, "status", from_status=before, to_status=status, note=note)
+    audit_record(
+        actor=actor,
+        event="task.status",
+        action=AuditAction.UPDATE,
+        target=task,
+        patient=task.patient,
+        detail={"from": before, "to": status},
+    )
+    if status == TaskStatus.COMPLETED:
+        return _create_next_occurrence(actor, task)
+    return None
+
+
+def task_complete(*, actor: Actor, task: Task, note: str, expected_version: int) -> Task | None:
+    return task_set_status(
+        actor=actor, task=task, status=TaskStatus.COMPLETED, note=note, expected_version=expected_version
+    )
+
+
+def _create_next_occurrence(actor: Actor, task: Task) -> Task | None:
+    first_due = _series_first_due(task)
+    following = next_occurrence(first_due, task.recurrence, task.occurrence)
+    if following is None:
+        return None
+    occurrence, due = following
+    nxt = Task.objects.create(
+        organization=task.organization,
+        patient=task.patient,
+        careplan=task.careplan,
+        goal=task.goal,
+        kind=task.kind,
+        title=task.title,
+        description=task.description,
+        priority=task.priority,
+        owner=task.owner,
+        owner_role=task.owner_role,
+        due_date=due,
+        recurrence=task.recurrence,
+        series=task.series,
+        occurrence=occurrence,
+        source=task.source,
+        focus_type=task.focus_type,
+        focus_id=task.focus_id,
+        created_by=actor.user,
+    )
+    _event(nxt, actor.user, "created", to_status=nxt.status, note=f"Occurrence {occurrence} of a repeating task")
+    audit_record(
+        actor=actor,
+        event="task.create",
+        action=AuditAction.CREATE,
+        target=nxt,
+        patient=nxt.patient,
+        detail={"series": str(task.series), "occurrence": occurrence},
+    )
+    return nxt
+
+
+def _series_first_due(task: Task):
+    """The first occurrence's due date, from which every later one is computed (no drift from snoozes)."""
+    first = Task.objects.filter(series=task.series, occurrence=1).values_list("due_date", flat=True).first()
+    if first is not None:
+        return first
+    # The first occurrence was removed: count back from this one.
+    return occurrence_due_date(
+        task.due_date, {**task.recurrence, "interval": -task.recurrence.get("interval", 1)}, task.occurrence
+    )
+
+
+@transaction.atomic
+def task_reassign(
+    *, actor: Actor, task: Task, owner: User | None, owner_role: str = "", expected_version: int, note: str = ""
+) -> Task:
+    _require_task_worker(actor)
+    _task_in_scope(actor, task)
+    if task.status not in OPEN_TASK_STATUSES:
+        raise ValidationError("Only an open task can be reassigned.")
+    _check_owner(task.organization, owner, owner_role)
+    before = task.owner.email if task.owner else task.owner_role
+    task.owner, task.owner_role = owner, owner_role
+    save_versioned(task, expected_version=expected_version, fields=["owner", "owner_role"])
+    after = owner.email if owner else owner_role
+    _event(task, actor.user, "reassign", note=f"{before} → {after}" + (f": {note}" if note else ""))
+    audit_record(actor=actor, event="task.reassign", action=AuditAction.UPDATE, target=task, patient=task.patient)
+    return task
+
+
+@transaction.atomic
+def task_snooze(*, actor: Actor, task: Task, until: dt.date, reason: str, expected_version: int) -> Task:
+    """Hides a task from the worklist until a later day, with the reason kept in its history."""
+    _require_task_worker(actor)
+    _task_in_scope(actor, task)
+    if task.status not in OPEN_TASK_STATUSES:
+        raise ValidationError("Only an open task can be snoozed.")
+    today = clock.today_in(actor.organization.tz)
+    if until <= today:
+        raise ValidationError("Snooze until a day after today.", field="until")
+    if until > today + dt.timedelta(days=90):
+        raise ValidationError("Snooze for at most 90 days; change the due date instead.", field="until")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the task is snoozed.", field="reason")
+    task.snoozed_until, task.snooze_reason = until, reason[:200]
+    save_versioned(task, expected_version=expected_version, fields=["snoozed_until", "snooze_reason"])
+    _event(task, actor.user, "snooze", note=f"until {until.isoformat()}: {reason}")
+    audit_record(actor=actor, event="task.snooze", action=AuditAction.UPDATE, target=task, patient=task.patient)
+    return task
+
+
+@transaction.atomic
+def tasks_bulk_reassign(*, actor: Actor, task_ids: list[uuid.UUID], owner: User, note: str = "") -> int:
+    """A supervisor moves open tasks to another coordinator, all or none."""
+    if not actor.has_role(Role.SUPERVISOR, Role.ORG_ADMIN):
+        raise PermissionDeniedError("Only a supervisor can reassign tasks in bulk.")
+    tasks = list(
+        Task.objects.select_related("patient", "owner").filter(organization=actor.organization, public_id__in=task_ids)
+    )
+    if len(tasks) != len(set(task_ids)):
+        raise NotFoundError("Some of the chosen tasks were not found.")
+    for task in tasks:
+        task_reassign(actor=actor, task=task, owner=owner, expected_version=task.version, note=note or "bulk")
+    return len(tasks)
+
+
+@transaction.atomic
+def tasks_escalate_overdue(*, organization: Organization) -> list[Task]:
+    """Gives supervisors a task for each high-priority task overdue longer than the organization allows."""
+    now = clock.now()
+    candidates = (
+        Task.objects.select_related("patient")
+        .filter(
+            organization=organization,
+            status__in=OPEN_TASK_STATUSES,
+            priority__in=HIGH_PRIORITIES,
+            escalated_at__isnull=True,
+            due_date__lt=clock.today_in(organization.tz),
+        )
+        .exclude(kind=TaskKind.ESCALATION)
+    )
+    created = []
+    for task in candidates:
+        if not escalation_due(
+            due_date=task.due_date, now=now, tz=organization.tz, threshold_hours=organization.escalation_hours
+        ):
+            continue
+        escalation = task_create(
+            actor=None,
+            organization=organization,
+            patient=task.patient,
+            kind=TaskKind.ESCALATION,
+            title=f"Overdue {task.get_priority_display().lower()} task: {task.title}",
+            owner_role=Role.SUPERVISOR,
+            priority=TaskPriority.URGENT,
+            due_date=clock.today_in(organization.tz),
+            source=TaskSource.ESCALATION,
+            focus_type="careplans.Task",
+            focus_id=task.public_id,
+            dedupe_key=f"escalation:{task.public_id}",
+            description=f"Due {task.due_date.isoformat()}, owned by {task.owner or task.get_owner_role_display()}.",
+        )
+        Task.objects.filter(pk=task.pk).update(escalated_at=now)
+        Task.objects.filter(pk=escalation.pk).update(escalation_of=task)
+        created.append(escalation)
+    return created
+
+
+# Templates --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def careplan_template_apply(
+    *,
+    actor: Actor,
+    patient: Patient,
+    template: CarePlanTemplate,
+    start_date: dt.date,
+    addresses: list[Condition] | None = None,
+) -> CarePlan:
+    """
+    Creates a plan from a template: its goals and tasks with due dates counted from `start_date`. Tasks for
+    the coordinator role go to the patient's current coordinator when there is one.
+    """
+    if template.organization_id not in (None, actor.organization.pk) or not template.active:
+        raise NotFoundError("That template is not available.")
+    careplan = careplan_create(
+        actor=actor,
+        patient=patient,
+        addresses=addresses,
+        data={
+            "title": template.title,
+            "category": template.category,
+            "description": template.description,
+            "start_date": start_date,
+        },
+    )
+    CarePlan.objects.filter(pk=careplan.pk).update(template=template)
+    goals = {}
+    for tgoal in template.goals.all():
+        goals[tgoal.pk] = Goal.objects.create(
+            organization=careplan.organization,
+            patient=careplan.patient,
+            careplan=careplan,
+            description=tgoal.description,
+            start_date=start_date,
+            due_date=start_date + dt.timedelta(days=tgoal.due_offset_days)
+            if tgoal.due_offset_days is not None
+            else None,
+            measure_code=tgoal.measure_code,
+            measure_display=tgoal.measure_display,
+            target_comparator=tgoal.target_comparator,
+            target_value=tgoal.target_value,
+            target_value_high=tgoal.target_value_high,
+            target_unit=tgoal.target_unit,
+        )
+    coordinator = _current_coordinator(patient, start_date)
+    for ttask in template.tasks.all():
+        recurrence = {}
+        if ttask.recurrence_frequency:
+            recurrence = {
+                "frequency": ttask.recurrence_frequency,
+                "interval": ttask.recurrence_interval,
+                "count": ttask.recurrence_count or 2,
+            }
+        use_person = ttask.owner_role == Role.COORDINATOR and coordinator is not None
+        task_create(
+            actor=actor,
+            patient=patient,
+            careplan=careplan,
+            goal=goals.get(ttask.goal_id),
+            kind=ttask.kind,
+            title=ttask.title,
+            description=ttask.description,
+            priority=ttask.priority,
+            owner=coordinator if use_person else None,
+            owner_role="" if use_person else ttask.owner_role,
+            due_date=start_date + dt.timedelta(days=ttask.offset_days),
+            recurrence=recurrence,
+            source=TaskSource.CAREPLAN,
+        )
+    audit_record(
+        actor=actor,
+        event="careplan.template_apply",
+        action=AuditAction.CREATE,
+        target=careplan,
+        patient=patient,
+        detail={"template": template.key},
+    )
+    return careplan
+
+
+def _current_coordinator(patient: Patient, day: dt.date) -> User | None:
+    from django.db.models import Q
+
+    member = (
+        patient.care_team.filter(role="coordinator", user__isnull=False, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .select_related("user")
+        .order_by("start_date")
+        .first()
+    )
+    return member.user if member else None

@@ -1,0 +1,214 @@
+"""
+The worklist: the coordinator's home page. Row actions (complete, snooze, reassign) answer the re-rendered
+row plus the bucket counts (htmx); without JavaScript they redirect back to the worklist.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from carecoord.core.choices import Role
+from carecoord.core.errors import ApplicationError, NotFoundError
+from carecoord.core.models import User
+
+from . import services
+from .domain import BUCKET_CODES, worklist_bucket
+from .forms import BulkReassignForm, CompleteTaskForm, ReassignTaskForm, SnoozeTaskForm, WorklistFilterForm
+from .selectors import WorklistFilters, task_get, team_load, worklist_for
+
+PAGE_SIZE = 50
+
+
+def _actor(request: HttpRequest):
+    actor = getattr(request, "actor", None)
+    if actor is None or not actor.can_see_patients:
+        raise NotFoundError()
+    return actor
+
+
+def org_members(actor):
+    """People a task can be given to: active members of the actor's organization with a clinical role."""
+    return (
+        User.objects.filter(
+            memberships__organization=actor.organization,
+            memberships__active=True,
+            is_active=True,
+            memberships__role__in=[Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.SCHEDULER],
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def _is_supervisor(actor) -> bool:
+    return actor.has_role(Role.SUPERVISOR, Role.ORG_ADMIN)
+
+
+@login_required
+@require_GET
+def worklist(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    team = org_members(actor) if _is_supervisor(actor) else None
+    form = WorklistFilterForm(request.GET or None, team=team)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = WorklistFilters(**{k: v for k, v in data.items() if v not in (None, "")})
+    work = worklist_for(actor, filters)
+    page = Paginator(work.tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "nav": "worklist",
+        "form": form,
+        "work": work,
+        "page": page,
+        "query": query.urlencode(),
+        "members": org_members(actor),
+        "is_supervisor": _is_supervisor(actor),
+        "own_list": work.owner == actor.user,
+    }
+    template = "careplans/worklist.html"
+    if request.htmx and request.htmx.target == "worklist-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+def _row_response(request, actor, task, *, message: str, form_errors=None, removed: bool = False) -> HttpResponse:
+    if not request.htmx:
+        if form_errors:
+            messages.error(request, form_errors)
+        else:
+            messages.success(request, message)
+        return redirect(_back(request))
+    work = worklist_for(actor)
+    task.bucket = BUCKET_CODES[worklist_bucket(task.due_date, work.today, task.snoozed_until)]
+    context = {
+        "task": task,
+        "row_message": message,
+        "row_error": form_errors,
+        "removed": removed,
+        "counts": work.counts,
+        "members": org_members(actor),
+        "today": work.today,
+    }
+    return render(request, "careplans/partials/task_row_response.html", context)
+
+
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("careplans:worklist")
+
+
+def _errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@login_required
+@require_POST
+def task_complete(request: HttpRequest, public_id) -> HttpResponse:
+    actor = _actor(request)
+    task = task_get(actor, public_id)
+    form = CompleteTaskForm(request.POST)
+    if not form.is_valid():
+        return _row_response(request, actor, task, message="", form_errors=_errors(form))
+    try:
+        following = services.task_complete(
+            actor=actor, task=task, note=form.cleaned_data["note"], expected_version=form.cleaned_data["version"]
+        )
+    except ApplicationError as exc:
+        return _row_response(request, actor, task, message="", form_errors=exc.message)
+    message = f"Completed: {task.title}."
+    if following is not None:
+        message += f" Next occurrence due {following.due_date:%m/%d/%Y}."
+    return _row_response(request, actor, task, message=message, removed=True)
+
+
+@login_required
+@require_POST
+def task_snooze(request: HttpRequest, public_id) -> HttpResponse:
+    actor = _actor(request)
+    task = task_get(actor, public_id)
+    form = SnoozeTaskForm(request.POST)
+    if not form.is_valid():
+        return _row_response(request, actor, task, message="", form_errors=_errors(form))
+    try:
+        services.task_snooze(
+            actor=actor,
+            task=task,
+            until=form.cleaned_data["until"],
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ApplicationError as exc:
+        return _row_response(request, actor, task, message="", form_errors=exc.message)
+    return _row_response(
+        request,
+        actor,
+        task,
+        removed=True,
+        message=f"Snoozed until {form.cleaned_data['until']:%m/%d/%Y}: {task.title}.",
+    )
+
+
+@login_required
+@require_POST
+def task_reassign(request: HttpRequest, public_id) -> HttpResponse:
+    actor = _actor(request)
+    task = task_get(actor, public_id)
+    form = ReassignTaskForm(request.POST, members=org_members(actor))
+    if not form.is_valid():
+        return _row_response(request, actor, task, message="", form_errors=_errors(form))
+    owner = form.cleaned_data["owner"]
+    try:
+        services.task_reassign(
+            actor=actor,
+            task=task,
+            owner=owner,
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ApplicationError as exc:
+        return _row_response(request, actor, task, message="", form_errors=exc.message)
+    return _row_response(
+        request, actor, task, removed=owner != actor.user, message=f"Given to {owner.full_name}: {task.title}."
+    )
+
+
+@login_required
+@require_GET
+def team(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    if not _is_supervisor(actor):
+        raise NotFoundError()
+    context = {"nav": "worklist", "loads": team_load(actor), "form": BulkReassignForm(members=org_members(actor))}
+    return render(request, "careplans/team.html", context)
+
+
+@login_required
+@require_POST
+def bulk_reassign(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    if not _is_supervisor(actor):
+        raise NotFoundError()
+    form = BulkReassignForm(request.POST, members=org_members(actor))
+    task_ids = request.POST.getlist("task")
+    if not form.is_valid() or not task_ids:
+        messages.error(request, _errors(form) or "Choose at least one task to move.")
+    else:
+        try:
+            moved = services.tasks_bulk_reassign(
+                actor=actor, task_ids=task_ids, owner=form.cleaned_data["owner"], note=form.cleaned_data["note"]
+            )
+        except (ApplicationError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", "Some of the chosen tasks were not found."))
+        else:
+            messages.success(
+                request, f"Moved {moved} task{'s' if moved != 1 else ''} to {form.cleaned_data['owner'].full_name}."
+            )
+    return redirect(_back(request))

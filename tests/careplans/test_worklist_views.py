@@ -1,0 +1,42 @@
+import datetime as dt
+
+import time_machine
+
+from carecoord.careplans.models import Task
+
+from ..factories import PatientFactory
+from .factories import TaskFactory
+
+TODAY = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_worklist_buckets_and_complete_in_place(actor, client_for):
+    patient = PatientFactory(organization=actor.organization)
+    overdue = TaskFactory(patient=patient, owner=actor.user, due_date=dt.date(2026, 11, 20), title="Overdue call")
+    TaskFactory(patient=patient, owner=actor.user, due_date=dt.date(2026, 11, 26), title="Today visit")
+    TaskFactory(patient=patient, owner=actor.user, due_date=dt.date(2026, 12, 3), title="Later paperwork")
+    client = client_for(actor)
+    page = client.get("/worklist/").content.decode()
+    assert page.index("Overdue call") < page.index("Today visit") < page.index("Later paperwork")
+    assert "<strong>1</strong> overdue" in page
+
+    response = client.post(
+        f"/tasks/{overdue.public_id}/complete/", {"note": "Reached her, BP fine", "version": overdue.version},
+        HTTP_HX_REQUEST="true", HTTP_HX_TARGET=f"task-{overdue.public_id}",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Completed: Overdue call." in body
+    assert "<strong>0</strong> overdue" in body and 'hx-swap-oob="true"' in body
+    overdue.refresh_from_db()
+    assert overdue.status == "completed" and overdue.outcome_note == "Reached her, BP fine"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_completing_without_a_note_is_refused_and_changes_nothing(actor, client_for):
+    task = TaskFactory(patient=PatientFactory(organization=actor.organization), owner=actor.user)
+    response = client_for(actor).post(f"/tasks/{task.public_id}/complete/", {"note": "  ", "version": task.version},
+                                      HTTP_HX_REQUEST="true")
+    assert "outcome note" in response.content.decode()
+    assert Task.objects.get(pk=task.pk).status == "requested"
