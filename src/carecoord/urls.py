@@ -1,9 +1,11 @@
 from django.urls import include, path
 
+from carecoord.api import api
 from carecoord.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
     path("", include("carecoord.core.urls")),
     path("directory/", include("carecoord.directory.urls")),
     path("patients/", include("carecoord.patients.urls")),

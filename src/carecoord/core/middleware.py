@@ -8,6 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -81,6 +82,8 @@ class SessionPolicyMiddleware:
         if user.is_authenticated:
             if self._idle_expired(request):
                 logout(request)
+                if request.path.startswith(API_PREFIX):
+                    return api_unauthorized("The session ended after a period of inactivity; sign in again.")
                 messages.info(request, "You were signed out after a period of inactivity. Sign in again to continue.")
                 if request.htmx:
                     response = redirect(settings.LOGIN_URL)
@@ -110,11 +113,22 @@ class SessionPolicyMiddleware:
             return None
         if request.user.is_verified():
             return None
+        if request.path.startswith(API_PREFIX) and (
+            user_has_confirmed_device(request.user) or mfa_required(request.user)
+        ):
+            return api_unauthorized("Finish two-factor authentication before using the API.")
         if user_has_confirmed_device(request.user):
             return redirect(f"{reverse('core:verify_otp')}?next={request.path}")
         if mfa_required(request.user):
             return redirect("core:setup_otp")
         return None
+
+
+API_PREFIX = "/api/"
+
+
+def api_unauthorized(message: str) -> JsonResponse:
+    return JsonResponse({"code": "unauthenticated", "message": message}, status=401)
 
 
 def idle_timeout_minutes(request) -> int:
