@@ -1,5 +1,7 @@
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
+from django.test.utils import override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,3 +48,17 @@ def signed_in_client(actor, *, verified: bool = True) -> Client:
 @pytest.fixture
 def client_for():
     return signed_in_client
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 with the smallest cost, so tests that create users stay fast; hashes still start with argon2$."""
+
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    with override_settings(PASSWORD_HASHERS=["tests.conftest.FastArgon2PasswordHasher"]):
+        yield

@@ -116,6 +116,7 @@ class Location(BaseModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["organization", "name"], name="location_org_name")]
 
     def __str__(self) -> str:
         return self.name
