@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "carecoord.core",
     "carecoord.directory",
     "carecoord.patients",
+    "carecoord.careplans",
+    "carecoord.demo",
 ]
 
 MIDDLEWARE = [
@@ -115,10 +117,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+    # Lets several test runs share one PostgreSQL server (each takes its own test database).
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"test_{DATABASES['default']['NAME']}{os.environ.get('CARECOORD_TEST_DB_SUFFIX', '')}"
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

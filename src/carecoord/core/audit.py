@@ -135,7 +135,8 @@ class ChainReport:
 
     @property
     def ok(self) -> bool:
-        return self.broken_event_id is None
+        # A removed chain end names no event, only a reason.
+        return not self.reason
 
 
 def audit_verify() -> ChainReport:
@@ -167,15 +168,29 @@ def _unsealed_count() -> int:
 
 
 AUDIT_CSV_COLUMNS = [
-    "occurred_at", "user_email", "acting_organization", "tenant_organization", "action", "event",
-    "object_type", "object_id", "patient_public_id", "source_ip", "outcome", "sequence", "hash",
-]  # fmt: skip
+    "occurred_at",
+    "user_email",
+    "acting_organization",
+    "tenant_organization",
+    "action",
+    "event",
+    "object_type",
+    "object_id",
+    "patient_public_id",
+    "source_ip",
+    "outcome",
+    "sequence",
+    "hash",
+]
 
 
 def csv_safe(value) -> str:
-    """Neutralizes spreadsheet formulas (OWASP CSV injection): a leading = + - @ tab or CR gets a quote."""
+    """
+    Neutralizes spreadsheet formulas (OWASP CSV injection): a leading = + - @ tab or CR gets a quote. A
+    leading quote gets one too, so the original is always the cell minus one leading quote.
+    """
     text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r", "'"):
         return "'" + text
     return text
 
@@ -186,13 +201,21 @@ def audit_csv_rows(events: Iterable[AuditEvent]) -> Iterator[list[str]]:
         yield [
             csv_safe(v)
             for v in (
-                e.occurred_at.isoformat(), e.user_email,
+                e.occurred_at.isoformat(),
+                e.user_email,
                 e.acting_organization.slug if e.acting_organization else "",
                 e.tenant_organization.slug if e.tenant_organization else "",
-                e.action, e.event, e.object_type, e.object_id, e.patient_public_id, e.source_ip,
-                e.outcome, e.sequence, e.hash,
+                e.action,
+                e.event,
+                e.object_type,
+                e.object_id,
+                e.patient_public_id,
+                e.source_ip,
+                e.outcome,
+                e.sequence,
+                e.hash,
             )
-        ]  # fmt: skip
+        ]
 
 
 class Echo:

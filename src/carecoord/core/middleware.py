@@ -8,7 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -89,7 +89,7 @@ class SessionPolicyMiddleware:
                     response = redirect(settings.LOGIN_URL)
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)
                     return response
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+                return redirect(f"{reverse(settings.LOGIN_URL)}?{next_query(request.get_full_path())}")
             held = self._two_factor_hold(request)
             if held is not None:
                 return held
@@ -118,13 +118,20 @@ class SessionPolicyMiddleware:
         ):
             return api_unauthorized("Finish two-factor authentication before using the API.")
         if user_has_confirmed_device(request.user):
-            return redirect(f"{reverse('core:verify_otp')}?next={request.path}")
+            return redirect(f"{reverse('core:verify_otp')}?{next_query(request.get_full_path())}")
         if mfa_required(request.user):
             return redirect("core:setup_otp")
         return None
 
 
 API_PREFIX = "/api/"
+
+
+def next_query(target: str) -> str:
+    """`next=<target>` encoded the way Django's own login redirects encode it (slashes kept)."""
+    query = QueryDict(mutable=True)
+    query["next"] = target
+    return query.urlencode(safe="/")
 
 
 def api_unauthorized(message: str) -> JsonResponse:

@@ -3,6 +3,7 @@ Core data: the BaseModel every record inherits, organizations (tenants), users a
 and the append-only, hash-chained audit log.
 """
 
+import functools
 import uuid
 import zoneinfo
 
@@ -27,8 +28,13 @@ class BaseModel(models.Model):
         abstract = True
 
 
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_timezones():
         raise ValidationError(f"“{value}” is not a known time zone (use an IANA name like America/Chicago).")
 
 
@@ -128,8 +134,9 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """
     One audited action (ASTM E2147: who, for which organization, what, which record and patient, when,
-    from where, outcome). Rows are append-only: the database refuses UPDATE and DELETE (see the trigger
-    migration) except for sealing, which fills `sequence`, `previous_hash` and `hash` once.
+    from where, outcome). Rows are append-only: the model and its queryset refuse changes and deletes, except
+    sealing, which fills `sequence`, `previous_hash` and `hash` once; `audit_verify` detects any change made
+    behind the application's back. (Database-level refusal by trigger and role is the reliability issue's.)
     """
 
     occurred_at = models.DateTimeField(db_index=True)

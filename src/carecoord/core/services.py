@@ -15,6 +15,15 @@ from .errors import ConflictError, ValidationError
 from .models import Membership, Organization, User, validate_timezone
 
 
+def _full_clean(instance, exclude: list[str] | None = None) -> None:
+    """Model validation (lengths, choices) before saving, so PostgreSQL never sees an over-long value."""
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except DjangoValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ValidationError(messages[0], field=None if field == "__all__" else field) from exc
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:50] or "organization"
     slug, n = base, 2
@@ -44,10 +53,16 @@ def organization_create(
         raise ValidationError("A slug uses lowercase letters, digits and dashes.", field="slug")
     if slug and Organization.objects.filter(slug=slug).exists():
         raise ConflictError(f"An organization with slug “{slug}” already exists.", field="slug")
-    org = Organization.objects.create(
-        name=name, slug=slug or _unique_slug(name), kind=kind, state=state, timezone=timezone,
+    org = Organization(
+        name=name,
+        slug=slug or _unique_slug(name),
+        kind=kind,
+        state=state,
+        timezone=timezone,
         require_mfa=require_mfa,
-    )  # fmt: skip
+    )
+    _full_clean(org)
+    org.save()
     audit_record(event="organization.create", action=AuditAction.CREATE, target=org, organization=org)
     return org
 
@@ -65,6 +80,7 @@ def user_create(*, email: str, full_name: str, password: str, organization: Orga
     if User.objects.filter(email__iexact=email).exists():
         raise ConflictError(f"A user with email {email} already exists.", field="email")
     user = User(email=email, full_name=(full_name or "").strip() or email.split("@")[0])
+    _full_clean(user, exclude=["password"])
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
@@ -77,9 +93,12 @@ def user_create(*, email: str, full_name: str, password: str, organization: Orga
         raise ConflictError(f"A user with email {email} already exists.", field="email") from exc
     Membership.objects.create(user=user, organization=organization, role=role)
     audit_record(
-        event="user.create", action=AuditAction.CREATE, target=user, organization=organization,
+        event="user.create",
+        action=AuditAction.CREATE,
+        target=user,
+        organization=organization,
         detail={"role": role},
-    )  # fmt: skip
+    )
     return user
 
 
@@ -96,9 +115,13 @@ def membership_add(*, actor: Actor | None, user: User, organization: Organizatio
         membership.active = True
         membership.save(update_fields=["active", "updated_at"])
     audit_record(
-        actor=actor, event="membership.add", action=AuditAction.CREATE, target=membership,
-        organization=organization, detail={"role": role, "user": str(user.public_id)},
-    )  # fmt: skip
+        actor=actor,
+        event="membership.add",
+        action=AuditAction.CREATE,
+        target=membership,
+        organization=organization,
+        detail={"role": role, "user": str(user.public_id)},
+    )
     return membership
 
 
@@ -116,7 +139,10 @@ def organization_settings_update(
         raise ConflictError("Someone else changed these settings meanwhile; reload and try again.")
     org = Organization.objects.get(pk=actor.organization.pk)
     audit_record(
-        actor=actor, event="organization.settings", action=AuditAction.UPDATE, target=org,
+        actor=actor,
+        event="organization.settings",
+        action=AuditAction.UPDATE,
+        target=org,
         detail={"idle_timeout_minutes": idle_timeout_minutes, "require_mfa": require_mfa},
-    )  # fmt: skip
+    )
     return org

@@ -23,6 +23,9 @@ def record_login_failure(sender, credentials, request=None, **kwargs):
     email = str(credentials.get("email") or credentials.get("username") or "")[:254]
     user = User.objects.filter(email__iexact=email).first() if email else None
     audit_record(
-        user=user, event="auth.login", action=AuditAction.EXECUTE, outcome=AuditOutcome.FAILURE,
+        user=user,
+        event="auth.login",
+        action=AuditAction.EXECUTE,
+        outcome=AuditOutcome.FAILURE,
         detail={"email": email} if user is None else {},
-    )  # fmt: skip
+    )

@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,7 +26,7 @@ from .audit import audit_record
 from .choices import AuditAction, AuditOutcome
 from .errors import ApplicationError
 from .forms import AuditFilterForm, LoginForm, OrganizationSettingsForm, TokenForm
-from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, user_has_confirmed_device
+from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, next_query, user_has_confirmed_device
 from .selectors import audit_events_for
 from .services import organization_settings_update
 
@@ -46,8 +47,6 @@ def _safe_next(request: HttpRequest, default: str = "core:home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
-    from django.urls import reverse
-
     return reverse(default)
 
 
@@ -72,7 +71,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def _after_password(request: HttpRequest, user) -> HttpResponse:
     next_url = _safe_next(request)
     if user_has_confirmed_device(user):
-        return redirect(f"/account/verify/?next={next_url}")
+        return redirect(f"{reverse('core:verify_otp')}?{next_query(next_url)}")
     if mfa_required(user):
         return redirect("core:setup_otp")
     return redirect(next_url)
@@ -85,13 +84,17 @@ def verify_otp(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        was_throttled = _throttled(request.user)
         device = _matching_device(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             audit_record(user=request.user, event="auth.mfa", action=AuditAction.EXECUTE)
             return redirect(_safe_next(request))
         audit_record(user=request.user, event="auth.mfa", action=AuditAction.EXECUTE, outcome=AuditOutcome.FAILURE)
-        form.add_error("token", "That code is not valid (codes change every 30 seconds and work once).")
+        if was_throttled:
+            form.add_error("token", "Too many wrong codes in a row: wait a few seconds, then enter the current code.")
+        else:
+            form.add_error("token", "That code is not valid (codes change every 30 seconds and work once).")
     return render(request, "core/verify_otp.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -100,6 +103,11 @@ def _matching_device(user, token: str):
         if device.verify_token(token):
             return device
     return None
+
+
+def _throttled(user) -> bool:
+    """django-otp pauses a device after a wrong code (1 s, doubling); a right code is refused meanwhile."""
+    return any(not device.verify_is_allowed()[0] for device in devices_for_user(user, confirmed=True))
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,9 +170,11 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     else:
         request.session[ACTIVE_ORG_SESSION_KEY] = membership.organization_id
         audit_record(
-            user=request.user, organization=membership.organization, event="auth.switch_organization",
+            user=request.user,
+            organization=membership.organization,
+            event="auth.switch_organization",
             action=AuditAction.EXECUTE,
-        )  # fmt: skip
+        )
         messages.success(request, f"You are now working in {membership.organization.name}.")
     return redirect("core:home")
 

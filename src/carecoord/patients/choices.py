@@ -48,11 +48,27 @@ class ContactMethod(models.TextChoices):
 
 
 LANGUAGES = [
-    ("en", "English"), ("es", "Spanish"), ("zh", "Chinese"), ("vi", "Vietnamese"), ("tl", "Tagalog"),
-    ("ar", "Arabic"), ("fr", "French"), ("ht", "Haitian Creole"), ("ko", "Korean"), ("ru", "Russian"),
-    ("pt", "Portuguese"), ("de", "German"), ("hi", "Hindi"), ("pl", "Polish"), ("it", "Italian"),
-    ("ja", "Japanese"), ("fa", "Persian"), ("so", "Somali"), ("am", "Amharic"), ("ase", "American Sign Language"),
-]  # fmt: skip
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("zh", "Chinese"),
+    ("vi", "Vietnamese"),
+    ("tl", "Tagalog"),
+    ("ar", "Arabic"),
+    ("fr", "French"),
+    ("ht", "Haitian Creole"),
+    ("ko", "Korean"),
+    ("ru", "Russian"),
+    ("pt", "Portuguese"),
+    ("de", "German"),
+    ("hi", "Hindi"),
+    ("pl", "Polish"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("fa", "Persian"),
+    ("so", "Somali"),
+    ("am", "Amharic"),
+    ("ase", "American Sign Language"),
+]
 LANGUAGE_NAMES = dict(LANGUAGES)
 
 

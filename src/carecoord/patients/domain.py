@@ -24,6 +24,9 @@ def normalize_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> str:
     raw = (raw or "").strip()
     if not raw:
         return ""
+    # phonenumbers reads letters as a vanity number ("O" typed for "0" would become a 6); refuse them.
+    if any(ch.isalpha() for ch in raw):
+        raise PhoneError(f"“{raw}” is not a phone number (use digits only, without an extension).")
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
@@ -46,12 +49,23 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+# Apostrophes join a name's parts (O'Neil -> oneil) rather than splitting them.
+_APOSTROPHES = str.maketrans(dict.fromkeys("'\u2018\u2019\u02bc`\u00b4"))
+# Latin letters Unicode does not decompose into a base letter plus a mark.
+_LATIN_EXTRA = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "\u0131": "i", "þ": "th", "æ": "ae", "œ": "oe"}
+)
+
+
 def fold(text: str) -> str:
-    """Lower-cases and strips accents and punctuation: 'José-Luis O'Neil' -> 'jose luis oneil'."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    ascii_only = ascii_only.replace("'", "").replace("\u2019", "")
-    return " ".join(re.findall(r"[a-z0-9]+", ascii_only))
+    """
+    Lower-cases and strips accents and punctuation: 'José-Luis O'Neil' -> 'jose luis oneil', 'Straße' ->
+    'strasse'. Letters of other scripts are kept (lower-cased), so every name stays searchable.
+    """
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(_APOSTROPHES).casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_LATIN_EXTRA)
+    stripped = unicodedata.normalize("NFC", stripped)
+    return " ".join("".join(ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in stripped).split())
 
 
 def search_name(*parts: str) -> str:
@@ -92,9 +106,11 @@ def duplicate_score(given_name: str, family_name: str, birth_date: dt.date, cand
     order-insensitively (token set ratio handles swapped first/last names and added middle names); a
     birth date that differs only by swapped day and month, or one digit, still counts as close.
     """
-    name_score = fuzz.token_sort_ratio(
-        fold(f"{given_name} {family_name}"), fold(f"{candidate.given_name} {candidate.family_name}")
-    )
+    new_name = fold(f"{given_name} {family_name}")
+    old_name = fold(f"{candidate.given_name} {candidate.family_name}")
+    if not new_name or not old_name:
+        return 0.0
+    name_score = fuzz.token_set_ratio(new_name, old_name)
     if candidate.birth_date == birth_date:
         return name_score
     if _dates_close(birth_date, candidate.birth_date):
@@ -111,7 +127,8 @@ def _dates_close(a: dt.date, b: dt.date) -> bool:
 
 DUPLICATE_THRESHOLD = 85.0
 
-ICD10CM_PATTERN = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+# Every letter starts a chapter or a special-purpose code (U07.1 COVID-19, U09.9 post COVID-19 condition).
+ICD10CM_PATTERN = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
 def validate_condition_code(system: str, code: str) -> str:

@@ -88,10 +88,14 @@ class CareTeamMemberForm(forms.Form):
 
 class ConditionForm(forms.Form):
     code_system = forms.ChoiceField(choices=CodeSystem.choices, initial=CodeSystem.ICD10CM)
-    code = forms.CharField(max_length=20, widget=forms.TextInput(attrs={"list": "common-codes"}),
-                           help_text="e.g. E11.9 (suggestions appear as you type)")  # fmt: skip
-    display = forms.CharField(max_length=300, required=False, label="Description",
-                              help_text="Filled in for common codes when left empty.")  # fmt: skip
+    code = forms.CharField(
+        max_length=20,
+        widget=forms.TextInput(attrs={"list": "common-codes"}),
+        help_text="e.g. E11.9 (suggestions appear as you type)",
+    )
+    display = forms.CharField(
+        max_length=300, required=False, label="Description", help_text="Filled in for common codes when left empty."
+    )
     clinical_status = forms.ChoiceField(choices=ConditionClinicalStatus.choices, initial="active")
     onset_date = forms.DateField(required=False, widget=DATE)
     note = forms.CharField(required=False, max_length=300)
@@ -99,6 +103,8 @@ class ConditionForm(forms.Form):
     def clean(self):
         data = super().clean()
         code = (data.get("code") or "").strip().upper()
+        if len(code) > 3 and "." not in code and data.get("code_system") == CodeSystem.ICD10CM:
+            code = f"{code[:3]}.{code[3:]}"
         if not data.get("display") and data.get("code_system") == CodeSystem.ICD10CM:
             data["display"] = COMMON_ICD10CM.get(code, "")
         if code and not data.get("display"):

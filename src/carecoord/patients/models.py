@@ -171,9 +171,13 @@ class Consent(BaseModel):
     scope = models.CharField(max_length=20, choices=ConsentScope.choices, default=ConsentScope.PATIENT_PRIVACY)
     status = models.CharField(max_length=20, choices=ConsentStatus.choices, default=ConsentStatus.ACTIVE)
     grantee = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The organization the patient agrees to share with.",
-    )  # fmt: skip
+    )
     signed_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True)
     signed_by = models.CharField(max_length=200, help_text="The patient or their proxy, by name.")

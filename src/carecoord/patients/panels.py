@@ -73,8 +73,15 @@ def family_remove(request: HttpRequest, public_id, person_id) -> HttpResponse:
     patient = patient_get(actor, public_id, audit_event=None)
     person = get_object_or_404(RelatedPerson, patient=patient, public_id=person_id, active=True)
     services.related_person_deactivate(actor=actor, person=person)
-    return _respond(request, actor, patient, "family-panel", "family_form", None,
-                    f"{person.display_name} was removed from the family list.")  # fmt: skip
+    return _respond(
+        request,
+        actor,
+        patient,
+        "family-panel",
+        "family_form",
+        None,
+        f"{person.display_name} was removed from the family list.",
+    )
 
 
 @login_required
@@ -86,9 +93,15 @@ def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
 
     def add(data):
         member = services.care_team_member_add(
-            actor=actor, patient=patient, role=data["role"], start_date=data["start_date"], user=data["user"],
-            practitioner=data["practitioner"], related_person=data["related_person"], note=data["note"],
-        )  # fmt: skip
+            actor=actor,
+            patient=patient,
+            role=data["role"],
+            start_date=data["start_date"],
+            user=data["user"],
+            practitioner=data["practitioner"],
+            related_person=data["related_person"],
+            note=data["note"],
+        )
         return f"{member.member_name} joined the care team."
 
     return _respond(request, actor, patient, "care-team-panel", "care_team_form", form, _run(form, add))
@@ -116,9 +129,13 @@ def condition_add(request: HttpRequest, public_id) -> HttpResponse:
     form = ConditionForm(request.POST, prefix="condition")
 
     def add(data):
-        condition = services.condition_add(actor=actor, patient=patient, data={
-            key: data[key] for key in ("code_system", "code", "display", "clinical_status", "onset_date", "note")
-        })  # fmt: skip
+        condition = services.condition_add(
+            actor=actor,
+            patient=patient,
+            data={
+                key: data[key] for key in ("code_system", "code", "display", "clinical_status", "onset_date", "note")
+            },
+        )
         return f"{condition.display} was added to the problem list."
 
     return _respond(request, actor, patient, "problems-panel", "condition_form", form, _run(form, add))
@@ -134,9 +151,11 @@ def condition_status(request: HttpRequest, public_id, condition_id) -> HttpRespo
 
     def change(data):
         services.condition_update(
-            actor=actor, condition=condition, data={"clinical_status": data["clinical_status"]},
+            actor=actor,
+            condition=condition,
+            data={"clinical_status": data["clinical_status"]},
             expected_version=data["version"],
-        )  # fmt: skip
+        )
         return f"{condition.display} is now {condition.get_clinical_status_display().lower()}."
 
     done = _run(form, change)

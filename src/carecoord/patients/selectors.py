@@ -7,11 +7,13 @@ import uuid
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from carecoord.core import clock
 from carecoord.core.access import Actor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, AuditOutcome
 from carecoord.core.errors import NotFoundError
 
+from .choices import ConsentStatus
 from .domain import (
     DUPLICATE_THRESHOLD,
     DuplicateCandidate,
@@ -30,10 +32,20 @@ def patients_visible_to(actor: Actor) -> QuerySet[Patient]:
     """Patients of the actor's organization, plus those another organization shares with it under consent."""
     if actor is None or not actor.can_see_patients:
         return Patient.objects.none()
-    shared = PatientShare.objects.filter(
-        patient=OuterRef("pk"), organization=actor.organization, revoked_at__isnull=True
+    # A share lasts only while its consent does: withdrawn or expired consent ends it without a revoke.
+    shared = shares_in_force(clock.today_in(actor.organization.tz)).filter(
+        patient=OuterRef("pk"), organization=actor.organization
     )
     return Patient.objects.filter(Q(organization=actor.organization) | Exists(shared))
+
+
+def shares_in_force(today) -> QuerySet[PatientShare]:
+    """Shares not revoked whose consent is active and unexpired on `today`."""
+    return PatientShare.objects.filter(
+        Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today),
+        revoked_at__isnull=True,
+        consent__status=ConsentStatus.ACTIVE,
+    )
 
 
 def patient_get(actor: Actor, public_id, *, audit_event: str | None = "patient.view") -> Patient:
@@ -41,6 +53,7 @@ def patient_get(actor: Actor, public_id, *, audit_event: str | None = "patient.v
     try:
         key = uuid.UUID(str(public_id))
     except ValueError as exc:
+        _audit_denied(actor, public_id)  # probing with malformed ids is recorded like any other miss
         raise NotFoundError() from exc
     patient = patients_visible_to(actor).select_related("organization").filter(public_id=key).first()
     if patient is None:
@@ -51,14 +64,17 @@ def patient_get(actor: Actor, public_id, *, audit_event: str | None = "patient.v
     return patient
 
 
-def _audit_denied(actor: Actor, key: uuid.UUID) -> None:
+def _audit_denied(actor: Actor, key) -> None:
     """Records an attempt to open a patient the actor may not see (or that does not exist)."""
     if actor is None:
         return
     audit_record(
-        actor=actor, event="patient.view", action=AuditAction.READ, outcome=AuditOutcome.DENIED,
-        detail={"requested": str(key)},
-    )  # fmt: skip
+        actor=actor,
+        event="patient.view",
+        action=AuditAction.READ,
+        outcome=AuditOutcome.DENIED,
+        detail={"requested": str(key)[:64]},
+    )
 
 
 def patient_search(actor: Actor, query: str) -> QuerySet[Patient]:
@@ -106,10 +122,11 @@ def duplicate_candidates(actor: Actor, *, given_name: str, family_name: str, bir
     for patient in pool.only("public_id", "given_name", "family_name", "preferred_name", "birth_date", "mrn"):
         names = [patient.given_name] + ([patient.preferred_name] if patient.preferred_name else [])
         score = max(
-            duplicate_score(given_name, family_name, birth_date,
-                            DuplicateCandidate(name, patient.family_name, patient.birth_date))
+            duplicate_score(
+                given_name, family_name, birth_date, DuplicateCandidate(name, patient.family_name, patient.birth_date)
+            )
             for name in names
-        )  # fmt: skip
+        )
         if score >= DUPLICATE_THRESHOLD:
             scored.append((score, patient))
     scored.sort(key=lambda pair: -pair[0])
@@ -126,7 +143,11 @@ def chart_for(actor: Actor, patient: Patient) -> dict:
         ),
         "conditions": list(patient.conditions.exclude(verification_status="entered-in-error")),
         "consents": list(patient.consents.select_related("grantee").all()),
-        "shares": list(patient.shares.select_related("organization", "consent").filter(revoked_at__isnull=True)),
+        "shares": list(
+            shares_in_force(clock.today_in(actor.organization.tz))
+            .filter(patient=patient)
+            .select_related("organization", "consent")
+        ),
     }
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 
 from carecoord.core import clock
 from carecoord.core.access import Actor, require_patient_editor
@@ -34,12 +34,34 @@ from .selectors import duplicate_candidates, patient_get
 OLDEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
 PATIENT_FIELDS = (
-    "mrn", "given_name", "middle_name", "family_name", "preferred_name", "birth_date", "gender",
-    "sex_at_birth", "gender_identity", "pronouns", "phone_primary", "phone_primary_kind", "phone_secondary",
-    "phone_secondary_kind", "email", "address_line1", "address_line2", "city", "state", "postal_code",
-    "preferred_language", "interpreter_needed", "preferred_contact_method", "best_time_to_contact",
-    "consent_sms", "consent_email", "chart_alert",
-)  # fmt: skip
+    "mrn",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "preferred_name",
+    "birth_date",
+    "gender",
+    "sex_at_birth",
+    "gender_identity",
+    "pronouns",
+    "phone_primary",
+    "phone_primary_kind",
+    "phone_secondary",
+    "phone_secondary_kind",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "preferred_language",
+    "interpreter_needed",
+    "preferred_contact_method",
+    "best_time_to_contact",
+    "consent_sms",
+    "consent_email",
+    "chart_alert",
+)
 
 
 class PossibleDuplicateError(ConflictError):
@@ -80,8 +102,9 @@ def _clean_patient(patient: Patient) -> None:
         except PhoneError as exc:
             raise ValidationError(str(exc), field=field) from exc
     patient.email = (patient.email or "").strip().lower()
-    patient.search_name = search_name(patient.given_name, patient.middle_name, patient.family_name,
-                                      patient.preferred_name)  # fmt: skip
+    patient.search_name = search_name(
+        patient.given_name, patient.middle_name, patient.family_name, patient.preferred_name
+    )
     _full_clean(patient, exclude=["organization"])
 
 
@@ -108,8 +131,14 @@ def patient_register(*, actor: Actor, data: dict, allow_possible_duplicate: bool
             patient.save()
     except IntegrityError as exc:
         raise ConflictError(f"MRN {patient.mrn} already belongs to another patient.", field="mrn") from exc
-    _audit(actor, "patient.create", AuditAction.CREATE, patient, patient,
-           possible_duplicate_overridden=allow_possible_duplicate)  # fmt: skip
+    _audit(
+        actor,
+        "patient.create",
+        AuditAction.CREATE,
+        patient,
+        patient,
+        possible_duplicate_overridden=allow_possible_duplicate,
+    )
     return patient
 
 
@@ -118,10 +147,13 @@ def patient_update(*, actor: Actor, patient: Patient, data: dict, expected_versi
     """Saves an edit only if nobody saved the patient since `expected_version` was read."""
     require_patient_editor(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
-    changed = sorted(k for k, v in data.items() if k in PATIENT_FIELDS and getattr(patient, k) != v)
-    for name in changed:
-        setattr(patient, name, data[name])
+    before = {name: getattr(patient, name) for name in PATIENT_FIELDS}
+    for name, value in data.items():
+        if name in PATIENT_FIELDS:
+            setattr(patient, name, value)
     _clean_patient(patient)
+    # Compared after normalizing, so a phone or email typed differently is not reported as changed.
+    changed = sorted(name for name in PATIENT_FIELDS if getattr(patient, name) != before[name])
     if (
         "mrn" in changed
         and Patient.objects.filter(organization=patient.organization, mrn__iexact=patient.mrn)
@@ -152,9 +184,18 @@ def identifier_add(*, actor: Actor, patient: Patient, type: str, system: str, va
 
 
 RELATED_FIELDS = (
-    "given_name", "family_name", "relationship", "phone", "email", "address", "preferred_language",
-    "is_emergency_contact", "may_receive_information", "is_health_care_proxy", "note",
-)  # fmt: skip
+    "given_name",
+    "family_name",
+    "relationship",
+    "phone",
+    "email",
+    "address",
+    "preferred_language",
+    "is_emergency_contact",
+    "may_receive_information",
+    "is_health_care_proxy",
+    "note",
+)
 
 
 def _clean_related(person: RelatedPerson) -> None:
@@ -163,8 +204,7 @@ def _clean_related(person: RelatedPerson) -> None:
     except PhoneError as exc:
         raise ValidationError(str(exc), field="phone") from exc
     if not (person.phone or person.email or person.address):
-        raise ValidationError("Give at least one way to reach this person (phone, email or address).",
-                              field="phone")  # fmt: skip
+        raise ValidationError("Give at least one way to reach this person (phone, email or address).", field="phone")
     _full_clean(person, exclude=["organization", "patient"])
 
 
@@ -240,16 +280,30 @@ def care_team_member_add(
         raise NotFoundError("That family member belongs to another patient.")
     if end_date and end_date < start_date:
         raise ValidationError("The end date is before the start date.", field="end_date")
+    # Any overlap with an existing period of the same person in the same role, including one that ends later.
     duplicate = CareTeamMember.objects.filter(
-        patient=patient, role=role, user=user, practitioner=practitioner, related_person=related_person,
-        end_date__isnull=True,
-    )  # fmt: skip
+        Q(end_date__isnull=True) | Q(end_date__gte=start_date),
+        patient=patient,
+        role=role,
+        user=user,
+        practitioner=practitioner,
+        related_person=related_person,
+    )
+    if end_date is not None:
+        duplicate = duplicate.filter(start_date__lte=end_date)
     if duplicate.exists():
         raise ConflictError("This person already has this role on the care team.")
     member = CareTeamMember(
-        organization=patient.organization, patient=patient, role=role, user=user, practitioner=practitioner,
-        related_person=related_person, start_date=start_date, end_date=end_date, note=note.strip(),
-    )  # fmt: skip
+        organization=patient.organization,
+        patient=patient,
+        role=role,
+        user=user,
+        practitioner=practitioner,
+        related_person=related_person,
+        start_date=start_date,
+        end_date=end_date,
+        note=note.strip(),
+    )
     _full_clean(member, exclude=["organization", "patient", "user", "practitioner", "related_person"])
     member.save()
     _audit(actor, "care_team.add", AuditAction.CREATE, member, patient, role=role)
@@ -268,12 +322,30 @@ def care_team_member_end(*, actor: Actor, member: CareTeamMember, end_date: dt.d
     return member
 
 
+CONDITION_FIELDS = (
+    "code_system",
+    "code",
+    "display",
+    "category",
+    "clinical_status",
+    "verification_status",
+    "onset_date",
+    "abatement_date",
+    "note",
+)
+
+
 @transaction.atomic
 def condition_add(*, actor: Actor, patient: Patient, data: dict) -> Condition:
     """Adds a coded problem to the problem list (ICD-10-CM or SNOMED CT, checked for format)."""
     require_patient_editor(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
-    condition = Condition(organization=patient.organization, patient=patient, recorded_by=actor.user, **data)
+    condition = Condition(
+        organization=patient.organization,
+        patient=patient,
+        recorded_by=actor.user,
+        **{k: v for k, v in data.items() if k in CONDITION_FIELDS},
+    )
     _clean_condition(condition, patient)
     condition.save()
     _audit(actor, "condition.create", AuditAction.CREATE, condition, patient, code=condition.code)
@@ -284,6 +356,7 @@ def condition_add(*, actor: Actor, patient: Patient, data: dict) -> Condition:
 def condition_update(*, actor: Actor, condition: Condition, data: dict, expected_version: int) -> Condition:
     require_patient_editor(actor)
     patient = patient_get(actor, condition.patient.public_id, audit_event=None)
+    data = {k: v for k, v in data.items() if k in CONDITION_FIELDS}
     for name, value in data.items():
         setattr(condition, name, value)
     _clean_condition(condition, patient)
@@ -335,14 +408,27 @@ def consent_record(
     if grantee is not None and grantee.pk == patient.organization_id:
         raise ValidationError("Choose another organization to share with.", field="grantee")
     consent = Consent(
-        organization=patient.organization, patient=patient, scope=scope, status=ConsentStatus.ACTIVE,
-        grantee=grantee, signed_on=signed_on, expires_on=expires_on, signed_by=signed_by.strip(),
-        method=method.strip(), recorded_by=actor.user,
-    )  # fmt: skip
+        organization=patient.organization,
+        patient=patient,
+        scope=scope,
+        status=ConsentStatus.ACTIVE,
+        grantee=grantee,
+        signed_on=signed_on,
+        expires_on=expires_on,
+        signed_by=signed_by.strip(),
+        method=method.strip(),
+        recorded_by=actor.user,
+    )
     _full_clean(consent, exclude=["organization", "patient", "recorded_by", "grantee"])
     consent.save()
-    _audit(actor, "consent.create", AuditAction.CREATE, consent, patient,
-           grantee=str(grantee.public_id) if grantee else None)  # fmt: skip
+    _audit(
+        actor,
+        "consent.create",
+        AuditAction.CREATE,
+        consent,
+        patient,
+        grantee=str(grantee.public_id) if grantee else None,
+    )
     return consent
 
 
@@ -354,6 +440,8 @@ def share_grant(*, actor: Actor, patient: Patient, consent: Consent) -> PatientS
     _require_home_organization(actor, patient)
     if consent.patient_id != patient.pk:
         raise NotFoundError("That consent belongs to another patient.")
+    # The stored consent decides (it may have been withdrawn since the caller read it), locked until commit.
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.status != ConsentStatus.ACTIVE or consent.scope != ConsentScope.PATIENT_PRIVACY:
         raise ValidationError("Sharing needs an active privacy consent.", field="consent")
     if consent.grantee is None:
@@ -362,9 +450,13 @@ def share_grant(*, actor: Actor, patient: Patient, consent: Consent) -> PatientS
         raise ValidationError("This consent has expired.", field="consent")
     if PatientShare.objects.filter(patient=patient, organization=consent.grantee, revoked_at__isnull=True).exists():
         raise ConflictError(f"The patient is already shared with {consent.grantee.name}.")
-    share = PatientShare.objects.create(
-        patient=patient, organization=consent.grantee, consent=consent, granted_by=actor.user
-    )
+    try:
+        with transaction.atomic():
+            share = PatientShare.objects.create(
+                patient=patient, organization=consent.grantee, consent=consent, granted_by=actor.user
+            )
+    except IntegrityError as exc:  # a concurrent share with the same organization won the race
+        raise ConflictError(f"The patient is already shared with {consent.grantee.name}.") from exc
     _audit(actor, "share.grant", AuditAction.CREATE, share, patient, grantee=str(consent.grantee.public_id))
     return share
 
@@ -399,7 +491,12 @@ def patient_share_with_consent(
 ) -> PatientShare:
     """Records the patient's consent to share with `grantee` and shares the record, both or neither."""
     consent = consent_record(
-        actor=actor, patient=patient, grantee=grantee, signed_on=signed_on, signed_by=signed_by,
-        method=method, expires_on=expires_on,
-    )  # fmt: skip
+        actor=actor,
+        patient=patient,
+        grantee=grantee,
+        signed_on=signed_on,
+        signed_by=signed_by,
+        method=method,
+        expires_on=expires_on,
+    )
     return share_grant(actor=actor, patient=patient, consent=consent)

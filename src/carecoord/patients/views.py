@@ -33,10 +33,19 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     query = request.GET.get("q", "").strip()[:100]
     page = Paginator(patient_search(actor, query), PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(actor=actor, event="patient.search", action=AuditAction.READ,
-                 detail={"query": query, "page": page.number, "shown": len(page.object_list)})  # fmt: skip
-    context = {"nav": "patients", "q": query, "page": page, "query": f"q={query}" if query else "",
-               "today": clock.today_in(actor.organization.tz)}  # fmt: skip
+    audit_record(
+        actor=actor,
+        event="patient.search",
+        action=AuditAction.READ,
+        detail={"query": query, "page": page.number, "shown": len(page.object_list)},
+    )
+    context = {
+        "nav": "patients",
+        "q": query,
+        "page": page,
+        "query": f"q={query}" if query else "",
+        "today": clock.today_in(actor.organization.tz),
+    }
     template = "patients/patient_list.html"
     if request.htmx and request.htmx.target == "patient-results":
         template += "#results"
@@ -52,9 +61,10 @@ def patient_register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.patient_register(
-                actor=actor, data=form.patient_data(),
+                actor=actor,
+                data=form.patient_data(),
                 allow_possible_duplicate=request.POST.get("confirm_not_duplicate") == "yes",
-            )  # fmt: skip
+            )
         except services.PossibleDuplicateError as exc:
             duplicates = exc.candidates
         except ApplicationError as exc:
@@ -62,8 +72,12 @@ def patient_register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{patient.display_name} is registered.")
             return redirect(patient.get_absolute_url())
-    context = {"nav": "patients", "form": form, "duplicates": duplicates,
-               "today": clock.today_in(actor.organization.tz)}  # fmt: skip
+    context = {
+        "nav": "patients",
+        "form": form,
+        "duplicates": duplicates,
+        "today": clock.today_in(actor.organization.tz),
+    }
     return render(request, "patients/patient_register.html", context, status=200)
 
 
@@ -85,9 +99,11 @@ def patient_edit(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.patient_update(
-                actor=actor, patient=patient, data=form.patient_data(),
+                actor=actor,
+                patient=patient,
+                data=form.patient_data(),
                 expected_version=form.cleaned_data.get("version") or 0,
-            )  # fmt: skip
+            )
         except ConflictError as exc:
             conflict = exc.field is None
             form.add_error(exc.field, exc.message)
@@ -96,6 +112,11 @@ def patient_edit(request: HttpRequest, public_id) -> HttpResponse:
         else:
             messages.success(request, "Changes saved.")
             return redirect(patient.get_absolute_url())
-    context = {"nav": "patients", "form": form, "patient": patient, "conflict": conflict,
-               "today": clock.today_in(actor.organization.tz)}  # fmt: skip
+    context = {
+        "nav": "patients",
+        "form": form,
+        "patient": patient,
+        "conflict": conflict,
+        "today": clock.today_in(actor.organization.tz),
+    }
     return render(request, "patients/patient_edit.html", context, status=409 if conflict else 200)

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='escalation_hours',
-            field=models.PositiveSmallIntegerField(default=24, help_text='A high-priority task overdue this many hours goes to a supervisor.'),
+            model_name="organization",
+            name="escalation_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24, help_text="A high-priority task overdue this many hours goes to a supervisor."
+            ),
         ),
     ]

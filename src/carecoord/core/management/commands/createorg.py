@@ -21,9 +21,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             org = organization_create(
-                name=options["name"], kind=options["kind"], state=options["state"], timezone=options["timezone"],
-                slug=options["slug"], require_mfa=not options["no_require_mfa"],
-            )  # fmt: skip
+                name=options["name"],
+                kind=options["kind"],
+                state=options["state"],
+                timezone=options["timezone"],
+                slug=options["slug"],
+                require_mfa=not options["no_require_mfa"],
+            )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(org.slug)

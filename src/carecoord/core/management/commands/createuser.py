@@ -14,6 +14,8 @@ class Command(BaseCommand):
         "Creates a user with a role in an organization (or adds the role to an existing user). The password "
         "is read from standard input when it is not a terminal, else asked for twice."
     )
+    # call_command may pass `stdin` (tests, scripts), as Django's createsuperuser allows.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("email")
@@ -32,16 +34,20 @@ class Command(BaseCommand):
                 self.stdout.write(f"Added role {options['role']} at {org.slug} to {existing.email}.")
                 return
             user = user_create(
-                email=options["email"], full_name=options["name"], password=self._password(),
-                organization=org, role=options["role"],
-            )  # fmt: skip
+                email=options["email"],
+                full_name=options["name"],
+                password=self._password(options.get("stdin")),
+                organization=org,
+                role=options["role"],
+            )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"Created {user.email} ({options['role']} at {org.slug}).")
 
-    def _password(self) -> str:
-        if not sys.stdin.isatty():
-            return sys.stdin.readline().rstrip("\r\n")
+    def _password(self, stdin=None) -> str:
+        stdin = stdin or sys.stdin
+        if not stdin.isatty():
+            return stdin.readline().rstrip("\r\n")
         first = getpass.getpass("Password: ")
         if first != getpass.getpass("Password (again): "):
             raise CommandError("The passwords do not match.")

@@ -17,8 +17,19 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS(f"CareCoord is serving on http://{options['bind']}/ (Ctrl+C to stop)."))
         sys.argv = [
-            "gunicorn", "carecoord.wsgi:application", "--bind", options["bind"],
-            "--workers", str(options["workers"]), "--threads", str(options["threads"]),
-            "--timeout", "60", "--graceful-timeout", "20", "--access-logfile", "-",
-        ]  # fmt: skip
+            "gunicorn",
+            "carecoord.wsgi:application",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "20",
+            "--access-logfile",
+            "-",
+        ]
         run()
