@@ -6,11 +6,13 @@ mapped here makes `test_every_url_with_an_id_is_in_the_matrix` fail until it is 
 """
 
 import datetime as dt
+import json
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from carecoord.careplans.models import CarePlan, Goal, Task
 from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
 from carecoord.directory.models import ExternalOrganization, Location, Practitioner
@@ -61,10 +63,17 @@ def world(db):
     share = PatientShare.objects.create(patient=patient, organization=c_org, consent=consent, granted_by=a.user)
     ext = ExternalOrganizationFactory(organization=a_org, name="Alpha Secret Pharmacy")
     location = LocationFactory(organization=a_org, name="Alpha Hidden Annex")
+    careplan = CarePlan.objects.create(organization=a_org, patient=patient, title="Alpha plan", category="chronic",
+                                       status="draft", start_date=dt.date(2026, 1, 5), author=a.user)  # fmt: skip
+    goal = Goal.objects.create(organization=a_org, patient=patient, careplan=careplan, description="Alpha goal",
+                               start_date=dt.date(2026, 1, 5))  # fmt: skip
+    task = Task.objects.create(organization=a_org, patient=patient, careplan=careplan, kind="call",
+                               title="Alpha call", owner=a.user, due_date=dt.date(2026, 1, 9))  # fmt: skip
     return {
         "a": a, "b": make_actor(b_org, Role.COORDINATOR, Role.ORG_ADMIN, Role.AUDITOR),
         "c": make_actor(c_org, Role.COORDINATOR), "patient": patient, "person": person, "member": member,
         "condition": condition, "share": share, "practitioner": practitioner, "ext": ext, "location": location,
+        "careplan": careplan, "goal": goal, "task": task,
     }  # fmt: skip
 
 
@@ -77,11 +86,16 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
     directory_targets = {"practitioner": "practitioner", "organization": "ext", "location": "location"}
     by_param = {
         "person_id": "person", "member_id": "member", "condition_id": "condition", "share_id": "share",
+        "goal_id": "goal", "task_id": "task", "patient_id": "patient",
     }  # fmt: skip
     kwargs = {}
     for param in params:
         if param == "public_id" and name.startswith("patients:"):
             kwargs[param] = world["patient"].public_id
+        elif param == "public_id" and name.startswith("careplans:"):
+            # careplans:patient_* take the patient's id, careplans:task_* a task's, the others a plan's.
+            entity = name.split(":")[1].split("_")[0]
+            kwargs[param] = world[{"patient": "patient", "task": "task"}.get(entity, "careplan")].public_id
         elif param == "public_id" and name.startswith("directory:"):
             entity = name.split(":")[1].split("_")[0]
             kwargs[param] = world[directory_targets[entity]].public_id
@@ -92,10 +106,22 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
     return kwargs
 
 
+# A well-formed body for every JSON write, so the API must answer on the record itself (not on the body).
+API_BODY = {"note": "x", "version": 1, "until": "2099-01-01", "reason": "x", "owner_email": "nobody@example.org"}
+
+
+def call(client, method: str, name: str, url: str):
+    if method == "get":
+        return client.get(url, {"q": "Zebulon"})
+    if name.startswith("api:"):
+        return client.post(url, json.dumps(API_BODY), content_type="application/json")
+    return client.post(url, {})
+
+
 def snapshot(org):
     rows = []
     for model in (Patient, RelatedPerson, CareTeamMember, Condition, Consent, PatientShare,
-                  Practitioner, ExternalOrganization, Location):  # fmt: skip
+                  Practitioner, ExternalOrganization, Location, CarePlan, Goal, Task):  # fmt: skip
         rows.append(sorted(map(str, model.objects.filter(organization=org).values())))
     return rows
 
@@ -119,7 +145,7 @@ def test_another_organization_gets_404_everywhere(world, method):
     client = signed_in_client(world["b"])
     for name, _route, params in url_patterns_with_ids():
         url = reverse(name, kwargs=kwargs_for(name, params, world))
-        response = getattr(client, method)(url, {"q": "Zebulon"} if method == "get" else {})
+        response = call(client, method, name, url)
         assert response.status_code in (404, 405), f"{method.upper()} {url} ({name}) answered {response.status_code}"
         assert_no_secrets(response.content.decode(), f"{method.upper()} {url}")
     assert snapshot(world["a"].organization) == before, "organization A's data changed"
@@ -130,8 +156,9 @@ def test_anonymous_callers_reach_nothing(world):
     for name, _route, params in url_patterns_with_ids():
         url = reverse(name, kwargs=kwargs_for(name, params, world))
         for method in ("get", "post"):
-            response = getattr(client, method)(url)
-            assert response.status_code in (302, 404, 405), f"{method.upper()} {url} answered {response.status_code}"
+            response = call(client, method, name, url)
+            expected = (401, 404, 405) if name.startswith("api:") else (302, 404, 405)
+            assert response.status_code in expected, f"{method.upper()} {url} answered {response.status_code}"
             if response.status_code == 302:
                 assert response["Location"].startswith(reverse("core:login"))
             assert_no_secrets(response.content.decode(), f"anonymous {method.upper()} {url}")

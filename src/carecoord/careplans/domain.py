@@ -68,28 +68,42 @@ def check_plan_transition(current: str, new: str) -> None:
 
 
 def validate_recurrence(recurrence: dict) -> dict:
-    """Returns a clean recurrence rule or raises ValueError: frequency, interval ≥ 1, count ≥ 2 or an end date."""
+    """Returns a clean recurrence rule or raises ValueError: frequency, interval 1-52, count 2-366 or an end date."""
     if not recurrence:
         return {}
     frequency = recurrence.get("frequency")
     if frequency not in RecurrenceFrequency.values:
         raise ValueError("Choose how often the task repeats: daily, weekly or monthly.")
-    interval = int(recurrence.get("interval") or 1)
-    if not 1 <= interval <= 52:
+    # An interval of 0 is an error, not "every time": only a missing interval means 1.
+    interval = _whole_number(recurrence.get("interval"), default=1)
+    if interval is None or not 1 <= interval <= 52:
         raise ValueError("The repeat interval must be between 1 and 52.")
     count = recurrence.get("count")
     until = recurrence.get("until")
-    if count is None and not until:
+    if count in (None, "") and not until:
         raise ValueError("Say how many times the task repeats, or until when.")
     clean = {"frequency": frequency, "interval": interval}
-    if count is not None:
-        count = int(count)
-        if not 2 <= count <= 366:
+    if count not in (None, ""):
+        count = _whole_number(count)
+        if count is None or not 2 <= count <= 366:
             raise ValueError("A repeating task repeats between 2 and 366 times.")
         clean["count"] = count
     if until:
-        clean["until"] = dt.date.fromisoformat(str(until)).isoformat()
+        try:
+            clean["until"] = dt.date.fromisoformat(str(until)).isoformat()
+        except ValueError as exc:
+            raise ValueError("Give the end date as a date (YYYY-MM-DD).") from exc
     return clean
+
+
+def _whole_number(value, default: int | None = None) -> int | None:
+    """`value` as an int; `default` when it is missing; None when it is not a whole number."""
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -139,4 +153,5 @@ def worklist_bucket(due_date: dt.date | None, today: dt.date, snoozed_until: dt.
 def escalation_due(*, due_date: dt.date, now: dt.datetime, tz, threshold_hours: int) -> bool:
     """True when a task due on `due_date` (end of that day, local time) is overdue by more than the threshold."""
     end_of_due_day = dt.datetime.combine(due_date + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return now - end_of_due_day > dt.timedelta(hours=threshold_hours)
+    # In UTC: two datetimes of the same zone subtract by wall clock, which is an hour off across a DST change.
+    return now.astimezone(dt.UTC) - end_of_due_day.astimezone(dt.UTC) > dt.timedelta(hours=threshold_hours)

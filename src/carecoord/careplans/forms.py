@@ -8,6 +8,7 @@ from carecoord.core.models import User
 from .choices import (
     CarePlanCategory,
     CarePlanIntent,
+    CarePlanStatus,
     GoalAchievementStatus,
     GoalLifecycleStatus,
     RecurrenceFrequency,
@@ -16,6 +17,7 @@ from .choices import (
     TaskPriority,
 )
 from .models import CarePlanTemplate
+from .services import PLAN_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -98,7 +100,30 @@ class CarePlanForm(forms.Form):
 
     def __init__(self, *args, conditions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["addresses"].choices = [(str(c.public_id), f"{c.display} ({c.code})") for c in conditions]
+        self.conditions = {str(c.public_id): c for c in conditions}
+        self.fields["addresses"].choices = [(key, f"{c.display} ({c.code})") for key, c in self.conditions.items()]
+
+    @classmethod
+    def initial_for(cls, careplan) -> dict:
+        """The form's starting values for editing `careplan` (its addresses must be prefetched or cheap)."""
+        return {
+            **{name: getattr(careplan, name) for name in PLAN_FIELDS},
+            "addresses": [str(c.public_id) for c in careplan.addresses.all()],
+            "version": careplan.version,
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The plan ends before it starts.")
+        return data
+
+    def plan_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in PLAN_FIELDS}
+
+    def chosen_conditions(self) -> list:
+        return [self.conditions[key] for key in self.cleaned_data.get("addresses", [])]
 
 
 class ApplyTemplateForm(forms.Form):
@@ -108,6 +133,20 @@ class ApplyTemplateForm(forms.Form):
     def __init__(self, *args, templates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = templates
+
+
+class CarePlanStatusForm(forms.Form):
+    """A move through the plan's lifecycle; the service decides whether the move is allowed."""
+
+    status = forms.ChoiceField(choices=CarePlanStatus.choices)
+    reason = forms.CharField(max_length=150, required=False, label="Reason (kept in the plan's history)")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VersionForm(forms.Form):
+    """Only the version the user saw, for actions without other input (approve)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class GoalForm(forms.Form):
@@ -126,6 +165,17 @@ class GoalForm(forms.Form):
     target_unit = forms.CharField(max_length=30, required=False, label="Unit")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def goal_data(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+
+class GoalStatusForm(forms.Form):
+    """The inline edit of a goal's progress on the plan page."""
+
+    lifecycle_status = forms.ChoiceField(choices=GoalLifecycleStatus.choices, label="Status")
+    achievement_status = forms.ChoiceField(choices=GoalAchievementStatus.choices, label="Progress")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
 
 class TaskForm(forms.Form):
     title = forms.CharField(max_length=200)
@@ -136,19 +186,24 @@ class TaskForm(forms.Form):
     owner_role = forms.ChoiceField(choices=_blank(Role.choices, "—"), required=False, label="…or a role")
     goal = forms.ChoiceField(required=False, label="Toward goal")
     repeat = forms.ChoiceField(choices=_blank(RecurrenceFrequency.choices, "Does not repeat"), required=False)
-    repeat_interval = forms.IntegerField(min_value=1, max_value=52, initial=1, required=False, label="Every")
-    repeat_count = forms.IntegerField(min_value=2, max_value=366, required=False, label="Times")
+    repeat_interval = forms.IntegerField(
+        min_value=1, max_value=52, initial=1, required=False, label="Every (days, weeks or months)"
+    )
+    repeat_count = forms.IntegerField(min_value=2, max_value=366, required=False, label="Times in all")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, members, goals=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members
-        self.fields["goal"].choices = [("", "—"), *[(str(g.public_id), g.description) for g in goals]]
+        self.goals = {str(g.public_id): g for g in goals}
+        self.fields["goal"].choices = [("", "—"), *[(key, g.description) for key, g in self.goals.items()]]
 
     def clean(self):
         data = super().clean()
         if not data.get("owner") and not data.get("owner_role"):
             self.add_error("owner", "Choose a person or a role to own the task.")
+        if data.get("owner") and data.get("owner_role"):
+            self.add_error("owner_role", "Choose a person or a role, not both.")
         if data.get("repeat") and not data.get("repeat_count"):
             self.add_error("repeat_count", "Say how many times it repeats.")
         return data
@@ -160,4 +215,19 @@ class TaskForm(forms.Form):
             "frequency": self.cleaned_data["repeat"],
             "interval": self.cleaned_data.get("repeat_interval") or 1,
             "count": self.cleaned_data["repeat_count"],
+        }
+
+    def task_data(self) -> dict:
+        """The keyword arguments of services.careplan_task_add."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "kind": data["kind"],
+            "priority": data["priority"],
+            "due_date": data["due_date"],
+            "owner": data.get("owner"),
+            "owner_role": data.get("owner_role") or "",
+            "goal": self.goals.get(data.get("goal") or ""),
+            "recurrence": self.recurrence(),
+            "description": data.get("description", ""),
         }

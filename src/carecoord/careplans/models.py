@@ -114,13 +114,20 @@ class Goal(BaseModel):
 
     @property
     def target_text(self) -> str:
+        """The target in words, e.g. "Hemoglobin A1c below 7 %"."""
         if not self.target_comparator or self.target_value is None:
             return ""
         measure = self.measure_display or "Value"
+        low = _plain_number(self.target_value)
         if self.target_comparator == TargetComparator.BETWEEN:
-            return f"{measure} between {self.target_value:g} and {self.target_value_high:g} {self.target_unit}".strip()
-        label = TargetComparator(self.target_comparator).label
-        return f"{measure} {label} {self.target_value:g} {self.target_unit}".strip()
+            high = _plain_number(self.target_value_high)
+            return f"{measure} between {low} and {high} {self.target_unit}".strip()
+        return f"{measure} {TargetComparator(self.target_comparator).label} {low} {self.target_unit}".strip()
+
+
+def _plain_number(value) -> str:
+    """7.00 -> "7", 7.50 -> "7.5" (decimals from the database keep their trailing zeros)."""
+    return f"{value.normalize():f}" if value is not None else ""
 
 
 class Task(BaseModel):

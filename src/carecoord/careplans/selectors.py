@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from carecoord.core import clock
 from carecoord.core.access import Actor
@@ -17,7 +17,7 @@ from carecoord.core.models import Membership, User
 from carecoord.patients.models import CareTeamMember, Patient
 from carecoord.patients.selectors import patients_visible_to
 
-from .choices import OPEN_TASK_STATUSES
+from .choices import OPEN_TASK_STATUSES, TaskPriority, TaskStatus
 from .domain import BUCKET_CODES, BUCKET_NAMES, OVERDUE, SNOOZED, TODAY, UPCOMING
 from .models import CarePlan, CarePlanTemplate, Task
 
@@ -76,6 +76,16 @@ def _bucket_expression(today: dt.date):
     )
 
 
+def _urgency_expression():
+    """Most urgent first: the priority codes' alphabetical order (asap, routine, stat, urgent) is not urgency."""
+    ranks = [TaskPriority.STAT, TaskPriority.ASAP, TaskPriority.URGENT]
+    return Case(
+        *(When(priority=code, then=Value(rank)) for rank, code in enumerate(ranks)),
+        default=Value(len(ranks)),
+        output_field=IntegerField(),
+    )
+
+
 def worklist_for(actor: Actor, filters: WorklistFilters | None = None) -> Worklist:
     """
     Open tasks owned by the actor (or by a role they hold, unassigned), overdue first, then due today, then
@@ -96,7 +106,9 @@ def worklist_for(actor: Actor, filters: WorklistFilters | None = None) -> Workli
         tasks = tasks.filter(bucket=BUCKET_CODES[filters.bucket])
     elif not filters.include_snoozed:
         tasks = tasks.exclude(bucket=BUCKET_CODES[SNOOZED])
-    tasks = tasks.select_related("patient", "careplan", "owner").order_by("bucket", "due_date", "-priority", "id")
+    tasks = tasks.select_related("patient", "careplan", "owner").order_by(
+        "bucket", F("due_date").asc(nulls_last=True), _urgency_expression(), "id"
+    )
     return Worklist(tasks=tasks, counts=counts_row, today=today, owner=owner)
 
 
@@ -160,7 +172,7 @@ def team_load(actor: Actor) -> list[TeamMemberLoad]:
     ids = [u.pk for u in coordinators]
     caseloads = dict(
         CareTeamMember.objects.filter(user_id__in=ids, role="coordinator", patient__in=patients_visible_to(actor))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .filter(_current_on(today))
         .values_list("user_id")
         .annotate(n=Count("patient_id", distinct=True))
     )
@@ -182,13 +194,16 @@ def team_load(actor: Actor) -> list[TeamMemberLoad]:
     ]
 
 
+def _current_on(day: dt.date) -> Q:
+    """Care-team memberships that have begun and not yet ended on `day`."""
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
 def caseload_for(actor: Actor, user: User | None = None) -> QuerySet[Patient]:
     """Patients on whose care team the user is a current coordinator."""
     user = user or actor.user
     today = clock.today_in(actor.organization.tz)
-    members = CareTeamMember.objects.filter(user=user, role="coordinator").filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
+    members = CareTeamMember.objects.filter(user=user, role="coordinator").filter(_current_on(today))
     return patients_visible_to(actor).filter(pk__in=members.values("patient_id"))
 
 
@@ -236,3 +251,12 @@ def patient_task_counts(actor: Actor, patient: Patient) -> dict[str, int]:
         .filter(patient=patient, status__in=OPEN_TASK_STATUSES)
         .aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
     )
+
+
+def patient_task_timeline(actor: Actor, patient: Patient, *, completed_limit: int = 10) -> dict[str, list[Task]]:
+    """A patient's open tasks by due date (undated last), and the most recently completed ones."""
+    tasks = tasks_visible_to(actor).filter(patient=patient).select_related("careplan", "owner", "completed_by")
+    return {
+        "open": list(tasks.filter(status__in=OPEN_TASK_STATUSES).order_by(F("due_date").asc(nulls_last=True), "id")),
+        "completed": list(tasks.filter(status=TaskStatus.COMPLETED).order_by("-completed_at", "-id")[:completed_limit]),
+    }

@@ -8,16 +8,17 @@ import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 
 from carecoord.core import clock
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import NotFoundError, PermissionDeniedError, ValidationError
-from carecoord.core.models import Organization, User
+from carecoord.core.models import Membership, Organization, User
 from carecoord.core.versioning import save_versioned
 from carecoord.patients.models import Condition, Patient
-from carecoord.patients.selectors import patient_get
+from carecoord.patients.selectors import patient_get, patients_visible_to
 
 from .choices import (
     HIGH_PRIORITIES,
@@ -235,8 +236,16 @@ def _close_open_tasks(actor: Actor, careplan: CarePlan, note: str) -> None:
             to_status=TaskStatus.CANCELLED,
             note=note,
         )
-        task.status = TaskStatus.CANCELLED
+        before, task.status = task.status, TaskStatus.CANCELLED
         save_versioned(task, expected_version=task.version, fields=["status"])
+        audit_record(
+            actor=actor,
+            event="task.status",
+            action=AuditAction.UPDATE,
+            target=task,
+            patient=careplan.patient,
+            detail={"from": before, "to": TaskStatus.CANCELLED, "reason": note},
+        )
 
 
 # Goals ------------------------------------------------------------------------------------------------------
@@ -301,9 +310,22 @@ def goal_update(*, actor: Actor, goal: Goal, data: dict, expected_version: int) 
 
 def careplan_touch(actor: Actor, careplan: CarePlan, summary: str, changes: dict | None = None) -> None:
     """Records a change to a plan's goals or activities in its history (and bumps its version)."""
-    CarePlan.objects.filter(pk=careplan.pk).update(version=careplan.version + 1, updated_at=clock.now())
-    careplan.version += 1
+    # F() so a plan loaded before someone else's edit never moves the stored version backwards.
+    CarePlan.objects.filter(pk=careplan.pk).update(version=F("version") + 1, updated_at=clock.now())
+    careplan.version = CarePlan.objects.values_list("version", flat=True).get(pk=careplan.pk)
     _record_revision(actor, careplan, summary, changes or {})
+
+
+@transaction.atomic
+def careplan_task_add(*, actor: Actor, careplan: CarePlan, **fields) -> Task:
+    """Adds a task to a plan (source: care plan) and records it in the plan's history."""
+    require_patient_editor(actor)
+    _require_plan_in_scope(actor, careplan)
+    if careplan.status not in EDITABLE_PLAN_STATUSES:
+        raise ValidationError("This care plan is closed; reopen it to add tasks.")
+    task = task_create(actor=actor, patient=careplan.patient, careplan=careplan, source=TaskSource.CAREPLAN, **fields)
+    careplan_touch(actor, careplan, f"Task added: {task.title}", {"task": [None, task.title]})
+    return task
 
 
 # Tasks ------------------------------------------------------------------------------------------------------
@@ -319,6 +341,12 @@ def _task_in_scope(actor: Actor, task: Task) -> Task:
 def _require_task_worker(actor: Actor) -> None:
     if not actor.can_see_patients:
         raise NotFoundError()
+
+
+def _system_actor(organization: Organization) -> Actor:
+    """An organization acting through a job or feed, so its patient scope comes from `patients_visible_to`."""
+    # No person acts; `patients_visible_to` only reads the organization and whether the roles see patients.
+    return Actor(user=None, organization=organization, roles=frozenset({Role.COORDINATOR}))  # type: ignore[arg-type]
 
 
 def _event(task: Task, by: User | None, kind: str, *, from_status="", to_status="", note="") -> None:
@@ -368,12 +396,18 @@ def task_create(
         organization = actor.organization
     if organization is None:
         raise ValueError("A system-created task names its organization.")
+    if actor is None and not patients_visible_to(_system_actor(organization)).filter(pk=patient.pk).exists():
+        raise NotFoundError()
     if dedupe_key:
         existing = Task.objects.filter(organization=organization, dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
     if careplan is not None and careplan.patient_id != patient.pk:
         raise NotFoundError("That care plan belongs to another patient.")
+    if careplan is not None and actor is not None:
+        _require_plan_in_scope(actor, careplan)
+    if careplan is not None and careplan.status not in EDITABLE_PLAN_STATUSES:
+        raise ValidationError("This care plan is closed; reopen it to add tasks.", field="careplan")
     if goal is not None and (careplan is None or goal.careplan_id != careplan.pk):
         raise ValidationError("The goal must belong to the task's care plan.", field="goal")
     _check_owner(organization, owner, owner_role)
@@ -566,10 +600,14 @@ def tasks_bulk_reassign(*, actor: Actor, task_ids: list[uuid.UUID], owner: User,
     """A supervisor moves open tasks to another coordinator, all or none."""
     if not actor.has_role(Role.SUPERVISOR, Role.ORG_ADMIN):
         raise PermissionDeniedError("Only a supervisor can reassign tasks in bulk.")
+    try:  # ids arrive as form strings: malformed ones are simply not found, and duplicates count once
+        keys = {uuid.UUID(str(task_id)) for task_id in task_ids}
+    except ValueError as exc:
+        raise NotFoundError("Some of the chosen tasks were not found.") from exc
     tasks = list(
-        Task.objects.select_related("patient", "owner").filter(organization=actor.organization, public_id__in=task_ids)
+        Task.objects.select_related("patient", "owner").filter(organization=actor.organization, public_id__in=keys)
     )
-    if len(tasks) != len(set(task_ids)):
+    if len(tasks) != len(keys):
         raise NotFoundError("Some of the chosen tasks were not found.")
     for task in tasks:
         task_reassign(actor=actor, task=task, owner=owner, expected_version=task.version, note=note or "bulk")
@@ -588,6 +626,8 @@ def tasks_escalate_overdue(*, organization: Organization) -> list[Task]:
             priority__in=HIGH_PRIORITIES,
             escalated_at__isnull=True,
             due_date__lt=clock.today_in(organization.tz),
+            # A patient no longer shared with the organization is no longer its work.
+            patient__in=patients_visible_to(_system_actor(organization)),
         )
         .exclude(kind=TaskKind.ESCALATION)
     )
@@ -614,6 +654,7 @@ def tasks_escalate_overdue(*, organization: Organization) -> list[Task]:
         )
         Task.objects.filter(pk=task.pk).update(escalated_at=now)
         Task.objects.filter(pk=escalation.pk).update(escalation_of=task)
+        escalation.escalation_of = task
         created.append(escalation)
     return created
 
@@ -648,6 +689,7 @@ def careplan_template_apply(
         },
     )
     CarePlan.objects.filter(pk=careplan.pk).update(template=template)
+    careplan.template = template
     goals = {}
     for tgoal in template.goals.all():
         goals[tgoal.pk] = Goal.objects.create(
@@ -666,7 +708,7 @@ def careplan_template_apply(
             target_value_high=tgoal.target_value_high,
             target_unit=tgoal.target_unit,
         )
-    coordinator = _current_coordinator(patient, start_date)
+    coordinator = _current_coordinator(actor, careplan.patient)
     for ttask in template.tasks.all():
         recurrence = {}
         if ttask.recurrence_frequency:
@@ -702,14 +744,19 @@ def careplan_template_apply(
     return careplan
 
 
-def _current_coordinator(patient: Patient, day: dt.date) -> User | None:
-    from django.db.models import Q
-
+def _current_coordinator(actor: Actor, patient: Patient) -> User | None:
+    """
+    The patient's coordinator on the care team today (not at the plan's start, which may be backdated), if
+    they are a member of the actor's organization and so can own its tasks.
+    """
+    today = clock.today_in(actor.organization.tz)
+    members_here = Membership.objects.filter(user=OuterRef("user"), organization=actor.organization, active=True)
     member = (
-        patient.care_team.filter(role="coordinator", user__isnull=False, start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        patient.care_team.filter(role="coordinator", user__isnull=False, user__is_active=True, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .filter(Exists(members_here))
         .select_related("user")
-        .order_by("start_date")
+        .order_by("start_date", "id")
         .first()
     )
     return member.user if member else None

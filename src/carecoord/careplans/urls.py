@@ -13,4 +13,16 @@ urlpatterns = [
     path("tasks/<uuid:public_id>/snooze/", worklist_views.task_snooze, name="task_snooze"),
     path("tasks/<uuid:public_id>/reassign/", worklist_views.task_reassign, name="task_reassign"),
     path("careplans/<uuid:public_id>/", views.careplan_detail, name="detail"),
+    # The chart's care-plan tab and what starts a plan (public_id: the patient's).
+    path("patients/<uuid:public_id>/care-plans/", views.patient_careplans, name="patient_careplans"),
+    path("patients/<uuid:public_id>/care-plans/new/", views.careplan_create, name="patient_careplan_create"),
+    path("patients/<uuid:public_id>/care-plans/from-template/", views.template_apply, name="patient_template_apply"),
+    # A plan's page and its actions (public_id: the plan's).
+    path("careplans/<uuid:public_id>/edit/", views.careplan_edit, name="careplan_edit"),
+    path("careplans/<uuid:public_id>/approve/", views.careplan_approve, name="careplan_approve"),
+    path("careplans/<uuid:public_id>/status/", views.careplan_status, name="careplan_status"),
+    path("careplans/<uuid:public_id>/goals/", views.goal_add, name="careplan_goal_add"),
+    path("careplans/<uuid:public_id>/goals/<uuid:goal_id>/status/", views.goal_status, name="careplan_goal_status"),
+    path("careplans/<uuid:public_id>/tasks/", views.task_add, name="careplan_task_add"),
+    path("careplans/<uuid:public_id>/print.pdf", views.careplan_pdf, name="careplan_pdf"),
 ]

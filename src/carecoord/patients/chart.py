@@ -22,7 +22,10 @@ class ChartTab:
     url_name: str
 
 
-CHART_TABS: list[ChartTab] = [ChartTab("summary", "Summary", "patients:chart")]
+CHART_TABS: list[ChartTab] = [
+    ChartTab("summary", "Summary", "patients:chart"),
+    ChartTab("careplans", "Care plan", "careplans:patient_careplans"),
+]
 
 
 def empty_forms(actor: Actor, patient: Patient) -> dict:
