@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/carecoord migrate --no-input
 	$(BIN)/carecoord collectstatic --no-input --verbosity 0
 	$(BIN)/carecoord demo --if-empty
-	$(BIN)/carecoord serve --bind 127.0.0.1:8000
+	$(BIN)/carecoord serve --bind 127.0.0.1:8000 --with-worker
 
 ## Debian's Chromium drives the browser tests (never a Playwright browser download).
 browser-deps:
@@ -47,6 +47,14 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench
+
+## make bench: generate the benchmark data if it is not there yet, then time the scenarios (bench/README.md).
+## SCALE=small|medium|large (default small); DATABASE_URL picks the database (default: a SQLite file per scale
+## under bench/.data/); BENCH_ARGS passes options to bench.run (e.g. BENCH_ARGS="--requests 200").
+SCALE ?= small
+bench: $(STAMP)
+	$(BIN)/python -m bench.generate --scale $(SCALE)
+	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

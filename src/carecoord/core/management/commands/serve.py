@@ -1,4 +1,6 @@
+import atexit
 import os
+import subprocess
 import sys
 
 from django.core.management.base import BaseCommand
@@ -11,10 +13,17 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default=os.environ.get("CARECOORD_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("CARECOORD_WORKERS", "2")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("CARECOORD_THREADS", "4")))
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="Also run `carecoord worker` (background jobs) beside the server, as `make run` does.",
+        )
 
     def handle(self, *args, **options):
         from gunicorn.app.wsgiapp import run
 
+        if options["with_worker"]:
+            self._start_background_worker()
         self.stdout.write(self.style.SUCCESS(f"CareCoord is serving on http://{options['bind']}/ (Ctrl+C to stop)."))
         sys.argv = [
             "gunicorn",
@@ -33,3 +42,14 @@ class Command(BaseCommand):
             "-",
         ]
         run()
+
+    def _start_background_worker(self) -> None:
+        worker = subprocess.Popen([sys.executable, "-m", "carecoord.cli", "worker"])  # noqa: S603 -- our own CLI
+        server_pid = os.getpid()
+
+        def stop_worker():
+            # gunicorn's forked web workers inherit this hook; only the server process itself stops the worker.
+            if os.getpid() == server_pid:
+                worker.terminate()
+
+        atexit.register(stop_worker)
