@@ -82,9 +82,11 @@ class SessionPolicyMiddleware:
         if user.is_authenticated:
             if self._idle_expired(request):
                 logout(request)
+                messages.info(request, "You were signed out after a period of inactivity. Sign in again to continue.")
+                if request.path == reverse(settings.LOGIN_URL):
+                    return self.get_response(request)  # the sign-in page itself, keeping its ?next=
                 if request.path.startswith(API_PREFIX):
                     return api_unauthorized("The session ended after a period of inactivity; sign in again.")
-                messages.info(request, "You were signed out after a period of inactivity. Sign in again to continue.")
                 if request.htmx:
                     response = redirect(settings.LOGIN_URL)
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)

@@ -52,6 +52,8 @@ def _safe_next(request: HttpRequest, default: str = "core:home") -> str:
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and request.user.is_authenticated and request.user.is_verified():
+        return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
