@@ -19,7 +19,8 @@ def test_worklist_api_matches_the_page_order_and_counts(actor, client_for):
     TaskFactory(patient=patient, owner=actor.user, due_date=dt.date(2026, 11, 2), title="Late")
     body = client_for(actor).get("/api/v1/worklist").json()
     assert [t["title"] for t in body["tasks"]] == ["Late", "Later"]
-    assert body["counts"]["overdue"] == 1 and body["counts"]["upcoming"] == 1
+    assert body["counts"]["overdue"] == 1
+    assert body["counts"]["upcoming"] == 1
     assert body["tasks"][0]["bucket"] == "overdue"
     assert body["tasks"][0]["patient_id"] == str(patient.public_id)
 

@@ -22,21 +22,26 @@ def test_worklist_buckets_and_complete_in_place(actor, client_for):
     assert "<strong>1</strong> overdue" in page
 
     response = client.post(
-        f"/tasks/{overdue.public_id}/complete/", {"note": "Reached her, BP fine", "version": overdue.version},
-        HTTP_HX_REQUEST="true", HTTP_HX_TARGET=f"task-{overdue.public_id}",
+        f"/tasks/{overdue.public_id}/complete/",
+        {"note": "Reached her, BP fine", "version": overdue.version},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET=f"task-{overdue.public_id}",
     )
     body = response.content.decode()
     assert response.status_code == 200
     assert "Completed: Overdue call." in body
-    assert "<strong>0</strong> overdue" in body and 'hx-swap-oob="true"' in body
+    assert "<strong>0</strong> overdue" in body
+    assert 'hx-swap-oob="true"' in body
     overdue.refresh_from_db()
-    assert overdue.status == "completed" and overdue.outcome_note == "Reached her, BP fine"
+    assert overdue.status == "completed"
+    assert overdue.outcome_note == "Reached her, BP fine"
 
 
 @time_machine.travel(TODAY, tick=False)
 def test_completing_without_a_note_is_refused_and_changes_nothing(actor, client_for):
     task = TaskFactory(patient=PatientFactory(organization=actor.organization), owner=actor.user)
-    response = client_for(actor).post(f"/tasks/{task.public_id}/complete/", {"note": "  ", "version": task.version},
-                                      HTTP_HX_REQUEST="true")
+    response = client_for(actor).post(
+        f"/tasks/{task.public_id}/complete/", {"note": "  ", "version": task.version}, HTTP_HX_REQUEST="true"
+    )
     assert "outcome note" in response.content.decode()
     assert Task.objects.get(pk=task.pk).status == "requested"

@@ -44,7 +44,7 @@ class Command(BaseCommand):
         run()
 
     def _start_background_worker(self) -> None:
-        worker = subprocess.Popen([sys.executable, "-m", "carecoord.cli", "worker"])  # noqa: S603 -- our own CLI
+        worker = subprocess.Popen([sys.executable, "-m", "carecoord.cli", "worker"])
         server_pid = os.getpid()
 
         def stop_worker():
