@@ -45,3 +45,33 @@ def test_completing_without_a_note_is_refused_and_changes_nothing(actor, client_
     )
     assert "outcome note" in response.content.decode()
     assert Task.objects.get(pk=task.pk).status == "requested"
+
+
+def _worklist_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/worklist/").status_code == 200
+    return len(ctx.captured_queries)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_worklist_page_makes_the_same_number_of_queries_for_3_or_40_tasks(actor, client_for):
+    from .factories import CarePlanFactory
+
+    client = client_for(actor)
+    patient = PatientFactory(organization=actor.organization)
+    plan = CarePlanFactory(patient=patient, author=actor.user)
+    for day in (20, 26, 30):
+        TaskFactory(patient=patient, careplan=plan, owner=actor.user, due_date=dt.date(2026, 11, day))
+    few = _worklist_queries(client)
+    for n in range(37):
+        other = PatientFactory(organization=actor.organization)
+        TaskFactory(
+            patient=other,
+            careplan=CarePlanFactory(patient=other, author=actor.user),
+            owner=actor.user,
+            due_date=dt.date(2026, 11, 1) + dt.timedelta(days=n),
+        )
+    assert _worklist_queries(client) == few

@@ -25,6 +25,9 @@ class TokenForm(forms.Form):
 class OrganizationSettingsForm(forms.Form):
     idle_timeout_minutes = forms.IntegerField(label="Sign out after this many idle minutes", min_value=1, max_value=720)
     require_mfa = forms.BooleanField(label="Require two-factor authentication of every member", required=False)
+    escalation_hours = forms.IntegerField(
+        label="Tell a supervisor when an urgent task is overdue by this many hours", min_value=1, max_value=720
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     @classmethod
@@ -32,6 +35,7 @@ class OrganizationSettingsForm(forms.Form):
         initial = {
             "idle_timeout_minutes": org.idle_timeout_minutes,
             "require_mfa": org.require_mfa,
+            "escalation_hours": org.escalation_hours,
             "version": org.version,
         }
         return cls(data=data, initial=initial)

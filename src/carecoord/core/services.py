@@ -127,13 +127,25 @@ def membership_add(*, actor: Actor | None, user: User, organization: Organizatio
 
 @transaction.atomic
 def organization_settings_update(
-    *, actor: Actor, idle_timeout_minutes: int, require_mfa: bool, expected_version: int
+    *,
+    actor: Actor,
+    idle_timeout_minutes: int,
+    require_mfa: bool,
+    expected_version: int,
+    escalation_hours: int | None = None,
 ) -> Organization:
     require_role(actor, Role.ORG_ADMIN, message="Only an organization admin can change these settings.")
     if not 1 <= idle_timeout_minutes <= 720:
         raise ValidationError("The idle timeout must be between 1 and 720 minutes.", field="idle_timeout_minutes")
+    if escalation_hours is None:
+        escalation_hours = actor.organization.escalation_hours
+    if not 1 <= escalation_hours <= 720:
+        raise ValidationError("Escalate after 1 to 720 hours.", field="escalation_hours")
     updated = Organization.objects.filter(pk=actor.organization.pk, version=expected_version).update(
-        idle_timeout_minutes=idle_timeout_minutes, require_mfa=require_mfa, version=expected_version + 1
+        idle_timeout_minutes=idle_timeout_minutes,
+        require_mfa=require_mfa,
+        escalation_hours=escalation_hours,
+        version=expected_version + 1,
     )
     if not updated:
         raise ConflictError("Someone else changed these settings meanwhile; reload and try again.")
@@ -143,6 +155,10 @@ def organization_settings_update(
         event="organization.settings",
         action=AuditAction.UPDATE,
         target=org,
-        detail={"idle_timeout_minutes": idle_timeout_minutes, "require_mfa": require_mfa},
+        detail={
+            "idle_timeout_minutes": idle_timeout_minutes,
+            "require_mfa": require_mfa,
+            "escalation_hours": escalation_hours,
+        },
     )
     return org

@@ -207,6 +207,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
                 idle_timeout_minutes=form.cleaned_data["idle_timeout_minutes"],
                 require_mfa=form.cleaned_data["require_mfa"],
+                escalation_hours=form.cleaned_data["escalation_hours"],
             )
         except ApplicationError as exc:
             form.add_error(exc.field, exc.message)
