@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
 def run_manage(*args, env_overrides):
     env = {**os.environ, **env_overrides}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for Playwright; never in a deployment
     return subprocess.run(  # noqa: S603 -- our own CLI with fixed arguments
         [sys.executable, "-m", "carecoord.cli", *args], capture_output=True, text=True, env=env, timeout=120
     )
