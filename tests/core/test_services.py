@@ -198,7 +198,7 @@ def test_settings_update_by_the_org_admin(org):
     org.refresh_from_db()
     assert org.idle_timeout_minutes == 30
     event = AuditEvent.objects.get(event="organization.settings")
-    assert event.detail == {"idle_timeout_minutes": 30, "require_mfa": True}
+    assert event.detail == {"idle_timeout_minutes": 30, "require_mfa": True, "escalation_hours": 24}
     assert event.acting_organization == org
 
 

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from carecoord.careplans.models import Task
 from carecoord.core.models import Organization, User
 from carecoord.demo import world as world_module
 from carecoord.patients.models import Patient
@@ -42,6 +43,12 @@ def patients_snapshot() -> list[tuple]:
     return list(Patient.objects.order_by("organization__slug", "mrn").values_list(*fields))
 
 
+def tasks_snapshot() -> list[tuple]:
+    fields = ("organization__slug", "patient__mrn", "careplan__title", "title", "occurrence", "due_date", "status",
+              "priority", "owner__email", "owner_role", "outcome_note", "snoozed_until")  # fmt: skip
+    return sorted(Task.objects.values_list(*fields), key=repr)
+
+
 def row_counts() -> dict[str, int]:
     return {model._meta.label: model.objects.count() for model in apps.get_models()}
 
@@ -59,6 +66,8 @@ def test_if_empty_builds_the_world_saves_the_logins_and_prints_them(var_dir):
         assert email in output
     assert "Northside Family Clinic" in output
     assert "Organization admin" in output
+    assert "Care plans" in output
+    assert "Overdue tasks" in output
     assert Organization.objects.filter(slug__in=world_module.DEMO_SLUGS).count() == 4
     assert Patient.objects.count() == 40
 
@@ -66,6 +75,7 @@ def test_if_empty_builds_the_world_saves_the_logins_and_prints_them(var_dir):
 def test_if_empty_a_second_time_changes_nothing_and_shows_the_saved_logins(var_dir):
     run("--if-empty", *SMALL)
     before = row_counts()
+    assert before["careplans.Task"] > 0
     saved = (var_dir / "demo-logins.txt").read_text()
     output = run("--if-empty", *SMALL)
     assert output.startswith("Demo data already loaded")
@@ -93,10 +103,13 @@ def test_each_install_gets_a_new_password_but_the_same_world(var_dir):
     with transaction.atomic():
         run(*SMALL)
         first, first_password = patients_snapshot(), saved_password(var_dir)
+        first_tasks = tasks_snapshot()
         transaction.set_rollback(True)
     assert not Patient.objects.exists()
     run(*SMALL)
     assert patients_snapshot() == first
+    assert first_tasks
+    assert tasks_snapshot() == first_tasks
     assert saved_password(var_dir) != first_password
 
 
@@ -110,6 +123,7 @@ def test_a_failure_leaves_nothing_half_written(monkeypatch, var_dir):
     assert not Organization.objects.exists()
     assert not User.objects.exists()
     assert not Patient.objects.exists()
+    assert not Task.objects.exists()
     assert not (var_dir / "demo-logins.txt").exists()
 
 

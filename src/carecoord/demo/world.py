@@ -1,7 +1,8 @@
 """
 The demo world: four Illinois organizations (a coordination organization, a hospital, a clinic and a
 nursing home), their staff in every role, their directories, about 200 patients with families, problem
-lists and care teams, and the coordination organization's consented shares of clinic and hospital patients.
+lists and care teams, the coordination organization's consented shares of clinic and hospital patients, and
+care plans with goals and tasks that give every coordinator a worklist (careplans.py).
 
 `world_create` builds it in one transaction from a seed (the same world every time, except the password,
 which the caller chooses); rows go in with bulk_create and the audit log gets one `demo.load` entry per
@@ -28,6 +29,7 @@ from carecoord.core.services import organization_create
 from carecoord.patients.domain import DUPLICATE_THRESHOLD, DuplicateCandidate, duplicate_score, fold
 from carecoord.patients.models import CareTeamMember, Condition, Consent, Patient, PatientShare, RelatedPerson
 
+from .careplans import careplans_create
 from .careteams import Tenant, care_team_rows, condition_rows, share_rows
 from .directory import PLANS, directory_create, registry_create
 from .people import NameMaker, PhoneBook, staff_email
@@ -100,6 +102,11 @@ COUNT_LABELS = {
     "conditions": "Conditions",
     "care_team_members": "Care team members",
     "shares": "Patients shared with the coordination organization",
+    "careplans": "Care plans",
+    "goals": "Goals",
+    "tasks": "Tasks",
+    "tasks_open": "Open tasks",
+    "tasks_overdue": "Overdue tasks",
 }
 
 
@@ -163,6 +170,8 @@ def world_create(*, password: str, seed: int = DEMO_SEED, patients: int = DEMO_P
     tenants[CLINIC_SLUG].guest_coordinators = (users[COORDINATION_SLUG][0][0],)
     drafts = _population(rng, names, phones, tenants, today, patients)
     _insert(rng, drafts, tenants, today, world.counts)
+    careplans_create(rng, organizations=world.organizations, users=users, coordination_slug=COORDINATION_SLUG,
+                     today=today, now=clock.now(), counts=world.counts)  # fmt: skip
     for org in world.organizations.values():
         audit_record(event="demo.load", action=AuditAction.CREATE, organization=org, target=org,
                      detail={"seed": seed, "patients": Patient.objects.filter(organization=org).count()})  # fmt: skip

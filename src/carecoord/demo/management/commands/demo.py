@@ -25,8 +25,8 @@ ALREADY_LOADED = "Demo data already loaded"
 class Command(BaseCommand):
     help = (
         "Builds the demo world (four Illinois organizations, staff in every role, directories and about 200 "
-        "patients with families, problem lists and care teams) and prints the logins; optionally loads "
-        "Synthea FHIR bundles too. Everything happens in one transaction."
+        "patients with families, problem lists, care teams, care plans and worklist tasks) and prints the "
+        "logins; optionally loads Synthea FHIR bundles too. Everything happens in one transaction."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
