@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from carecoord.careplans.models import CarePlan, Goal, Task
+from carecoord.careplans.models import CarePlan, CarePlanTemplate, Goal, Task, TemplateGoal, TemplateTask
 from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
 from carecoord.directory.models import ExternalOrganization, Location, Practitioner
@@ -69,7 +69,11 @@ def world(db):
                                start_date=dt.date(2026, 1, 5))  # fmt: skip
     task = Task.objects.create(organization=a_org, patient=patient, careplan=careplan, kind="call",
                                title="Alpha call", owner=a.user, due_date=dt.date(2026, 1, 9))  # fmt: skip
+    template = CarePlanTemplate.objects.create(organization=a_org, key="alpha", title="Alpha tpl", category="other")
+    template_goal = TemplateGoal.objects.create(template=template, description="Alpha template goal")
+    template_task = TemplateTask.objects.create(template=template, goal=template_goal, title="Alpha ttask", kind="call")
     return {
+        "template": template, "template_goal": template_goal, "template_task": template_task,
         "a": a, "b": make_actor(b_org, Role.COORDINATOR, Role.ORG_ADMIN, Role.AUDITOR),
         "c": make_actor(c_org, Role.COORDINATOR), "patient": patient, "person": person, "member": member,
         "condition": condition, "share": share, "practitioner": practitioner, "ext": ext, "location": location,
@@ -92,6 +96,10 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
     for param in params:
         if param == "public_id" and name.startswith("patients:"):
             kwargs[param] = world["patient"].public_id
+        elif param == "public_id" and name.startswith("careplans:template_"):
+            kwargs[param] = world["template"].public_id
+        elif param in ("template_goal_id", "template_task_id"):
+            kwargs[param] = world[param.removesuffix("_id")].pk
         elif param == "public_id" and name.startswith("careplans:"):
             # careplans:patient_* take the patient's id, careplans:task_* a task's, the others a plan's.
             entity = name.split(":")[1].split("_")[0]
@@ -121,7 +129,7 @@ def call(client, method: str, name: str, url: str):
 def snapshot(org):
     rows = []
     for model in (Patient, RelatedPerson, CareTeamMember, Condition, Consent, PatientShare,
-                  Practitioner, ExternalOrganization, Location, CarePlan, Goal, Task):  # fmt: skip
+                  Practitioner, ExternalOrganization, Location, CarePlan, Goal, Task, CarePlanTemplate):  # fmt: skip
         rows.append(sorted(map(str, model.objects.filter(organization=org).values())))
     return rows
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, worklist_views
+from . import template_views, views, worklist_views
 
 app_name = "careplans"
 
@@ -25,4 +25,34 @@ urlpatterns = [
     path("careplans/<uuid:public_id>/goals/<uuid:goal_id>/status/", views.goal_status, name="careplan_goal_status"),
     path("careplans/<uuid:public_id>/tasks/", views.task_add, name="careplan_task_add"),
     path("careplans/<uuid:public_id>/print.pdf", views.careplan_pdf, name="careplan_pdf"),
+    # Care-plan templates: built-ins and the organization's own (public_id: the template's; template_goal_id
+    # and template_task_id: a goal's or task's integer id within that template).
+    path("care-plan-templates/", template_views.template_list, name="template_list"),
+    path("care-plan-templates/new/", template_views.template_create, name="template_create"),
+    path("care-plan-templates/<uuid:public_id>/", template_views.template_detail, name="template_detail"),
+    path("care-plan-templates/<uuid:public_id>/copy/", template_views.template_copy, name="template_copy"),
+    path("care-plan-templates/<uuid:public_id>/edit/", template_views.template_edit, name="template_edit"),
+    path("care-plan-templates/<uuid:public_id>/active/", template_views.template_active, name="template_active"),
+    path("care-plan-templates/<uuid:public_id>/goals/", template_views.template_goal_add, name="template_goal_add"),
+    path(
+        "care-plan-templates/<uuid:public_id>/goals/<int:template_goal_id>/",
+        template_views.template_goal_edit,
+        name="template_goal_edit",
+    ),
+    path(
+        "care-plan-templates/<uuid:public_id>/goals/<int:template_goal_id>/remove/",
+        template_views.template_goal_remove,
+        name="template_goal_remove",
+    ),
+    path("care-plan-templates/<uuid:public_id>/tasks/", template_views.template_task_add, name="template_task_add"),
+    path(
+        "care-plan-templates/<uuid:public_id>/tasks/<int:template_task_id>/",
+        template_views.template_task_edit,
+        name="template_task_edit",
+    ),
+    path(
+        "care-plan-templates/<uuid:public_id>/tasks/<int:template_task_id>/remove/",
+        template_views.template_task_remove,
+        name="template_task_remove",
+    ),
 ]

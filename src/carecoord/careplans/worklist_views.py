@@ -70,6 +70,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "members": org_members(actor),
         "is_supervisor": _is_supervisor(actor),
         "own_list": work.owner == actor.user,
+        "list_owner": work.owner,
     }
     template = "careplans/worklist.html"
     if request.htmx and request.htmx.target == "worklist-results":
@@ -84,9 +85,12 @@ def _row_response(request, actor, task, *, message: str, form_errors=None, remov
         else:
             messages.success(request, message)
         return redirect(_back(request))
-    work = worklist_for(actor)
+    work = worklist_for(actor, WorklistFilters(owner=_list_owner(request, actor)))
     task.bucket = BUCKET_CODES[worklist_bucket(task.due_date, work.today, task.snoozed_until)]
     context = {
+        "is_supervisor": _is_supervisor(actor),
+        "own_list": work.owner == actor.user,
+        "list_owner": work.owner,
         "task": task,
         "row_message": message,
         "row_error": form_errors,
@@ -96,6 +100,14 @@ def _row_response(request, actor, task, *, message: str, form_errors=None, remov
         "today": work.today,
     }
     return render(request, "careplans/partials/task_row_response.html", context)
+
+
+def _list_owner(request: HttpRequest, actor) -> User | None:
+    """Whose worklist the row was on (a supervisor may act on a coordinator's); checked by `worklist_for`."""
+    key = request.POST.get("list_owner", "")
+    if not key.isdigit():
+        return None
+    return User.objects.filter(pk=int(key)).first()
 
 
 def _back(request: HttpRequest) -> str:
@@ -176,7 +188,11 @@ def task_reassign(request: HttpRequest, public_id) -> HttpResponse:
     except ApplicationError as exc:
         return _row_response(request, actor, task, message="", form_errors=exc.message)
     return _row_response(
-        request, actor, task, removed=owner != actor.user, message=f"Given to {owner.full_name}: {task.title}."
+        request,
+        actor,
+        task,
+        removed=owner != (_list_owner(request, actor) or actor.user),
+        message=f"Given to {owner.full_name}: {task.title}.",
     )
 
 
