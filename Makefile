@@ -43,10 +43,10 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/carecoord} $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff format src tests $(wildcard bench)
 
 ## make bench: generate the benchmark data if it is not there yet, then time the scenarios (bench/README.md).
 ## SCALE=small|medium|large (default small); DATABASE_URL picks the database (default: a SQLite file per scale
