@@ -19,6 +19,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
+from carecoord.core.http import clinical_actor
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
@@ -45,13 +46,6 @@ STATUS_ACTIONS = {
     CarePlanStatus.REVOKED: "Revoke",
 }
 PLAN_PANELS = ("plan-header", "goals-panel", "tasks-panel", "history-panel")
-
-
-def _actor(request: HttpRequest):
-    actor = getattr(request, "actor", None)
-    if actor is None or not actor.can_see_patients:
-        raise NotFoundError()
-    return actor
 
 
 # Service fields that a form names differently.
@@ -90,7 +84,7 @@ def _tab_context(actor, patient, *, plan_form=None, apply_form=None) -> dict:
 @login_required
 @require_GET
 def patient_careplans(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     audit_record(actor=actor, event="careplan.list", action=AuditAction.READ, target=patient, patient=patient)
     return render(request, "careplans/patient_careplans.html", _tab_context(actor, patient))
@@ -99,7 +93,7 @@ def patient_careplans(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def careplan_create(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = CarePlanForm(request.POST, prefix="plan", conditions=_conditions(patient))
     if form.is_valid():
@@ -120,7 +114,7 @@ def careplan_create(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def template_apply(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = ApplyTemplateForm(request.POST, prefix="apply", templates=templates_for(actor))
     if form.is_valid():
@@ -219,7 +213,7 @@ def _reload(actor, careplan):
 @login_required
 @require_GET
 def careplan_detail(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     careplan = careplan_get(actor, public_id)
     return render(request, "careplans/careplan_detail.html", _plan_context(actor, careplan))
 
@@ -243,7 +237,7 @@ def _plan_response(request, actor, careplan, panel: str, *, ok: str | None, stat
 @login_required
 @require_http_methods(["GET", "POST"])
 def careplan_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None if request.method == "POST" else "careplan.view")
     conditions = _conditions(careplan.patient)
     if request.method == "GET":
@@ -275,7 +269,7 @@ def careplan_edit(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def careplan_approve(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     form = VersionForm(request.POST)
     if form.is_valid():
@@ -293,7 +287,7 @@ def careplan_approve(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def careplan_status(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     form = CarePlanStatusForm(request.POST)
     if form.is_valid():
@@ -317,7 +311,7 @@ def careplan_status(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def goal_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     form = GoalForm(request.POST, prefix="goal")
     ok = None
@@ -334,7 +328,7 @@ def goal_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def goal_status(request: HttpRequest, public_id, goal_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     goal = get_object_or_404(careplan.goals, public_id=goal_id)
     form = GoalStatusForm(request.POST)
@@ -359,7 +353,7 @@ def goal_status(request: HttpRequest, public_id, goal_id) -> HttpResponse:
 @login_required
 @require_POST
 def task_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     form = TaskForm(request.POST, prefix="task", members=org_members(actor), goals=list(careplan.goals.all()))
     ok = None
@@ -377,7 +371,7 @@ def task_add(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def careplan_pdf(request: HttpRequest, public_id) -> HttpResponse:
     """The plan in plain language for the patient and family, as a PDF download."""
-    actor = _actor(request)
+    actor = clinical_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     document = pdf.careplan_pdf(actor, careplan)
     audit_record(
@@ -394,7 +388,7 @@ def careplan_pdf(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_GET
 def task_detail(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     task = task_get(actor, public_id)
     return render(
         request,

@@ -8,12 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from carecoord.core.choices import Role
 from carecoord.core.errors import ApplicationError, NotFoundError
+from carecoord.core.http import clinical_actor, safe_next_url
 from carecoord.core.models import User
 
 from . import services
@@ -22,13 +21,6 @@ from .forms import BulkReassignForm, CompleteTaskForm, ReassignTaskForm, SnoozeT
 from .selectors import WorklistFilters, task_get, team_load, worklist_for
 
 PAGE_SIZE = 50
-
-
-def _actor(request: HttpRequest):
-    actor = getattr(request, "actor", None)
-    if actor is None or not actor.can_see_patients:
-        raise NotFoundError()
-    return actor
 
 
 def org_members(actor):
@@ -52,7 +44,7 @@ def _is_supervisor(actor) -> bool:
 @login_required
 @require_GET
 def worklist(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     team = org_members(actor) if _is_supervisor(actor) else None
     form = WorklistFilterForm(request.GET or None, team=team)
     data = form.cleaned_data if form.is_valid() else {}
@@ -84,7 +76,7 @@ def _row_response(request, actor, task, *, message: str, form_errors=None, remov
             messages.error(request, form_errors)
         else:
             messages.success(request, message)
-        return redirect(_back(request))
+        return redirect(safe_next_url(request, "careplans:worklist"))
     work = worklist_for(actor, WorklistFilters(owner=_list_owner(request, actor)))
     task.bucket = BUCKET_CODES[worklist_bucket(task.due_date, work.today, task.snoozed_until)]
     context = {
@@ -110,13 +102,6 @@ def _list_owner(request: HttpRequest, actor) -> User | None:
     return User.objects.filter(pk=int(key)).first()
 
 
-def _back(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse("careplans:worklist")
-
-
 def _errors(form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
@@ -124,7 +109,7 @@ def _errors(form) -> str:
 @login_required
 @require_POST
 def task_complete(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     task = task_get(actor, public_id)
     form = CompleteTaskForm(request.POST)
     if not form.is_valid():
@@ -144,7 +129,7 @@ def task_complete(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def task_snooze(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     task = task_get(actor, public_id)
     form = SnoozeTaskForm(request.POST)
     if not form.is_valid():
@@ -171,7 +156,7 @@ def task_snooze(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def task_reassign(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     task = task_get(actor, public_id)
     form = ReassignTaskForm(request.POST, members=org_members(actor))
     if not form.is_valid():
@@ -199,7 +184,7 @@ def task_reassign(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     if not _is_supervisor(actor):
         raise NotFoundError()
     context = {"nav": "worklist", "loads": team_load(actor), "form": BulkReassignForm(members=org_members(actor))}
@@ -209,7 +194,7 @@ def team(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def bulk_reassign(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     if not _is_supervisor(actor):
         raise NotFoundError()
     form = BulkReassignForm(request.POST, members=org_members(actor))
@@ -227,4 +212,4 @@ def bulk_reassign(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, f"Moved {moved} task{'s' if moved != 1 else ''} to {form.cleaned_data['owner'].full_name}."
             )
-    return redirect(_back(request))
+    return redirect(safe_next_url(request, "careplans:worklist"))

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import devices_for_user
@@ -26,6 +25,7 @@ from .audit import audit_record
 from .choices import AuditAction, AuditOutcome
 from .errors import ApplicationError
 from .forms import AuditFilterForm, LoginForm, OrganizationSettingsForm, TokenForm
+from .http import safe_next_url
 from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, next_query, user_has_confirmed_device
 from .selectors import audit_events_for
 from .services import organization_settings_update
@@ -43,17 +43,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "up"})
 
 
-def _safe_next(request: HttpRequest, default: str = "core:home") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse(default)
-
-
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.user.is_authenticated and request.user.is_verified():
-        return redirect(_safe_next(request))
+        return redirect(safe_next_url(request, "core:home"))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
@@ -71,7 +64,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 def _after_password(request: HttpRequest, user) -> HttpResponse:
-    next_url = _safe_next(request)
+    next_url = safe_next_url(request, "core:home")
     if user_has_confirmed_device(user):
         return redirect(f"{reverse('core:verify_otp')}?{next_query(next_url)}")
     if mfa_required(user):
@@ -83,7 +76,7 @@ def _after_password(request: HttpRequest, user) -> HttpResponse:
 @login_required
 def verify_otp(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified():
-        return redirect(_safe_next(request))
+        return redirect(safe_next_url(request, "core:home"))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         was_throttled = _throttled(request.user)
@@ -91,7 +84,7 @@ def verify_otp(request: HttpRequest) -> HttpResponse:
         if device is not None:
             otp_login(request, device)
             audit_record(user=request.user, event="auth.mfa", action=AuditAction.EXECUTE)
-            return redirect(_safe_next(request))
+            return redirect(safe_next_url(request, "core:home"))
         audit_record(user=request.user, event="auth.mfa", action=AuditAction.EXECUTE, outcome=AuditOutcome.FAILURE)
         if was_throttled:
             form.add_error("token", "Too many wrong codes in a row: wait a few seconds, then enter the current code.")

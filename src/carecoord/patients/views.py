@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
-from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
+from carecoord.core.errors import ApplicationError, ConflictError
+from carecoord.core.http import clinical_actor
 
 from . import services
 from .chart import chart_context
@@ -20,17 +21,10 @@ from .selectors import patient_get, patient_search
 PAGE_SIZE = 25
 
 
-def _actor(request: HttpRequest):
-    actor = getattr(request, "actor", None)
-    if actor is None or not actor.can_see_patients:
-        raise NotFoundError()
-    return actor
-
-
 @login_required
 @require_GET
 def patient_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     query = request.GET.get("q", "").strip()[:100]
     page = Paginator(patient_search(actor, query), PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(
@@ -55,7 +49,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_register(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     form = PatientForm(request.POST or None, initial={"state": actor.organization.state})
     duplicates = []
     if request.method == "POST" and form.is_valid():
@@ -84,7 +78,7 @@ def patient_register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def patient_chart(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     patient = patient_get(actor, public_id)
     return render(request, "patients/patient_chart.html", chart_context(actor, patient))
 
@@ -92,7 +86,7 @@ def patient_chart(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = clinical_actor(request)
     patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
     form = PatientForm(request.POST or None, instance=patient)
     conflict = False

@@ -1,0 +1,24 @@
+"""Small helpers shared by the HTML views of every app."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .access import Actor
+from .errors import NotFoundError
+
+
+def clinical_actor(request: HttpRequest) -> Actor:
+    """The request's actor when their role works with patient records; NotFoundError (a 404) otherwise."""
+    actor = getattr(request, "actor", None)
+    if actor is None or not actor.can_see_patients:
+        raise NotFoundError()
+    return actor
+
+
+def safe_next_url(request: HttpRequest, default: str) -> str:
+    """The `next` parameter when it points into this site (no open redirects), else the named URL `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse(default)
