@@ -91,7 +91,9 @@ class PageProblems:
             self.items.append(f"{response.status} for {response.request.resource_type} {response.url}")
 
     def _request_failed(self, request):
-        if request.resource_type in self.ASSET_TYPES:
+        # ERR_ABORTED is the browser cancelling a load because the page navigated away (a form submit while a
+        # deferred script was still loading): not a broken asset. Missing assets show as 4xx in _response.
+        if request.resource_type in self.ASSET_TYPES and "ERR_ABORTED" not in (request.failure or ""):
             self.items.append(f"request failed: {request.resource_type} {request.url} ({request.failure})")
 
 
