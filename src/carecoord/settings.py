@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "carecoord.directory",
     "carecoord.patients",
     "carecoord.careplans",
+    "carecoord.scheduling",
     "carecoord.demo",
 ]
 
