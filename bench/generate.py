@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         if state["foreign"]:
             console.print("[red]Refusing to rebuild:[/] the database also holds other organizations' data.")
             return 2
-        console.print(f"Rebuilding: the database held other benchmark data ({', '.join(state['bench']) or 'none'}).")
+        reason = (
+            "--reset" if state["complete"] else f"it held other or unfinished bench data: {', '.join(state['bench'])}"
+        )
+        console.print(f"Rebuilding the database ({reason}).")
         database.recreate(url)
         call_command("migrate", verbosity=0)
     migrate_seconds = time.monotonic() - started
@@ -389,7 +392,10 @@ class Generator:
                 f"• appointments: skipped ({self.scale.appointments:,} planned; scheduling is not built yet)"
             )
             return
-        self.console.print("[yellow]• appointments: scheduling exists now — add its generator in bench/builders.py[/]")
+        self.console.print(
+            f"[yellow]• appointments: skipped ({self.scale.appointments:,} planned) — the scheduling app exists now; "
+            "its generator is still to be written (Generator._appointments, bench/builders.py)[/]"
+        )
 
     def _shares(self, partner, main, recorded_by: int, first_patient_id: int) -> None:
         """Twenty partner patients shared with the coordination organization under active consent."""

@@ -115,6 +115,15 @@ def print_table(console, results: dict) -> None:
 
 
 def markdown(results: dict) -> str:
-    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    machine, code = results["machine"], results.get("code", {})
+    lines = [
+        f"{results['date']} · scale {results['scale']} · {results['database']['vendor']} "
+        f"{results['database']['version']} · {machine['cpus']} CPUs, {machine['mem_total_gb']} GB · load "
+        f"{machine['loadavg']} → {machine.get('loadavg_end', '?')} · commit {code.get('commit', '?')}"
+        f"{' (sources modified)' if code.get('src_modified') else ''} · `{results['command']}`",
+        "",
+        "| " + " | ".join(HEADERS) + " |",
+        "|" + "---|" * len(HEADERS),
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows(results)]
     return "\n".join(lines) + "\n\n" + memory_line(results) + "\n"

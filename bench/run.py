@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         client = _client(ctx)
         for scenario in chosen:
             if not scenario.available():
-                results["scenarios"][scenario.name] = {"label": scenario.label, "status": "not built yet"}
+                results["scenarios"][scenario.name] = {"label": scenario.label, "status": scenario.status()}
                 continue
             console.print(f"• {scenario.label}")
             results["scenarios"][scenario.name] = run_scenario(scenario, ctx, client, session, args)
@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.stop()
+    results["machine"]["loadavg_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     report.verdicts(results)
     _write(results, args.scale)
     report.print_table(console, results)
@@ -95,6 +96,7 @@ def _header(args, url: str) -> dict:
         "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
         "database": {"vendor": connection.vendor, "version": version, "url": redact(url)},
         "machine": _machine(),
+        "code": _code_version(),
         "settings": {"requests": args.requests, "concurrency": args.concurrency, "workers": args.workers},
         "generator": json.loads(generated.read_text()) if generated.exists() else None,
         "scenarios": {},
@@ -114,6 +116,17 @@ def _machine() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+
+
+def _code_version() -> dict:
+    """The commit measured, and whether the application's sources differed from it (others edit the tree)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=BENCH_DIR.parent, capture_output=True, text=True, check=False)  # noqa: S603, S607
+        return done.stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"), "src_modified": bool(git("status", "--porcelain", "src"))}
 
 
 def _client(ctx):
