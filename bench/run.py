@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     server = session = None
     if not args.no_http:
-        server = Server(workers=args.workers, log_path=DATA_DIR / f"server-{args.scale}.log")
+        log = DATA_DIR / f"server-{args.scale}-{results['database']['vendor']}.log"
+        server = Server(workers=args.workers, log_path=log)
         console.print(f"Starting carecoord serve on 127.0.0.1:{server.port} ({args.workers} workers)…")
         server.start()
         session = HttpSession(server.port)
@@ -69,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
                 results["scenarios"][scenario.name] = {"label": scenario.label, "status": scenario.status()}
                 continue
             console.print(f"• {scenario.label}")
-            results["scenarios"][scenario.name] = run_scenario(scenario, ctx, client, session, args)
+            try:
+                results["scenarios"][scenario.name] = run_scenario(scenario, ctx, client, session, args)
+            except ConnectionError:
+                console.print(f"[red]The server stopped answering during {scenario.name}:[/] {server.diagnose()}")
+                raise
         if server is not None:
             results["memory"] = server.memory()
             results["http_connect_retries"] = session.refused

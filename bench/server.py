@@ -35,6 +35,11 @@ class Server:
         executable = Path(sys.executable).with_name("carecoord")
         env = dict(os.environ)
         env.pop("CARECOORD_DEBUG", None)
+        # gunicorn 27's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), shared
+        # by every gunicorn on the machine, so the last one started receives the others' `shutdown`/`reload`.
+        # Three runs on the shared build machine lost their server mid-way ("connection refused" for 20 s)
+        # while other people started and stopped servers; that is the likely cause, so ours opts out.
+        env["GUNICORN_CMD_ARGS"] = f"{env.get('GUNICORN_CMD_ARGS', '')} --no-control-socket".strip()
         log = self.log_path.open("wb")
         command = [str(executable), "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)]
         self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
@@ -60,6 +65,12 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+    def diagnose(self) -> str:
+        """Why requests might fail: is the master alive, and the end of its log."""
+        state = "running" if self.process and self.process.poll() is None else f"exited ({self.process.poll()})"
+        tail = self.log_path.read_text(errors="replace").splitlines()[-8:] if self.log_path.exists() else []
+        return f"server {state}, workers {self.worker_pids()}; log {self.log_path}:\n" + "\n".join(tail)
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers: the children of the master process we started."""
@@ -119,9 +130,8 @@ class HttpSession:
 
     def connect(self, patience: float = 20) -> None:
         """
-        Opens a connection. On this shared machine the server's port has refused connections for a moment
-        while other people's servers started (twice in a dozen runs); such refusals are retried for up to
-        `patience` seconds, counted, and reported in results.json as http_connect_retries.
+        Opens a connection; a refusal is retried for up to `patience` seconds, counted, and reported in
+        results.json (http_connect_retries) — then it is an error, with the server's state (see Server.start).
         """
         self.close()
         deadline = time.monotonic() + patience
