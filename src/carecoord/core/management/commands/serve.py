@@ -40,6 +40,8 @@ class Command(BaseCommand):
             "20",
             "--access-logfile",
             "-",
+            # gunicorn's control socket lives at one path per user; two servers on a machine would share it.
+            "--no-control-socket",
         ]
         run()
 
