@@ -77,3 +77,51 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, "Friday"
     SATURDAY = 5, "Saturday"
     SUNDAY = 6, "Sunday"
+
+
+class SummaryStatus(models.TextChoices):
+    """Whether the visit summary of an outside appointment came back to the coordinator."""
+
+    NOT_NEEDED = "", "Not tracked"
+    AWAITING = "awaiting", "Awaiting visit summary"
+    RECEIVED = "received", "Visit summary received"
+
+
+# The words a coordinator uses for an outside appointment's FHIR status (booked by phone elsewhere).
+OUTSIDE_STATUS_LABELS = {
+    AppointmentStatus.PENDING: "Requested",
+    AppointmentStatus.BOOKED: "Confirmed",
+    AppointmentStatus.FULFILLED: "Attended",
+    AppointmentStatus.NOSHOW: "Missed",
+    AppointmentStatus.CANCELLED: "Cancelled",
+    AppointmentStatus.ENTERED_IN_ERROR: "Entered in error",
+}
+
+
+class VisitPlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Earlier slot offered"
+    BOOKED = "booked", "Booked from the waitlist"
+    DECLINED = "declined", "Offer declined"
+    REMOVED = "removed", "Removed"
+
+
+class ReminderChannel(models.TextChoices):
+    """How a patient wants appointment reminders; blank follows their preferred contact method."""
+
+    PREFERRED = "", "Patient's preferred contact method"
+    SMS = "sms", "Text message (SMS)"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone call by staff"
+    NONE = "none", "No reminders"
+
+
+class FeedKind(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    PRACTITIONER = "practitioner", "Practitioner"

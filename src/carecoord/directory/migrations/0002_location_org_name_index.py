@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
-        ('directory', '0001_initial'),
+        ("core", "0001_initial"),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='location',
-            index=models.Index(fields=['organization', 'name'], name='location_org_name'),
+            model_name="location",
+            index=models.Index(fields=["organization", "name"], name="location_org_name"),
         ),
     ]
