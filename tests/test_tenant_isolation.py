@@ -17,6 +17,17 @@ from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
 from carecoord.directory.models import ExternalOrganization, Location, Practitioner
 from carecoord.patients.models import CareTeamMember, Condition, Consent, Patient, PatientShare, RelatedPerson
+from carecoord.scheduling.models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentType,
+    CalendarFeed,
+    ClosedDate,
+    PractitionerSchedule,
+    PractitionerUnavailability,
+    VisitPlan,
+    WaitlistEntry,
+)
 
 from .conftest import signed_in_client
 from .factories import (
@@ -72,7 +83,9 @@ def world(db):
     template = CarePlanTemplate.objects.create(organization=a_org, key="alpha", title="Alpha tpl", category="other")
     template_goal = TemplateGoal.objects.create(template=template, description="Alpha template goal")
     template_task = TemplateTask.objects.create(template=template, goal=template_goal, title="Alpha ttask", kind="call")
+    scheduling = scheduling_world(a, patient, practitioner, location)
     return {
+        **scheduling,
         "template": template, "template_goal": template_goal, "template_task": template_task,
         "a": a, "b": make_actor(b_org, Role.COORDINATOR, Role.ORG_ADMIN, Role.AUDITOR),
         "c": make_actor(c_org, Role.COORDINATOR), "patient": patient, "person": person, "member": member,
@@ -81,8 +94,46 @@ def world(db):
     }  # fmt: skip
 
 
+def scheduling_world(a, patient, practitioner, location) -> dict:
+    """A's appointment types, hours, booked and outside appointments, series, plan, waitlist entry and feed."""
+    org = a.organization
+    kind = AppointmentType.objects.create(organization=org, name="Alpha Visit", duration_minutes=30)
+    hours = PractitionerSchedule.objects.create(organization=org, practitioner=practitioner, location=location,
+                                                weekday=0, start_time=dt.time(9), end_time=dt.time(17))  # fmt: skip
+    hours.appointment_types.add(kind)
+    start = dt.datetime(2030, 1, 7, 15, tzinfo=dt.UTC)
+    away = PractitionerUnavailability.objects.create(organization=org, practitioner=practitioner, reason="vacation",
+                                                     start=start + dt.timedelta(days=7),
+                                                     end=start + dt.timedelta(days=8))  # fmt: skip
+    closed = ClosedDate.objects.create(organization=org, date=dt.date(2030, 1, 2), name="Alpha staff day")
+    series = AppointmentSeries.objects.create(organization=org, patient=patient, practitioner=practitioner,
+                                              location=location, appointment_type=kind, weekdays=[0],
+                                              local_time=dt.time(9), first_date=start.date(),
+                                              occurrences=1)  # fmt: skip
+    plan = VisitPlan.objects.create(organization=org, patient=patient, title="Alpha visits", request={})
+    appointment = Appointment.objects.create(organization=org, patient=patient, practitioner=practitioner,
+                                             location=location, appointment_type=kind, start=start,
+                                             end=start + dt.timedelta(minutes=30), series=series, series_index=0,
+                                             visit_plan=plan, plan_visit_key="v1")  # fmt: skip
+    waitlist = WaitlistEntry.objects.create(organization=org, patient=patient, appointment_type=kind,
+                                            current_appointment=appointment, earliest_date=dt.date(2029, 12, 1),
+                                            latest_date=dt.date(2030, 1, 6))  # fmt: skip
+    feed = CalendarFeed.objects.create(organization=org, kind="patient", patient=patient, token_sha256="a" * 64)
+    return {"appointment": appointment, "appointment_type": kind, "hours": hours, "away": away, "closed": closed,
+            "series": series, "plan": plan, "waitlist": waitlist, "feed": feed}  # fmt: skip
+
+
+# URL names in the scheduling namespace start with the kind of record their `public_id` names.
+SCHEDULING_TARGETS = {
+    "appointment": "appointment", "series": "series", "plan": "plan", "waitlist": "waitlist", "feed": "feed",
+    "patient": "patient", "practitioner": "practitioner", "location": "location", "type": "appointment_type",
+    "hours": "hours", "away": "away", "closed": "closed",
+}  # fmt: skip
+
+
 SECRETS = ["Zebulon", "Quixotic", "ALPHA-7731", "Philippa", "Ozymandias", "Alpha Secret Pharmacy",
-           "Alpha Hidden Annex", "02/03/1951", "1951-02-03", "555-0177"]  # fmt: skip
+           "Alpha Hidden Annex", "Alpha Visit", "Alpha visits", "Alpha staff day",
+           "02/03/1951", "1951-02-03", "555-0177"]  # fmt: skip
 
 
 def kwargs_for(name: str, params: list[str], world) -> dict:
@@ -107,6 +158,13 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
         elif param == "public_id" and name.startswith("directory:"):
             entity = name.split(":")[1].split("_")[0]
             kwargs[param] = world[directory_targets[entity]].public_id
+        elif param == "public_id" and name.startswith("scheduling:"):
+            entity = name.split(":")[1].split("_")[0]
+            if entity not in SCHEDULING_TARGETS:
+                pytest.fail(f"URL {name}: scheduling URL names start with one of {sorted(SCHEDULING_TARGETS)}.")
+            kwargs[param] = world[SCHEDULING_TARGETS[entity]].public_id
+        elif param == "token":
+            kwargs[param] = "x" * 43  # a well-formed feed token that matches nothing
         elif param in by_param:
             kwargs[param] = world[by_param[param]].public_id
         else:
@@ -129,7 +187,9 @@ def call(client, method: str, name: str, url: str):
 def snapshot(org):
     rows = []
     for model in (Patient, RelatedPerson, CareTeamMember, Condition, Consent, PatientShare,
-                  Practitioner, ExternalOrganization, Location, CarePlan, Goal, Task, CarePlanTemplate):  # fmt: skip
+                  Practitioner, ExternalOrganization, Location, CarePlan, Goal, Task, CarePlanTemplate,
+                  AppointmentType, PractitionerSchedule, PractitionerUnavailability, ClosedDate, AppointmentSeries,
+                  VisitPlan, Appointment, WaitlistEntry, CalendarFeed):  # fmt: skip
         rows.append(sorted(map(str, model.objects.filter(organization=org).values())))
     return rows
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("directory/", include("carecoord.directory.urls")),
     path("patients/", include("carecoord.patients.urls")),
     path("", include("carecoord.careplans.urls")),
+    path("", include("carecoord.scheduling.urls")),
 ]
 
 handler400 = "carecoord.core.views.bad_request"

@@ -30,6 +30,7 @@ from .choices import BLOCKING_STATUSES, RESCHEDULABLE_STATUSES, AppointmentStatu
 from .domain import TransitionError, check_transition
 from .models import Appointment, AppointmentType, PractitionerSchedule, PractitionerUnavailability
 from .selectors import closed_days
+from .signals import appointment_freed
 
 TAKEN_MESSAGE = "That time was just taken by another booking. Please choose another time."
 PATIENT_BUSY_MESSAGE = "The patient already has an appointment at that time. Please choose another time."
@@ -198,6 +199,7 @@ def appointment_reschedule(
     location = _own(actor, location) if location else current.location
     _lock_parties(practitioner, current.patient)
     before = {"start": current.start.isoformat(), "practitioner": str(current.practitioner.public_id)}
+    freed = (current.start, current.end, current.practitioner, current.location)
     end = _validate_time(
         actor=actor,
         practitioner=practitioner,
@@ -221,6 +223,8 @@ def appointment_reschedule(
         patient=current.patient,
         detail={"before": before, "after": {"start": current.start.isoformat()}},
     )
+    if current.status in BLOCKING_STATUSES:
+        _announce_freed(current, *freed)
     return current
 
 
@@ -233,6 +237,7 @@ def appointment_cancel(
         raise ValidationError("Choose a reason for the cancellation.", field="reason")
     current = _editable(actor, appointment)
     _transition(current, AppointmentStatus.CANCELLED)
+    was_blocking = current.status in BLOCKING_STATUSES
     current.status = AppointmentStatus.CANCELLED
     current.cancellation_reason = reason
     current.cancellation_note = note[:300]
@@ -247,6 +252,8 @@ def appointment_cancel(
         patient=current.patient,
         detail={"reason": reason},
     )
+    if was_blocking:
+        _announce_freed(current, current.start, current.end, current.practitioner, current.location)
     return current
 
 
@@ -279,7 +286,23 @@ def appointment_status_set(
         patient=current.patient,
         detail={"from": previous, "to": status},
     )
+    if previous in BLOCKING_STATUSES and status not in BLOCKING_STATUSES and current.end > clock.now():
+        _announce_freed(current, current.start, current.end, current.practitioner, current.location)
     return current
+
+
+def _announce_freed(appointment: Appointment, start: dt.datetime, end: dt.datetime, practitioner, location) -> None:
+    """Tells listeners (the waitlist) about a freed time once the transaction has committed."""
+    transaction.on_commit(
+        lambda: appointment_freed.send(
+            sender=Appointment,
+            appointment=appointment,
+            start=start,
+            end=end,
+            practitioner=practitioner,
+            location=location,
+        )
+    )
 
 
 def _transition(appointment: Appointment, status: str) -> None:
