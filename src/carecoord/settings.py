@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "carecoord.patients",
     "carecoord.careplans",
     "carecoord.scheduling",
+    "carecoord.checkins",
     "carecoord.demo",
 ]
 
