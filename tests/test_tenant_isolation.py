@@ -13,6 +13,17 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from carecoord.careplans.models import CarePlan, CarePlanTemplate, Goal, Task, TemplateGoal, TemplateTask
+from carecoord.checkins.models import (
+    Assessment,
+    CareManagementEnrollment,
+    CheckinCadence,
+    Measurement,
+    NoteAddendum,
+    OutreachAttempt,
+    ProgressNote,
+    TherapyPlan,
+    TimeEntry,
+)
 from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
 from carecoord.directory.models import ExternalOrganization, Location, Practitioner
@@ -84,8 +95,10 @@ def world(db):
     template_goal = TemplateGoal.objects.create(template=template, description="Alpha template goal")
     template_task = TemplateTask.objects.create(template=template, goal=template_goal, title="Alpha ttask", kind="call")
     scheduling = scheduling_world(a, patient, practitioner, location)
+    checkins = checkins_world(a, patient, goal, practitioner)
     return {
         **scheduling,
+        **checkins,
         "template": template, "template_goal": template_goal, "template_task": template_task,
         "a": a, "b": make_actor(b_org, Role.COORDINATOR, Role.ORG_ADMIN, Role.AUDITOR),
         "c": make_actor(c_org, Role.COORDINATOR), "patient": patient, "person": person, "member": member,
@@ -123,6 +136,42 @@ def scheduling_world(a, patient, practitioner, location) -> dict:
             "series": series, "plan": plan, "waitlist": waitlist, "feed": feed}  # fmt: skip
 
 
+def checkins_world(a, patient, goal, practitioner) -> dict:
+    """A's check-in records: cadence, outreach, a signed note with an addendum, assessment, measurement, time."""
+    org, user = a.organization, a.user
+    at = dt.datetime(2026, 1, 8, 15, tzinfo=dt.UTC)
+    cadence = CheckinCadence.objects.create(organization=org, patient=patient, interval_days=7,
+                                            next_due=dt.date(2026, 1, 15), reason="Alpha high risk")  # fmt: skip
+    outreach = OutreachAttempt.objects.create(organization=org, patient=patient, method="phone", outcome="reached",
+                                              occurred_at=at, by=user, note="Alpha outreach")  # fmt: skip
+    note = ProgressNote.objects.create(organization=org, patient=patient, template="phone_checkin", occurred_at=at,
+                                       title="Alpha note", body="Alpha body", status="final", author=user,
+                                       signed_at=at, signed_by=user)  # fmt: skip
+    NoteAddendum.objects.create(note=note, text="Alpha addendum", author=user)
+    assessment = Assessment.objects.create(organization=org, patient=patient, instrument="phq2", total=1, severity=0,
+                                           answers={"phq2-1": 1, "phq2-2": 0}, band="Negative depression screen",
+                                           positive=False, occurred_at=at, by=user)  # fmt: skip
+    measurement = Measurement.objects.create(organization=org, patient=patient, goal=goal, kind="weight",
+                                             loinc="29463-7", value=81, unit="kg", occurred_at=at, by=user)  # fmt: skip
+    time_entry = TimeEntry.objects.create(organization=org, patient=patient, user=user, activity="call",
+                                          source="manual", started_at=at, minutes=12)  # fmt: skip
+    enrollment = CareManagementEnrollment.objects.create(organization=org, patient=patient, program="ccm",
+                                                         consent_on=dt.date(2026, 1, 2),
+                                                         start_date=dt.date(2026, 1, 2))  # fmt: skip
+    therapy = TherapyPlan.objects.create(organization=org, patient=patient, discipline="PT", visits_planned=12,
+                                         referring_practitioner=practitioner,
+                                         certification_start=dt.date(2026, 1, 5),
+                                         certification_end=dt.date(2026, 3, 5))  # fmt: skip
+    return {"cadence": cadence, "outreach": outreach, "note": note, "assessment": assessment,
+            "measurement": measurement, "time": time_entry, "enrollment": enrollment, "therapy": therapy}  # fmt: skip
+
+
+# URL names in the checkins namespace start with the kind of record their `public_id` names.
+CHECKINS_TARGETS = {
+    "patient": "patient", "cadence": "cadence", "outreach": "outreach", "note": "note", "assessment": "assessment",
+    "measurement": "measurement", "time": "time", "enrollment": "enrollment", "therapy": "therapy", "goal": "goal",
+}  # fmt: skip
+
 # URL names in the scheduling namespace start with the kind of record their `public_id` names.
 SCHEDULING_TARGETS = {
     "appointment": "appointment", "series": "series", "plan": "plan", "waitlist": "waitlist", "feed": "feed",
@@ -132,7 +181,8 @@ SCHEDULING_TARGETS = {
 
 
 SECRETS = ["Zebulon", "Quixotic", "ALPHA-7731", "Philippa", "Ozymandias", "Alpha Secret Pharmacy",
-           "Alpha Hidden Annex", "Alpha Visit", "Alpha visits", "Alpha staff day",
+           "Alpha Hidden Annex", "Alpha Visit", "Alpha visits", "Alpha staff day", "Alpha high risk",
+           "Alpha outreach", "Alpha note", "Alpha body", "Alpha addendum",
            "02/03/1951", "1951-02-03", "555-0177"]  # fmt: skip
 
 
@@ -163,6 +213,11 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
             if entity not in SCHEDULING_TARGETS:
                 pytest.fail(f"URL {name}: scheduling URL names start with one of {sorted(SCHEDULING_TARGETS)}.")
             kwargs[param] = world[SCHEDULING_TARGETS[entity]].public_id
+        elif param == "public_id" and name.startswith("checkins:"):
+            entity = name.split(":")[1].split("_")[0]
+            if entity not in CHECKINS_TARGETS:
+                pytest.fail(f"URL {name}: check-in URL names start with one of {sorted(CHECKINS_TARGETS)}.")
+            kwargs[param] = world[CHECKINS_TARGETS[entity]].public_id
         elif param == "token":
             kwargs[param] = "x" * 43  # a well-formed feed token that matches nothing
         elif param in by_param:
@@ -189,7 +244,8 @@ def snapshot(org):
     for model in (Patient, RelatedPerson, CareTeamMember, Condition, Consent, PatientShare,
                   Practitioner, ExternalOrganization, Location, CarePlan, Goal, Task, CarePlanTemplate,
                   AppointmentType, PractitionerSchedule, PractitionerUnavailability, ClosedDate, AppointmentSeries,
-                  VisitPlan, Appointment, WaitlistEntry, CalendarFeed):  # fmt: skip
+                  VisitPlan, Appointment, WaitlistEntry, CalendarFeed, CheckinCadence, OutreachAttempt,
+                  ProgressNote, Assessment, Measurement, TimeEntry, CareManagementEnrollment, TherapyPlan):  # fmt: skip
         rows.append(sorted(map(str, model.objects.filter(organization=org).values())))
     return rows
 

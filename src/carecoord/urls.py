@@ -11,6 +11,7 @@ urlpatterns = [
     path("patients/", include("carecoord.patients.urls")),
     path("", include("carecoord.careplans.urls")),
     path("", include("carecoord.scheduling.urls")),
+    path("", include("carecoord.checkins.urls")),
 ]
 
 handler400 = "carecoord.core.views.bad_request"
