@@ -4,10 +4,16 @@ from django.test import Client
 from django.test.utils import override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 
 from carecoord.core.choices import Role
 
 from .factories import OrganizationFactory, make_actor
+
+# Property tests check rules, not speed (timings live in bench/): no per-example deadline, which a busy CI
+# machine would otherwise turn into a flaky failure.
+hypothesis_settings.register_profile("carecoord", deadline=None)
+hypothesis_settings.load_profile("carecoord")
 
 
 @pytest.fixture

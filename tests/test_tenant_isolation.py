@@ -218,6 +218,12 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
             if entity not in CHECKINS_TARGETS:
                 pytest.fail(f"URL {name}: check-in URL names start with one of {sorted(CHECKINS_TARGETS)}.")
             kwargs[param] = world[CHECKINS_TARGETS[entity]].public_id
+        elif param == "resource_type":
+            kwargs[param] = "Patient"
+        elif param == "resource_id":
+            kwargs[param] = world["patient"].public_id
+        elif param == "version_id":
+            kwargs[param] = "1"
         elif param == "token":
             kwargs[param] = "x" * 43  # a well-formed feed token that matches nothing
         elif param in by_param:
@@ -229,6 +235,12 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
 
 # A well-formed body for every JSON write, so the API must answer on the record itself (not on the body).
 API_BODY = {"note": "x", "version": 1, "until": "2099-01-01", "reason": "x", "owner_email": "nobody@example.org"}
+
+
+# FHIR URLs whose "id" is a resource type, not a record: a search or a type history of B's own records answers
+# 200 (with none of A's data); writes through a browser session answer 403 (they need a bearer token).
+FHIR_TYPE_LEVEL = {"fhir:type", "fhir:search", "fhir:type_history"}
+FHIR_TYPE_LEVEL_STATUSES = (200, 403, 405, 415)
 
 
 def call(client, method: str, name: str, url: str):
@@ -270,8 +282,16 @@ def test_another_organization_gets_404_everywhere(world, method):
     for name, _route, params in url_patterns_with_ids():
         url = reverse(name, kwargs=kwargs_for(name, params, world))
         response = call(client, method, name, url)
-        assert response.status_code in (404, 405), f"{method.upper()} {url} ({name}) answered {response.status_code}"
-        assert_no_secrets(response.content.decode(), f"{method.upper()} {url}")
+        allowed = (
+            FHIR_TYPE_LEVEL_STATUSES
+            if name in FHIR_TYPE_LEVEL
+            else (403, 404, 405)
+            if name.startswith("fhir:")
+            else (404, 405)
+        )
+        assert response.status_code in allowed, f"{method.upper()} {url} ({name}) answered {response.status_code}"
+        echoed = "Zebulon" if name in FHIR_TYPE_LEVEL else ""  # a search's self link repeats what was asked
+        assert_no_secrets(response.content.decode(), f"{method.upper()} {url}", echoed=echoed)
     assert snapshot(world["a"].organization) == before, "organization A's data changed"
 
 
@@ -281,7 +301,7 @@ def test_anonymous_callers_reach_nothing(world):
         url = reverse(name, kwargs=kwargs_for(name, params, world))
         for method in ("get", "post"):
             response = call(client, method, name, url)
-            expected = (401, 404, 405) if name.startswith("api:") else (302, 404, 405)
+            expected = (401, 404, 405) if name.startswith(("api:", "fhir:")) else (302, 404, 405)
             assert response.status_code in expected, f"{method.upper()} {url} answered {response.status_code}"
             if response.status_code == 302:
                 assert response["Location"].startswith(reverse("core:login"))

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "carecoord.careplans",
     "carecoord.scheduling",
     "carecoord.checkins",
+    "carecoord.interop.fhir",
     "carecoord.demo",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("carecoord.careplans.urls")),
     path("", include("carecoord.scheduling.urls")),
     path("", include("carecoord.checkins.urls")),
+    path("", include("carecoord.interop.fhir.urls")),
 ]
 
 handler400 = "carecoord.core.views.bad_request"

@@ -167,6 +167,18 @@ def patient_update(*, actor: Actor, patient: Patient, data: dict, expected_versi
 
 
 @transaction.atomic
+def patient_set_active(*, actor: Actor, patient: Patient, active: bool, expected_version: int) -> Patient:
+    """Marks a patient record active or inactive (a retired or merged-away record stays, inactive)."""
+    require_patient_editor(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    _require_home_organization(actor, patient)
+    patient.active = active
+    save_versioned(patient, expected_version=expected_version, fields=["active"])
+    _audit(actor, "patient.activate" if active else "patient.deactivate", AuditAction.UPDATE, patient, patient)
+    return patient
+
+
+@transaction.atomic
 def identifier_add(*, actor: Actor, patient: Patient, type: str, system: str, value: str) -> PatientIdentifier:
     require_patient_editor(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)

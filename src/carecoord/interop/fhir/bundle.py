@@ -1,0 +1,245 @@
+"""
+transaction and batch Bundles (https://hl7.org/fhir/R4/http.html#transaction). A transaction is all or
+nothing: entries run in the order DELETE, POST, PUT, GET inside one database transaction, `urn:uuid:`
+references between entries are resolved (POSTs run after the entries they refer to), conditional references
+("Organization?identifier=...") are resolved by search, and any failing entry rolls the whole Bundle back
+with an OperationOutcome naming that entry. A batch runs each entry on its own.
+
+`lenient` (the import's mode; `Prefer: handling=lenient` on the API) skips resource types CareCoord does not
+keep, with a warning in the entry's response, and makes POSTs idempotent: a resource whose identifiers match
+one already on file is not created again.
+"""
+
+import graphlib
+import urllib.parse
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from . import interactions
+from .access import Caller
+from .interactions import Result
+from .outcome import FhirError, operation_outcome
+from .registry import mapper_for
+from .search import parse_search
+
+METHOD_ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3}
+
+
+@dataclass
+class Entry:
+    index: int
+    method: str
+    url: str
+    full_url: str
+    resource: dict | None
+    if_none_exist: str = ""
+    if_match: str = ""
+    response: dict = field(default_factory=dict)
+    output: dict | None = None  # the resource a GET entry returns
+
+
+def process_bundle(caller: Caller, body, base: str, *, lenient: bool = False) -> Result:
+    if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
+        raise FhirError(400, "POST to the base URL takes a Bundle of type transaction or batch.", code="structure")
+    kind = body.get("type")
+    if kind not in ("transaction", "batch"):
+        raise FhirError(400, f"Bundle.type must be transaction or batch, not “{kind}”.", expression=["Bundle.type"])
+    entries = [_entry(i, raw) for i, raw in enumerate(body.get("entry") or [])]
+    if kind == "transaction":
+        with transaction.atomic():
+            _run_transaction(caller, entries, base, lenient)
+    else:
+        for entry in entries:
+            _run_batch_entry(caller, entry, base, lenient)
+    response = {
+        "resourceType": "Bundle",
+        "type": f"{kind}-response",
+        "entry": [_response_entry(entry) for entry in entries],
+    }
+    return Result(200, response, {})
+
+
+def _entry(index: int, raw) -> Entry:
+    where = f"Bundle.entry[{index}]"
+    if not isinstance(raw, dict) or not isinstance(raw.get("request"), dict):
+        raise FhirError(400, f"{where} needs a request with method and url.", expression=[f"{where}.request"])
+    request = raw["request"]
+    method = str(request.get("method", "")).upper()
+    if method not in METHOD_ORDER:
+        raise FhirError(
+            400,
+            f"{where}.request.method “{method}” is not one of DELETE, POST, PUT, GET.",
+            expression=[f"{where}.request.method"],
+        )
+    url = str(request.get("url", "")).strip().lstrip("/")
+    if not url:
+        raise FhirError(400, f"{where}.request.url is missing.", expression=[f"{where}.request.url"])
+    resource = raw.get("resource")
+    if method in ("POST", "PUT") and not isinstance(resource, dict):
+        raise FhirError(400, f"{where} ({method} {url}) has no resource.", expression=[f"{where}.resource"])
+    return Entry(
+        index,
+        method,
+        url,
+        str(raw.get("fullUrl", "")),
+        resource,
+        if_none_exist=str(request.get("ifNoneExist", "")),
+        if_match=str(request.get("ifMatch", "")),
+    )
+
+
+def _run_transaction(caller: Caller, entries: list[Entry], base: str, lenient: bool) -> None:
+    resolved: dict[str, str] = {}
+    for entry in _transaction_order(entries):
+        try:
+            _rewrite_references(caller, entry, resolved)
+            _perform(caller, entry, base, lenient, resolved)
+        except FhirError as error:
+            error.diagnostics = f"Bundle.entry[{entry.index}] ({entry.method} {entry.url}): {error.diagnostics}"
+            raise
+
+
+def _run_batch_entry(caller: Caller, entry: Entry, base: str, lenient: bool) -> None:
+    try:
+        with transaction.atomic():
+            _perform(caller, entry, base, lenient, {})
+    except FhirError as error:
+        entry.response = {"status": str(error.status), "outcome": operation_outcome(error.diagnostics, code=error.code)}
+
+
+def _transaction_order(entries: list[Entry]) -> list[Entry]:
+    """DELETE, then POST (each after the POSTs it refers to by urn:uuid), then PUT, then GET."""
+    posts = [e for e in entries if e.method == "POST"]
+    by_url = {e.full_url: e for e in posts if e.full_url}
+    graph = graphlib.TopologicalSorter()
+    for entry in posts:
+        graph.add(entry.index, *(by_url[ref].index for ref in _references(entry.resource) if ref in by_url))
+    try:
+        post_order = list(graph.static_order())
+    except graphlib.CycleError as exc:
+        raise FhirError(400, "The Bundle's POST entries refer to each other in a cycle.", code="structure") from exc
+    position = {index: rank for rank, index in enumerate(post_order)}
+    return sorted(entries, key=lambda e: (METHOD_ORDER[e.method], position.get(e.index, 0), e.index))
+
+
+def _references(node) -> list[str]:
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "reference" and isinstance(value, str):
+                found.append(value)
+            else:
+                found.extend(_references(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_references(value))
+    return found
+
+
+def _rewrite_references(caller: Caller, entry: Entry, resolved: dict[str, str]) -> None:
+    def rewrite(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "reference" and isinstance(value, str):
+                    node[key] = resolved.get(value) or _conditional_reference(caller, value) or value
+                else:
+                    rewrite(value)
+        elif isinstance(node, list):
+            for value in node:
+                rewrite(value)
+
+    if entry.resource is not None:
+        rewrite(entry.resource)
+
+
+def _conditional_reference(caller: Caller, value: str) -> str | None:
+    """Resolves "Type?search" to "Type/id" when exactly one visible record matches; None for other forms."""
+    resource_type, sep, query = value.partition("?")
+    mapper = mapper_for(resource_type) if sep else None
+    if mapper is None:
+        return None
+    params = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    parsed = parse_search(
+        params,
+        mapper.search_params,
+        mapper.sort_fields,
+        resource_type=resource_type,
+        tz=caller.actor.organization.tz,
+        strict=True,
+    )
+    matches = list(mapper.read_queryset(caller.actor).filter(parsed.query).values_list("public_id", flat=True)[:2])
+    if len(matches) != 1:
+        found = "nothing" if not matches else "more than one"
+        raise FhirError(400, f"The conditional reference “{value}” matches {found}.", code="processing")
+    return f"{resource_type}/{matches[0]}"
+
+
+def _perform(caller: Caller, entry: Entry, base: str, lenient: bool, resolved: dict[str, str]) -> None:
+    path, _, query = entry.url.partition("?")
+    parts = path.split("/")
+    resource_type = parts[0]
+    if lenient and mapper_for(resource_type) is None:
+        entry.response = {
+            "status": "200 OK",
+            "outcome": operation_outcome(
+                f"Not stored: CareCoord does not keep {resource_type} resources.",
+                code="not-supported",
+                severity="warning",
+            ),
+        }
+        return
+    if entry.method == "POST":
+        result = _post(caller, entry, base, lenient, resource_type)
+        if entry.full_url and result.body:
+            resolved[entry.full_url] = f"{resource_type}/{result.body['id']}"
+    elif entry.method == "PUT":
+        result = interactions.update(
+            caller, resource_type, _one_id(parts, entry), entry.resource, if_match=entry.if_match
+        )
+    elif entry.method == "DELETE":
+        result = interactions.delete(caller, resource_type, _one_id(parts, entry))
+    else:
+        result = _get(caller, parts, query, base)
+    entry.response = _response(result, resource_type)
+    if entry.method == "GET":
+        entry.output = result.body
+
+
+def _post(caller: Caller, entry: Entry, base: str, lenient: bool, resource_type: str) -> Result:
+    resource = dict(entry.resource or {})
+    resource.pop("id", None)  # the server assigns ids; a client's id only names the entry within the Bundle
+    if lenient and not entry.if_none_exist:
+        existing = interactions.find_existing(caller, resource_type, resource)
+        if existing is not None:
+            return existing
+    return interactions.create(caller, resource_type, resource, base, if_none_exist=entry.if_none_exist)
+
+
+def _get(caller: Caller, parts: list[str], query: str, base: str) -> Result:
+    params = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    if len(parts) == 1:
+        return interactions.search(caller, parts[0], params, base)
+    return interactions.read(caller, parts[0], parts[1])
+
+
+def _one_id(parts: list[str], entry: Entry) -> str:
+    if len(parts) != 2 or not parts[1]:
+        raise FhirError(400, f"{entry.method} needs a url of the form Type/id, not “{entry.url}”.")
+    return parts[1]
+
+
+def _response_entry(entry: Entry) -> dict:
+    return {"resource": entry.output, "response": entry.response} if entry.output else {"response": entry.response}
+
+
+def _response(result: Result, resource_type: str) -> dict:
+    status = {200: "200 OK", 201: "201 Created", 204: "204 No Content"}.get(result.status, str(result.status))
+    response: dict = {"status": status}
+    if result.body and "id" in result.body and result.body.get("resourceType") == resource_type:
+        meta = result.body.get("meta", {})
+        response["location"] = f"{resource_type}/{result.body['id']}/_history/{meta.get('versionId', '1')}"
+        response["etag"] = f'W/"{meta.get("versionId", "1")}"'
+        if meta.get("lastUpdated"):
+            response["lastModified"] = meta["lastUpdated"]
+    return response

@@ -1,0 +1,21 @@
+"""The resource mappers by FHIR type, filled by the modules of `resources/` as they are imported."""
+
+from .base import ResourceMapper
+
+MAPPERS: dict[str, ResourceMapper] = {}
+
+
+def register(cls: type[ResourceMapper]) -> type[ResourceMapper]:
+    MAPPERS[cls.resource_type] = cls()
+    return cls
+
+
+def mapper_for(resource_type: str) -> ResourceMapper | None:
+    return MAPPERS.get(resource_type)
+
+
+def mapper_for_model(model) -> ResourceMapper | None:
+    for mapper in MAPPERS.values():
+        if mapper.model is model:
+            return mapper
+    return None

@@ -1,0 +1,7 @@
+"""One module per FHIR resource type; importing them registers their mappers."""
+
+from carecoord.interop.fhir import history
+
+from . import patient  # noqa: F401
+
+history.connect()

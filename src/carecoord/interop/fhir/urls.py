@@ -1,0 +1,21 @@
+"""URLs of the FHIR R4 API (under /fhir/R4/) and of OAuth2 (/oauth/token)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "fhir"
+
+R4 = "fhir/R4/"
+
+urlpatterns = [
+    path(f"{R4}metadata", views.metadata, name="metadata"),
+    path(R4, views.system, name="system"),
+    path(f"{R4}<str:resource_type>", views.resource_type, name="type"),
+    path(f"{R4}<str:resource_type>/_search", views.search_post, name="search"),
+    path(f"{R4}<str:resource_type>/_history", views.type_history, name="type_history"),
+    path(f"{R4}<str:resource_type>/<str:resource_id>", views.instance, name="instance"),
+    path(f"{R4}<str:resource_type>/<str:resource_id>/_history", views.instance_history, name="history"),
+    path(f"{R4}<str:resource_type>/<str:resource_id>/_history/<str:version_id>", views.version, name="vread"),
+    path("oauth/token", views.token, name="token"),
+]
