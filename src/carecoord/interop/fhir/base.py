@@ -14,6 +14,7 @@ from django.db.models import Model, Q, QuerySet
 
 from carecoord.core.access import Actor
 
+from .context import lenient
 from .outcome import FhirError
 
 # Interactions a mapper may offer (CapabilityStatement.rest.resource.interaction codes).
@@ -132,6 +133,8 @@ def referenced_id(ref: dict | None, resource_type: str, *, path: str) -> uuid.UU
     kind, _, ident = text.rpartition("/")
     key = parse_id(ident)
     if kind.rsplit("/", 1)[-1] != resource_type or key is None:
+        if lenient():
+            return None  # an import leaves out a link it cannot resolve rather than the whole resource
         raise FhirError(
             400, f"{path} must reference a {resource_type} (“{resource_type}/<id>”), not “{text}”.", expression=[path]
         )

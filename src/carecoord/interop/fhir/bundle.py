@@ -18,6 +18,7 @@ from django.db import transaction
 
 from . import interactions
 from .access import Caller
+from .context import NotKept, lenient, lenient_import
 from .interactions import Result
 from .outcome import FhirError, operation_outcome
 from .registry import mapper_for
@@ -39,19 +40,26 @@ class Entry:
     output: dict | None = None  # the resource a GET entry returns
 
 
-def process_bundle(caller: Caller, body, base: str, *, lenient: bool = False) -> Result:
+def process_bundle(
+    caller: Caller, body, base: str, *, lenient: bool = False, resolved: dict[str, str] | None = None
+) -> Result:
+    """
+    Runs a transaction or batch Bundle. `resolved` maps references already known ("urn:uuid:..." or an
+    export's "Patient/<old id>") to ours; an import passes one map across its files and fills it.
+    """
     if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
         raise FhirError(400, "POST to the base URL takes a Bundle of type transaction or batch.", code="structure")
     kind = body.get("type")
     if kind not in ("transaction", "batch"):
         raise FhirError(400, f"Bundle.type must be transaction or batch, not “{kind}”.", expression=["Bundle.type"])
     entries = [_entry(i, raw) for i, raw in enumerate(body.get("entry") or [])]
-    if kind == "transaction":
-        with transaction.atomic():
-            _run_transaction(caller, entries, base, lenient)
-    else:
-        for entry in entries:
-            _run_batch_entry(caller, entry, base, lenient)
+    with lenient_import(lenient):
+        if kind == "transaction":
+            with transaction.atomic():
+                _run_transaction(caller, entries, base, lenient, {} if resolved is None else resolved)
+        else:
+            for entry in entries:
+                _run_batch_entry(caller, entry, base, lenient)
     response = {
         "resourceType": "Bundle",
         "type": f"{kind}-response",
@@ -89,8 +97,7 @@ def _entry(index: int, raw) -> Entry:
     )
 
 
-def _run_transaction(caller: Caller, entries: list[Entry], base: str, lenient: bool) -> None:
-    resolved: dict[str, str] = {}
+def _run_transaction(caller: Caller, entries: list[Entry], base: str, lenient: bool, resolved: dict) -> None:
     for entry in _transaction_order(entries):
         try:
             _rewrite_references(caller, entry, resolved)
@@ -160,16 +167,23 @@ def _conditional_reference(caller: Caller, value: str) -> str | None:
     if mapper is None:
         return None
     params = urllib.parse.parse_qsl(query, keep_blank_values=True)
-    parsed = parse_search(
-        params,
-        mapper.search_params,
-        mapper.sort_fields,
-        resource_type=resource_type,
-        tz=caller.actor.organization.tz,
-        strict=True,
-    )
+    try:
+        parsed = parse_search(
+            params,
+            mapper.search_params,
+            mapper.sort_fields,
+            resource_type=resource_type,
+            tz=caller.actor.organization.tz,
+            strict=True,
+        )
+    except FhirError:
+        if lenient():
+            return None
+        raise
     matches = list(mapper.read_queryset(caller.actor).filter(parsed.query).values_list("public_id", flat=True)[:2])
     if len(matches) != 1:
+        if lenient():
+            return None  # an import keeps the reference as written rather than failing the file
         found = "nothing" if not matches else "more than one"
         raise FhirError(400, f"The conditional reference “{value}” matches {found}.", code="processing")
     return f"{resource_type}/{matches[0]}"
@@ -180,17 +194,20 @@ def _perform(caller: Caller, entry: Entry, base: str, lenient: bool, resolved: d
     parts = path.split("/")
     resource_type = parts[0]
     if lenient and mapper_for(resource_type) is None:
-        entry.response = {
-            "status": "200 OK",
-            "outcome": operation_outcome(
-                f"Not stored: CareCoord does not keep {resource_type} resources.",
-                code="not-supported",
-                severity="warning",
-            ),
-        }
+        entry.response = _not_stored(f"CareCoord does not keep {resource_type} resources.")
         return
     if entry.method == "POST":
-        result = _post(caller, entry, base, lenient, resource_type)
+        try:
+            result = _post(caller, entry, base, lenient, resource_type)
+        except NotKept as reason:
+            entry.response = _not_stored(str(reason))
+            return
+        except FhirError as error:
+            if not (lenient and error.status in (400, 422) and resource_type != "Patient"):
+                raise
+            # An import keeps the patient's file and leaves out a resource it cannot keep, saying why.
+            entry.response = _not_stored(error.diagnostics)
+            return
         if entry.full_url and result.body:
             resolved[entry.full_url] = f"{resource_type}/{result.body['id']}"
     elif entry.method == "PUT":
@@ -204,6 +221,11 @@ def _perform(caller: Caller, entry: Entry, base: str, lenient: bool, resolved: d
     entry.response = _response(result, resource_type)
     if entry.method == "GET":
         entry.output = result.body
+
+
+def _not_stored(reason: str) -> dict:
+    outcome = operation_outcome(f"Not stored: {reason}", code="not-supported", severity="warning")
+    return {"status": "200 OK", "outcome": outcome}
 
 
 def _post(caller: Caller, entry: Entry, base: str, lenient: bool, resource_type: str) -> Result:

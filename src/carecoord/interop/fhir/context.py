@@ -17,3 +17,7 @@ def lenient_import(on: bool = True):
         yield
     finally:
         _lenient.reset(token)
+
+
+class NotKept(Exception):
+    """Raised by a mapper during a lenient import for a resource CareCoord cannot keep; the reason is shown."""

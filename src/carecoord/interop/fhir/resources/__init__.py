@@ -2,6 +2,6 @@
 
 from carecoord.interop.fhir import history
 
-from . import patient  # noqa: F401
+from . import condition, location, organization, patient, practitioner  # noqa: F401
 
 history.connect()
