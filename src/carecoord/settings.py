@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "carecoord.scheduling",
     "carecoord.checkins",
     "carecoord.interop.fhir",
+    "carecoord.transitions",
+    "carecoord.interop.hl7v2",
     "carecoord.demo",
 ]
 
