@@ -27,6 +27,7 @@ from carecoord.checkins.models import (
 from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
 from carecoord.directory.models import ExternalOrganization, Location, Practitioner
+from carecoord.messaging.models import OutboxMessage
 from carecoord.patients.models import CareTeamMember, Condition, Consent, Patient, PatientShare, RelatedPerson
 from carecoord.scheduling.models import (
     Appointment,
@@ -96,6 +97,8 @@ def world(db):
     template_task = TemplateTask.objects.create(template=template, goal=template_goal, title="Alpha ttask", kind="call")
     scheduling = scheduling_world(a, patient, practitioner, location)
     checkins = checkins_world(a, patient, goal, practitioner)
+    message = OutboxMessage.objects.create(organization=a_org, patient=patient, channel="sms",
+                                           to_address="+13125550177", body="Alpha reminder text")  # fmt: skip
     return {
         **scheduling,
         **checkins,
@@ -103,7 +106,7 @@ def world(db):
         "a": a, "b": make_actor(b_org, Role.COORDINATOR, Role.ORG_ADMIN, Role.AUDITOR),
         "c": make_actor(c_org, Role.COORDINATOR), "patient": patient, "person": person, "member": member,
         "condition": condition, "share": share, "practitioner": practitioner, "ext": ext, "location": location,
-        "careplan": careplan, "goal": goal, "task": task,
+        "careplan": careplan, "goal": goal, "task": task, "message": message,
     }  # fmt: skip
 
 
@@ -182,7 +185,7 @@ SCHEDULING_TARGETS = {
 
 SECRETS = ["Zebulon", "Quixotic", "ALPHA-7731", "Philippa", "Ozymandias", "Alpha Secret Pharmacy",
            "Alpha Hidden Annex", "Alpha Visit", "Alpha visits", "Alpha staff day", "Alpha high risk",
-           "Alpha outreach", "Alpha note", "Alpha body", "Alpha addendum",
+           "Alpha outreach", "Alpha note", "Alpha body", "Alpha addendum", "Alpha reminder text",
            "02/03/1951", "1951-02-03", "555-0177"]  # fmt: skip
 
 
@@ -191,7 +194,7 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
     directory_targets = {"practitioner": "practitioner", "organization": "ext", "location": "location"}
     by_param = {
         "person_id": "person", "member_id": "member", "condition_id": "condition", "share_id": "share",
-        "goal_id": "goal", "task_id": "task", "patient_id": "patient",
+        "goal_id": "goal", "task_id": "task", "patient_id": "patient", "appointment_id": "appointment",
     }  # fmt: skip
     kwargs = {}
     for param in params:
@@ -218,6 +221,8 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
             if entity not in CHECKINS_TARGETS:
                 pytest.fail(f"URL {name}: check-in URL names start with one of {sorted(CHECKINS_TARGETS)}.")
             kwargs[param] = world[CHECKINS_TARGETS[entity]].public_id
+        elif param == "public_id" and name.startswith("messaging:"):
+            kwargs[param] = world["message"].public_id
         elif param == "resource_type":
             kwargs[param] = "Patient"
         elif param == "resource_id":
@@ -257,7 +262,8 @@ def snapshot(org):
                   Practitioner, ExternalOrganization, Location, CarePlan, Goal, Task, CarePlanTemplate,
                   AppointmentType, PractitionerSchedule, PractitionerUnavailability, ClosedDate, AppointmentSeries,
                   VisitPlan, Appointment, WaitlistEntry, CalendarFeed, CheckinCadence, OutreachAttempt,
-                  ProgressNote, Assessment, Measurement, TimeEntry, CareManagementEnrollment, TherapyPlan):  # fmt: skip
+                  ProgressNote, Assessment, Measurement, TimeEntry, CareManagementEnrollment, TherapyPlan,
+                  OutboxMessage):  # fmt: skip
         rows.append(sorted(map(str, model.objects.filter(organization=org).values())))
     return rows
 

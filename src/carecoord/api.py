@@ -44,3 +44,4 @@ def application_error(request, exc: ApplicationError):
 api.add_router("/worklist", "carecoord.careplans.api.worklist_router")
 api.add_router("/tasks", "carecoord.careplans.api.tasks_router")
 api.add_router("/patients", "carecoord.patients.api.router")
+api.add_router("/scheduling", "carecoord.scheduling.api.router")

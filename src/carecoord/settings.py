@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "carecoord.interop.fhir",
     "carecoord.transitions",
     "carecoord.interop.hl7v2",
+    "carecoord.messaging",
     "carecoord.demo",
 ]
 
@@ -241,3 +242,12 @@ EMAIL_BACKEND = os.environ.get("CARECOORD_EMAIL_BACKEND", "django.core.mail.back
 EMAIL_FILE_PATH = VAR_DIR / "outbox"
 EMAIL_TIMEOUT = 5
 DEFAULT_FROM_EMAIL = os.environ.get("CARECOORD_FROM_EMAIL", "carecoord@localhost")
+
+# Outbox delivery (carecoord.messaging): the dotted path of the class that sends each channel's messages, a
+# class whose `send(message) -> None` raises on failure. The default, LocalOutboxSender, keeps messages in
+# the local outbox (the Outbox page) and sends nothing off this machine; for real email use
+# "carecoord.messaging.senders.DjangoEmailSender" (django.core.mail with EMAIL_BACKEND). A failed message is
+# retried with growing pauses up to CARECOORD_OUTBOX_MAX_ATTEMPTS, then marked failed.
+CARECOORD_EMAIL_SENDER = os.environ.get("CARECOORD_EMAIL_SENDER", "carecoord.messaging.senders.LocalOutboxSender")
+CARECOORD_SMS_SENDER = os.environ.get("CARECOORD_SMS_SENDER", "carecoord.messaging.senders.LocalOutboxSender")
+CARECOORD_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CARECOORD_OUTBOX_MAX_ATTEMPTS", "5"))

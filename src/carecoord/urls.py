@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("carecoord.scheduling.urls")),
     path("", include("carecoord.checkins.urls")),
     path("", include("carecoord.interop.fhir.urls")),
+    path("", include("carecoord.messaging.urls")),
 ]
 
 handler400 = "carecoord.core.views.bad_request"

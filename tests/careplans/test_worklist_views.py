@@ -75,3 +75,29 @@ def test_worklist_page_makes_the_same_number_of_queries_for_3_or_40_tasks(actor,
             due_date=dt.date(2026, 11, 1) + dt.timedelta(days=n),
         )
     assert _worklist_queries(client) == few
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_reassign_form_loads_on_demand_so_rows_do_not_carry_every_member(actor, client_for):
+    from ..factories import make_actor
+
+    colleague = make_actor(actor.organization).user
+    task = TaskFactory(patient=PatientFactory(organization=actor.organization), owner=actor.user, title="Call back")
+    client = client_for(actor)
+    page = client.get("/worklist/").content.decode()
+    assert colleague.full_name not in page
+    assert f"/tasks/{task.public_id}/reassign/form/" in page
+
+    fragment = client.get(f"/tasks/{task.public_id}/reassign/form/", HTTP_HX_REQUEST="true").content.decode()
+    assert colleague.full_name in fragment
+    assert "<html" not in fragment
+    full_page = client.get(f"/tasks/{task.public_id}/reassign/form/").content.decode()
+    assert "Reassign “Call back”" in full_page
+
+    response = client.post(
+        f"/tasks/{task.public_id}/reassign/",
+        {"owner": colleague.pk, "version": task.version, "note": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert Task.objects.get(pk=task.pk).owner == colleague

@@ -12,6 +12,7 @@ urlpatterns = [
     path("tasks/<uuid:public_id>/complete/", worklist_views.task_complete, name="task_complete"),
     path("tasks/<uuid:public_id>/snooze/", worklist_views.task_snooze, name="task_snooze"),
     path("tasks/<uuid:public_id>/reassign/", worklist_views.task_reassign, name="task_reassign"),
+    path("tasks/<uuid:public_id>/reassign/form/", worklist_views.task_reassign_form, name="task_reassign_form"),
     path("careplans/<uuid:public_id>/", views.careplan_detail, name="detail"),
     # The chart's care-plan tab and what starts a plan (public_id: the patient's).
     path("patients/<uuid:public_id>/care-plans/", views.patient_careplans, name="patient_careplans"),

@@ -14,6 +14,7 @@ from carecoord.core.choices import Role
 from carecoord.core.errors import ApplicationError, NotFoundError
 from carecoord.core.http import clinical_actor, safe_next_url
 from carecoord.core.models import User
+from carecoord.scheduling.worklist_selectors import upcoming_appointments_for
 
 from . import services
 from .domain import BUCKET_CODES, worklist_bucket
@@ -59,7 +60,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "work": work,
         "page": page,
         "query": query.urlencode(),
-        "members": org_members(actor),
+        "members": team or (),
         "is_supervisor": _is_supervisor(actor),
         "own_list": work.owner == actor.user,
         "list_owner": work.owner,
@@ -67,6 +68,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     template = "careplans/worklist.html"
     if request.htmx and request.htmx.target == "worklist-results":
         template += "#results"
+    elif context["own_list"]:
+        context["upcoming_appointments"] = upcoming_appointments_for(actor)
     return render(request, template, context)
 
 
@@ -88,7 +91,6 @@ def _row_response(request, actor, task, *, message: str, form_errors=None, remov
         "row_error": form_errors,
         "removed": removed,
         "counts": work.counts,
-        "members": org_members(actor),
         "today": work.today,
     }
     return render(request, "careplans/partials/task_row_response.html", context)
@@ -151,6 +153,23 @@ def task_snooze(request: HttpRequest, public_id) -> HttpResponse:
         removed=True,
         message=f"Snoozed until {form.cleaned_data['until']:%m/%d/%Y}: {task.title}.",
     )
+
+
+@login_required
+@require_GET
+def task_reassign_form(request: HttpRequest, public_id) -> HttpResponse:
+    """The reassign form of one task: loaded into its worklist row when opened, or as a page without htmx."""
+    actor = clinical_actor(request)
+    task = task_get(actor, public_id)
+    owner_key = request.GET.get("list_owner", "")
+    context = {
+        "task": task,
+        "members": org_members(actor),
+        "list_owner": User.objects.filter(pk=int(owner_key)).first() if owner_key.isdigit() else None,
+    }
+    if request.htmx:
+        return render(request, "careplans/partials/reassign_form.html", context)
+    return render(request, "careplans/task_reassign.html", {**context, "nav": "worklist"})
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.contrib.auth import logout
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from . import clock
 from .access import actor_for, memberships_of
@@ -44,7 +45,10 @@ class RequestContextMiddleware:
 
 
 class ActorMiddleware:
-    """Sets `request.actor` (or None) from the organization chosen for this session."""
+    """
+    Sets `request.actor` (or None) from the organization chosen for this session, and shows the request in
+    that organization's time zone (templates render, and forms read, date-times as its staff see them).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -54,7 +58,10 @@ class ActorMiddleware:
         user = request.user
         if user.is_authenticated:
             request.actor = self._actor(request, user)
-        return self.get_response(request)
+        if request.actor is None:
+            return self.get_response(request)
+        with timezone.override(request.actor.organization.tz):
+            return self.get_response(request)
 
     def _actor(self, request, user):
         org_id = request.session.get(ACTIVE_ORG_SESSION_KEY)

@@ -25,6 +25,7 @@ class ChartTab:
 CHART_TABS: list[ChartTab] = [
     ChartTab("summary", "Summary", "patients:chart"),
     ChartTab("careplans", "Care plan", "careplans:patient_careplans"),
+    ChartTab("schedule", "Schedule", "scheduling:patient_schedule"),
 ]
 
 

@@ -20,7 +20,15 @@ from carecoord.patients.selectors import patients_visible_to
 
 from . import slots as slot_math
 from .choices import BLOCKING_STATUSES
-from .models import Appointment, AppointmentType, ClosedDate, PractitionerSchedule, PractitionerUnavailability
+from .choices import AppointmentStatus as S
+from .models import (
+    Appointment,
+    AppointmentType,
+    ClosedDate,
+    PatientSchedulingPreference,
+    PractitionerSchedule,
+    PractitionerUnavailability,
+)
 
 MAX_WINDOW_DAYS = 92
 
@@ -203,3 +211,200 @@ def _hours(schedule: PractitionerSchedule) -> slot_math.WeeklyHours:
         effective_from=schedule.effective_from,
         effective_until=schedule.effective_until,
     )
+
+
+# Booking pages: preferences, the no-show rate, the chart's schedule tab, what a search can offer ------------
+
+
+def appointment_types_for(actor: Actor) -> QuerySet[AppointmentType]:
+    """The organization's active appointment types, by name."""
+    return AppointmentType.objects.filter(organization=actor.organization, active=True).order_by("name")
+
+
+def scheduling_preference_for(actor: Actor, patient: Patient) -> PatientSchedulingPreference:
+    """
+    The patient's scheduling preferences at the actor's organization; an unsaved default (interpreter need
+    taken from the chart) when none were recorded yet.
+    """
+    preference = PatientSchedulingPreference.objects.filter(organization=actor.organization, patient=patient).first()
+    if preference is None:
+        preference = PatientSchedulingPreference(
+            organization=actor.organization, patient=patient, needs_interpreter=patient.interpreter_needed
+        )
+    return preference
+
+
+def patient_availability(preference: PatientSchedulingPreference) -> tuple[list[int] | None, list | None]:
+    """The preference as `slots_available` arguments: (weekdays or None, time windows or None)."""
+    weekdays = sorted(int(day) for day in preference.weekdays) if preference.weekdays else None
+    if preference.earliest_time is None and preference.latest_time is None:
+        return weekdays, None
+    window = slot_math.TimeWindow(preference.earliest_time or dt.time(0), preference.latest_time or dt.time(23, 59))
+    return weekdays, [window]
+
+
+@dataclass(frozen=True)
+class NoShowRate:
+    """No-shows among the visits that happened or should have (fulfilled + no-shows), with the counts."""
+
+    no_shows: int
+    fulfilled: int
+    months: int = 12
+
+    @property
+    def counted(self) -> int:
+        return self.no_shows + self.fulfilled
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.no_shows / self.counted) if self.counted else None
+
+    @property
+    def is_high(self) -> bool:
+        return self.percent is not None and self.counted >= 3 and self.percent >= 20
+
+
+def patient_no_show_rate(actor: Actor, patient: Patient, *, months: int = 12) -> NoShowRate:
+    """The patient's no-show rate over the last `months` months (inside and outside visits the actor sees)."""
+    until = clock.now()
+    since = until - dt.timedelta(days=round(months * 365.25 / 12))
+    rows = (
+        appointments_visible_to(actor)
+        .filter(patient=patient, start__gte=since, start__lt=until, status__in=(S.NOSHOW, S.FULFILLED))
+        .values_list("status", flat=True)
+    )
+    statuses = list(rows)
+    return NoShowRate(no_shows=statuses.count(S.NOSHOW), fulfilled=statuses.count(S.FULFILLED), months=months)
+
+
+@dataclass(frozen=True)
+class PatientSchedule:
+    upcoming: list[Appointment]
+    past: list[Appointment]
+
+
+def patient_schedule(actor: Actor, patient: Patient, *, past_limit: int = 50) -> PatientSchedule:
+    """The patient's appointments the actor may see: upcoming earliest first, past latest first."""
+    now = clock.now()
+    visible = appointments_for_patient(actor, patient).exclude(status=S.ENTERED_IN_ERROR)
+    visible = visible.select_related("external_organization")
+    upcoming = list(visible.filter(end__gt=now))
+    past = list(visible.filter(end__lte=now).order_by("-start", "-id")[:past_limit])
+    return PatientSchedule(upcoming=upcoming, past=past)
+
+
+def practitioners_offering(
+    actor: Actor,
+    *,
+    appointment_type: AppointmentType,
+    first_day: dt.date,
+    last_day: dt.date,
+    specialty_code: str | None = None,
+    location: Location | None = None,
+    language: str | None = None,
+    accepting_new_patients: bool | None = None,
+) -> int:
+    """How many practitioners have hours offering the type with these filters (tells 'nobody' from 'all full')."""
+    schedules = _schedules(actor, appointment_type, first_day, last_day, specialty_code, location, language)
+    if accepting_new_patients is not None:
+        schedules = schedules.filter(practitioner__accepting_new_patients=accepting_new_patients)
+    return schedules.values("practitioner_id").distinct().count()
+
+
+def practitioner_get(actor: Actor, public_id) -> Practitioner:
+    """A practitioner of the actor's organization; NotFoundError for another organization's or a bad id."""
+    return _own_directory_entry(Practitioner, actor, public_id)
+
+
+def location_get(actor: Actor, public_id) -> Location:
+    """A location of the actor's organization; NotFoundError for another organization's or a bad id."""
+    return _own_directory_entry(Location, actor, public_id)
+
+
+def _own_directory_entry(model, actor: Actor, public_id):
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise NotFoundError() from exc
+    entry = model.objects.filter(organization=actor.organization, public_id=key).first()
+    if entry is None:
+        raise NotFoundError()
+    return entry
+
+
+# Calendars ---------------------------------------------------------------------------------------------------
+
+CALENDAR_HIDDEN_STATUSES = (S.CANCELLED, S.ENTERED_IN_ERROR)
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """An appointment on a calendar; `appointment` is None when the actor may not see its patient."""
+
+    start: dt.datetime
+    end: dt.datetime
+    practitioner_id: int | None
+    status: str
+    appointment: Appointment | None
+
+
+@dataclass(frozen=True)
+class CalendarData:
+    """What a day or week calendar shows, in UTC; the view lays it out in the organization's zone."""
+
+    entries: list[CalendarEntry]
+    hours: list[PractitionerSchedule]
+    away: list[PractitionerUnavailability]
+    closed: set[dt.date]
+    practitioners: list[Practitioner]
+
+
+def calendar_data(
+    actor: Actor,
+    *,
+    first_day: dt.date,
+    last_day: dt.date,
+    practitioner: Practitioner | None = None,
+    location: Location | None = None,
+    patient: Patient | None = None,
+) -> CalendarData:
+    """
+    The appointments, weekly hours and time away of one practitioner, one location or one patient between two
+    local dates (inclusive). Appointments of patients the actor may not see come without their details.
+    """
+    span = _utc_span(first_day, last_day, actor.organization.tz)
+    closed = closed_days(actor.organization, first_day, last_day)
+    if patient is not None:
+        rows = appointments_for_patient(actor, patient).filter(start__lt=span.end, end__gt=span.start)
+        rows = rows.exclude(status__in=CALENDAR_HIDDEN_STATUSES).select_related("external_organization")
+        entries = [CalendarEntry(a.start, a.end, a.practitioner_id, a.status, a) for a in rows]
+        return CalendarData(entries=entries, hours=[], away=[], closed=closed, practitioners=[])
+    hours = PractitionerSchedule.objects.filter(
+        Q(effective_from__isnull=True) | Q(effective_from__lte=last_day),
+        Q(effective_until__isnull=True) | Q(effective_until__gte=first_day),
+        organization=actor.organization,
+        active=True,
+    ).select_related("location", "practitioner")
+    booked = Appointment.objects.filter(start__lt=span.end, end__gt=span.start).exclude(
+        status__in=CALENDAR_HIDDEN_STATUSES
+    )
+    if practitioner is not None:
+        hours = hours.filter(practitioner=practitioner)
+        booked = booked.filter(practitioner=practitioner)
+    else:
+        hours = hours.filter(location=location)
+        booked = booked.filter(location=location, organization=actor.organization)
+    hours = list(hours.order_by("weekday", "start_time"))
+    booked = list(booked.order_by("start", "id").values_list("pk", "start", "end", "practitioner_id", "status"))
+    visible = {a.pk: a for a in appointments_visible_to(actor).filter(pk__in=[row[0] for row in booked])}
+    entries = [CalendarEntry(start, end, who, status, visible.get(pk)) for pk, start, end, who, status in booked]
+    people_ids = {block.practitioner_id for block in hours} | {e.practitioner_id for e in entries if e.practitioner_id}
+    if practitioner is not None:
+        people_ids = {practitioner.pk}
+    away = list(
+        PractitionerUnavailability.objects.filter(
+            practitioner_id__in=people_ids, start__lt=span.end, end__gt=span.start
+        ).order_by("start")
+    )
+    people = list(Practitioner.objects.filter(pk__in=people_ids).order_by("family_name", "given_name"))
+    return CalendarData(entries=entries, hours=hours, away=away, closed=closed, practitioners=people)

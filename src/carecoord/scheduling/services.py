@@ -28,8 +28,14 @@ from carecoord.patients.selectors import patient_get
 from . import slots as slot_math
 from .choices import BLOCKING_STATUSES, RESCHEDULABLE_STATUSES, AppointmentStatus, CancellationReason
 from .domain import TransitionError, check_transition
-from .models import Appointment, AppointmentType, PractitionerSchedule, PractitionerUnavailability
-from .selectors import closed_days
+from .models import (
+    Appointment,
+    AppointmentType,
+    PatientSchedulingPreference,
+    PractitionerSchedule,
+    PractitionerUnavailability,
+)
+from .selectors import closed_days, scheduling_preference_for
 from .signals import appointment_freed
 
 TAKEN_MESSAGE = "That time was just taken by another booking. Please choose another time."
@@ -140,8 +146,12 @@ def appointment_book(
     appointment_type: AppointmentType,
     start: dt.datetime,
     notes: str = "",
+    reason: str = "",
 ) -> Appointment:
-    """Books a visit; refuses times outside hours, in the past or overlapping the practitioner or patient."""
+    """
+    Books a visit; refuses times outside hours, in the past or overlapping the practitioner or patient. The
+    visit carries the patient's transport and interpreter needs from their scheduling preferences.
+    """
     _require_scheduler(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
     _own(actor, practitioner)
@@ -156,6 +166,7 @@ def appointment_book(
         patient=patient,
         start=start,
     )
+    preference = scheduling_preference_for(actor, patient)
     appointment = Appointment(
         organization=actor.organization,
         patient=patient,
@@ -167,6 +178,9 @@ def appointment_book(
         status=AppointmentStatus.BOOKED,
         booked_by=actor.user,
         notes=notes,
+        reason=reason.strip()[:300],
+        needs_transport=preference.needs_transport,
+        needs_interpreter=preference.needs_interpreter,
     )
     _save_guarded(appointment.save)
     audit_record(actor=actor, event="appointment.book", action=AuditAction.CREATE, target=appointment, patient=patient)
@@ -310,3 +324,58 @@ def _transition(appointment: Appointment, status: str) -> None:
         check_transition(appointment.status, status)
     except TransitionError as exc:
         raise InvalidStateError(str(exc)) from exc
+
+
+PREFERENCE_FIELDS = (
+    "weekdays",
+    "earliest_time",
+    "latest_time",
+    "needs_transport",
+    "transport_note",
+    "needs_interpreter",
+    "reminder_channel",
+)
+
+
+@transaction.atomic
+def scheduling_preference_set(
+    *,
+    actor: Actor,
+    patient: Patient,
+    weekdays: list[int],
+    earliest_time: dt.time | None,
+    latest_time: dt.time | None,
+    needs_transport: bool,
+    transport_note: str = "",
+    needs_interpreter: bool,
+    reminder_channel: str = "",
+) -> PatientSchedulingPreference:
+    """Records when the patient can come and what they need to get here (one set per organization)."""
+    _require_scheduler(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    if any(day not in range(7) for day in weekdays):
+        raise ValidationError("Choose days of the week.", field="weekdays")
+    if earliest_time and latest_time and earliest_time >= latest_time:
+        raise ValidationError("The earliest time must be before the latest time.", field="latest_time")
+    preference = scheduling_preference_for(actor, patient)
+    before = {name: str(getattr(preference, name)) for name in PREFERENCE_FIELDS} if preference.pk else None
+    preference.weekdays = sorted(set(weekdays))
+    preference.earliest_time = earliest_time
+    preference.latest_time = latest_time
+    preference.needs_transport = needs_transport
+    preference.transport_note = transport_note.strip()[:200] if needs_transport else ""
+    preference.needs_interpreter = needs_interpreter
+    preference.reminder_channel = reminder_channel
+    preference.full_clean()
+    if preference.pk:
+        preference.version += 1
+    preference.save()
+    audit_record(
+        actor=actor,
+        event="scheduling_preference.set",
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        target=preference,
+        patient=patient,
+        detail={"before": before} if before else {},
+    )
+    return preference

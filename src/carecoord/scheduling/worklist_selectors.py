@@ -1,0 +1,85 @@
+"""
+Scheduling reads for the worklist: the coordinator's caseload's upcoming appointments, and who should own a
+scheduling task about a patient.
+"""
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q
+
+from carecoord.careplans.selectors import caseload_for
+from carecoord.core import clock
+from carecoord.core.access import Actor
+from carecoord.core.models import Membership, Organization, User
+from carecoord.patients.models import CareTeamMember, Patient
+
+from .choices import AppointmentStatus
+from .models import Appointment, PatientSchedulingPreference
+from .selectors import appointments_visible_to
+
+# Visits still ahead of the patient (a fulfilled or missed one is no longer "upcoming").
+UPCOMING_STATUSES = (
+    AppointmentStatus.PENDING,
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.ARRIVED,
+    AppointmentStatus.CHECKED_IN,
+)
+PANEL_LIMIT = 50
+
+
+def upcoming_appointments_for(actor: Actor, days: int = 7) -> list[Appointment]:
+    """
+    Appointments (inside and outside) in the next `days` days of the patients the actor coordinates, earliest
+    first, each with `transport_needed` and `interpreter_needed` from the visit, the patient's preferences or
+    (interpreter) their chart. One query.
+    """
+    now = clock.now()
+    preferences = PatientSchedulingPreference.objects.filter(
+        organization=actor.organization, patient=OuterRef("patient_id")
+    )
+    appointments = (
+        appointments_visible_to(actor)
+        .filter(
+            patient__in=caseload_for(actor),
+            status__in=UPCOMING_STATUSES,
+            end__gt=now,
+            start__lt=now + dt.timedelta(days=days),
+        )
+        .select_related("external_organization")
+        .annotate(
+            prefers_transport=Exists(preferences.filter(needs_transport=True)),
+            prefers_interpreter=Exists(preferences.filter(needs_interpreter=True)),
+        )
+        .order_by("start", "id")[:PANEL_LIMIT]
+    )
+    rows = list(appointments)
+    for appointment in rows:
+        appointment.transport_needed = appointment.needs_transport or appointment.prefers_transport
+        appointment.interpreter_needed = (
+            appointment.needs_interpreter or appointment.prefers_interpreter or appointment.patient.interpreter_needed
+        )
+    return rows
+
+
+def task_owner_for(organization: Organization, patient: Patient, *, fallback: User | None = None) -> User | None:
+    """
+    Who gets a scheduling task about the patient: their current coordinator on the care team if a member of
+    `organization`, else `fallback` if still a member, else None (the task then goes to the coordinator role).
+    """
+    today = clock.today_in(organization.tz)
+    members_here = Membership.objects.filter(user=OuterRef("user"), organization=organization, active=True)
+    coordinator = (
+        CareTeamMember.objects.filter(
+            patient=patient, role="coordinator", user__isnull=False, user__is_active=True, start_date__lte=today
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .filter(Exists(members_here))
+        .select_related("user")
+        .order_by("start_date", "id")
+        .first()
+    )
+    if coordinator is not None:
+        return coordinator.user
+    if fallback is not None and fallback.memberships.filter(organization=organization, active=True).exists():
+        return fallback
+    return None
