@@ -10,7 +10,9 @@ there, rebuilds a database that holds other benchmark data, and refuses a databa
 organization of its own (real or demo data) unless --force.
 
 Map: `main` checks the database; `Generator.run` makes staff and directory, then the patients in batches
-(`builders.PatientBuilder`), then the partner clinic last — its presence marks a complete dataset.
+(`builders.PatientBuilder`), then the partner clinic — its presence marks a complete dataset — and last the
+scheduling data (`scheduling_data.py`, one transaction of its own), which `main` adds alone to a complete
+dataset made before it existed.
 """
 
 import argparse
@@ -68,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     main_slug, partner_slug = slugs(args.scale)
     state = _inspect(main_slug, partner_slug)
     if state["complete"] and not args.reset:
+        if _scheduling_missing(main_slug):  # a dataset made before the scheduling data existed
+            _add_scheduling(args, main_slug, console)
+            return 0
         console.print(f"The {args.scale} data is already there ({state['patients']:,} patients): nothing to do.")
         return 0
     if state["foreign"] and not args.force:
@@ -106,6 +111,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _scheduling_missing(main_slug: str) -> bool:
+    from carecoord.core.models import Organization
+
+    from .scheduling_data import scheduling_present
+
+    return not scheduling_present(Organization.objects.get(slug=main_slug))
+
+
+def _add_scheduling(args, main_slug: str, console) -> None:
+    """Adds the scheduling data alone to a complete dataset made without it."""
+    from django.db import connection
+
+    from carecoord.core.models import Organization
+
+    from .scheduling_data import SchedulingGenerator
+
+    console.print("• scheduling data (missing from this dataset): hours, time away, appointments…")
+    started = time.monotonic()
+    organization = Organization.objects.get(slug=main_slug)
+    counts = SchedulingGenerator(
+        organization, appointments=SCALES[args.scale].appointments, seed=args.seed, console=console
+    ).run()
+    seconds = round(time.monotonic() - started, 1)
+    console.print(f"[green]Done[/] in {seconds:.0f} s: {counts}")
+    path = DATA_DIR / f"generate-{args.scale}-{connection.vendor}.json"
+    if path.exists():
+        report = json.loads(path.read_text())
+        report.setdefault("rows", {}).update(counts)
+        report.setdefault("timings_seconds", {})["scheduling (added later)"] = seconds
+        path.write_text(json.dumps(report, indent=2) + "\n")
+
+
 def _inspect(main_slug: str, partner_slug: str) -> dict:
     from carecoord.core.models import Organization
     from carecoord.patients.models import Patient
@@ -125,6 +162,7 @@ class Generator:
 
         self.scale, self.console, self.connection = scale, console, connection
         self.rng = random.Random(seed)
+        self.seed = seed
         self.timings: dict[str, float] = {}
         self.counts: dict[str, int] = {}
 
@@ -153,7 +191,6 @@ class Generator:
                 phone_offset=0,
                 caseload_first=self.scale.bench_caseload,
             )
-        self._appointments()
         with self._phase("partner clinic (sharing by consent)"):
             partner = self._organization(partner_slug, "Lakeside Family Clinic (benchmark)", "clinic", active=False)
             partner_staff = self._staff(partner, 2, bench_first=False)
@@ -173,6 +210,8 @@ class Generator:
             partner.save(update_fields=["active"])
         with self._phase("sequences, vacuum/analyze"):
             self._finish()
+        with self._phase("scheduling: hours, time away, appointments"):
+            self._appointments(main)
         return {"timings_seconds": {k: round(v, 1) for k, v in self.timings.items()}, "rows": self.counts}
 
     # -- bookkeeping ---------------------------------------------------------------------------------------
@@ -383,19 +422,15 @@ class Generator:
         self.rng.shuffle(owners)
         return owners
 
-    def _appointments(self) -> None:
-        """Extension point: appointments (scale.appointments of them) once the scheduling app exists."""
-        from django.apps import apps
+    def _appointments(self, main) -> None:
+        """Scheduling data (bench/scheduling_data.py), after the key sequences are reset: it lets the
+        database assign its keys. One transaction of its own, so an interrupted run leaves none of it."""
+        from .scheduling_data import SchedulingGenerator
 
-        if not apps.is_installed("carecoord.scheduling"):
-            self.console.print(
-                f"• appointments: skipped ({self.scale.appointments:,} planned; scheduling is not built yet)"
-            )
-            return
-        self.console.print(
-            f"[yellow]• appointments: skipped ({self.scale.appointments:,} planned) — the scheduling app exists now; "
-            "its generator is still to be written (Generator._appointments, bench/builders.py)[/]"
-        )
+        counts = SchedulingGenerator(
+            main, appointments=self.scale.appointments, seed=self.seed, console=self.console
+        ).run()
+        self.counts.update(counts)
 
     def _shares(self, partner, main, recorded_by: int, first_patient_id: int) -> None:
         """Twenty partner patients shared with the coordination organization under active consent."""

@@ -97,6 +97,46 @@ def memory_line(results: dict) -> str:
     )
 
 
+SCHEDULING_HEADERS = ["scenario", "p50/p95/p99 ms", "per second", "floor p95", "x floor", "check", "notes"]
+
+
+def _triple(d: dict) -> str:
+    return f"{_fmt(d.get('p50_ms'))}/{_fmt(d.get('p95_ms'))}/{_fmt(d.get('p99_ms'))}"
+
+
+def scheduling_rows(results: dict) -> list[list[str]]:
+    """One row per scheduling scenario (bench/scheduling.py), in-process."""
+    out = []
+    for name, d in (results.get("scheduling") or {}).items():
+        if "status" in d:
+            out.append([name, d["status"], "", "", "", "", ""])
+        elif name == "slot_search":
+            conc = d["concurrent"]
+            out.append([
+                f"slot_search ({d['practitioners']} practitioners, 30 days)", _triple(d["selector"]),
+                f"{_fmt(d['selector'].get('throughput_rps'))} (1 thread), {_fmt(conc.get('throughput_rps'))} "
+                f"({conc['threads']} threads)", _fmt(d["floor"].get("p95_ms"), 2), _fmt(d.get("floor_ratio")),
+                f"slots=floor: {'yes' if d['rows_match'] else 'NO'}",
+                f"{d['queries']} queries; {d['slots_per_search']} slots; floor {d['floor_rows']} rows",
+            ])  # fmt: skip
+        elif name == "planner":
+            out.append([
+                "planner (6 visits, CP-SAT)", _triple(d["plan"]), "—", "—", "—",
+                f"optimal {d['optimal']}/{d['runs']}, feasible {d['feasible']}/{d['runs']}",
+                f"{d['candidate_slots']} candidates, gathered in {_fmt(d['candidates'].get('p50_ms'))} ms p50; "
+                f"trips {d['trips']}",
+            ])  # fmt: skip
+        elif name == "booking":
+            conc, race = d["concurrent"], d["race"]
+            out.append([
+                f"booking ({conc['threads']} threads)", _triple(conc), f"{_fmt(conc.get('throughput_rps'))} bookings",
+                "—", "—", f"race: exactly one of {race['threads']} in {race['exactly_one_booked']}/{race['rounds']}",
+                f"{d['booked']}/{d['bookings']} booked, {conc['errors']} errors; other race errors: "
+                f"{len(race['other_errors'])}",
+            ])  # fmt: skip
+    return out
+
+
 def print_table(console, results: dict) -> None:
     from rich.table import Table
 
@@ -110,6 +150,13 @@ def print_table(console, results: dict) -> None:
     for row in rows(results):
         table.add_row(*row)
     console.print(table)
+    if results.get("scheduling"):
+        sched = Table(title="Scheduling (in-process)", caption="bench/scheduling.py")
+        for header in SCHEDULING_HEADERS:
+            sched.add_column(header)
+        for row in scheduling_rows(results):
+            sched.add_row(*row)
+        console.print(sched)
     console.print(memory_line(results))
     console.print(f"results: bench/results.json ({results['date']})")
 
@@ -126,4 +173,9 @@ def markdown(results: dict) -> str:
         "|" + "---|" * len(HEADERS),
     ]
     lines += ["| " + " | ".join(row) + " |" for row in rows(results)]
-    return "\n".join(lines) + "\n\n" + memory_line(results) + "\n"
+    text = "\n".join(lines) + "\n\n" + memory_line(results) + "\n"
+    if results.get("scheduling"):
+        sched = ["", "| " + " | ".join(SCHEDULING_HEADERS) + " |", "|" + "---|" * len(SCHEDULING_HEADERS)]
+        sched += ["| " + " | ".join(row) + " |" for row in scheduling_rows(results)]
+        text += "\n".join(sched) + "\n"
+    return text

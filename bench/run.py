@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.stop()
+    from . import scheduling
+
+    results["scheduling"] = scheduling.run_all(ctx, args, console, only)
     results["machine"]["loadavg_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     report.verdicts(results)
     _write(results, args.scale)

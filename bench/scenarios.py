@@ -3,7 +3,7 @@ The scenarios: what a coordinator does all day, each runnable four ways — the 
 the page in-process (Django's test client), the page over HTTP against gunicorn, and the floor (one
 hand-written SQL query, see floors.py).
 
-To add a scenario (slot search, planner, booking, FHIR import/export once they exist), append a Scenario to
+To add a scenario (FHIR import/export once they exist; scheduling's are in scheduling.py), append a Scenario to
 SCENARIOS: `requires` names the app it needs (it shows as "not built yet" until that app is installed),
 `inputs` picks varied inputs from the context, `path` gives the page, `selector` calls the app's selectors,
 `floor` the hand-written query (None when the scenario is not query-bound), and both return the same
@@ -211,10 +211,8 @@ SCENARIOS: list[Scenario] = [
         floor=floors.chart,
     ),
     # Extension points: "not built yet" until their app exists, then "scenario not written yet" until they
-    # get inputs/path/selector/floor (scheduling landed while the benchmark was being written).
-    Scenario("slot_search", "Slot search", Targets(p95_ms=100), requires="carecoord.scheduling"),
-    Scenario("planner", "Multi-visit planner", requires="carecoord.scheduling"),
-    Scenario("booking", "Booking an appointment", requires="carecoord.scheduling"),
+    # get inputs/path/selector/floor. Scheduling's scenarios (slot search, planner, booking) run in-process
+    # from bench/scheduling.py until their pages exist.
     Scenario("fhir_import", "FHIR import (bundle)", requires="carecoord.interop"),
     Scenario("fhir_export", "FHIR export (bulk)", requires="carecoord.interop"),
 ]

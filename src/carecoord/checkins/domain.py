@@ -1,6 +1,7 @@
 """
 Pure rules of check-ins: what a month of care-management minutes supports under the CMS care-management
-codes, and how a goal's achievement status follows from its measurements.
+codes, and how a goal's achievement status follows from its measurements; calendar-month bounds and timer
+minutes; therapy plan-of-care rules (recertification, progress reports, visits left).
 
 Billing thresholds (../shared/STANDARDS.md sections 5.2 and 5.3, from CMS's Medicare Physician Fee Schedule
 and the NGS Medicare care-management articles linked there):
@@ -16,6 +17,8 @@ minutes are counted per calendar month, and PCM and CCM are not billed by the sa
 same month, so a patient is counted under one program.
 """
 
+import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -158,3 +161,93 @@ def achievement_from(
     if now > before:
         return "worsening"
     return "no-change"
+
+
+# --- Care-management months and timers ----------------------------------------------------------------------
+
+# A timer entry holds at most this many minutes (the TimeEntry minutes range); longer runs are entered by hand.
+MAX_ENTRY_MINUTES = 600
+
+
+def month_bounds(year: int, month: int, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants where a calendar month begins and the next begins, in the time zone `tz`."""
+    first = dt.datetime(year, month, 1, tzinfo=tz)
+    following = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+    return first.astimezone(dt.UTC), following.astimezone(dt.UTC)
+
+
+def month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """The first and the last day of a calendar month."""
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return dt.date(year, month, 1), following - dt.timedelta(days=1)
+
+
+def timer_minutes(started_at: dt.datetime, stopped_at: dt.datetime) -> int:
+    """Whole minutes a timer ran, any started minute counting in full (so at least 1)."""
+    seconds = (stopped_at - started_at).total_seconds()
+    if seconds < 0:
+        raise ValueError("A timer cannot stop before it started.")
+    return max(1, math.ceil(seconds / 60))
+
+
+# --- Therapy plans of care ----------------------------------------------------------------------------------
+# Medicare outpatient therapy (PT/OT/SLP) documentation rules, as commonly summarised from the Medicare
+# Benefit Policy Manual (Pub. 100-02) chapter 15 section 220.1: the plan of care is recertified at least every
+# 90 calendar days, and a progress report is written at least once every 10 treatment days. These are not in
+# ../shared/STANDARDS.md: verify against the current manual before relying on them.
+
+RECERTIFICATION_LEAD_DAYS = 14  # the recertification task falls due this long before the period ends
+MAX_CERTIFICATION_DAYS = 90  # verify (see above)
+MAX_VISITS_BETWEEN_REPORTS = 10  # verify (see above)
+VISITS_LEFT_WARNING = 2
+
+
+def recertification_due_on(certification_end: dt.date) -> dt.date:
+    """The day the recertification of a plan of care falls due (two weeks before its period ends)."""
+    return certification_end - dt.timedelta(days=RECERTIFICATION_LEAD_DAYS)
+
+
+def certification_days(start: dt.date, end: dt.date) -> int:
+    """Calendar days in a certification period, both ends included."""
+    return (end - start).days + 1
+
+
+def last_progress_report_visit(visits_used: int, every: int) -> int | None:
+    """The latest visit number at which a progress report fell due (every `every` visits), or None yet."""
+    if every < 1:
+        raise ValueError("Reports fall due every one visit or more.")
+    reached = (visits_used // every) * every
+    return reached or None
+
+
+def next_progress_report_visit(visits_used: int, every: int) -> int:
+    """The visit number at which the next progress report falls due."""
+    if every < 1:
+        raise ValueError("Reports fall due every one visit or more.")
+    return (visits_used // every + 1) * every
+
+
+def visits_left(visits_planned: int, visits_used: int) -> int:
+    return max(visits_planned - visits_used, 0)
+
+
+def visits_nearly_used_up(visits_planned: int, visits_used: int) -> bool:
+    """Whether at most VISITS_LEFT_WARNING visits of the plan remain (so a new plan or authorization is needed)."""
+    return visits_planned > 0 and visits_left(visits_planned, visits_used) <= VISITS_LEFT_WARNING
+
+
+@dataclass(frozen=True)
+class Change:
+    """The first and latest of a series of values and the change between them."""
+
+    first: Decimal
+    latest: Decimal
+    change: Decimal
+    count: int
+
+
+def change_over(values: list[Decimal]) -> Change | None:
+    """First, latest and change of values (oldest first), or None with none."""
+    if not values:
+        return None
+    return Change(values[0], values[-1], values[-1] - values[0], len(values))

@@ -34,6 +34,7 @@ from .careteams import Tenant, care_team_rows, condition_rows, share_rows
 from .directory import PLANS, directory_create, registry_create
 from .people import NameMaker, PhoneBook, staff_email
 from .population import PatientDraft, patient_draw
+from .scheduling import scheduling_create
 
 DEMO_SEED = 2026
 DEMO_PATIENTS = 200
@@ -107,6 +108,8 @@ COUNT_LABELS = {
     "tasks": "Tasks",
     "tasks_open": "Open tasks",
     "tasks_overdue": "Overdue tasks",
+    "appointments": "Appointments (past and next 30 days)",
+    "appointments_upcoming": "Upcoming appointments",
 }
 
 
@@ -172,6 +175,8 @@ def world_create(*, password: str, seed: int = DEMO_SEED, patients: int = DEMO_P
     _insert(rng, drafts, tenants, today, world.counts)
     careplans_create(rng, organizations=world.organizations, users=users, coordination_slug=COORDINATION_SLUG,
                      today=today, now=clock.now(), counts=world.counts)  # fmt: skip
+    scheduling_create(rng, organizations=world.organizations, coordination_slug=COORDINATION_SLUG, today=today,
+                      now=clock.now(), counts=world.counts)  # fmt: skip
     for org in world.organizations.values():
         audit_record(event="demo.load", action=AuditAction.CREATE, organization=org, target=org,
                      detail={"seed": seed, "patients": Patient.objects.filter(organization=org).count()})  # fmt: skip

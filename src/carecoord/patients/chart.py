@@ -26,6 +26,9 @@ CHART_TABS: list[ChartTab] = [
     ChartTab("summary", "Summary", "patients:chart"),
     ChartTab("careplans", "Care plan", "careplans:patient_careplans"),
     ChartTab("schedule", "Schedule", "scheduling:patient_schedule"),
+    ChartTab("checkins", "Check-ins", "checkins:patient_checkins"),
+    ChartTab("progress", "Progress", "checkins:patient_progress"),
+    ChartTab("timeline", "Timeline", "checkins:patient_timeline"),
 ]
 
 

@@ -1,0 +1,136 @@
+"""
+The care-management billing-readiness report (`/reports/care-management/?month=YYYY-MM`): every patient the
+organization may see with time or an enrollment in the month, their program, minutes by kind, the CMS codes
+the minutes support and who is close to the next one; sortable, and exportable as CSV (cells neutralised
+against spreadsheet formulas, the export audited). For supervisors, organization admins and coordinators.
+"""
+
+import csv
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from carecoord.core import clock
+from carecoord.core.access import Actor
+from carecoord.core.audit import Echo, audit_record, csv_safe
+from carecoord.core.choices import AuditAction, Role
+from carecoord.core.errors import NotFoundError
+from carecoord.core.http import clinical_actor
+
+from .domain import CLOSE_MINUTES
+from .progress_forms import MonthForm
+from .progress_selectors import BillingRow, billing_rows
+
+REPORT_ROLES = (Role.SUPERVISOR, Role.ORG_ADMIN, Role.COORDINATOR)
+CSV_COLUMNS = [
+    "month",
+    "patient",
+    "mrn",
+    "birth_date",
+    "program",
+    "billing_practitioner",
+    "staff_minutes",
+    "physician_minutes",
+    "codes_supported",
+    "next_code",
+    "minutes_to_next",
+    "close",
+]
+
+
+def _report_actor(request: HttpRequest) -> Actor:
+    actor = clinical_actor(request)
+    if not actor.has_role(*REPORT_ROLES):
+        raise NotFoundError()
+    return actor
+
+
+def _month(request: HttpRequest, actor: Actor) -> tuple[MonthForm, int, int, str]:
+    form = MonthForm(request.GET or None)
+    year, month = form.year_month(clock.today_in(actor.organization.tz))
+    return form, year, month, form.sort_key()
+
+
+def _next_step(row: BillingRow) -> tuple[str, str]:
+    """The nearest next code and the minutes it still needs, over both kinds of time."""
+    waits = [r for r in row.summary.readiness if r.minutes_to_next is not None]
+    if not waits:
+        return "", ""
+    nearest = min(waits, key=lambda r: r.minutes_to_next)
+    return nearest.next_code or "", str(nearest.minutes_to_next)
+
+
+@login_required
+@require_GET
+def billing_report(request: HttpRequest) -> HttpResponse:
+    actor = _report_actor(request)
+    form, year, month, sort = _month(request, actor)
+    rows = billing_rows(actor, year, month, sort=sort)
+    audit_record(
+        actor=actor,
+        event="billing.report",
+        action=AuditAction.READ,
+        detail={"month": f"{year:04d}-{month:02d}", "patients": len(rows)},
+    )
+    context = {
+        "nav": "reports",
+        "form": form,
+        "rows": rows,
+        "month_value": f"{year:04d}-{month:02d}",
+        "month_label": dt.date(year, month, 1).strftime("%B %Y"),
+        "sort": sort,
+        "close_minutes": CLOSE_MINUTES,
+        "sorts": form.fields["sort"].choices,
+        "totals": {
+            "staff": sum(r.summary.staff_minutes for r in rows),
+            "physician": sum(r.summary.physician_minutes for r in rows),
+            "billable": sum(1 for r in rows if r.summary.codes),
+            "close": sum(1 for r in rows if r.summary.close),
+        },
+    }
+    return render(request, "checkins/billing_report.html", context)
+
+
+def _csv_lines(rows: list[BillingRow], month_value: str):
+    writer = csv.writer(Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        patient, summary = row.patient, row.summary
+        practitioner = summary.enrollment.billing_practitioner if summary.enrollment else None
+        next_code, to_next = _next_step(row)
+        values = [
+            month_value,
+            f"{patient.family_name}, {patient.given_name}",
+            patient.mrn,
+            patient.birth_date.isoformat() if patient.birth_date else "",
+            summary.program_label,
+            practitioner.display_name if practitioner else "",
+            summary.staff_minutes,
+            summary.physician_minutes,
+            summary.codes,
+            next_code,
+            to_next,
+            "yes" if summary.close else "",
+        ]
+        yield writer.writerow([csv_safe(v) for v in values])
+
+
+@login_required
+@require_GET
+def billing_report_csv(request: HttpRequest) -> HttpResponse:
+    actor = _report_actor(request)
+    _form, year, month, sort = _month(request, actor)
+    rows = billing_rows(actor, year, month, sort=sort)
+    month_value = f"{year:04d}-{month:02d}"
+    audit_record(
+        actor=actor,
+        event="billing.export",
+        action=AuditAction.EXECUTE,
+        detail={"month": month_value, "patients": len(rows), "format": "csv"},
+    )
+    response = StreamingHttpResponse(_csv_lines(rows, month_value), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="care-management-{month_value}.csv"'
+    return response

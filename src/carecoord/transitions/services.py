@@ -1,0 +1,802 @@
+"""
+Writes on transitions of care. The HL7 v2 feed (interop.hl7v2.handler) calls the `encounter_*` services
+with `actor=None` (the organization acting through its feed, see careplans.services._system_actor); people
+call the `episode_*` services.
+
+- `encounter_admit` (A01): the stay is recorded, the care team gets a task and an email notice, and an
+  admission within 30 days of an earlier discharge flags that episode as readmitted.
+- `encounter_transfer` (A02): the new location.
+- `encounter_register` (A04): an ED or outpatient registration; an ED visit gets a follow-up task.
+- `encounter_discharge` (A03): the stay ends, LACE is computed, a transition episode opens with its
+  deadlines as worklist tasks and the checklist the discharge disposition picks.
+- `encounter_update` (A08): corrections to the stay; an open episode's deadlines follow a corrected
+  discharge. Demographics the hospital reports are kept in the encounter's history, not written on the chart.
+- `encounter_cancel_admit` (A11) and `encounter_cancel_discharge` (A13): undo what the admit or the
+  discharge created (tasks cancelled, never deleted) and keep what happened in the history.
+
+Every change appends to `Encounter.history` ({at, event, source, changes, note}) and leaves audit entries.
+Times are stored in UTC; days (discharge day, deadlines) are the organization's local days, and business
+days skip the holidays of the organization's state.
+"""
+
+import datetime as dt
+import uuid
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskPriority, TaskSource, TaskStatus
+from carecoord.careplans.models import Task, TaskEvent
+from carecoord.careplans.services import _system_actor, task_create, task_set_status
+from carecoord.core import clock
+from carecoord.core.access import Actor, require_patient_editor
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction, Role
+from carecoord.core.errors import NotFoundError, ValidationError
+from carecoord.core.models import Organization
+from carecoord.core.versioning import save_versioned
+from carecoord.directory.models import ExternalOrganization
+from carecoord.messaging.choices import Channel
+from carecoord.messaging.services import message_queue
+from carecoord.patients.choices import CareTeamRole
+from carecoord.patients.models import CareTeamMember, Patient
+from carecoord.patients.selectors import patients_visible_to
+
+from . import domain
+from .checklists import checklist_for, episode_checklist
+from .choices import (
+    Complexity,
+    DischargeDisposition,
+    EncounterClass,
+    EncounterStatus,
+    EpisodeStatus,
+    TransitionStep,
+)
+from .models import Encounter, TransitionEpisode
+
+ENCOUNTER_FOCUS = "transitions.Encounter"
+EPISODE_FOCUS = "transitions.TransitionEpisode"
+ENCOUNTER_FIELDS = (
+    "visit_number", "encounter_class", "admission_type", "admitted_at", "discharged_at", "location", "attending",
+    "reason", "diagnoses", "discharge_disposition", "discharged_to",
+)  # fmt: skip
+READMISSION_DAYS = 30  # an admission within 30 days of a discharge is a readmission (HEDIS PCR, CMS HRRP)
+ED_FOLLOW_UP_DAYS = 7  # HEDIS FMC/FUA/FUM: follow-up within 7 days of an ED visit
+ED_LOOKBACK_DAYS = 182  # LACE "E": emergency visits in the 6 months before the admission
+INDEX_ED_HOURS = 24  # an ED visit at the same facility up to a day before the admission is its index visit
+WEEKLY_CHECK_INS = 4  # high risk: weekly check-ins across the 30-day window
+NOT_COUNTED_STATUSES = (EncounterStatus.CANCELLED, EncounterStatus.ENTERED_IN_ERROR)
+
+
+# --- shared steps --------------------------------------------------------------------------------------------
+
+
+def _acting(actor: Actor | None, organization: Organization) -> Actor:
+    """The person acting, or the organization acting through its feed."""
+    return actor if actor is not None else _system_actor(organization)
+
+
+def _require_patient(actor: Actor, patient: Patient) -> None:
+    if not patients_visible_to(actor).filter(pk=patient.pk).exists():
+        raise NotFoundError()
+
+
+def _plain(value):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _apply(encounter: Encounter, data: dict) -> dict:
+    """Sets the given fields; returns {field: [before, after]} for those that changed (JSON-ready)."""
+    changes = {}
+    for name, value in data.items():
+        if name not in (*ENCOUNTER_FIELDS, "status"):
+            raise TypeError(f"Encounter has no field {name} to set here")
+        before = getattr(encounter, name)
+        if before != value:
+            changes[name] = [_plain(before), _plain(value)]
+            setattr(encounter, name, value)
+    return changes
+
+
+def _record(encounter: Encounter, event: str, source: dict, changes: dict, note: str = "") -> None:
+    entry = {"at": clock.now().isoformat(), "event": event, "source": source, "changes": changes}
+    if note:
+        entry["note"] = note
+    encounter.history = [*encounter.history, entry]
+
+
+def _save(encounter: Encounter) -> None:
+    if encounter.pk is not None:
+        encounter.version += 1
+    _check_encounter(encounter)
+    encounter.save()
+
+
+def _check_encounter(encounter: Encounter) -> None:
+    if encounter.encounter_class not in EncounterClass.values:
+        raise ValidationError(f"Unknown encounter class “{encounter.encounter_class}”.", field="encounter_class")
+    if encounter.discharge_disposition not in DischargeDisposition.values:
+        encounter.discharge_disposition = ""
+    if encounter.admitted_at and encounter.discharged_at and encounter.discharged_at < encounter.admitted_at:
+        raise ValidationError("The discharge is before the admission.", field="discharged_at")
+
+
+def _rounds(encounter: Encounter, event: str) -> int:
+    """How many times `event` happened to this encounter (keys tasks so a re-admit or re-discharge is new work)."""
+    return sum(1 for entry in encounter.history if entry.get("event") == event)
+
+
+def _find_encounter(
+    organization: Organization, patient: Patient, facility: ExternalOrganization | None, visit_number: str, *,
+    statuses: tuple[str, ...] | None = None,
+) -> Encounter | None:  # fmt: skip
+    """The stay a message is about: by visit number at the facility, else the patient's latest there."""
+    stays = Encounter.objects.select_for_update().filter(organization=organization, patient=patient, facility=facility)
+    if statuses:
+        stays = stays.filter(status__in=statuses)
+    if visit_number:
+        return stays.filter(visit_number=visit_number).order_by("-admitted_at", "-id").first()
+    return stays.order_by("-admitted_at", "-id").first()
+
+
+def _local_day(organization: Organization, moment: dt.datetime) -> dt.date:
+    return moment.astimezone(organization.tz).date()
+
+
+def _day_text(day: dt.date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _facility_name(encounter: Encounter) -> str:
+    return encounter.facility.name if encounter.facility_id else "the hospital"
+
+
+def _coordinator_of(patient: Patient, organization: Organization, day: dt.date):
+    """The patient's care-team coordinator (a staff member) in this organization, if there is one."""
+    members = CareTeamMember.objects.filter(
+        patient=patient, organization=organization, role=CareTeamRole.COORDINATOR, user__isnull=False
+    ).select_related("user")
+    for member in members:
+        if member.is_current(day) and member.user.is_active:
+            return member.user
+    return None
+
+
+def _owner(patient: Patient, organization: Organization) -> dict:
+    """Who a transition task goes to: the care-team coordinator, else anyone in the coordinator role."""
+    user = _coordinator_of(patient, organization, clock.today_in(organization.tz))
+    if user and user.memberships.filter(organization=organization, active=True).exists():
+        return {"owner": user}
+    return {"owner_role": Role.COORDINATOR}
+
+
+def _task(actor: Actor, patient: Patient, *, focus_type: str, focus_id: uuid.UUID, key: str, **fields) -> Task:
+    return task_create(
+        actor=None if actor.user is None else actor,
+        organization=actor.organization,
+        patient=patient,
+        source=TaskSource.TRANSITIONS,
+        focus_type=focus_type,
+        focus_id=focus_id,
+        dedupe_key=key,
+        **_owner(patient, actor.organization),
+        **fields,
+    )
+
+
+def _cancel_open_tasks(actor: Actor, tasks: QuerySet[Task], note: str) -> int:
+    """Cancels (never deletes) the open tasks, each with a history entry and an audit record."""
+    count = 0
+    for task in tasks.filter(status__in=OPEN_TASK_STATUSES):
+        task_set_status(actor=actor, task=task, status=TaskStatus.CANCELLED, expected_version=task.version, note=note)
+        count += 1
+    return count
+
+
+def _tasks_about(focus_type: str, focus_id: uuid.UUID) -> QuerySet[Task]:
+    return Task.objects.filter(source=TaskSource.TRANSITIONS, focus_type=focus_type, focus_id=focus_id)
+
+
+def _audit(actor: Actor, event: str, action: str, target, patient: Patient, **detail) -> None:
+    audit_record(actor=actor, event=event, action=action, target=target, patient=patient, detail=detail)
+
+
+# --- admission, transfer, registration ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def encounter_admit(
+    *, organization: Organization, patient: Patient, facility: ExternalOrganization | None, data: dict,
+    source: dict, actor: Actor | None = None,
+) -> Encounter:  # fmt: skip
+    """
+    An inpatient admission (A01): records the stay (or turns the registration with the same visit number
+    into it), gives the care team a task and a notice, and flags an episode discharged in the last 30 days.
+    """
+    actor = _acting(actor, organization)
+    _require_patient(actor, patient)
+    encounter = _find_encounter(organization, patient, facility, data.get("visit_number", ""))
+    created = encounter is None
+    if created:
+        encounter = Encounter(organization=organization, patient=patient, facility=facility)
+    data = {"encounter_class": EncounterClass.INPATIENT, **data, "status": EncounterStatus.IN_PROGRESS}
+    changes = _apply(encounter, data)
+    _record(encounter, "admit", source, changes)
+    _save(encounter)
+    _audit(actor, "encounter.admit", AuditAction.CREATE if created else AuditAction.UPDATE, encounter, patient,
+           source=source.get("event", ""))  # fmt: skip
+    _admission_task_and_notice(actor, encounter)
+    _flag_readmission(actor, encounter)
+    return encounter
+
+
+def _admission_task_and_notice(actor: Actor, encounter: Encounter) -> None:
+    organization, patient = encounter.organization, encounter.patient
+    day = _local_day(organization, encounter.admitted_at or clock.now())
+    where = _facility_name(encounter)
+    round_ = _rounds(encounter, "admit")
+    _task(
+        actor, patient, focus_type=ENCOUNTER_FOCUS, focus_id=encounter.public_id,
+        key=f"tx:admit:{encounter.public_id}:{round_}",
+        kind=TaskKind.CALL, priority=TaskPriority.URGENT, due_date=clock.today_in(organization.tz),
+        title=f"Admitted to {where} on {_day_text(day)}: reach the inpatient team",
+        description=(
+            f"{patient.display_name} was admitted to {where} on {_day_text(day)}"
+            + (f" ({encounter.reason})" if encounter.reason else "")
+            + ". Share the care plan and medication list with the inpatient team and ask to be part of "
+            "discharge planning."
+        ),
+    )  # fmt: skip
+    _notify_care_team(encounter, f"admitted to {where} on {_day_text(day)}", key=f"admit:{round_}")
+
+
+def _notify_care_team(encounter: Encounter, what: str, *, key: str) -> int:
+    """
+    Emails each current staff member of the patient's care team a notice. It names no patient (email is not
+    a safe place for health information): the task on the worklist says who.
+    """
+    organization, patient = encounter.organization, encounter.patient
+    today = clock.today_in(organization.tz)
+    sent = 0
+    members = CareTeamMember.objects.filter(patient=patient, organization=organization, user__isnull=False)
+    for member in members.select_related("user"):
+        user = member.user
+        if not member.is_current(today) or not user.is_active or not user.email:
+            continue
+        message_queue(
+            organization=organization,
+            channel=Channel.EMAIL,
+            to_address=user.email,
+            subject="CareCoord: a patient on your care team was admitted",
+            body=(
+                f"A patient on your care team was {what}.\n\n"
+                "Sign in to CareCoord to see who it is and the task on your worklist."
+            ),
+            patient=patient,
+            idempotency_key=f"tx:notice:{encounter.public_id}:{key}:{user.pk}",
+            kind="care_team_notice",
+            focus_type=ENCOUNTER_FOCUS,
+            focus_id=encounter.public_id,
+        )
+        sent += 1
+    return sent
+
+
+def _flag_readmission(actor: Actor, encounter: Encounter) -> TransitionEpisode | None:
+    """An inpatient admission within 30 days of an earlier discharge flags that discharge's episode."""
+    if encounter.encounter_class != EncounterClass.INPATIENT or encounter.admitted_at is None:
+        return None
+    admit_day = _local_day(encounter.organization, encounter.admitted_at)
+    earlier = (
+        TransitionEpisode.objects.select_for_update()
+        .filter(
+            organization=encounter.organization,
+            patient=encounter.patient,
+            status__in=(EpisodeStatus.OPEN, EpisodeStatus.CLOSED),
+            readmission__isnull=True,
+            discharge_day__lte=admit_day,
+            discharge_day__gte=admit_day - dt.timedelta(days=READMISSION_DAYS),
+        )
+        .exclude(encounter=encounter)
+        .order_by("-discharge_day")
+        .first()
+    )
+    if earlier is None:
+        return None
+    earlier.readmission = encounter
+    earlier.version += 1
+    earlier.save(update_fields=["readmission", "version", "updated_at"])
+    days = (admit_day - earlier.discharge_day).days
+    _audit(actor, "episode.readmission", AuditAction.UPDATE, earlier, encounter.patient, days=days)
+    _task(
+        actor, encounter.patient, focus_type=EPISODE_FOCUS, focus_id=earlier.public_id,
+        key=f"tx:readmit:{earlier.public_id}:{encounter.public_id}",
+        kind=TaskKind.OTHER, priority=TaskPriority.URGENT, due_date=clock.today_in(encounter.organization.tz),
+        title=f"Readmitted {days} days after the discharge of {_day_text(earlier.discharge_day)}",
+        description="Review what happened since the discharge and what the follow-up plan missed.",
+    )  # fmt: skip
+    return earlier
+
+
+@transaction.atomic
+def encounter_transfer(
+    *, organization: Organization, patient: Patient, facility: ExternalOrganization | None, data: dict,
+    source: dict, actor: Actor | None = None,
+) -> Encounter:  # fmt: skip
+    """A transfer within the hospital (A02): the stay's new location (a stay we never heard of is recorded)."""
+    actor = _acting(actor, organization)
+    _require_patient(actor, patient)
+    encounter = _find_encounter(organization, patient, facility, data.get("visit_number", ""))
+    created = encounter is None
+    if created:
+        encounter = Encounter(organization=organization, patient=patient, facility=facility)
+        data = {**data, "status": EncounterStatus.IN_PROGRESS}
+    changes = _apply(encounter, data)
+    _record(encounter, "transfer", source, changes)
+    _save(encounter)
+    _audit(actor, "encounter.transfer", AuditAction.CREATE if created else AuditAction.UPDATE, encounter, patient,
+           location=encounter.location)  # fmt: skip
+    return encounter
+
+
+@transaction.atomic
+def encounter_register(
+    *, organization: Organization, patient: Patient, facility: ExternalOrganization | None, data: dict,
+    source: dict, actor: Actor | None = None,
+) -> Encounter:  # fmt: skip
+    """
+    An emergency or outpatient registration (A04). An emergency visit gets a follow-up task due within 7
+    days (HEDIS FMC/FUA/FUM ask for follow-up within 7 days of an ED visit).
+    """
+    actor = _acting(actor, organization)
+    _require_patient(actor, patient)
+    encounter = _find_encounter(organization, patient, facility, data.get("visit_number", ""))
+    created = encounter is None
+    if created:
+        encounter = Encounter(organization=organization, patient=patient, facility=facility)
+    data = {"encounter_class": EncounterClass.AMBULATORY, **data, "status": EncounterStatus.IN_PROGRESS}
+    changes = _apply(encounter, data)
+    _record(encounter, "register", source, changes)
+    _save(encounter)
+    _audit(actor, "encounter.register", AuditAction.CREATE if created else AuditAction.UPDATE, encounter, patient)
+    if encounter.encounter_class == EncounterClass.EMERGENCY:
+        day = _local_day(organization, encounter.admitted_at or clock.now())
+        where = _facility_name(encounter)
+        _task(
+            actor, patient, focus_type=ENCOUNTER_FOCUS, focus_id=encounter.public_id,
+            key=f"tx:ed:{encounter.public_id}:{_rounds(encounter, 'register')}",
+            kind=TaskKind.CALL, priority=TaskPriority.URGENT,
+            due_date=day + dt.timedelta(days=ED_FOLLOW_UP_DAYS),
+            title=f"Emergency visit at {where} on {_day_text(day)}: follow up within {ED_FOLLOW_UP_DAYS} days",
+            description="Reach the patient, learn why they went to the emergency department, and book a "
+            "follow-up visit within 7 days.",
+        )  # fmt: skip
+    return encounter
+
+
+# --- discharge and the transition episode -------------------------------------------------------------------
+
+
+@transaction.atomic
+def encounter_discharge(
+    *, organization: Organization, patient: Patient, facility: ExternalOrganization | None, data: dict,
+    source: dict, actor: Actor | None = None,
+) -> tuple[Encounter, TransitionEpisode | None]:  # fmt: skip
+    """
+    A discharge (A03): ends the stay and opens its transition episode (none when the patient died).
+    `data["discharged_at"]` is required.
+    """
+    actor = _acting(actor, organization)
+    _require_patient(actor, patient)
+    if not data.get("discharged_at"):
+        raise ValidationError("A discharge needs its date and time.", field="discharged_at")
+    encounter = _find_encounter(organization, patient, facility, data.get("visit_number", ""))
+    created = encounter is None
+    if created:
+        encounter = Encounter(organization=organization, patient=patient, facility=facility)
+    changes = _apply(encounter, {**data, "status": EncounterStatus.FINISHED})
+    _record(encounter, "discharge", source, changes)
+    _save(encounter)
+    _audit(actor, "encounter.discharge", AuditAction.CREATE if created else AuditAction.UPDATE, encounter, patient,
+           disposition=encounter.discharge_disposition)  # fmt: skip
+    if encounter.discharge_disposition == DischargeDisposition.EXPIRED:
+        _task(
+            actor, patient, focus_type=ENCOUNTER_FOCUS, focus_id=encounter.public_id,
+            key=f"tx:expired:{encounter.public_id}", kind=TaskKind.PAPERWORK, priority=TaskPriority.URGENT,
+            due_date=clock.today_in(organization.tz),
+            title=f"Reported deceased at {_facility_name(encounter)}: confirm and update the record",
+            description="Confirm with the hospital, record the date of death, end outreach and tell the care team.",
+        )  # fmt: skip
+        return encounter, None
+    return encounter, _open_episode(actor, encounter)
+
+
+def lace_for(encounter: Encounter) -> domain.Lace:
+    """
+    LACE at discharge: length of stay in local days; acute when PV1-4 said emergency or urgent (or the stay is
+    an emergency encounter); Charlson from the patient's coded conditions and the stay's diagnoses; emergency
+    visits in the 6 months before the admission, the index ED visit (same facility, up to a day before) excluded.
+    """
+    organization = encounter.organization
+    admitted = encounter.admitted_at or encounter.discharged_at
+    stay = domain.length_of_stay_days(
+        _local_day(organization, admitted), _local_day(organization, encounter.discharged_at)
+    )
+    acute = encounter.admission_type in ("E", "U") or encounter.encounter_class == EncounterClass.EMERGENCY
+    codes = [
+        (c.code_system, c.code)
+        for c in encounter.patient.conditions.exclude(verification_status__in=("entered-in-error", "refuted")).exclude(
+            clinical_status="resolved"
+        )
+    ]
+    codes += [(d.get("system", ""), d.get("code", "")) for d in encounter.diagnoses]
+    visits = (
+        Encounter.objects.filter(
+            patient=encounter.patient,
+            encounter_class=EncounterClass.EMERGENCY,
+            admitted_at__gte=admitted - dt.timedelta(days=ED_LOOKBACK_DAYS),
+            admitted_at__lt=admitted,
+        )
+        .exclude(pk=encounter.pk)
+        .exclude(status__in=NOT_COUNTED_STATUSES)
+        .exclude(facility=encounter.facility, admitted_at__gte=admitted - dt.timedelta(hours=INDEX_ED_HOURS))
+        .count()
+    )
+    return domain.lace(length_of_stay=stay, acute=acute, charlson=domain.charlson_index(codes), emergency_visits=visits)
+
+
+def _lace_detail(encounter: Encounter, score: domain.Lace) -> dict:
+    codes = [(c.code_system, c.code) for c in encounter.patient.conditions.all()]
+    codes += [(d.get("system", ""), d.get("code", "")) for d in encounter.diagnoses]
+    return {
+        "variant": "LACE (van Walraven et al., CMAJ 2010)",
+        "length_of_stay": score.length_of_stay, "l_points": score.l_points,
+        "acute": score.acute, "a_points": score.a_points,
+        "charlson": score.charlson, "c_points": score.c_points,
+        "charlson_conditions": sorted(domain.charlson_conditions(codes)),
+        "emergency_visits": score.emergency_visits, "e_points": score.e_points,
+        "score": score.score, "risk": score.risk,
+    }  # fmt: skip
+
+
+def _deadlines(organization: Organization, discharge_day: dt.date, complexity: str) -> domain.Deadlines:
+    return domain.transition_deadlines(
+        discharge_day, complexity, lambda day, n: clock.add_business_days(day, n, state=organization.state)
+    )
+
+
+def _set_deadlines(episode: TransitionEpisode, deadlines: domain.Deadlines) -> None:
+    episode.contact_due = deadlines.contact_due
+    episode.visit_due = deadlines.visit_due
+    episode.med_rec_due = deadlines.med_rec_due
+    episode.window_end = deadlines.window_end
+
+
+def _open_episode(actor: Actor, encounter: Encounter) -> TransitionEpisode:
+    """Opens (or, after a cancelled discharge, reopens) the episode, with LACE, deadlines, checklist and tasks."""
+    organization = encounter.organization
+    score = lace_for(encounter)
+    complexity = Complexity.HIGH if score.risk == "high" else Complexity.MODERATE
+    discharge_day = _local_day(organization, encounter.discharged_at)
+    episode = TransitionEpisode.objects.select_for_update().filter(encounter=encounter).first()
+    created = episode is None
+    if created:
+        episode = TransitionEpisode(organization=organization, patient=encounter.patient, encounter=encounter)
+    else:
+        episode.version += 1
+    episode.status, episode.closed_at = EpisodeStatus.OPEN, None
+    episode.discharge_day, episode.complexity = discharge_day, complexity
+    _set_deadlines(episode, _deadlines(organization, discharge_day, complexity))
+    episode.lace_score, episode.lace_detail = score.score, _lace_detail(encounter, score)
+    episode.checklist = _merge_checklist(episode.checklist, encounter.discharge_disposition)
+    episode.save()
+    _audit(actor, "episode.open", AuditAction.CREATE if created else AuditAction.UPDATE, episode, episode.patient,
+           lace=score.score, risk=score.risk, complexity=complexity)  # fmt: skip
+    _episode_tasks(actor, episode, round_=_rounds(encounter, "discharge"))
+    return episode
+
+
+def _merge_checklist(current: list[dict], disposition: str) -> list[dict]:
+    """The disposition's checklist, keeping what was already done on steps of the same key."""
+    done = {step["key"]: step.get("done_at") for step in current or []}
+    return [{**step, "done_at": done.get(step["key"])} for step in episode_checklist(disposition)]
+
+
+def _episode_tasks(actor: Actor, episode: TransitionEpisode, *, round_: int) -> None:
+    """The worklist tasks of an episode: each deadline not yet met, the checklist and, at high risk, check-ins."""
+    patient = episode.patient
+    key = f"tx:{episode.public_id}:{round_}"
+    common = {"focus_type": EPISODE_FOCUS, "focus_id": episode.public_id}
+    if episode.contact_at is None:
+        _task(actor, patient, **common, key=f"{key}:{TransitionStep.CONTACT}", kind=TaskKind.CALL,
+              priority=TaskPriority.URGENT, due_date=episode.contact_due,
+              title=f"Interactive contact after discharge, by {_day_text(episode.contact_due)}",
+              description="Within 2 business days of the discharge, by phone, video or in person: how the patient "
+              "is, symptoms, medications, services, the follow-up visit.")  # fmt: skip
+    if episode.med_rec_at is None:
+        _task(actor, patient, **common, key=f"{key}:{TransitionStep.MED_REC}", kind=TaskKind.MEDICATION_REVIEW,
+              due_date=episode.med_rec_due,
+              title=f"Medication reconciliation, by {_day_text(episode.med_rec_due)}",
+              description="Reconcile the discharge medication list with what the patient takes, no later than "
+              "the face-to-face visit.")  # fmt: skip
+    if episode.visit_at is None:
+        days = domain.VISIT_DAYS[Complexity(episode.complexity)]
+        _task(actor, patient, **common, key=f"{key}:{TransitionStep.VISIT}", kind=TaskKind.SCHEDULE,
+              due_date=episode.visit_due,
+              title=f"Face-to-face visit within {days} days, by {_day_text(episode.visit_due)}",
+              description=f"{Complexity(episode.complexity).label} complexity follow-up after discharge.")  # fmt: skip
+    checklist = checklist_for(episode.encounter.discharge_disposition)
+    if any(step.get("done_at") is None for step in episode.checklist):
+        _task(actor, patient, **common, key=f"{key}:checklist", kind=TaskKind.PAPERWORK,
+              due_date=episode.contact_due, title=checklist.title,
+              description="\n".join(f"- {step['label']}" for step in episode.checklist))  # fmt: skip
+    if episode.complexity == Complexity.HIGH:
+        _task(actor, patient, **common, key=f"{key}:check_in", kind=TaskKind.CHECK_IN,
+              due_date=episode.discharge_day + dt.timedelta(days=7),
+              recurrence={"frequency": "weekly", "interval": 1, "count": WEEKLY_CHECK_INS},
+              title="Weekly check-in after discharge (high readmission risk)",
+              description=f"LACE {episode.lace_score}: check in every week until the 30-day window ends.")  # fmt: skip
+
+
+def _reschedule(actor: Actor, episode: TransitionEpisode) -> None:
+    """After a corrected discharge or a new complexity: new deadlines, and the open tasks' due dates follow."""
+    deadlines = _deadlines(episode.organization, episode.discharge_day, episode.complexity)
+    _set_deadlines(episode, deadlines)
+    due = {
+        TransitionStep.CONTACT: deadlines.contact_due,
+        TransitionStep.MED_REC: deadlines.med_rec_due,
+        TransitionStep.VISIT: deadlines.visit_due,
+        "checklist": deadlines.contact_due,
+    }
+    for task in _tasks_about(EPISODE_FOCUS, episode.public_id).filter(status__in=OPEN_TASK_STATUSES):
+        step = task.dedupe_key.rsplit(":", 1)[-1] if task.dedupe_key else ""
+        new_due = due.get(step)
+        if new_due is None or new_due == task.due_date:
+            continue
+        TaskEvent.objects.create(task=task, at=clock.now(), by=actor.user, kind="due",
+                                 note=f"Due {task.due_date} → {new_due}: the episode's deadlines changed")  # fmt: skip
+        Task.objects.filter(pk=task.pk).update(due_date=new_due, version=task.version + 1, updated_at=clock.now())
+
+
+@transaction.atomic
+def encounter_update(
+    *, organization: Organization, patient: Patient, facility: ExternalOrganization | None, data: dict,
+    source: dict, reported_demographics: dict | None = None, actor: Actor | None = None,
+) -> Encounter | None:  # fmt: skip
+    """
+    Corrections to a stay (A08): the changed fields are set and kept in the history (before and after);
+    a corrected discharge moves an open episode's deadlines. What the hospital reports about the patient
+    that differs from the chart is recorded in the history for a coordinator to check. None when the stay
+    is unknown.
+    """
+    actor = _acting(actor, organization)
+    _require_patient(actor, patient)
+    encounter = _find_encounter(organization, patient, facility, data.get("visit_number", ""))
+    if encounter is None:
+        return None
+    if encounter.status != EncounterStatus.FINISHED:
+        data = {k: v for k, v in data.items() if k not in ("discharged_at", "discharge_disposition", "discharged_to")}
+    changes = _apply(encounter, data)
+    differences = _demographic_differences(patient, reported_demographics or {})
+    note = "The hospital reports demographics that differ from the chart." if differences else ""
+    if differences:
+        changes["reported_demographics"] = differences
+    _record(encounter, "update", source, changes, note)
+    _save(encounter)
+    _audit(actor, "encounter.update", AuditAction.UPDATE, encounter, patient, fields=sorted(changes))
+    episode = TransitionEpisode.objects.select_for_update().filter(encounter=encounter, status=EpisodeStatus.OPEN)
+    episode = episode.first()
+    if episode is not None and {"discharged_at", "discharge_disposition", "admitted_at", "diagnoses"} & set(changes):
+        episode.discharge_day = _local_day(organization, encounter.discharged_at)
+        score = lace_for(encounter)
+        episode.lace_score, episode.lace_detail = score.score, _lace_detail(encounter, score)
+        episode.checklist = _merge_checklist(episode.checklist, encounter.discharge_disposition)
+        _reschedule(actor, episode)
+        episode.version += 1
+        episode.save()
+        _audit(actor, "episode.update", AuditAction.UPDATE, episode, patient, lace=score.score)
+    return encounter
+
+
+def _demographic_differences(patient: Patient, reported: dict) -> dict:
+    chart = {
+        "family_name": patient.family_name, "given_name": patient.given_name,
+        "birth_date": patient.birth_date.isoformat(), "address_line1": patient.address_line1,
+        "city": patient.city, "postal_code": patient.postal_code,
+    }  # fmt: skip
+    return {
+        name: [chart[name], value]
+        for name, value in reported.items()
+        if name in chart and value and str(value).casefold() != str(chart[name]).casefold()
+    }
+
+
+# --- cancels -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def encounter_cancel_admit(
+    *, organization: Organization, patient: Patient, facility: ExternalOrganization | None, visit_number: str,
+    source: dict, actor: Actor | None = None,
+) -> Encounter | None:  # fmt: skip
+    """
+    A cancelled admission (A11): the stay becomes cancelled, its open tasks are cancelled and the readmission
+    flag it raised is lowered; the history keeps all of it. None when there is no such stay in progress.
+    """
+    actor = _acting(actor, organization)
+    _require_patient(actor, patient)
+    encounter = _find_encounter(organization, patient, facility, visit_number,
+                                statuses=(EncounterStatus.IN_PROGRESS, EncounterStatus.FINISHED))  # fmt: skip
+    if encounter is None:
+        return None
+    if TransitionEpisode.objects.filter(encounter=encounter, status=EpisodeStatus.OPEN).exists():
+        raise ValidationError("This stay was discharged: the hospital must cancel the discharge (A13) first.")
+    changes = _apply(encounter, {"status": EncounterStatus.CANCELLED})
+    _record(encounter, "cancel_admit", source, changes)
+    _save(encounter)
+    note = "Admission cancelled by the hospital"
+    cancelled = _cancel_open_tasks(actor, _tasks_about(ENCOUNTER_FOCUS, encounter.public_id), note)
+    for episode in TransitionEpisode.objects.select_for_update().filter(readmission=encounter):
+        episode.readmission = None
+        episode.version += 1
+        episode.save(update_fields=["readmission", "version", "updated_at"])
+        readmit_tasks = _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
+            dedupe_key=f"tx:readmit:{episode.public_id}:{encounter.public_id}"
+        )
+        cancelled += _cancel_open_tasks(actor, readmit_tasks, note)
+        _audit(actor, "episode.readmission_cleared", AuditAction.UPDATE, episode, patient)
+    _audit(actor, "encounter.cancel_admit", AuditAction.UPDATE, encounter, patient, tasks_cancelled=cancelled)
+    return encounter
+
+
+@transaction.atomic
+def encounter_cancel_discharge(
+    *, organization: Organization, patient: Patient, facility: ExternalOrganization | None, visit_number: str,
+    source: dict, actor: Actor | None = None,
+) -> Encounter | None:  # fmt: skip
+    """
+    A cancelled discharge (A13): the episode is cancelled with its open tasks, and the stay is in progress
+    again (its discharge time and disposition cleared; the history keeps them). None when nothing was discharged.
+    """
+    actor = _acting(actor, organization)
+    _require_patient(actor, patient)
+    encounter = _find_encounter(organization, patient, facility, visit_number, statuses=(EncounterStatus.FINISHED,))
+    if encounter is None:
+        return None
+    changes = _apply(encounter, {"status": EncounterStatus.IN_PROGRESS, "discharged_at": None,
+                                 "discharge_disposition": "", "discharged_to": ""})  # fmt: skip
+    _record(encounter, "cancel_discharge", source, changes)
+    _save(encounter)
+    note = "Discharge cancelled by the hospital"
+    cancelled = _cancel_open_tasks(actor, _tasks_about(ENCOUNTER_FOCUS, encounter.public_id), note)
+    episode = TransitionEpisode.objects.select_for_update().filter(encounter=encounter).first()
+    if episode is not None and episode.status != EpisodeStatus.CANCELLED:
+        episode.status, episode.closed_at = EpisodeStatus.CANCELLED, clock.now()
+        episode.version += 1
+        episode.save(update_fields=["status", "closed_at", "version", "updated_at"])
+        cancelled += _cancel_open_tasks(actor, _tasks_about(EPISODE_FOCUS, episode.public_id), note)
+        _audit(actor, "episode.cancel", AuditAction.UPDATE, episode, patient)
+    _audit(actor, "encounter.cancel_discharge", AuditAction.UPDATE, encounter, patient, tasks_cancelled=cancelled)
+    return encounter
+
+
+# --- what coordinators record on an episode ----------------------------------------------------------------
+
+
+def _episode_in_scope(actor: Actor, episode: TransitionEpisode) -> TransitionEpisode:
+    require_patient_editor(actor)
+    if episode.organization_id != actor.organization.pk:
+        raise NotFoundError()
+    _require_patient(actor, episode.patient)
+    return episode
+
+
+STEP_FIELDS = {
+    TransitionStep.CONTACT: "contact_at",
+    TransitionStep.MED_REC: "med_rec_at",
+    TransitionStep.VISIT: "visit_at",
+}
+
+
+@transaction.atomic
+def episode_record_step(
+    *, actor: Actor, episode: TransitionEpisode, step: str, note: str, expected_version: int,
+    at: dt.datetime | None = None,
+) -> TransitionEpisode:  # fmt: skip
+    """
+    Records that the interactive contact, the medication reconciliation or the face-to-face visit was done
+    (`at`, default now) and completes its task with `note` as the outcome.
+    """
+    _episode_in_scope(actor, episode)
+    if step not in STEP_FIELDS:
+        raise ValidationError(f"Unknown step “{step}”.", field="step")
+    if episode.status != EpisodeStatus.OPEN:
+        raise ValidationError(f"This episode is {episode.get_status_display().lower()}.")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Say what happened.", field="note")
+    at = at or clock.now()
+    if at > clock.now() + dt.timedelta(minutes=5):
+        raise ValidationError("That time is in the future.", field="at")
+    if _local_day(episode.organization, at) < episode.discharge_day:
+        raise ValidationError("That is before the discharge.", field="at")
+    field_name = STEP_FIELDS[TransitionStep(step)]
+    setattr(episode, field_name, at)
+    fields = [field_name]
+    if step == TransitionStep.CONTACT:
+        episode.contact_by = actor.user
+        fields.append("contact_by")
+    save_versioned(episode, expected_version=expected_version, fields=fields)
+    for task in _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
+        dedupe_key__endswith=f":{step}", status__in=OPEN_TASK_STATUSES
+    ):
+        task_set_status(actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version, note=note)
+    _audit(actor, "episode.step", AuditAction.UPDATE, episode, episode.patient, step=step, at=at.isoformat())
+    return episode
+
+
+@transaction.atomic
+def episode_check_item(
+    *, actor: Actor, episode: TransitionEpisode, key: str, done: bool, expected_version: int
+) -> TransitionEpisode:
+    """Marks a checklist step done (or not); when every step is done, the checklist task is completed."""
+    _episode_in_scope(actor, episode)
+    if episode.status != EpisodeStatus.OPEN:
+        raise ValidationError(f"This episode is {episode.get_status_display().lower()}.")
+    if key not in {step["key"] for step in episode.checklist}:
+        raise ValidationError("That step is not on this episode's checklist.", field="key")
+    now = clock.now().isoformat()
+    episode.checklist = [
+        {**step, "done_at": (step.get("done_at") or now) if done else None} if step["key"] == key else step
+        for step in episode.checklist
+    ]
+    save_versioned(episode, expected_version=expected_version, fields=["checklist"])
+    if all(step.get("done_at") for step in episode.checklist):
+        for task in _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
+            dedupe_key__endswith=":checklist", status__in=OPEN_TASK_STATUSES
+        ):
+            task_set_status(actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version,
+                            note="Every step of the checklist is done.")  # fmt: skip
+    _audit(actor, "episode.checklist", AuditAction.UPDATE, episode, episode.patient, key=key, done=done)
+    return episode
+
+
+@transaction.atomic
+def episode_set_complexity(
+    *, actor: Actor, episode: TransitionEpisode, complexity: str, expected_version: int
+) -> TransitionEpisode:
+    """Sets the medical decision-making complexity; the visit and medication deadlines (and tasks) follow."""
+    _episode_in_scope(actor, episode)
+    if complexity not in Complexity.values:
+        raise ValidationError("Choose moderate or high complexity.", field="complexity")
+    if episode.status != EpisodeStatus.OPEN:
+        raise ValidationError(f"This episode is {episode.get_status_display().lower()}.")
+    before = episode.complexity
+    episode.complexity = complexity
+    _reschedule(actor, episode)
+    save_versioned(episode, expected_version=expected_version,
+                   fields=["complexity", "contact_due", "visit_due", "med_rec_due", "window_end"])  # fmt: skip
+    _audit(actor, "episode.complexity", AuditAction.UPDATE, episode, episode.patient, before=before, after=complexity)
+    return episode
+
+
+@transaction.atomic
+def episodes_close_ended(*, organization: Organization) -> int:
+    """Closes the open episodes whose 30-day window has ended (a daily job); returns how many."""
+    today = clock.today_in(organization.tz)
+    actor = _system_actor(organization)
+    ended = TransitionEpisode.objects.select_for_update().filter(
+        organization=organization, status=EpisodeStatus.OPEN, window_end__lt=today
+    )
+    count = 0
+    for episode in ended.select_related("patient"):
+        episode.status, episode.closed_at = EpisodeStatus.CLOSED, clock.now()
+        episode.version += 1
+        episode.save(update_fields=["status", "closed_at", "version", "updated_at"])
+        _audit(actor, "episode.close", AuditAction.UPDATE, episode, episode.patient)
+        count += 1
+    return count
