@@ -6,7 +6,9 @@ mapped here makes `test_every_url_with_an_id_is_in_the_matrix` fail until it is 
 """
 
 import datetime as dt
+import importlib
 import json
+import pkgutil
 
 import pytest
 from django.test import Client
@@ -27,6 +29,7 @@ from carecoord.checkins.models import (
 from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
 from carecoord.directory.models import ExternalOrganization, Location, Practitioner
+from carecoord.interop.fhir.models import ExportJob
 from carecoord.messaging.models import OutboxMessage
 from carecoord.patients.models import CareTeamMember, Condition, Consent, Patient, PatientShare, RelatedPerson
 from carecoord.scheduling.models import (
@@ -41,6 +44,7 @@ from carecoord.scheduling.models import (
     WaitlistEntry,
 )
 
+from . import isolation_worlds
 from .conftest import signed_in_client
 from .factories import (
     ConditionFactory,
@@ -99,7 +103,7 @@ def world(db):
     checkins = checkins_world(a, patient, goal, practitioner)
     message = OutboxMessage.objects.create(organization=a_org, patient=patient, channel="sms",
                                            to_address="+13125550177", body="Alpha reminder text")  # fmt: skip
-    return {
+    world = {
         **scheduling,
         **checkins,
         "template": template, "template_goal": template_goal, "template_task": template_task,
@@ -108,6 +112,17 @@ def world(db):
         "condition": condition, "share": share, "practitioner": practitioner, "ext": ext, "location": location,
         "careplan": careplan, "goal": goal, "task": task, "message": message,
     }  # fmt: skip
+    world["export_job"] = ExportJob.objects.create(
+        organization=a_org,
+        requested_by=a.user,
+        level="system",
+        request_url="/fhir/R4/$export",
+        status="completed",
+        output=[{"type": "Patient", "file": "Patient.ndjson", "count": 1}],
+    )
+    for plugin in PLUGINS:
+        world.update({f"{plugin.NAMESPACE}:{key}": obj for key, obj in plugin.build(world).items()})
+    return world
 
 
 def scheduling_world(a, patient, practitioner, location) -> dict:
@@ -183,6 +198,12 @@ SCHEDULING_TARGETS = {
 }  # fmt: skip
 
 
+# Later capabilities bring their own records, URL names and secrets: one module each in tests/isolation_worlds/
+# (see its __init__ for the contract), so a new app extends this matrix without editing this file.
+PLUGINS = [importlib.import_module(f"{isolation_worlds.__name__}.{m.name}")
+           for m in pkgutil.iter_modules(isolation_worlds.__path__)]  # fmt: skip
+PLUGIN_BY_NAMESPACE = {plugin.NAMESPACE: plugin for plugin in PLUGINS}
+
 SECRETS = ["Zebulon", "Quixotic", "ALPHA-7731", "Philippa", "Ozymandias", "Alpha Secret Pharmacy",
            "Alpha Hidden Annex", "Alpha Visit", "Alpha visits", "Alpha staff day", "Alpha high risk",
            "Alpha outreach", "Alpha note", "Alpha body", "Alpha addendum", "Alpha reminder text",
@@ -229,8 +250,16 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
             kwargs[param] = world["patient"].public_id
         elif param == "version_id":
             kwargs[param] = "1"
+        elif param == "job_id":
+            kwargs[param] = world["export_job"].public_id
+        elif param == "file_name":
+            kwargs[param] = "Patient.ndjson"
+        elif param == "group_id":
+            kwargs[param] = "all"
         elif param == "token":
             kwargs[param] = "x" * 43  # a well-formed feed token that matches nothing
+        elif name.split(":")[0] in PLUGIN_BY_NAMESPACE:
+            kwargs[param] = plugin_kwarg(PLUGIN_BY_NAMESPACE[name.split(":")[0]], name, param, world)
         elif param in by_param:
             kwargs[param] = world[by_param[param]].public_id
         else:
@@ -242,10 +271,11 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
 API_BODY = {"note": "x", "version": 1, "until": "2099-01-01", "reason": "x", "owner_email": "nobody@example.org"}
 
 
-# FHIR URLs whose "id" is a resource type, not a record: a search or a type history of B's own records answers
-# 200 (with none of A's data); writes through a browser session answer 403 (they need a bearer token).
-FHIR_TYPE_LEVEL = {"fhir:type", "fhir:search", "fhir:type_history"}
-FHIR_TYPE_LEVEL_STATUSES = (200, 403, 405, 415)
+# FHIR URLs whose "id" is a resource type or the group "all", not a record: a search, a type history or an
+# export of B's own records answers 200, or 400 for what a browser cannot ask (an export needs Prefer:
+# respond-async); writes through a browser session answer 403 (they need a bearer token).
+FHIR_TYPE_LEVEL = {"fhir:type", "fhir:search", "fhir:type_history", "fhir:export_group"}
+FHIR_TYPE_LEVEL_STATUSES = (200, 400, 403, 405, 415)
 
 
 def call(client, method: str, name: str, url: str):
@@ -256,6 +286,20 @@ def call(client, method: str, name: str, url: str):
     return client.post(url, {})
 
 
+def plugin_kwarg(plugin, name: str, param: str, world):
+    """The id of A's record a plugin's URL takes: `public_id` by the URL name's first word, others by name."""
+    if param == "public_id":
+        entity = name.split(":")[1].split("_")[0]
+        if entity not in plugin.TARGETS:
+            pytest.fail(f"URL {name}: {plugin.NAMESPACE} URL names start with one of {sorted(plugin.TARGETS)}.")
+        return world[f"{plugin.NAMESPACE}:{plugin.TARGETS[entity]}"].public_id
+    key = getattr(plugin, "PARAMS", {}).get(param)
+    if key is None:
+        pytest.fail(f"URL {name} takes “{param}”, which tests/isolation_worlds/{plugin.NAMESPACE}.py does not map.")
+    target = world[key] if key in world else world[f"{plugin.NAMESPACE}:{key}"]
+    return getattr(target, "public_id", target)
+
+
 def snapshot(org):
     rows = []
     for model in (Patient, RelatedPerson, CareTeamMember, Condition, Consent, PatientShare,
@@ -263,14 +307,15 @@ def snapshot(org):
                   AppointmentType, PractitionerSchedule, PractitionerUnavailability, ClosedDate, AppointmentSeries,
                   VisitPlan, Appointment, WaitlistEntry, CalendarFeed, CheckinCadence, OutreachAttempt,
                   ProgressNote, Assessment, Measurement, TimeEntry, CareManagementEnrollment, TherapyPlan,
-                  OutboxMessage):  # fmt: skip
+                  OutboxMessage, *[m for plugin in PLUGINS for m in plugin.MODELS]):  # fmt: skip
         rows.append(sorted(map(str, model.objects.filter(organization=org).values())))
     return rows
 
 
 def assert_no_secrets(body: str, where: str, echoed: str = ""):
     """Fails when `body` shows any of A's data (other than the search text the caller typed, `echoed`)."""
-    leaked = [s for s in SECRETS if s in body.replace(echoed, "") and s.lower() not in echoed.lower()]
+    secrets = SECRETS + [secret for plugin in PLUGINS for secret in plugin.SECRETS]
+    leaked = [s for s in secrets if s in body.replace(echoed, "") and s.lower() not in echoed.lower()]
     assert not leaked, f"{where} shows organization A's data: {leaked}"
 
 

@@ -5,6 +5,7 @@ Writes on care plans, goals and tasks. Other capabilities create their worklist 
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -88,7 +89,12 @@ def _record_revision(actor: Actor, careplan: CarePlan, summary: str, changes: di
 
 
 def _plain(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
+    """A value as the revision history's JSON keeps it (dates as ISO text, decimals as text)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 # Care plans -------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import JsonResponse, QueryDict
+from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -199,3 +199,44 @@ class ApplicationErrorMiddleware:
         if isinstance(exception, PermissionDeniedError):
             raise PermissionDenied(exception.message)
         return
+
+
+NUL_MESSAGE = "The request contains a NUL character (\\u0000), which no field may hold."
+JSON_NUL = b"\\u0000"
+
+
+class RejectNulCharactersMiddleware:
+    """
+    Refuses text holding NUL characters with 400 before any view sees it. No field has a use for them, and
+    PostgreSQL cannot store them in text columns (the write would fail with a server error). Multipart file
+    contents are not inspected: a file may hold any bytes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._holds_nul(request):
+            return self._refuse(request)
+        return self.get_response(request)
+
+    def _holds_nul(self, request) -> bool:
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in [key, *values]):
+            return True
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return False
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in key or "\x00" in v for key, values in request.POST.lists() for v in values)
+        body = request.body
+        return b"\x00" in body or JSON_NUL in body.lower()
+
+    def _refuse(self, request):
+        if request.path.startswith("/fhir/"):
+            outcome = {
+                "resourceType": "OperationOutcome",
+                "issue": [{"severity": "error", "code": "invalid", "diagnostics": NUL_MESSAGE}],
+            }
+            return JsonResponse(outcome, status=400, content_type="application/fhir+json")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": "invalid", "message": NUL_MESSAGE}, status=400)
+        return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")

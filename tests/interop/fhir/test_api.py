@@ -198,3 +198,11 @@ def test_a_signed_in_person_may_read_but_not_write_with_the_session(db, client_f
     assert browser.get(f"/fhir/R4/Patient/{patient.public_id}").status_code == 200
     write = browser.post("/fhir/R4/Patient", "{}", content_type="application/fhir+json")
     assert write.status_code == 403
+
+
+def test_metadata_names_the_operations(fhir):
+    statement = fhir.get("metadata").json()
+    rest = statement["rest"][0]
+    assert {op["name"] for op in rest["operation"]} == {"export", "group-export"}
+    patient = next(r for r in rest["resource"] if r["type"] == "Patient")
+    assert {op["name"] for op in patient["operation"]} == {"everything", "export"}

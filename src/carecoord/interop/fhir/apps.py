@@ -8,4 +8,5 @@ class FhirConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import resources  # noqa: F401 -- registers the resource mappers and their history hooks
+        # Registers the resource mappers and their history hooks, and the periodic job running $export jobs.
+        from . import jobs, resources  # noqa: F401

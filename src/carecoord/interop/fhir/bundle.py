@@ -203,7 +203,7 @@ def _perform(caller: Caller, entry: Entry, base: str, lenient: bool, resolved: d
             entry.response = _not_stored(str(reason))
             return
         except FhirError as error:
-            if not (lenient and error.status in (400, 422) and resource_type != "Patient"):
+            if not (lenient and error.status in (400, 405, 422) and resource_type != "Patient"):
                 raise
             # An import keeps the patient's file and leaves out a resource it cannot keep, saying why.
             entry.response = _not_stored(error.diagnostics)

@@ -5,6 +5,7 @@ from .registry import MAPPERS
 from .search import COMMON_PARAMS
 
 SOFTWARE_VERSION = "0.1"
+BULK = "http://hl7.org/fhir/uv/bulkdata"
 
 
 def capability_statement(base: str) -> dict:
@@ -17,6 +18,7 @@ def capability_statement(base: str) -> dict:
         "software": {"name": "CareCoord", "version": SOFTWARE_VERSION},
         "implementation": {"description": "CareCoord FHIR R4 API", "url": base.rstrip("/")},
         "fhirVersion": "4.0.1",
+        "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
         "format": ["application/fhir+json", "json"],
         "rest": [
             {
@@ -44,6 +46,14 @@ def capability_statement(base: str) -> dict:
                 },
                 "resource": [_resource(mapper) for mapper in sorted(MAPPERS.values(), key=lambda m: m.resource_type)],
                 "interaction": [{"code": "transaction"}, {"code": "batch"}],
+                "operation": [
+                    {"name": "export", "definition": f"{BULK}/OperationDefinition/export"},
+                    {
+                        "name": "group-export",
+                        "definition": f"{BULK}/OperationDefinition/group-export",
+                        "documentation": "Group/all/$export: every patient the caller may see.",
+                    },
+                ],
             }
         ],
     }
@@ -71,6 +81,13 @@ def _resource(mapper) -> dict:
     }
     if mapper.profile:
         entry["supportedProfile"] = [mapper.profile]
+    if mapper.resource_type == "Patient":
+        entry["operation"] = [
+            {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+            {"name": "export", "definition": f"{BULK}/OperationDefinition/patient-export"},
+        ]
+    if getattr(mapper, "documentation", ""):
+        entry["documentation"] = mapper.documentation
     includes = [f"{mapper.resource_type}:{p.name}" for p in mapper.search_params.values() if p.include_attr]
     if includes:
         entry["searchInclude"] = includes

@@ -15,7 +15,8 @@ def mapper_for(resource_type: str) -> ResourceMapper | None:
 
 
 def mapper_for_model(model) -> ResourceMapper | None:
+    """The mapper whose records are rows of `model` (not a virtual resource built from them, like CareTeam)."""
     for mapper in MAPPERS.values():
-        if mapper.model is model:
+        if mapper.model is model and mapper.keep_history:
             return mapper
     return None
