@@ -161,3 +161,19 @@ def test_a_sharing_organization_escalates_while_the_share_lasts(org, patient):
     assert escalation.escalation_of == shared_task
     assert escalation.organization == coordination
     assert Task.objects.get(pk=revoked_task.pk).escalated_at is None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_finishing_the_overdue_task_closes_its_escalation(org, patient, actor):
+    from carecoord.careplans.services import task_set_status
+
+    done, dropped = overdue(patient, title="Call after the ER visit"), overdue(patient, title="Send the form")
+    escalations = {e.escalation_of: e for e in tasks_escalate_overdue(organization=org)}
+
+    task_set_status(actor=actor, task=done, status="completed", expected_version=done.version, note="Reached her")
+    task_set_status(actor=actor, task=dropped, status="cancelled", expected_version=dropped.version)
+
+    completed, cancelled = (Task.objects.get(pk=escalations[t].pk) for t in (done, dropped))
+    assert (completed.status, completed.completed_by) == ("completed", actor.user)
+    assert "completed" in completed.outcome_note
+    assert cancelled.status == "cancelled"

@@ -158,7 +158,7 @@ def test_start_and_stop_the_timer(actor, client_for, patient, clock):
     response = client.post(url("time_stop", entry))
     assert response.status_code == 302
     entry.refresh_from_db()
-    assert entry.minutes == 8
+    assert entry.minutes == 7
 
 
 def test_starting_a_second_timer_asks_and_switches_only_when_told(actor, client_for, patient, org, clock):

@@ -34,21 +34,24 @@ def start(actor, patient, **kwargs):
 # The timer --------------------------------------------------------------------------------------------------
 
 
-def test_stop_counts_any_started_minute_in_full(actor, patient):
+def test_stop_counts_the_full_minutes_that_ran(actor, patient):
     with time_machine.travel(NOW, tick=False) as traveller:
         entry = start(actor, patient)
         assert (entry.minutes, entry.source, entry.kind) == (None, "timer", "staff")
-        traveller.shift(dt.timedelta(minutes=12, seconds=1))
+        traveller.shift(dt.timedelta(minutes=12, seconds=59))
         entry = services.time_stop(actor=actor, entry=entry)
-    assert entry.minutes == 13
+    assert entry.minutes == 12
     events = AuditEvent.objects.filter(event__startswith="time.").order_by("id")
     assert list(events.values_list("event", flat=True)) == ["time.start", "time.stop"]
 
 
-def test_a_timer_stopped_at_once_counts_one_minute(actor, patient):
-    with time_machine.travel(NOW, tick=False):
-        entry = services.time_stop(actor=actor, entry=start(actor, patient))
-    assert entry.minutes == 1
+def test_a_timer_stopped_within_a_minute_records_nothing(actor, patient):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        entry = start(actor, patient)
+        traveller.shift(dt.timedelta(seconds=10))
+        with pytest.raises(ValidationError, match="Less than a minute"):
+            services.time_stop(actor=actor, entry=entry)
+    assert TimeEntry.objects.get(pk=entry.pk).minutes is None
 
 
 def test_one_running_timer_per_user_and_starting_another_asks_first(actor, patient, org):
@@ -78,8 +81,9 @@ def test_the_database_refuses_a_second_running_timer(actor, patient):
 
 def test_only_the_user_who_started_a_timer_stops_it(actor, patient, org):
     colleague = make_actor(org, Role.COORDINATOR)
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW, tick=False) as traveller:
         entry = start(actor, patient)
+        traveller.shift(dt.timedelta(minutes=3))
         with pytest.raises(NotFoundError):
             services.time_stop(actor=colleague, entry=entry)
         services.time_stop(actor=actor, entry=entry)

@@ -298,3 +298,24 @@ def test_duplicate_candidates_are_at_most_five(actor):
 
 def test_no_duplicate_candidates_for_a_new_person(actor, smith, others):
     assert duplicate_candidates(actor, given_name="Rosa", family_name="Delgado", birth_date=dt.date(1950, 4, 2)) == []
+
+
+def test_the_row_by_row_filter_agrees_with_patients_visible_to(actor, other_actor, smith, others, fixed_clock):
+    """`visible_patient_q` (used for large patient-scoped lists) keeps exactly the rule of patients_visible_to."""
+    from carecoord.careplans.models import Task
+    from carecoord.patients.selectors import visible_patient_q
+
+    granted = share(smith, actor, other_actor.organization, expires_on=TODAY + dt.timedelta(days=3))
+    own = PatientFactory(organization=other_actor.organization)
+    for patient in [smith, *others, own]:
+        Task.objects.create(organization=other_actor.organization, patient=patient, kind="call", title="Call",
+                            owner_role="coordinator")  # fmt: skip
+
+    def seen_by_rows():
+        return {t.patient for t in Task.objects.filter(visible_patient_q(other_actor))}
+
+    assert seen_by_rows() == set(patients_visible_to(other_actor)) == {smith, own}
+    fixed_clock.move_to(NOW + dt.timedelta(days=4))
+    assert seen_by_rows() == set(patients_visible_to(other_actor)) == {own}
+    services.share_revoke(actor=actor, share=granted, withdraw_consent=False)
+    assert not Task.objects.filter(visible_patient_q(make_actor(other_actor.organization, Role.AUDITOR))).exists()

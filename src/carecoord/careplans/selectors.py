@@ -15,7 +15,7 @@ from carecoord.core.choices import Role
 from carecoord.core.errors import NotFoundError
 from carecoord.core.models import Membership, User
 from carecoord.patients.models import CareTeamMember, Patient
-from carecoord.patients.selectors import patients_visible_to
+from carecoord.patients.selectors import patients_visible_to, visible_patient_q
 
 from .choices import OPEN_TASK_STATUSES, TaskPriority, TaskStatus
 from .domain import BUCKET_CODES, BUCKET_NAMES, OVERDUE, SNOOZED, TODAY, UPCOMING
@@ -47,7 +47,7 @@ def tasks_visible_to(actor: Actor) -> QuerySet[Task]:
     """Tasks of the actor's organization about patients the actor may see."""
     if actor is None or not actor.can_see_patients:
         return Task.objects.none()
-    return Task.objects.filter(organization=actor.organization, patient__in=patients_visible_to(actor))
+    return Task.objects.filter(visible_patient_q(actor), organization=actor.organization)
 
 
 def task_get(actor: Actor, public_id) -> Task:

@@ -501,9 +501,34 @@ def task_set_status(*, actor: Actor, task: Task, status: str, expected_version: 
         patient=task.patient,
         detail={"from": before, "to": status},
     )
+    if status not in OPEN_TASK_STATUSES:
+        _close_escalations(actor, task, status)
     if status == TaskStatus.COMPLETED:
         return _create_next_occurrence(actor, task)
     return None
+
+
+def _close_escalations(actor: Actor, task: Task, status: str) -> None:
+    """Escalations raised because `task` was overdue end with it: completed along with it, else cancelled."""
+    outcome = TaskStatus.COMPLETED if status == TaskStatus.COMPLETED else TaskStatus.CANCELLED
+    note = f"The escalated task was {TaskStatus(status).label.lower()}."
+    for escalation in Task.objects.filter(escalation_of=task, status__in=OPEN_TASK_STATUSES):
+        before = escalation.status
+        escalation.status = outcome
+        fields = ["status"]
+        if outcome == TaskStatus.COMPLETED:
+            escalation.outcome_note, escalation.completed_at, escalation.completed_by = note, clock.now(), actor.user
+            fields += ["outcome_note", "completed_at", "completed_by"]
+        save_versioned(escalation, expected_version=escalation.version, fields=fields)
+        _event(escalation, actor.user, "status", from_status=before, to_status=outcome, note=note)
+        audit_record(
+            actor=actor,
+            event="task.status",
+            action=AuditAction.UPDATE,
+            target=escalation,
+            patient=escalation.patient,
+            detail={"from": before, "to": outcome, "because": "escalated task"},
+        )
 
 
 def task_complete(*, actor: Actor, task: Task, note: str, expected_version: int) -> Task | None:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from carecoord.core import clock
 from carecoord.core.access import Actor
 from carecoord.core.audit import Echo, audit_record, csv_safe
-from carecoord.core.choices import AuditAction, Role
+from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError
 from carecoord.core.http import clinical_actor
 
@@ -24,7 +24,6 @@ from .domain import CLOSE_MINUTES
 from .progress_forms import MonthForm
 from .progress_selectors import BillingRow, billing_rows
 
-REPORT_ROLES = (Role.SUPERVISOR, Role.ORG_ADMIN, Role.COORDINATOR)
 CSV_COLUMNS = [
     "month",
     "patient",
@@ -43,7 +42,7 @@ CSV_COLUMNS = [
 
 def _report_actor(request: HttpRequest) -> Actor:
     actor = clinical_actor(request)
-    if not actor.has_role(*REPORT_ROLES):
+    if not actor.can_see_reports:
         raise NotFoundError()
     return actor
 

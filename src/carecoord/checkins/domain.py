@@ -183,11 +183,14 @@ def month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 
 def timer_minutes(started_at: dt.datetime, stopped_at: dt.datetime) -> int:
-    """Whole minutes a timer ran, any started minute counting in full (so at least 1)."""
+    """
+    The full minutes a timer ran. A started minute is not counted: care-management codes are billed on time
+    actually spent, so a timer never claims more than ran (a few seconds count as nothing).
+    """
     seconds = (stopped_at - started_at).total_seconds()
     if seconds < 0:
         raise ValueError("A timer cannot stop before it started.")
-    return max(1, math.ceil(seconds / 60))
+    return math.floor(seconds / 60)
 
 
 # --- Therapy plans of care ----------------------------------------------------------------------------------

@@ -125,6 +125,12 @@ def time_stop(*, actor: Actor, entry: TimeEntry, minutes: int | None = None) -> 
     if entry.minutes is not None:
         raise InvalidStateError("This timer has already stopped.")
     ran = timer_minutes(entry.started_at, clock.now())
+    if ran < 1:
+        raise ValidationError(
+            "Less than a minute has been timed, so there is nothing to record yet: keep it running, or discard "
+            "it (entered in error).",
+            field="minutes",
+        )
     if minutes is None and ran > MAX_ENTRY_MINUTES:
         raise ValidationError(
             f"The timer ran for {ran} minutes, more than one entry holds ({MAX_ENTRY_MINUTES}). "
@@ -197,7 +203,7 @@ def time_enter_in_error(*, actor: Actor, entry: TimeEntry, reason: str = "") -> 
         raise InvalidStateError("This entry is already marked entered in error.")
     fields = ["entered_in_error", "updated_at"]
     if entry.minutes is None:  # a running timer stops, so the user can start another
-        entry.minutes = min(timer_minutes(entry.started_at, clock.now()), MAX_ENTRY_MINUTES)
+        entry.minutes = min(max(timer_minutes(entry.started_at, clock.now()), 1), MAX_ENTRY_MINUTES)
         fields.append("minutes")
     entry.entered_in_error = True
     entry.save(update_fields=fields)

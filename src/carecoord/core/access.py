@@ -5,7 +5,7 @@ Patient visibility itself lives in `patients.selectors.patients_visible_to`, the
 
 from dataclasses import dataclass, field
 
-from .choices import CLINICAL_ROLES, PATIENT_WRITE_ROLES, Role
+from .choices import CLINICAL_ROLES, PATIENT_WRITE_ROLES, REPORT_ROLES, Role
 from .errors import NotFoundError, PermissionDeniedError
 from .models import Membership, Organization, User
 
@@ -32,6 +32,14 @@ class Actor:
     @property
     def is_org_admin(self) -> bool:
         return Role.ORG_ADMIN in self.roles
+
+    @property
+    def is_scheduler(self) -> bool:
+        return Role.SCHEDULER in self.roles
+
+    @property
+    def can_see_reports(self) -> bool:
+        return bool(self.roles & REPORT_ROLES)
 
     @property
     def is_auditor(self) -> bool:

@@ -25,6 +25,8 @@ class Role(models.TextChoices):
 # Roles that work with patient records (an auditor reads the audit log, not charts).
 CLINICAL_ROLES = frozenset({Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.SCHEDULER, Role.ORG_ADMIN})
 PATIENT_WRITE_ROLES = frozenset({Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.ORG_ADMIN})
+# Roles that read the organization's reports (care-management minutes, billing readiness).
+REPORT_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ORG_ADMIN})
 
 US_STATES = [
     ("AL", "Alabama"),

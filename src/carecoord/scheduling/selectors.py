@@ -16,7 +16,7 @@ from carecoord.core.access import Actor
 from carecoord.core.errors import NotFoundError
 from carecoord.directory.models import Location, Practitioner
 from carecoord.patients.models import Patient
-from carecoord.patients.selectors import patients_visible_to
+from carecoord.patients.selectors import visible_patient_q
 
 from . import slots as slot_math
 from .choices import BLOCKING_STATUSES
@@ -35,9 +35,9 @@ MAX_WINDOW_DAYS = 92
 
 def appointments_visible_to(actor: Actor) -> QuerySet[Appointment]:
     """Appointments the actor's organization scheduled, for patients the actor may see."""
-    return Appointment.objects.filter(
-        organization=actor.organization, patient__in=patients_visible_to(actor)
-    ).select_related("patient", "practitioner", "location", "appointment_type")
+    return Appointment.objects.filter(visible_patient_q(actor), organization=actor.organization).select_related(
+        "patient", "practitioner", "location", "appointment_type"
+    )
 
 
 def appointment_get(actor: Actor, public_id) -> Appointment:

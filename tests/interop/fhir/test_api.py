@@ -206,3 +206,21 @@ def test_metadata_names_the_operations(fhir):
     assert {op["name"] for op in rest["operation"]} == {"export", "group-export"}
     patient = next(r for r in rest["resource"] if r["type"] == "Patient")
     assert {op["name"] for op in patient["operation"]} == {"everything", "export"}
+
+
+def test_a_browser_reading_the_api_gets_json(db, client_for):
+    from ...factories import make_actor
+
+    browser = client_for(make_actor())
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert browser.get("/fhir/R4/metadata", HTTP_ACCEPT=accept).status_code == 200
+
+
+def test_history_includes_a_version_written_before_history_was_kept(fhir):
+    from carecoord.interop.fhir.models import ResourceVersion
+
+    patient = PatientFactory(organization=fhir.organization)
+    ResourceVersion.objects.filter(resource_id=patient.public_id).delete()
+    history = fhir.get(f"Patient/{patient.public_id}/_history").json()
+    assert history["total"] == 1
+    assert history["entry"][0]["resource"]["id"] == str(patient.public_id)

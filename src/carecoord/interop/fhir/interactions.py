@@ -212,11 +212,24 @@ def history(caller: Caller, resource_type: str, resource_id: str | None, params,
     count = _int(dict(params).get("_count", "50"), "_count")
     rows = list(rows.order_by("-last_updated", "-version_id")[: max(0, min(count, 500))])
     entries = [_history_entry(base, row) for row in rows]
+    if obj is not None and not any(row.version_id == obj.version for row in rows):
+        entries.insert(0, _current_entry(base, mapper.to_fhir(obj)))  # written before history was kept
     _audit(caller, interaction, mapper, obj)
     bundle = {"resourceType": "Bundle", "type": "history", "total": len(entries)}
     if entries:
         bundle["entry"] = entries
     return Result(200, bundle, {})
+
+
+def _current_entry(base: str, resource: dict) -> dict:
+    version = resource["meta"]["versionId"]
+    url = f"{resource['resourceType']}/{resource['id']}"
+    return {
+        "fullUrl": f"{base}{url}",
+        "resource": resource,
+        "request": {"method": "POST" if version == "1" else "PUT", "url": url},
+        "response": {"status": "200", "lastModified": resource["meta"]["lastUpdated"], "etag": f'W/"{version}"'},
+    }
 
 
 def _history_entry(base: str, row: ResourceVersion) -> dict:

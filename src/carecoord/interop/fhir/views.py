@@ -50,7 +50,8 @@ def fhir_view(methods: tuple[str, ...]):
 def _check_format(request: HttpRequest) -> None:
     wanted = request.GET.get("_format", "").split(";")[0].strip()
     accept = request.headers.get("Accept", "")
-    if wanted not in JSON_TYPES or ("xml" in accept and "json" not in accept):
+    asks_for_xml = "fhir+xml" in accept and "json" not in accept and "*/*" not in accept
+    if wanted not in JSON_TYPES or asks_for_xml:
         raise FhirError(406, "CareCoord speaks FHIR JSON only (application/fhir+json).", code="not-supported")
 
 
