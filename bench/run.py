@@ -84,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     from . import scheduling
 
     results["scheduling"] = scheduling.run_all(ctx, args, console, only)
+    from . import hl7v2
+
+    results.update(hl7v2.run_all(ctx, args, console, only))
+    from . import fhir
+
+    results["fhir"] = fhir.run_all(ctx, args, console, only)
     results["machine"]["loadavg_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     report.verdicts(results)
     _write(results, args.scale)

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "carecoord.transitions",
     "carecoord.interop.hl7v2",
     "carecoord.messaging",
+    "carecoord.education",
+    "carecoord.medications",
+    "carecoord.coverage",
+    "carecoord.community",
     "carecoord.demo",
 ]
 

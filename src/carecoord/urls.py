@@ -12,8 +12,14 @@ urlpatterns = [
     path("", include("carecoord.careplans.urls")),
     path("", include("carecoord.scheduling.urls")),
     path("", include("carecoord.checkins.urls")),
+    path("", include("carecoord.transitions.urls")),
+    path("", include("carecoord.interop.hl7v2.urls")),
     path("", include("carecoord.interop.fhir.urls")),
     path("", include("carecoord.messaging.urls")),
+    path("", include("carecoord.education.urls")),
+    path("", include("carecoord.medications.urls")),
+    path("", include("carecoord.coverage.urls")),
+    path("", include("carecoord.community.urls")),
 ]
 
 handler400 = "carecoord.core.views.bad_request"

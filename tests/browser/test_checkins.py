@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from carecoord.careplans.models import Task
 from carecoord.checkins import services
-from carecoord.checkins.models import Assessment, NoteAddendum, OutreachAttempt, ProgressNote
+from carecoord.checkins.models import Assessment, NoteAddendum, OutreachAttempt, ProgressNote, TimeEntry
 from carecoord.core.choices import Role
 
 from ..factories import OrganizationFactory, PatientFactory, UserFactory, make_actor
@@ -130,4 +130,16 @@ def test_a_phone_checkin_from_the_worklist_to_a_signed_note_with_a_phq9(page: Pa
     expect(page.locator(".note-item")).to_contain_text("Signed")
     expect(page.get_by_role("table")).to_contain_text("Moderate depression")
     expect(page.get_by_role("img", name=re.compile(r"PHQ-9: 1 result; latest 12"))).to_be_visible()
-    # Time spent on the call ("time spent" on the note form) belongs to time tracking: not asserted here.
+
+    # The 18 minutes the call and the note took go on the month's care-management total.
+    page.get_by_role("navigation", name="Chart sections").get_by_role("link", name="Progress").click()
+    time_panel = page.locator("#time")
+    expect(time_panel.locator(".month-facts")).to_contain_text("Clinical staff0 min")
+    time_panel.locator("summary", has_text="Enter time by hand").click()
+    by_hand = time_panel.locator("form", has=page.get_by_role("button", name="Add time"))
+    by_hand.get_by_label("Activity").select_option(label="Call with patient or family")
+    by_hand.get_by_label("Minutes").fill("18")
+    by_hand.get_by_label("Date").fill(TODAY.isoformat())
+    by_hand.get_by_role("button", name="Add time").click()
+    expect(page.locator("#time .month-facts")).to_contain_text("Clinical staff18 min")
+    assert TimeEntry.objects.get(patient=rosa).minutes == 18

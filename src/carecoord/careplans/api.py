@@ -47,7 +47,7 @@ class WorklistQuery(Schema):
     due_to: dt.date | None = None
     bucket: str = ""
     owner: int | None = None
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 

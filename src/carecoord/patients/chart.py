@@ -27,8 +27,13 @@ CHART_TABS: list[ChartTab] = [
     ChartTab("careplans", "Care plan", "careplans:patient_careplans"),
     ChartTab("schedule", "Schedule", "scheduling:patient_schedule"),
     ChartTab("checkins", "Check-ins", "checkins:patient_checkins"),
+    ChartTab("medications", "Medications", "medications:patient_medications"),
     ChartTab("progress", "Progress", "checkins:patient_progress"),
     ChartTab("timeline", "Timeline", "checkins:patient_timeline"),
+    ChartTab("stays", "Hospital stays", "transitions:patient_stays"),
+    ChartTab("insurance", "Insurance", "coverage:patient_insurance"),
+    ChartTab("social", "Social needs", "community:patient_social_needs"),
+    ChartTab("education", "Education", "education:patient_education"),
 ]
 
 

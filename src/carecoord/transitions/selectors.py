@@ -7,18 +7,20 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, DateField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Least
 
 from carecoord.core import clock
 from carecoord.core.access import Actor, require_patient_reader
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError
+from carecoord.directory.models import ExternalOrganization
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
 from . import domain
-from .choices import EpisodeStatus
+from .choices import Complexity, EpisodeStatus
 from .models import Encounter, TransitionEpisode
 
 
@@ -27,7 +29,7 @@ def episodes_for(actor: Actor) -> QuerySet[TransitionEpisode]:
     require_patient_reader(actor)
     return TransitionEpisode.objects.filter(
         organization=actor.organization, patient__in=patients_visible_to(actor)
-    ).select_related("patient", "encounter", "encounter__facility", "readmission")
+    ).select_related("organization", "patient", "encounter", "encounter__facility", "readmission")
 
 
 def episodes_open_for(actor: Actor) -> QuerySet[TransitionEpisode]:
@@ -49,12 +51,22 @@ def episode_get(actor: Actor, public_id, *, audit_event: str | None = "episode.v
     return episode
 
 
+def encounters_for(actor: Actor) -> QuerySet[Encounter]:
+    """Every stay the actor's organization recorded about a patient the actor may see (the FHIR Encounter API)."""
+    require_patient_reader(actor)
+    return Encounter.objects.filter(organization=actor.organization, patient__in=patients_visible_to(actor))
+
+
 def encounters_for_patient(actor: Actor, patient: Patient) -> QuerySet[Encounter]:
     """A patient's stays recorded by the actor's organization, newest first."""
     require_patient_reader(actor)
     if not patients_visible_to(actor).filter(pk=patient.pk).exists():
         raise NotFoundError()
-    return Encounter.objects.filter(organization=actor.organization, patient=patient).select_related("facility")
+    return (
+        Encounter.objects.filter(organization=actor.organization, patient=patient)
+        .select_related("facility", "episode", "episode__organization", "episode__readmission")
+        .prefetch_related("readmission_of")
+    )
 
 
 @dataclass(frozen=True)
@@ -101,3 +113,134 @@ def episode_tcm_code(episode: TransitionEpisode) -> str | None:
         med_rec_day=day(episode.med_rec_at),
         complexity=episode.complexity,
     )
+
+
+# --- the dashboard ---------------------------------------------------------------------------------------------
+
+FAR_FUTURE = dt.date(9999, 12, 31)
+RISK_BANDS = {label: (low, high) for low, high, label in domain.LACE_BANDS}
+
+
+def _open_step_due(done_field: str, due_field: str):
+    """The step's due date while it is not done; far in the future once it is (so it never is the nearest)."""
+    return Case(When(**{f"{done_field}__isnull": True}, then=F(due_field)), default=Value(FAR_FUTURE))
+
+
+def _late_filter(today: dt.date) -> Q:
+    return (
+        Q(contact_at__isnull=True, contact_due__lt=today)
+        | Q(med_rec_at__isnull=True, med_rec_due__lt=today)
+        | Q(visit_at__isnull=True, visit_due__lt=today)
+    )
+
+
+def episodes_dashboard(
+    actor: Actor, *, facility=None, risk: str = "", late_only: bool = False, today: dt.date | None = None
+) -> QuerySet[TransitionEpisode]:
+    """
+    The open episodes for the dashboard, nearest open deadline first (`next_due`: the earliest of the contact,
+    medication reconciliation and visit deadlines not yet met, else the end of the 30-day window), filtered
+    by facility, LACE risk band and "late only" (a deadline passed without the step done).
+    """
+    today = today or clock.today_in(actor.organization.tz)
+    episodes = episodes_for(actor).filter(status=EpisodeStatus.OPEN)
+    if facility is not None:
+        episodes = episodes.filter(encounter__facility=facility)
+    if risk in RISK_BANDS:
+        low, high = RISK_BANDS[risk]
+        episodes = episodes.filter(lace_score__gte=low, lace_score__lte=high)
+    if late_only:
+        episodes = episodes.filter(_late_filter(today))
+    return episodes.annotate(
+        next_due=Least(
+            _open_step_due("contact_at", "contact_due"),
+            _open_step_due("med_rec_at", "med_rec_due"),
+            _open_step_due("visit_at", "visit_due"),
+            F("window_end"),
+            output_field=DateField(),
+        )
+    ).order_by("next_due", "discharge_day", "id")
+
+
+def dashboard_counts(actor: Actor, today: dt.date | None = None) -> dict:
+    """How many open episodes there are, how many are late, at high risk, and readmitted (the dashboard's tiles)."""
+    today = today or clock.today_in(actor.organization.tz)
+    low, high = RISK_BANDS["high"]
+    return (
+        episodes_for(actor)
+        .filter(status=EpisodeStatus.OPEN)
+        .aggregate(
+            open=Count("id"),
+            late=Count("id", filter=_late_filter(today)),
+            high_risk=Count("id", filter=Q(lace_score__gte=low, lace_score__lte=high)),
+            readmitted=Count("id", filter=Q(readmission__isnull=False)),
+        )
+    )
+
+
+def dashboard_facilities(actor: Actor) -> QuerySet[ExternalOrganization]:
+    """The facilities the organization's open episodes came from (the dashboard's facility filter)."""
+    require_patient_reader(actor)
+    return ExternalOrganization.objects.filter(
+        organization=actor.organization,
+        encounters__organization=actor.organization,
+        encounters__episode__status=EpisodeStatus.OPEN,
+    ).distinct()
+
+
+def lace_risk(score: int | None) -> str:
+    """The LACE band of a score ("low", "moderate", "high"), or "" when there is no score."""
+    if score is None:
+        return ""
+    return next((label for low, high, label in domain.LACE_BANDS if low <= score <= high), "")
+
+
+def readmission_days(episode: TransitionEpisode) -> int | None:
+    """Days from the discharge to the readmission that flagged this episode, or None."""
+    readmission = episode.readmission
+    if readmission is None or readmission.admitted_at is None:
+        return None
+    return (readmission.admitted_at.astimezone(episode.organization.tz).date() - episode.discharge_day).days
+
+
+# --- TCM: why a code is or is not supported --------------------------------------------------------------------
+
+
+def episode_tcm_reasons(episode: TransitionEpisode) -> list[str]:
+    """
+    What the documentation lacks for TCM (empty when 99496 or 99495 is supported as documented, or it says why
+    a high-complexity episode supports only 99495): the reasons a coordinator can act on, in order.
+    """
+    tz = episode.organization.tz
+
+    def day(moment):
+        return moment.astimezone(tz).date() if moment else None
+
+    contact, visit, med_rec = day(episode.contact_at), day(episode.visit_at), day(episode.med_rec_at)
+    reasons = []
+    if contact is None:
+        reasons.append(f"No interactive contact is recorded (due by {episode.contact_due:%m/%d/%Y}).")
+    elif contact > episode.contact_due:
+        reasons.append(
+            f"The interactive contact on {contact:%m/%d/%Y} came after its deadline of {episode.contact_due:%m/%d/%Y} "
+            "(2 business days)."
+        )
+    if visit is None:
+        reasons.append(f"No face-to-face visit is recorded (due by {episode.visit_due:%m/%d/%Y}).")
+    if med_rec is None:
+        reasons.append("No medication reconciliation is recorded.")
+    elif visit is not None and med_rec > visit:
+        reasons.append(f"Medications were reconciled on {med_rec:%m/%d/%Y}, after the visit on {visit:%m/%d/%Y}.")
+    if visit is not None:
+        days = (visit - episode.discharge_day).days
+        moderate, high = domain.VISIT_DAYS[Complexity.MODERATE], domain.VISIT_DAYS[Complexity.HIGH]
+        if days > moderate:
+            reasons.append(f"The visit was {days} days after the discharge; TCM needs it within {moderate} days.")
+        elif episode.complexity == Complexity.HIGH and days > high:
+            reasons.append(
+                f"The visit was {days} days after the discharge: 99496 needs it within {high} days, so high "
+                "complexity supports 99495."
+            )
+        elif episode.complexity == Complexity.MODERATE and not reasons:
+            reasons.append("Moderate complexity supports 99495; 99496 needs high complexity and a visit within 7 days.")
+    return reasons

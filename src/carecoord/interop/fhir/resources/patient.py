@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db.models import Q
 
+from carecoord.core.choices import US_STATES
 from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact
 from carecoord.interop.fhir.codes import BCP47, BIRTH_SEX_URL, INTERPRETER_URL, US_CORE, V2_0203, coding, local_system
 from carecoord.interop.fhir.context import lenient
@@ -19,6 +20,8 @@ from carecoord.patients.models import Patient, PatientIdentifier
 from carecoord.patients.selectors import patients_visible_to
 from carecoord.patients.services import patient_register, patient_set_active, patient_update
 
+# Two-letter codes and full names ("Massachusetts", as Synthea writes them) to the two-letter code.
+STATE_CODES = {name.lower(): code for code, name in US_STATES} | {code.lower(): code for code, _ in US_STATES}
 TELECOM_USE = {PhoneKind.MOBILE: "mobile", PhoneKind.HOME: "home", PhoneKind.WORK: "work"}
 PHONE_KIND = {use: kind for kind, use in TELECOM_USE.items()}
 
@@ -255,12 +258,12 @@ def _address(resource: dict) -> dict:
     if not home:
         return {}
     lines = home.get("line") or []
-    state = str(home.get("state", "")).upper()
+    state = STATE_CODES.get(str(home.get("state", "")).strip().lower(), "")
     return {
         "address_line1": lines[0] if lines else "",
         "address_line2": " ".join(lines[1:]),
         "city": home.get("city", ""),
-        "state": state if len(state) == 2 else "",
+        "state": state,
         "postal_code": str(home.get("postalCode", ""))[:10],
     }
 

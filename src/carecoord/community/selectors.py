@@ -1,0 +1,199 @@
+"""
+Reads of the community app. The directory is the acting organization's own; screenings and sent referrals
+start from `patients_visible_to`; incoming referrals are those addressed to the acting organization, read
+without the patient's chart (the receiver sees the referral and its `patient_summary`, nothing else).
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from carecoord.core.access import Actor, require_patient_reader
+from carecoord.core.errors import NotFoundError
+from carecoord.patients.models import Patient
+from carecoord.patients.selectors import patients_visible_to
+
+from .choices import OPEN_REFERRAL_STATUSES, ServiceStatus
+from .domain import age_fits, centroid, distance_miles, valid_coordinates
+from .models import Agency, BenefitThreshold, CommunityService, Referral, ResourceLocation, SocialScreening
+
+
+def _key(public_id) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise NotFoundError() from exc
+
+
+# The directory ----------------------------------------------------------------------------------------------
+
+
+def agencies_for(actor: Actor) -> QuerySet[Agency]:
+    require_patient_reader(actor)
+    return Agency.objects.filter(organization=actor.organization)
+
+
+def agency_get(actor: Actor, public_id) -> Agency:
+    agency = agencies_for(actor).filter(public_id=_key(public_id)).first()
+    if agency is None:
+        raise NotFoundError()
+    return agency
+
+
+def services_for(actor: Actor) -> QuerySet[CommunityService]:
+    require_patient_reader(actor)
+    return CommunityService.objects.filter(organization=actor.organization).select_related("agency")
+
+
+def service_get(actor: Actor, public_id) -> CommunityService:
+    service = services_for(actor).filter(public_id=_key(public_id)).prefetch_related("locations").first()
+    if service is None:
+        raise NotFoundError()
+    return service
+
+
+def locations_for(actor: Actor) -> QuerySet[ResourceLocation]:
+    require_patient_reader(actor)
+    return ResourceLocation.objects.filter(organization=actor.organization)
+
+
+def zip_centroid(actor: Actor, postal_code: str) -> tuple[float, float] | None:
+    """
+    The centre of a ZIP code, from the directory's own locations in it (no offline ZIP table is available to
+    CareCoord), or None when the directory has no located place there.
+    """
+    zip5 = (postal_code or "").strip()[:5]
+    if not zip5:
+        return None
+    rows = locations_for(actor).filter(postal_code__startswith=zip5).values_list("latitude", "longitude")
+    return centroid([(lat, lon) for lat, lon in rows if valid_coordinates(lat, lon)])
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    service: CommunityService
+    location: ResourceLocation | None
+    distance: float | None  # miles from the ZIP code's centre, when both are known
+
+
+def directory_search(
+    actor: Actor,
+    *,
+    need: str = "",
+    postal_code: str = "",
+    radius_miles: float | None = None,
+    language: str = "",
+    age: int | None = None,
+    text: str = "",
+) -> tuple[list[SearchHit], tuple[float, float] | None]:
+    """
+    Active services matching the need, language, age and text, each at its nearest location, nearest first
+    when a ZIP code is given (with the ZIP's centre, which is None when the directory does not know it).
+    Without a known centre a ZIP code matches the locations in that ZIP code.
+    """
+    services = services_for(actor).filter(status=ServiceStatus.ACTIVE, agency__active=True)
+    if need:
+        services = services.filter(needs__contains=f",{need},")
+    if language:
+        services = services.filter(languages__contains=f",{language.lower()},")
+    if text:
+        services = services.filter(
+            Q(name__icontains=text) | Q(description__icontains=text) | Q(agency__name__icontains=text)
+        )
+    services = services.prefetch_related("locations")
+    origin = zip_centroid(actor, postal_code) if postal_code else None
+    hits = []
+    for service in services:
+        if not age_fits(service.minimum_age, service.maximum_age, age):
+            continue
+        hit = _nearest(service, origin, postal_code)
+        if hit is None:
+            continue
+        if radius_miles is not None and origin is not None and (hit.distance is None or hit.distance > radius_miles):
+            continue
+        hits.append(hit)
+    hits.sort(key=lambda h: (h.distance is None, h.distance or 0, h.service.name))
+    return hits, origin
+
+
+def _nearest(service: CommunityService, origin, postal_code: str) -> SearchHit | None:
+    locations = [loc for loc in service.locations.all() if loc.active]
+    if postal_code and origin is None:
+        zip5 = postal_code.strip()[:5]
+        in_zip = [loc for loc in locations if loc.postal_code.startswith(zip5)]
+        return SearchHit(service, in_zip[0], None) if in_zip else None
+    if origin is None:
+        return SearchHit(service, locations[0] if locations else None, None)
+    measured = [
+        (distance_miles(origin[0], origin[1], loc.latitude, loc.longitude), loc)
+        for loc in locations
+        if valid_coordinates(loc.latitude, loc.longitude)
+    ]
+    if not measured:
+        return SearchHit(service, locations[0] if locations else None, None)
+    distance, location = min(measured, key=lambda pair: pair[0])
+    return SearchHit(service, location, round(distance, 1))
+
+
+# Screenings and referrals ------------------------------------------------------------------------------------
+
+
+def screenings_for_patient(actor: Actor, patient: Patient) -> QuerySet[SocialScreening]:
+    return SocialScreening.objects.filter(patient__in=patients_visible_to(actor), patient=patient).select_related(
+        "recorded_by"
+    )
+
+
+def screening_get(actor: Actor, public_id) -> SocialScreening:
+    screening = (
+        SocialScreening.objects.filter(patient__in=patients_visible_to(actor), public_id=_key(public_id))
+        .select_related("patient", "recorded_by")
+        .first()
+    )
+    if screening is None:
+        raise NotFoundError()
+    return screening
+
+
+def referrals_visible_to(actor: Actor) -> QuerySet[Referral]:
+    """Referrals of the patients the actor may see (the referring side)."""
+    return Referral.objects.filter(patient__in=patients_visible_to(actor)).select_related(
+        "service__agency", "practitioner", "receiving_organization", "patient", "organization"
+    )
+
+
+def referrals_for_patient(actor: Actor, patient: Patient) -> QuerySet[Referral]:
+    return referrals_visible_to(actor).filter(patient=patient)
+
+
+def referral_get(actor: Actor, public_id) -> Referral:
+    referral = referrals_visible_to(actor).filter(public_id=_key(public_id)).first()
+    if referral is None:
+        raise NotFoundError()
+    return referral
+
+
+def incoming_referrals(actor: Actor, *, open_only: bool = False) -> QuerySet[Referral]:
+    """Referrals addressed to the acting organization; callers must not follow `patient` (the chart)."""
+    require_patient_reader(actor)
+    referrals = Referral.objects.filter(receiving_organization=actor.organization).select_related(
+        "service__agency", "organization"
+    )
+    return referrals.filter(status__in=OPEN_REFERRAL_STATUSES) if open_only else referrals
+
+
+def incoming_referral_get(actor: Actor, public_id) -> Referral:
+    referral = incoming_referrals(actor).filter(public_id=_key(public_id)).first()
+    if referral is None:
+        raise NotFoundError()
+    return referral
+
+
+def threshold_overrides(organization) -> dict[tuple[str, str], int]:
+    return {(row.program, row.state): row.percent for row in BenefitThreshold.objects.filter(organization=organization)}
+
+
+def thresholds_for(actor: Actor) -> QuerySet[BenefitThreshold]:
+    require_patient_reader(actor)
+    return BenefitThreshold.objects.filter(organization=actor.organization).select_related("updated_by")

@@ -1,0 +1,280 @@
+"""
+The chart's "Social needs" tab and what starts from it: the AHC HRSN screen, the benefits pre-screen, finding
+community resources for the patient, referring, and following a sent referral. Writes redirect back
+(POST/redirect/GET); a form with errors is shown again with status 400. Every read of patient data is audited.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carecoord.core import clock
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction
+from carecoord.core.errors import ApplicationError, NotFoundError
+from carecoord.core.http import clinical_actor
+from carecoord.patients.chart import chart_context
+from carecoord.patients.choices import ConditionCategory, ConditionClinicalStatus
+from carecoord.patients.selectors import patient_get
+
+from . import domain, selectors, services
+from . import screening as hrsn
+from .choices import OPEN_REFERRAL_STATUSES, ReferralStatus
+from .forms import (
+    BenefitsForm,
+    DirectorySearchForm,
+    ReferralForm,
+    ReferralStatusForm,
+    ScreeningForm,
+    default_respond_by,
+)
+
+NEED_BY_CODE = {(code.system, code.code): need for need, code in hrsn.NEED_CODES.items()}
+
+
+def _put_error(form, exc: ApplicationError) -> None:
+    if isinstance(exc, NotFoundError):
+        raise exc
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _tab_url(patient) -> str:
+    return reverse("community:patient_social_needs", args=[patient.public_id])
+
+
+def _health_concerns(patient):
+    return patient.conditions.filter(
+        category=ConditionCategory.HEALTH_CONCERN, clinical_status=ConditionClinicalStatus.ACTIVE
+    )
+
+
+def _open(request, public_id, event: str):
+    """The patient, with one audited read of the social-needs record."""
+    actor = clinical_actor(request)
+    patient = patient_get(actor, public_id, audit_event=None)
+    audit_record(actor=actor, event=event, action=AuditAction.READ, target=patient, patient=patient)
+    return actor, patient
+
+
+@login_required
+@require_GET
+def patient_social_needs(request: HttpRequest, public_id) -> HttpResponse:
+    actor, patient = _open(request, public_id, "social_needs.view")
+    screenings = list(selectors.screenings_for_patient(actor, patient)[:20])
+    context = chart_context(actor, patient, tab="social")
+    context.update(
+        screenings=screenings,
+        latest=screenings[0] if screenings else None,
+        concerns=[(c, NEED_BY_CODE.get((c.code_system, c.code), "")) for c in _health_concerns(patient)],
+        referrals=list(selectors.referrals_for_patient(actor, patient)),
+        open_statuses=OPEN_REFERRAL_STATUSES,
+    )
+    return render(request, "community/patient_social_needs.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_screening_new(request: HttpRequest, public_id) -> HttpResponse:
+    actor, patient = _open(request, public_id, "social_needs.view")
+    tz = actor.organization.tz
+    if request.method == "GET":
+        now = clock.now().astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
+        form = ScreeningForm(tz=tz, initial={"occurred_at": now})
+        return render(request, "community/screening_form.html", _screen_context(patient, form))
+    form = ScreeningForm(request.POST, tz=tz)
+    if form.is_valid():
+        try:
+            screening, conditions = services.screening_record(
+                actor=actor, patient=patient, answers=form.answers(), occurred_at=form.cleaned_data["occurred_at"]
+            )
+        except ApplicationError as exc:
+            _put_error(form, exc)
+        else:
+            if screening.needs:
+                added = f" {len(conditions)} added to the chart as health concerns." if conditions else ""
+                messages.success(request, f"Screening saved: {', '.join(screening.need_labels).lower()}.{added}")
+            else:
+                messages.success(request, "Screening saved: no social needs found.")
+            return redirect(reverse("community:screening_detail", args=[screening.public_id]))
+    return render(request, "community/screening_form.html", _screen_context(patient, form), status=400)
+
+
+def _screen_context(patient, form) -> dict:
+    return {"nav": "patients", "patient": patient, "form": form, "title": hrsn.TITLE}
+
+
+@login_required
+@require_GET
+def screening_detail(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    screening = selectors.screening_get(actor, public_id)
+    patient = patient_get(actor, screening.patient.public_id, audit_event=None)  # 404 unless visible
+    audit_record(actor=actor, event="screening.view", action=AuditAction.READ, target=screening, patient=patient)
+    rows = [
+        {"question": q, "answer": hrsn.answer_label(q.link_id, screening.answers.get(q.link_id))}
+        for q in hrsn.QUESTIONS
+    ]
+    return render(
+        request,
+        "community/screening_detail.html",
+        {
+            "nav": "patients",
+            "patient": patient,
+            "screening": screening,
+            "rows": rows,
+            "title": hrsn.TITLE,
+            "need_links": list(zip(screening.needs, screening.need_labels, strict=True)),
+        },
+    )
+
+
+@login_required
+@require_GET
+def patient_benefits(request: HttpRequest, public_id) -> HttpResponse:
+    actor, patient = _open(request, public_id, "benefits.view")
+    today = clock.today_in(actor.organization.tz)
+    initial = {"state": patient.state or actor.organization.state, "age": patient.age_on(today), "household_size": 1}
+    form = BenefitsForm(request.GET or None, initial=initial)
+    results = None
+    if form.is_bound and form.is_valid():
+        household = domain.Household(
+            size=form.cleaned_data["household_size"],
+            annual_income=form.cleaned_data["annual_income"],
+            state=form.cleaned_data["state"],
+            age=form.cleaned_data["age"],
+            disabled=form.cleaned_data["disabled"],
+            insurance=form.cleaned_data["insurance"],
+            year=today.year,
+        )
+        results = domain.benefits_screen(household, selectors.threshold_overrides(actor.organization))
+        audit_record(actor=actor, event="benefits.screen", action=AuditAction.EXECUTE, target=patient, patient=patient)
+    context = {
+        "nav": "patients",
+        "patient": patient,
+        "form": form,
+        "results": results,
+        "eligible": [r for r in results or [] if r.eligible],
+        "not_eligible": [r for r in results or [] if not r.eligible],
+    }
+    return render(request, "community/benefits.html", context, status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+@require_GET
+def patient_resources(request: HttpRequest, public_id) -> HttpResponse:
+    actor, patient = _open(request, public_id, "social_needs.view")
+    today = clock.today_in(actor.organization.tz)
+    data = request.GET.copy()
+    if not data:
+        data.update({"postal_code": (patient.postal_code or "")[:5], "age": patient.age_on(today)})
+    form = DirectorySearchForm(data)
+    hits, origin = [], None
+    if form.is_valid():
+        hits, origin = _search(actor, form)
+    context = {"nav": "patients", "patient": patient, "form": form, "hits": hits, "origin": origin}
+    return render(request, "community/patient_resources.html", context)
+
+
+def _search(actor, form):
+    c = form.cleaned_data
+    return selectors.directory_search(
+        actor,
+        need=c["need"],
+        postal_code=c["postal_code"] or "",
+        radius_miles=c["radius"],
+        language=c["language"],
+        age=c["age"],
+        text=c.get("q", ""),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_referral_new(request: HttpRequest, public_id) -> HttpResponse:
+    actor, patient = _open(request, public_id, "social_needs.view")
+    service_id = request.POST.get("service") or request.GET.get("service") or ""
+    service = selectors.service_get(actor, service_id)  # 404 for a service outside the directory
+    concerns = list(_health_concerns(patient))
+    today = clock.today_in(actor.organization.tz)
+    if request.method == "GET":
+        need = request.GET.get("need") or (service.need_list[0] if service.need_list else "")
+        initial = {"need": need, "consent_on": today, "respond_by": default_respond_by(today)}
+        form = ReferralForm(initial=initial, conditions=concerns)
+        return render(request, "community/referral_form.html", _referral_context(patient, service, form))
+    form = ReferralForm(request.POST, conditions=concerns)
+    if form.is_valid():
+        c = form.cleaned_data
+        condition = next((x for x in concerns if str(x.public_id) == c["condition"]), None)
+        try:
+            referral = services.referral_send(
+                actor=actor,
+                patient=patient,
+                service=service,
+                need=c["need"],
+                reason=c["reason"],
+                consent_by=c["consent_by"],
+                consent_method=c["consent_method"],
+                consent_on=c["consent_on"],
+                respond_by=c["respond_by"],
+                condition=condition,
+            )
+        except ApplicationError as exc:
+            _put_error(form, exc)
+        else:
+            messages.success(request, f"Referral sent to {referral.recipient_name}.")
+            return redirect(reverse("community:referral_detail", args=[referral.public_id]))
+    return render(request, "community/referral_form.html", _referral_context(patient, service, form), status=400)
+
+
+def _referral_context(patient, service, form) -> dict:
+    return {"nav": "patients", "patient": patient, "service": service, "form": form}
+
+
+@login_required
+@require_GET
+def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    referral = selectors.referral_get(actor, public_id)
+    audit_record(actor=actor, event="referral.view", action=AuditAction.READ, target=referral, patient=referral.patient)
+    return render(request, "community/referral_detail.html", _referral_detail_context(referral))
+
+
+def _referral_detail_context(referral, form=None) -> dict:
+    return {
+        "nav": "patients",
+        "referral": referral,
+        "patient": referral.patient,
+        "events": list(referral.events.select_related("by", "by_organization")),
+        "form": form or ReferralStatusForm(initial={"version": referral.version}),
+        "receiver_on_carecoord": referral.receiving_organization_id is not None,
+        "statuses": ReferralStatus,
+    }
+
+
+@login_required
+@require_POST
+def referral_status(request: HttpRequest, public_id) -> HttpResponse:
+    """The referring side: cancel, or record the answer of a receiver that does not use CareCoord."""
+    actor = clinical_actor(request)
+    referral = selectors.referral_get(actor, public_id)
+    form = ReferralStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_set_status(
+                actor=actor,
+                referral=referral,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+                outcome=form.cleaned_data["outcome"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ApplicationError as exc:
+            _put_error(form, exc)
+        else:
+            messages.success(request, f"Referral {form.cleaned_data['status']}.")
+            return redirect(reverse("community:referral_detail", args=[referral.public_id]))
+    context = _referral_detail_context(referral, form)
+    return render(request, "community/referral_detail.html", context, status=400)

@@ -1,0 +1,137 @@
+"""
+Reads of insurance records. Like check-ins, a record is seen by the organization that wrote it and, for a
+patient shared under consent, by the organizations the patient is shared with (records of the home
+organization); every read starts from `patients_visible_to`. Payers are each organization's own directory.
+"""
+
+import uuid
+
+from django.db.models import F, Q, QuerySet
+
+from carecoord.core.access import Actor
+from carecoord.core.errors import NotFoundError
+from carecoord.patients.models import Patient
+from carecoord.patients.selectors import patients_visible_to
+
+from .choices import APPROVED_STATUSES, CoverageStatus
+from .models import (
+    Appeal,
+    AppealDocument,
+    Coverage,
+    EligibilityCheck,
+    FundingApplication,
+    Payer,
+    PriorAuthorization,
+    PriorAuthVisit,
+)
+
+
+def payers_for(actor: Actor, *, active_only: bool = True) -> QuerySet[Payer]:
+    """The actor's organization's payer directory (nothing for roles that do not work with patients)."""
+    if actor is None or not actor.can_see_patients:
+        return Payer.objects.none()
+    payers = Payer.objects.filter(organization=actor.organization).select_related("external_organization")
+    return payers.filter(active=True) if active_only else payers
+
+
+def payer_get(actor: Actor, public_id) -> Payer:
+    return _by_key(payers_for(actor, active_only=False), public_id)
+
+
+def _by_key(queryset: QuerySet, public_id):
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise NotFoundError() from exc
+    record = queryset.filter(public_id=key).first()
+    if record is None:
+        raise NotFoundError()
+    return record
+
+
+def _visible(queryset: QuerySet, actor: Actor) -> QuerySet:
+    """Records of patients the actor sees, written by the actor's organization or the patient's home one."""
+    return queryset.filter(patient__in=patients_visible_to(actor)).filter(
+        Q(organization=actor.organization) | Q(organization=F("patient__organization"))
+    )
+
+
+def _scope(queryset: QuerySet, actor: Actor, patient: Patient) -> QuerySet:
+    return _visible(queryset.filter(patient=patient), actor)
+
+
+def _get(queryset: QuerySet, actor: Actor, public_id, *related: str):
+    return _by_key(_visible(queryset, actor).select_related("patient", "patient__organization", *related), public_id)
+
+
+# Coverages and eligibility ----------------------------------------------------------------------------------
+
+
+def coverages_for_patient(actor: Actor, patient: Patient, *, include_ended: bool = True) -> QuerySet[Coverage]:
+    """The patient's coverages, active ones by order (primary first), then ended ones."""
+    found = _scope(Coverage.objects.all(), actor, patient).exclude(status=CoverageStatus.ENTERED_IN_ERROR)
+    if not include_ended:
+        found = found.filter(status=CoverageStatus.ACTIVE)
+    return found.select_related("payer", "payer__external_organization")
+
+
+def coverages_visible_to(actor: Actor) -> QuerySet[Coverage]:
+    """Every coverage the actor may read (the FHIR API's search starts here)."""
+    return _visible(Coverage.objects.all(), actor).select_related("patient", "payer", "payer__external_organization")
+
+
+def coverage_get(actor: Actor, public_id) -> Coverage:
+    return _get(Coverage.objects.all(), actor, public_id, "payer")
+
+
+def eligibility_checks_for_patient(actor: Actor, patient: Patient) -> QuerySet[EligibilityCheck]:
+    return _scope(EligibilityCheck.objects.all(), actor, patient).select_related(
+        "coverage", "coverage__payer", "requested_by"
+    )
+
+
+def eligibility_get(actor: Actor, public_id) -> EligibilityCheck:
+    return _get(EligibilityCheck.objects.all(), actor, public_id, "coverage", "coverage__payer")
+
+
+# Prior authorizations -------------------------------------------------------------------------------------
+
+
+def prior_auths_for_patient(actor: Actor, patient: Patient) -> QuerySet[PriorAuthorization]:
+    return _scope(PriorAuthorization.objects.all(), actor, patient).select_related(
+        "coverage", "coverage__payer", "provider"
+    )
+
+
+def prior_auth_get(actor: Actor, public_id) -> PriorAuthorization:
+    return _get(PriorAuthorization.objects.all(), actor, public_id, "coverage", "coverage__payer", "provider")
+
+
+def appeal_get(actor: Actor, public_id) -> Appeal:
+    return _get(Appeal.objects.all(), actor, public_id, "authorization")
+
+
+def document_get(actor: Actor, public_id) -> AppealDocument:
+    return _get(AppealDocument.objects.all(), actor, public_id, "appeal")
+
+
+def approved_auths_ending(organization, *, until) -> QuerySet[PriorAuthorization]:
+    """Approved authorizations of `organization` that end on or before `until` (the expiry job's candidates)."""
+    return PriorAuthorization.objects.filter(
+        organization=organization, status__in=APPROVED_STATUSES, end_date__lte=until
+    ).select_related("patient", "coverage__payer")
+
+
+# Funding applications ---------------------------------------------------------------------------------------
+
+
+def applications_for_patient(actor: Actor, patient: Patient) -> QuerySet[FundingApplication]:
+    return _scope(FundingApplication.objects.all(), actor, patient)
+
+
+def application_get(actor: Actor, public_id) -> FundingApplication:
+    return _get(FundingApplication.objects.all(), actor, public_id)
+
+
+def visit_get(actor: Actor, public_id) -> PriorAuthVisit:
+    return _get(PriorAuthVisit.objects.all(), actor, public_id, "authorization")

@@ -1,0 +1,102 @@
+"""
+Communication <-> checkins.OutreachAttempt (one try at reaching a patient or their family).
+
+status: completed (the attempt was made; whether it reached anyone is the outcome). medium: HL7 v3
+ParticipationMode (phone PHONE, email EMAILWRIT, letter MAILWRIT, portal ONLINEWRIT, home visit FACE, text
+message WRITTEN, with the method's name as text). sent: when. subject: the patient. recipient: the patient,
+or the RelatedPerson reached instead. sender: the staff member (a logical reference by our user id). payload:
+the note, as a string. The outcome (reached, voicemail, no answer, wrong number, declined) is in the extension
+urn:carecoord:fhir:outreach-outcome (valueCoding, system urn:carecoord:outreach-outcome). Read and search only.
+"""
+
+from django.db.models import Q
+
+from carecoord.checkins.choices import OutreachMethod, OutreachOutcome
+from carecoord.checkins.models import OutreachAttempt
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, parse_id, reference
+from carecoord.interop.fhir.codes import coding
+from carecoord.interop.fhir.registry import register
+from carecoord.interop.fhir.search import date_filter, reference_filter
+
+from ._care import carecoord_system, user_reference
+from ._checkins import own_or_home
+
+PARTICIPATION_MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
+OUTCOME_EXTENSION = "urn:carecoord:fhir:outreach-outcome"
+OUTCOME_SYSTEM = carecoord_system("outreach-outcome")
+MEDIUM = {
+    OutreachMethod.PHONE: ("PHONE", "telephone"),
+    OutreachMethod.EMAIL: ("EMAILWRIT", "email"),
+    OutreachMethod.LETTER: ("MAILWRIT", "mail"),
+    OutreachMethod.PORTAL: ("ONLINEWRIT", "online written"),
+    OutreachMethod.HOME_VISIT: ("FACE", "face-to-face"),
+    OutreachMethod.SMS: ("WRITTEN", "written"),
+}
+
+
+def _medium_filter(value: str, modifier: str) -> Q:
+    system, code = value.split("|", 1) if "|" in value else (PARTICIPATION_MODE, value)
+    if system not in (PARTICIPATION_MODE, ""):
+        return Q(pk__in=[])
+    return Q(method__in=[method for method, (mode, _) in MEDIUM.items() if mode == code])
+
+
+def _recipient_filter(value: str, modifier: str) -> Q:
+    kind, _, ident = value.rpartition("/")
+    kind = modifier or kind.rsplit("/", 1)[-1]
+    key = parse_id(ident)
+    if key is None:
+        return Q(pk__in=[])
+    to_patient = Q(patient__public_id=key, related_person__isnull=True)
+    to_related = Q(related_person__public_id=key)
+    return {"Patient": to_patient, "RelatedPerson": to_related, "": to_patient | to_related}.get(kind, Q(pk__in=[]))
+
+
+def _status_filter(value: str, modifier: str) -> Q:
+    return Q() if value.split("|", 1)[-1] == "completed" else Q(pk__in=[])
+
+
+@register
+class CommunicationMapper(ResourceMapper):
+    resource_type = "Communication"
+    model = OutreachAttempt
+    select_related = ("patient", "related_person", "by")
+    documentation = f"Outreach attempts to patients and their families; the outcome is in {OUTCOME_EXTENSION}."
+    search_params = {
+        "patient": SearchParam(
+            "patient", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
+        ),
+        "subject": SearchParam(
+            "subject", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
+        ),
+        "recipient": SearchParam("recipient", "reference", _recipient_filter, "The Patient or a RelatedPerson."),
+        "sent": SearchParam("sent", "date", date_filter("occurred_at")),
+        "medium": SearchParam("medium", "token", _medium_filter),
+        "status": SearchParam("status", "token", _status_filter, "Always completed."),
+    }
+    sort_fields = {"sent": "occurred_at"}
+
+    def queryset(self, actor):
+        return own_or_home(OutreachAttempt.objects.all(), actor)
+
+    def to_fhir(self, obj: OutreachAttempt) -> dict:
+        mode, display = MEDIUM.get(obj.method, ("WRITTEN", "written"))
+        recipient = reference("RelatedPerson", obj.related_person) if obj.related_person else None
+        return compact(
+            {
+                **self.base(obj),
+                "extension": [
+                    {
+                        "url": OUTCOME_EXTENSION,
+                        "valueCoding": coding(OUTCOME_SYSTEM, obj.outcome, OutreachOutcome(obj.outcome).label),
+                    }
+                ],
+                "status": "completed",
+                "medium": [{"coding": [coding(PARTICIPATION_MODE, mode, display)], "text": obj.get_method_display()}],
+                "subject": reference("Patient", obj.patient),
+                "sent": instant(obj.occurred_at),
+                "recipient": [recipient or reference("Patient", obj.patient)],
+                "sender": user_reference(obj.by),
+                "payload": [{"contentString": obj.note}] if obj.note else [],
+            }
+        )

@@ -1,0 +1,158 @@
+"""Forms of medications: a source list with its lines (a formset of rows), starting and deciding a reconciliation."""
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from .choices import Action, Frequency, ListSource, Route, StatementStatus
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+RXCUI = RegexValidator(r"^[1-9][0-9]{0,9}$", "An RxNorm code (RxCUI) is digits only, like 29046.")
+LINE_FIELDS = (
+    "display", "rxnorm_code", "dose", "route_code", "frequency_code", "frequency_text", "prescriber", "start_date",
+    "stop_date", "status", "adherence_note",
+)  # fmt: skip
+
+
+def _blank(choices) -> list:
+    return [("", "—"), *choices]
+
+
+class PrescriberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        where = f" — {obj.external_organization.name}" if obj.external_organization_id else ""
+        return f"{obj.display_name}{where}"
+
+
+class MedicationListForm(forms.Form):
+    source = forms.ChoiceField(choices=_blank(ListSource.choices), label="Where the list came from")
+    source_name = forms.CharField(
+        max_length=200, required=False, label="Source name", help_text="e.g. Lakeside General discharge summary."
+    )
+    external_organization = forms.ModelChoiceField(
+        queryset=None, required=False, label="Organization (directory)", empty_label="—"
+    )
+    list_date = forms.DateField(widget=DATE, label="Date of the list")
+    note = forms.CharField(max_length=500, required=False, label="Note about the list")
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["external_organization"].queryset = organizations
+
+
+class MedicationLineForm(forms.Form):
+    """One row of a list. An empty row is skipped."""
+
+    display = forms.CharField(
+        max_length=300, label="Medication", widget=forms.TextInput(attrs={"list": "rxnorm-picker", "class": "med-name"})
+    )
+    rxnorm_code = forms.CharField(
+        max_length=10, required=False, label="RxNorm code", validators=[RXCUI],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "med-rxcui"}),
+    )  # fmt: skip
+    dose = forms.CharField(max_length=100, required=False)
+    route_code = forms.ChoiceField(choices=_blank(Route.choices), required=False, label="Route")
+    frequency_code = forms.ChoiceField(choices=_blank(Frequency.choices), required=False, label="Frequency")
+    frequency_text = forms.CharField(max_length=200, required=False, label="Frequency as written")
+    prescriber = PrescriberChoiceField(queryset=None, required=False, empty_label="— none on file —")
+    start_date = forms.DateField(widget=DATE, required=False, label="Start")
+    stop_date = forms.DateField(widget=DATE, required=False, label="Stop")
+    status = forms.ChoiceField(choices=StatementStatus.choices, initial=StatementStatus.ACTIVE)
+    adherence_note = forms.CharField(max_length=500, required=False, label="Adherence notes")
+
+    def __init__(self, *args, prescribers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prescriber"].queryset = prescribers
+
+    def has_changed(self) -> bool:
+        # A row only counts once something other than its default status is filled in.
+        return any(name != "status" and name in self.changed_data for name in self.fields)
+
+    def clean(self):
+        data = super().clean()
+        start, stop = data.get("start_date"), data.get("stop_date")
+        if start and stop and stop < start:
+            self.add_error("stop_date", "The stop date is before the start date.")
+        return data
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        if not self.lines():
+            raise forms.ValidationError("Add at least one medication.")
+
+    def lines(self) -> list[dict]:
+        return [
+            {name: form.cleaned_data.get(name) for name in LINE_FIELDS}
+            for form in self.forms
+            if form.has_changed() and form.cleaned_data
+        ]
+
+
+LineFormSet = forms.formset_factory(
+    MedicationLineForm, formset=BaseLineFormSet, extra=3, max_num=60, validate_max=True, absolute_max=60
+)
+
+
+class ListChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        count = len(obj.lines.all())
+        return f"{obj.label}, {obj.list_date:%m/%d/%Y} ({count} medication{'s' if count != 1 else ''})"
+
+
+class ListsChoiceField(forms.ModelMultipleChoiceField):
+    label_from_instance = ListChoiceField.label_from_instance
+
+
+class ReconciliationStartForm(forms.Form):
+    base_list = ListChoiceField(
+        queryset=None, label="Base list", empty_label=None,
+        help_text="Usually the newest: the hospital's discharge list.",
+    )  # fmt: skip
+    other_lists = ListsChoiceField(
+        queryset=None, label="Compare with", widget=forms.CheckboxSelectMultiple,
+        help_text="The nursing home's MAR, an outside prescriber's list, the current reconciled list...",
+    )  # fmt: skip
+
+    def __init__(self, *args, lists, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["base_list"].queryset = lists
+        self.fields["other_lists"].queryset = lists
+
+    def clean(self):
+        data = super().clean()
+        base, others = data.get("base_list"), data.get("other_lists")
+        if base is not None and others is not None and not [o for o in others if o.pk != base.pk]:
+            self.add_error("other_lists", "Choose at least one list other than the base list.")
+        return data
+
+
+class DecisionForm(forms.Form):
+    """The decision on one row; `versions` are (line public id, label) of the row's lines."""
+
+    row_key = forms.CharField(widget=forms.HiddenInput)
+    action = forms.ChoiceField(choices=Action.choices, widget=forms.RadioSelect, label="Decision")
+    chosen_line = forms.ChoiceField(label="Version to keep")
+    dose = forms.CharField(max_length=100, required=False, label="New dose")
+    frequency_code = forms.ChoiceField(choices=_blank(Frequency.choices), required=False, label="New frequency")
+    frequency_text = forms.CharField(max_length=200, required=False, label="New frequency as written")
+    route_code = forms.ChoiceField(choices=_blank(Route.choices), required=False, label="New route")
+    note = forms.CharField(
+        max_length=500, required=False, label="Note or question for the prescriber",
+        widget=forms.TextInput(attrs={"class": "wide"}),
+    )  # fmt: skip
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chosen_line"].choices = versions
+
+
+class SignForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(max_length=500, required=False, label="Note with the signature")
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,464 @@
+"""
+Writes of medications. A map:
+- source lists: `medication_list_create` (a list from one source on a date, with its lines),
+  `medication_list_enter_in_error`; lines: `medication_line_add`, `medication_line_update`,
+  `medication_line_enter_in_error` (source lists only: a reconciled list never changes);
+- reconciliation: `reconciliation_start` (a base list against one or more others), `reconciliation_decide`
+  (continue, change, stop, or ask the prescriber — which puts a deduplicated task on the worklist),
+  `reconciliation_sign` (every medication decided; makes the reconciled list, supersedes the previous one,
+  and completes the open transition episode's medication-reconciliation step), `reconciliation_discard`.
+Signed reconciliations and reconciled lists are also refused by the database (migrations/0002).
+"""
+
+import datetime as dt
+import hashlib
+import json
+
+from django.db import transaction
+
+from carecoord.careplans.choices import TaskKind, TaskSource
+from carecoord.careplans.services import task_create
+from carecoord.core import clock
+from carecoord.core.access import Actor, require_patient_editor
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction
+from carecoord.core.errors import InvalidStateError, NotFoundError, ValidationError
+from carecoord.core.versioning import save_versioned
+from carecoord.patients.models import Patient
+from carecoord.patients.selectors import patient_get
+
+from . import domain, rxnorm
+from .choices import Action, Frequency, ListKind, ListSource, ReconciliationStatus, Route, StatementStatus
+from .models import MedicationList, MedicationStatement, Reconciliation, ReconciliationDecision
+from .selectors import current_reconciliation, prescriber_choices, reconciliation_rows, source_organizations
+
+RECONCILIATION_FOCUS = "medications.Reconciliation"
+MAX_LINES = 60
+FINAL_MESSAGE = "This reconciliation is signed and can no longer change; start a new reconciliation instead."
+RECONCILED_LIST_MESSAGE = (
+    "This medication is on a signed reconciled list, which cannot change: record the change on a source list "
+    "and reconcile again."
+)
+LINE_FIELDS = (
+    "rxnorm_code", "ingredient_code", "display", "dose", "route_code", "frequency_code", "frequency_text",
+    "prescriber", "start_date", "stop_date", "status", "adherence_note",
+)  # fmt: skip
+
+
+def _visible(actor: Actor, patient: Patient) -> Patient:
+    require_patient_editor(actor)
+    return patient_get(actor, patient.public_id, audit_event=None)
+
+
+def _today(actor: Actor) -> dt.date:
+    return clock.today_in(actor.organization.tz)
+
+
+def _text(value, limit: int) -> str:
+    return (value or "").strip()[:limit]
+
+
+def _audit(actor: Actor, event: str, action: str, target, patient: Patient, **detail) -> None:
+    audit_record(actor=actor, event=event, action=action, target=target, patient=patient, detail=detail)
+
+
+# Lines -------------------------------------------------------------------------------------------------------
+
+
+def clean_line(actor: Actor, patient: Patient, data: dict, *, row: int | None = None) -> dict:
+    """
+    Checks one line's values and returns them ready to save (the ingredient code filled from the picker
+    list when the code is on it). `row` (0-based) names the line in messages about a multi-line list.
+    """
+    where = f"Line {row + 1}: " if row is not None else ""
+    values = {name: data.get(name) for name in LINE_FIELDS if name in data}
+    values["display"] = _text(data.get("display"), 300)
+    if not values["display"]:
+        raise ValidationError(f"{where}name the medication.", field="display")
+    code = _text(data.get("rxnorm_code"), 20)
+    if code and not domain.valid_rxcui(code):
+        raise ValidationError(f"{where}an RxNorm code (RxCUI) is digits only, like 29046.", field="rxnorm_code")
+    values["rxnorm_code"] = code
+    ingredient = _text(data.get("ingredient_code"), 20) or rxnorm.ingredient_of(code)
+    if ingredient and not domain.valid_rxcui(ingredient):
+        raise ValidationError(f"{where}an ingredient RxCUI is digits only.", field="ingredient_code")
+    values["ingredient_code"] = ingredient
+    for name, allowed, label in (
+        ("route_code", Route.values, "route"),
+        ("frequency_code", Frequency.values, "frequency"),
+    ):
+        values[name] = data.get(name) or ""
+        if values[name] and values[name] not in allowed:
+            raise ValidationError(f"{where}choose a {label} from the list.", field=name)
+    values["status"] = data.get("status") or StatementStatus.ACTIVE
+    if values["status"] not in StatementStatus.values:
+        raise ValidationError(f"{where}unknown status “{values['status']}”.", field="status")
+    values["dose"] = _text(data.get("dose"), 100)
+    values["frequency_text"] = _text(data.get("frequency_text"), 200)
+    values["adherence_note"] = _text(data.get("adherence_note"), 500)
+    start, stop = data.get("start_date"), data.get("stop_date")
+    if start and stop and stop < start:
+        raise ValidationError(f"{where}the stop date is before the start date.", field="stop_date")
+    values["start_date"], values["stop_date"] = start or None, stop or None
+    prescriber = data.get("prescriber")
+    if prescriber is not None and not prescriber_choices(actor, patient).filter(pk=prescriber.pk).exists():
+        raise ValidationError(f"{where}choose the prescriber from the directory.", field="prescriber")
+    values["prescriber"] = prescriber
+    return values
+
+
+def _source_list(actor: Actor, medication_list: MedicationList) -> MedicationList:
+    _visible(actor, medication_list.patient)
+    if medication_list.organization_id != actor.organization.pk:
+        raise NotFoundError("Only the organization that recorded a list can change it.")
+    if medication_list.kind != ListKind.SOURCE:
+        raise InvalidStateError(RECONCILED_LIST_MESSAGE)
+    if medication_list.entered_in_error:
+        raise InvalidStateError("This list was entered in error.")
+    return medication_list
+
+
+@transaction.atomic
+def medication_list_create(
+    *, actor: Actor, patient: Patient, source: str, list_date: dt.date, lines: list[dict], source_name: str = "",
+    external_organization=None, note: str = "",
+) -> MedicationList:  # fmt: skip
+    """Records a list of medications from one source on one date, with its lines in the order given."""
+    patient = _visible(actor, patient)
+    if source not in ListSource.values:
+        raise ValidationError("Choose where the list came from.", field="source")
+    if list_date is None or list_date > _today(actor):
+        raise ValidationError("The list's date cannot be in the future.", field="list_date")
+    if not lines:
+        raise ValidationError("Add at least one medication.", field="lines")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(f"A list holds at most {MAX_LINES} medications.", field="lines")
+    if (
+        external_organization is not None
+        and not source_organizations(actor, patient).filter(pk=external_organization.pk).exists()
+    ):
+        raise ValidationError("Choose the organization from the directory.", field="external_organization")
+    cleaned = [clean_line(actor, patient, data, row=i) for i, data in enumerate(lines)]
+    medication_list = MedicationList.objects.create(
+        organization=actor.organization, patient=patient, kind=ListKind.SOURCE, source=source,
+        source_name=_text(source_name, 200), external_organization=external_organization, list_date=list_date,
+        note=_text(note, 500), recorded_by=actor.user,
+    )  # fmt: skip
+    for i, values in enumerate(cleaned):  # one by one, so each line's FHIR history starts
+        MedicationStatement.objects.create(
+            organization=actor.organization, patient=patient, medication_list=medication_list, position=i, **values
+        )
+    _audit(actor, "medication_list.create", AuditAction.CREATE, medication_list, patient, lines=len(cleaned),
+           source=source)  # fmt: skip
+    return medication_list
+
+
+@transaction.atomic
+def medication_list_enter_in_error(*, actor: Actor, medication_list: MedicationList) -> MedicationList:
+    """Marks a source list entered in error: it no longer counts and cannot be reconciled."""
+    _source_list(actor, medication_list)
+    medication_list.entered_in_error = True
+    save_versioned(medication_list, expected_version=medication_list.version, fields=["entered_in_error"])
+    _audit(actor, "medication_list.error", AuditAction.UPDATE, medication_list, medication_list.patient)
+    return medication_list
+
+
+@transaction.atomic
+def medication_line_add(*, actor: Actor, medication_list: MedicationList, data: dict) -> MedicationStatement:
+    """Adds one medication at the end of a source list."""
+    _source_list(actor, medication_list)
+    patient = medication_list.patient
+    values = clean_line(actor, patient, data)
+    position = medication_list.lines.count()
+    line = MedicationStatement.objects.create(
+        organization=actor.organization, patient=patient, medication_list=medication_list, position=position, **values
+    )
+    _audit(actor, "medication_line.add", AuditAction.CREATE, line, patient)
+    return line
+
+
+@transaction.atomic
+def medication_statement_record(*, actor: Actor, patient: Patient, data: dict) -> MedicationStatement:
+    """
+    Records a medication another system reports (the FHIR API): it joins today's list "Another system
+    (FHIR)" of the actor's organization for the patient, which is made on first use.
+    """
+    patient = _visible(actor, patient)
+    medication_list = (
+        MedicationList.objects.select_for_update()
+        .filter(
+            organization=actor.organization,
+            patient=patient,
+            kind=ListKind.SOURCE,
+            source=ListSource.EXTERNAL,
+            list_date=_today(actor),
+            entered_in_error=False,
+        )
+        .first()
+    )
+    if medication_list is None:
+        medication_list = MedicationList.objects.create(
+            organization=actor.organization, patient=patient, kind=ListKind.SOURCE, source=ListSource.EXTERNAL,
+            list_date=_today(actor), recorded_by=actor.user,
+        )  # fmt: skip
+        _audit(actor, "medication_list.create", AuditAction.CREATE, medication_list, patient, source="external")
+    return medication_line_add(actor=actor, medication_list=medication_list, data=data)
+
+
+@transaction.atomic
+def medication_line_update(
+    *, actor: Actor, line: MedicationStatement, data: dict, expected_version: int
+) -> MedicationStatement:
+    """Corrects a line of a source list (all of its values, as given)."""
+    _source_list(actor, line.medication_list)
+    values = clean_line(actor, line.patient, data)
+    for name, value in values.items():
+        setattr(line, name, value)
+    save_versioned(line, expected_version=expected_version, fields=list(values))
+    _audit(actor, "medication_line.update", AuditAction.UPDATE, line, line.patient)
+    return line
+
+
+@transaction.atomic
+def medication_line_enter_in_error(*, actor: Actor, line: MedicationStatement, expected_version: int):
+    """Marks one line of a source list entered in error (FHIR status entered-in-error)."""
+    _source_list(actor, line.medication_list)
+    if line.status == StatementStatus.ENTERED_IN_ERROR:
+        raise InvalidStateError("This line is already marked entered in error.")
+    line.status = StatementStatus.ENTERED_IN_ERROR
+    save_versioned(line, expected_version=expected_version, fields=["status"])
+    _audit(actor, "medication_line.error", AuditAction.UPDATE, line, line.patient)
+    return line
+
+
+# Reconciliation ----------------------------------------------------------------------------------------------
+
+
+def _draft(actor: Actor, reconciliation: Reconciliation) -> Reconciliation:
+    _visible(actor, reconciliation.patient)
+    if reconciliation.organization_id != actor.organization.pk:
+        raise NotFoundError()
+    if reconciliation.status == ReconciliationStatus.SIGNED:
+        raise InvalidStateError(FINAL_MESSAGE)
+    if reconciliation.status != ReconciliationStatus.DRAFT:
+        raise InvalidStateError("This reconciliation was discarded.")
+    return reconciliation
+
+
+@transaction.atomic
+def reconciliation_start(
+    *, actor: Actor, patient: Patient, base_list: MedicationList, other_lists: list[MedicationList]
+) -> Reconciliation:
+    """Starts a reconciliation of `base_list` (e.g. the discharge list) against one or more other lists."""
+    patient = _visible(actor, patient)
+    others = [found for found in other_lists if found.pk != base_list.pk]
+    if not others:
+        raise ValidationError("Choose at least one other list to compare with.", field="other_lists")
+    for found in (base_list, *others):
+        if found.patient_id != patient.pk or found.organization_id not in (actor.organization.pk,
+                                                                           patient.organization_id):  # fmt: skip
+            raise NotFoundError()
+        if found.entered_in_error:
+            raise ValidationError(f"{found.label} was entered in error.", field="other_lists")
+    reconciliation = Reconciliation.objects.create(
+        organization=actor.organization, patient=patient, base_list=base_list, started_by=actor.user
+    )
+    reconciliation.compared_lists.set([base_list, *others])
+    _audit(actor, "reconciliation.start", AuditAction.CREATE, reconciliation, patient, lists=1 + len(others))
+    return reconciliation
+
+
+def _ask_task(actor: Actor, reconciliation: Reconciliation, row: domain.Row, line: MedicationStatement, note: str):
+    who = line.prescriber.display_name if line.prescriber else "the prescriber"
+    return task_create(
+        actor=actor,
+        patient=reconciliation.patient,
+        kind=TaskKind.MEDICATION_REVIEW,
+        title=f"Ask {who} about {row.name}"[:200],
+        description=note,
+        due_date=clock.add_business_days(_today(actor), 1, state=actor.organization.state),
+        owner=actor.user,
+        source=TaskSource.MEDICATIONS,
+        focus_type=RECONCILIATION_FOCUS,
+        focus_id=reconciliation.public_id,
+        dedupe_key=f"medrec:{reconciliation.public_id}:{row.key}"[:200],
+    )
+
+
+@transaction.atomic
+def reconciliation_decide(*, actor: Actor, reconciliation: Reconciliation, decisions: list[dict]) -> Reconciliation:
+    """
+    Records decisions, one per medication (`row_key`): continue the chosen line, change it (a new dose,
+    frequency or route), stop it, or ask its prescriber (a question, which becomes a worklist task once).
+    """
+    _draft(actor, reconciliation)
+    _, rows = reconciliation_rows(reconciliation)
+    by_key = {row.key: row for row in rows}
+    for data in decisions:
+        row = by_key.get(data.get("row_key", ""))
+        if row is None:
+            raise ValidationError("That medication is not in this comparison; reload the page.", field="row_key")
+        _decide(actor, reconciliation, row, data)
+    _audit(actor, "reconciliation.decide", AuditAction.UPDATE, reconciliation, reconciliation.patient,
+           rows=[d.get("row_key") for d in decisions][:60])  # fmt: skip
+    return reconciliation
+
+
+def _decide(actor: Actor, reconciliation: Reconciliation, row: domain.Row, data: dict) -> ReconciliationDecision:
+    action = data.get("action") or ""
+    if action not in Action.values:
+        raise ValidationError(f"{row.name}: choose continue, change, stop or ask the prescriber.", field="action")
+    refs = {entry.ref for entry in row.present}
+    chosen = data.get("chosen_line") or row.present[0].ref
+    chosen_ref = str(getattr(chosen, "public_id", chosen))
+    if chosen_ref not in refs:
+        raise ValidationError(f"{row.name}: choose one of the lists' versions.", field="chosen_line")
+    line = MedicationStatement.objects.select_related("prescriber").get(public_id=chosen_ref)
+    values = {
+        "dose": _text(data.get("dose"), 100),
+        "frequency_code": data.get("frequency_code") or "",
+        "frequency_text": _text(data.get("frequency_text"), 200),
+        "route_code": data.get("route_code") or "",
+        "note": _text(data.get("note"), 500),
+    }
+    if values["frequency_code"] not in ("", *Frequency.values) or values["route_code"] not in ("", *Route.values):
+        raise ValidationError(f"{row.name}: choose the frequency and route from the lists.", field="action")
+    changes = ("dose", "frequency_code", "frequency_text", "route_code")
+    if action == Action.CHANGE and not any(values[k] for k in changes):
+        raise ValidationError(f"{row.name}: say what changes (dose, frequency or route).", field="dose")
+    if action == Action.ASK and not values["note"]:
+        raise ValidationError(f"{row.name}: write the question for the prescriber.", field="note")
+    if action != Action.CHANGE:
+        values.update(dose="", frequency_code="", frequency_text="", route_code="")
+    decision, _ = ReconciliationDecision.objects.update_or_create(
+        reconciliation=reconciliation, row_key=row.key, defaults={"action": action, "chosen_line": line, **values}
+    )
+    if action == Action.ASK and decision.task_id is None:
+        decision.task = _ask_task(actor, reconciliation, row, line, values["note"])
+        decision.save(update_fields=["task", "updated_at"])
+    return decision
+
+
+def _result_line(decision: ReconciliationDecision, today: dt.date) -> dict:
+    """The reconciled list's line a decision makes: the chosen line, changed or stopped as decided."""
+    line = decision.chosen_line
+    values = {name: getattr(line, name) for name in LINE_FIELDS}
+    if decision.action == Action.CHANGE:
+        for name in ("dose", "frequency_code", "frequency_text", "route_code"):
+            if getattr(decision, name):
+                values[name] = getattr(decision, name)
+        if decision.frequency_code and not decision.frequency_text:
+            values["frequency_text"] = ""
+        values["status"] = StatementStatus.ACTIVE
+    elif decision.action == Action.STOP:
+        values["status"] = StatementStatus.STOPPED
+        values["stop_date"] = min(line.stop_date or today, today)
+        if values["start_date"] and values["start_date"] > values["stop_date"]:
+            values["start_date"] = None
+    return values
+
+
+def _digest(reconciliation: Reconciliation, decisions: list[ReconciliationDecision], rows: list[domain.Row]) -> str:
+    payload = {
+        "reconciliation": str(reconciliation.public_id),
+        "lists": sorted(str(found.public_id) for found in reconciliation.compared_lists.all()),
+        "rows": [[row.key, [entry.ref if entry else None for entry in row.entries]] for row in rows],
+        "decisions": [
+            [
+                d.row_key,
+                d.action,
+                str(d.chosen_line.public_id),
+                d.dose,
+                d.frequency_code,
+                d.frequency_text,
+                d.route_code,
+                d.note,
+            ]
+            for d in decisions
+        ],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@transaction.atomic
+def reconciliation_sign(
+    *, actor: Actor, reconciliation: Reconciliation, expected_version: int, note: str = ""
+) -> Reconciliation:
+    """
+    Signs a reconciliation whose every medication is decided: writes the reconciled list (the patient's
+    current list from now on), supersedes the previous signed one, and records the medication
+    reconciliation step of the patient's open transition episode, if there is one.
+    """
+    _draft(actor, reconciliation)
+    patient = reconciliation.patient
+    _, rows = reconciliation_rows(reconciliation)
+    decisions = {
+        d.row_key: d
+        for d in reconciliation.decisions.select_related("chosen_line", "chosen_line__prescriber").order_by("id")
+    }
+    undecided = [row.name for row in rows if row.key not in decisions]
+    if undecided:
+        raise ValidationError(
+            "Decide every medication before signing; still open: " + ", ".join(undecided[:8]) + ".", field="decisions"
+        )
+    stale = [
+        row.name for row in rows if str(decisions[row.key].chosen_line.public_id) not in {e.ref for e in row.present}
+    ]
+    if stale:
+        raise ValidationError(
+            "These medications changed on their lists since they were decided; decide them again: "
+            + ", ".join(stale[:8]) + ".", field="decisions",
+        )  # fmt: skip
+    previous = current_reconciliation(actor, patient)
+    today = _today(actor)
+    result = MedicationList.objects.create(
+        organization=actor.organization, patient=patient, kind=ListKind.RECONCILED, list_date=today,
+        note=_text(note, 500), recorded_by=actor.user,
+    )  # fmt: skip
+    ordered = [decisions[row.key] for row in rows]
+    for i, decision in enumerate(ordered):
+        MedicationStatement.objects.create(
+            organization=actor.organization, patient=patient, medication_list=result, position=i,
+            **_result_line(decision, today),
+        )  # fmt: skip
+    reconciliation.status = ReconciliationStatus.SIGNED
+    reconciliation.signed_at = clock.now()
+    reconciliation.signed_by = actor.user
+    reconciliation.result_list = result
+    reconciliation.supersedes = previous
+    reconciliation.note = _text(note, 500)
+    reconciliation.content_sha256 = _digest(reconciliation, ordered, rows)
+    save_versioned(reconciliation, expected_version=expected_version, fields=[
+        "status", "signed_at", "signed_by", "result_list", "supersedes", "note", "content_sha256",
+    ])  # fmt: skip
+    _audit(actor, "reconciliation.sign", AuditAction.UPDATE, reconciliation, patient, medications=len(ordered),
+           sha256=reconciliation.content_sha256)  # fmt: skip
+    _complete_transition_step(actor, patient, ordered)
+    return reconciliation
+
+
+def _complete_transition_step(actor: Actor, patient: Patient, decisions: list[ReconciliationDecision]) -> None:
+    """Records the open transition episode's medication reconciliation (when not yet recorded)."""
+    from carecoord.transitions.selectors import episodes_open_for
+    from carecoord.transitions.services import episode_record_step
+
+    episode = episodes_open_for(actor).filter(patient=patient, med_rec_at__isnull=True).first()
+    if episode is None or episode.discharge_day > _today(actor):
+        return
+    counts = {action: sum(d.action == action for d in decisions) for action in Action.values}
+    note = (
+        f"Medication list reconciled and signed: {len(decisions)} medications "
+        f"({counts['continue']} continued, {counts['change']} changed, {counts['stop']} stopped, "
+        f"{counts['ask']} asked of the prescriber)."
+    )
+    episode_record_step(actor=actor, episode=episode, step="med_rec", note=note, expected_version=episode.version)
+
+
+@transaction.atomic
+def reconciliation_discard(*, actor: Actor, reconciliation: Reconciliation) -> Reconciliation:
+    """Discards a draft reconciliation (its decisions are kept with it, unused)."""
+    _draft(actor, reconciliation)
+    reconciliation.status = ReconciliationStatus.DISCARDED
+    save_versioned(reconciliation, expected_version=reconciliation.version, fields=["status"])
+    _audit(actor, "reconciliation.discard", AuditAction.UPDATE, reconciliation, reconciliation.patient)
+    return reconciliation

@@ -1,0 +1,327 @@
+"""
+Medication pages: the chart's Medications tab (the current list with safety flags, source lists, starting a
+reconciliation), adding a source list with several rows in one form, one list, a reconciliation side by
+side with its decisions and signature, and the history of signed reconciliations. Writes redirect back
+(POST/redirect/GET); a form with errors is shown again with status 400.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carecoord.core import clock
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction
+from carecoord.core.errors import ApplicationError, NotFoundError
+from carecoord.core.http import clinical_actor
+from carecoord.patients.chart import chart_context
+from carecoord.patients.selectors import patient_get
+
+from . import rxnorm, selectors, services
+from .choices import Action, StatementStatus
+from .forms import (
+    DecisionForm,
+    LineFormSet,
+    MedicationListForm,
+    ReconciliationStartForm,
+    SignForm,
+    VersionForm,
+)
+
+NOT_CDS = (
+    "These flags help a coordinator decide what to ask a prescriber. They are not clinical decision support: "
+    "they check only what is on file, not doses, interactions or allergies."
+)
+
+
+def _put_error(form, exc: ApplicationError) -> None:
+    if isinstance(exc, NotFoundError):
+        raise exc
+    field = exc.field if exc.field in getattr(form, "fields", {}) else None
+    form.add_error(field, exc.message)
+
+
+def _tab_url(patient) -> str:
+    return reverse("medications:patient_medications", args=[patient.public_id])
+
+
+def _reconcilable_lists(actor, patient):
+    return selectors.reconcilable_lists(actor, patient)
+
+
+def _tab_context(actor, patient, **bound) -> dict:
+    context = chart_context(actor, patient, tab="medications")
+    current = selectors.current_reconciliation(actor, patient)
+    in_force = selectors.lines_in_force(actor, patient)
+    flagged = {ref for flag in selectors.safety_flags_for(in_force) for ref in flag.refs}
+    context.update(
+        current=current,
+        current_lines=[line for line in in_force if current and line.medication_list_id == current.result_list_id],
+        unreconciled_lines=[
+            line for line in in_force if not current or line.medication_list_id != current.result_list_id
+        ],
+        flags=selectors.safety_flags_for(in_force),
+        flagged=flagged,
+        not_cds=NOT_CDS,
+        source_lists=selectors.lists_for_patient(actor, patient),
+        drafts=[r for r in selectors.reconciliations_for_patient(actor, patient) if r.status == "draft"],
+        start_form=ReconciliationStartForm(prefix="start", lists=_reconcilable_lists(actor, patient)),
+    )
+    context.update(bound)
+    return context
+
+
+def _audit_view(actor, event: str, patient, target=None) -> None:
+    audit_record(actor=actor, event=event, action=AuditAction.READ, target=target or patient, patient=patient)
+
+
+@login_required
+@require_GET
+def patient_medications(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    patient = patient_get(actor, public_id, audit_event=None)
+    _audit_view(actor, "medications.view", patient)
+    return render(request, "medications/patient_medications.html", _tab_context(actor, patient))
+
+
+def _list_forms(actor, patient, data=None):
+    today = clock.today_in(actor.organization.tz)
+    form = MedicationListForm(
+        data, prefix="list", organizations=selectors.source_organizations(actor, patient), initial={"list_date": today}
+    )
+    lines = LineFormSet(data, prefix="line", form_kwargs={"prescribers": selectors.prescriber_choices(actor, patient)})
+    return form, lines
+
+
+def _list_page(request, actor, patient, form, lines, status=200) -> HttpResponse:
+    context = chart_context(actor, patient, tab="medications")
+    context.update(form=form, lines=lines, concepts=rxnorm.CONCEPTS)
+    return render(request, "medications/list_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_list_new(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    patient = patient_get(actor, public_id, audit_event=None)
+    if request.method == "GET":
+        _audit_view(actor, "medications.view", patient)
+        return _list_page(request, actor, patient, *_list_forms(actor, patient))
+    form, lines = _list_forms(actor, patient, request.POST)
+    if form.is_valid() and lines.is_valid():
+        try:
+            found = services.medication_list_create(
+                actor=actor, patient=patient, lines=lines.lines(), **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            _put_error(form, exc)
+        else:
+            count = len(found.lines.all())
+            messages.success(request, f"{found.label} saved with {count} medication{'s' if count != 1 else ''}.")
+            return redirect(_tab_url(patient) + "#source-lists")
+    return _list_page(request, actor, patient, form, lines, status=400)
+
+
+@login_required
+@require_GET
+def list_detail(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    found = selectors.list_get(actor, public_id)
+    context = chart_context(actor, found.patient, tab="medications")
+    flags = selectors.safety_flags_for(list(found.lines.all()))
+    context.update(medication_list=found, flags=flags, not_cds=NOT_CDS, error_status=StatementStatus.ENTERED_IN_ERROR)
+    return render(request, "medications/list_detail.html", context)
+
+
+@login_required
+@require_POST
+def list_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    found = selectors.list_get(actor, public_id, audit_event=None)
+    try:
+        services.medication_list_enter_in_error(actor=actor, medication_list=found)
+    except ApplicationError as exc:
+        if isinstance(exc, NotFoundError):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{found.label} marked entered in error.")
+    return redirect(_tab_url(found.patient))
+
+
+@login_required
+@require_POST
+def line_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    line = selectors.line_get(actor, public_id)
+    form = VersionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise NotFoundError()
+        services.medication_line_enter_in_error(actor=actor, line=line, expected_version=form.cleaned_data["version"])
+    except ApplicationError as exc:
+        if isinstance(exc, NotFoundError):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{line.display} marked entered in error.")
+    return redirect(line.medication_list.get_absolute_url())
+
+
+@login_required
+@require_POST
+def patient_reconciliation_start(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    patient = patient_get(actor, public_id, audit_event=None)
+    form = ReconciliationStartForm(request.POST, prefix="start", lists=_reconcilable_lists(actor, patient))
+    if form.is_valid():
+        try:
+            reconciliation = services.reconciliation_start(
+                actor=actor,
+                patient=patient,
+                base_list=form.cleaned_data["base_list"],
+                other_lists=list(form.cleaned_data["other_lists"]),
+            )
+        except ApplicationError as exc:
+            _put_error(form, exc)
+        else:
+            return redirect(reconciliation.get_absolute_url())
+    context = _tab_context(actor, patient, start_form=form)
+    return render(request, "medications/patient_medications.html", context, status=400)
+
+
+# Reconciliation ----------------------------------------------------------------------------------------------
+
+
+def _version_label(found_list, line) -> str:
+    details = ", ".join(x for x in (line.dose, line.frequency_label) if x)
+    return f"{found_list.label}: {line.display}" + (f" ({details})" if details else "")
+
+
+def _decision_forms(reconciliation, lists, rows, data=None) -> list[dict]:
+    """One entry per row: the row, each list's line, its decision form (bound to `data` when given)."""
+    labels = {}
+    for found in lists:
+        for line in found.lines.all():
+            labels[str(line.public_id)] = (found, line)
+    saved = {d.row_key: d for d in reconciliation.decisions.select_related("chosen_line", "task")}
+    entries = []
+    for index, row in enumerate(rows):
+        versions = [(entry.ref, _version_label(*labels[entry.ref])) for entry in row.present]
+        decision = saved.get(row.key)
+        initial = {"row_key": row.key, "chosen_line": row.present[0].ref}
+        if decision is not None:
+            initial.update(
+                action=decision.action, chosen_line=str(decision.chosen_line.public_id), dose=decision.dose,
+                frequency_code=decision.frequency_code, frequency_text=decision.frequency_text,
+                route_code=decision.route_code, note=decision.note,
+            )  # fmt: skip
+        elif row.kind == "matched":
+            initial["action"] = Action.CONTINUE
+        form = DecisionForm(data, prefix=f"row{index}", versions=versions, initial=initial)
+        cells = [labels[entry.ref][1] if entry else None for entry in row.entries]
+        entries.append({"row": row, "cells": cells, "form": form, "decision": decision})
+    return entries
+
+
+def _reconciliation_page(request, actor, reconciliation, *, entries=None, sign_form=None, status=200):
+    lists, rows = selectors.reconciliation_rows(reconciliation)
+    context = chart_context(actor, reconciliation.patient, tab="medications")
+    decided = {d.row_key for d in reconciliation.decisions.all()}
+    context.update(
+        reconciliation=reconciliation,
+        lists=lists,
+        entries=entries or _decision_forms(reconciliation, lists, rows),
+        undecided=[row for row in rows if row.key not in decided],
+        sign_form=sign_form or SignForm(initial={"version": reconciliation.version}),
+        result_lines=list(reconciliation.result_list.lines.select_related("prescriber"))
+        if reconciliation.result_list_id
+        else [],
+        not_cds=NOT_CDS,
+    )
+    return render(request, "medications/reconciliation_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def reconciliation_detail(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    reconciliation = selectors.reconciliation_get(actor, public_id)
+    return _reconciliation_page(request, actor, reconciliation)
+
+
+@login_required
+@require_POST
+def reconciliation_decide(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    reconciliation = selectors.reconciliation_get(actor, public_id, audit_event=None)
+    lists, rows = selectors.reconciliation_rows(reconciliation)
+    entries = _decision_forms(reconciliation, lists, rows, data=request.POST)
+    chosen = [e for e in entries if e["form"].is_bound and e["form"].data.get(e["form"].add_prefix("action"))]
+    if all(e["form"].is_valid() for e in chosen):
+        try:
+            services.reconciliation_decide(
+                actor=actor, reconciliation=reconciliation, decisions=[e["form"].cleaned_data for e in chosen]
+            )
+        except ApplicationError as exc:
+            key = next((e for e in chosen if e["row"].name in exc.message), chosen[0] if chosen else None)
+            if key is None or isinstance(exc, NotFoundError):
+                raise
+            _put_error(key["form"], exc)
+        else:
+            messages.success(request, f"{len(chosen)} decision{'s' if len(chosen) != 1 else ''} saved.")
+            return redirect(reconciliation.get_absolute_url() + "#decisions")
+    return _reconciliation_page(request, actor, reconciliation, entries=entries, status=400)
+
+
+@login_required
+@require_POST
+def reconciliation_sign(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    reconciliation = selectors.reconciliation_get(actor, public_id, audit_event=None)
+    form = SignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reconciliation_sign(
+                actor=actor, reconciliation=reconciliation, expected_version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except ApplicationError as exc:
+            _put_error(form, exc)
+        else:
+            messages.success(request, "Reconciliation signed: the reconciled list is now the current list.")
+            return redirect(reconciliation.get_absolute_url())
+    reconciliation.refresh_from_db()
+    return _reconciliation_page(request, actor, reconciliation, sign_form=form, status=400)
+
+
+@login_required
+@require_POST
+def reconciliation_discard(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    reconciliation = selectors.reconciliation_get(actor, public_id, audit_event=None)
+    try:
+        services.reconciliation_discard(actor=actor, reconciliation=reconciliation)
+    except ApplicationError as exc:
+        if isinstance(exc, NotFoundError):
+            raise
+        messages.error(request, exc.message)
+        return redirect(reconciliation.get_absolute_url())
+    messages.success(request, "Draft reconciliation discarded.")
+    return redirect(_tab_url(reconciliation.patient))
+
+
+@login_required
+@require_GET
+def patient_medication_history(request: HttpRequest, public_id) -> HttpResponse:
+    actor = clinical_actor(request)
+    patient = patient_get(actor, public_id, audit_event=None)
+    _audit_view(actor, "medications.history", patient)
+    context = chart_context(actor, patient, tab="medications")
+    reconciliations = selectors.reconciliations_for_patient(actor, patient)
+    current = selectors.current_reconciliation(actor, patient)
+    context.update(reconciliations=reconciliations, current=current)
+    return render(request, "medications/history.html", context)

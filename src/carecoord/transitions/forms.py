@@ -1,0 +1,59 @@
+"""Forms of the transitions pages: the dashboard's filters and what a coordinator records on an episode."""
+
+from django import forms
+
+from .choices import Complexity, TransitionStep
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+RISKS = [("", "Any risk"), ("high", "High (LACE 10+)"), ("moderate", "Moderate (LACE 5-9)"), ("low", "Low (LACE 0-4)")]
+
+
+class DashboardFilterForm(forms.Form):
+    """Facility, LACE risk band and "late only"; an unknown value is a field error, not a crash."""
+
+    facility = forms.ModelChoiceField(queryset=None, required=False, empty_label="All facilities",
+                                      to_field_name="public_id")  # fmt: skip
+    risk = forms.ChoiceField(choices=RISKS, required=False, label="Risk")
+    late = forms.BooleanField(required=False, label="Late only")
+
+    def __init__(self, *args, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A datetime-local input read in the organization's time zone (`tz` is set by the form)."""
+
+    widget = DATETIME
+    tz = None
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None or self.tz is None:
+            return result
+        return result.replace(tzinfo=None).replace(tzinfo=self.tz)
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class StepForm(VersionForm):
+    """A deadline met: the contact made, the medications reconciled or the visit done, with what happened."""
+
+    step = forms.ChoiceField(choices=TransitionStep.choices, widget=forms.HiddenInput)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="What happened")
+    at = LocalDateTimeField(required=False, label="When (leave empty for now)")
+
+    def __init__(self, *args, tz=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["at"].tz = tz
+
+
+class ComplexityForm(VersionForm):
+    complexity = forms.ChoiceField(choices=Complexity.choices, label="Medical decision making")
+
+
+class ChecklistItemForm(VersionForm):
+    key = forms.CharField(max_length=60, widget=forms.HiddenInput)
+    done = forms.BooleanField(required=False)

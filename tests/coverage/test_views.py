@@ -1,0 +1,163 @@
+"""The Insurance tab and its pages through the test client."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from carecoord.careplans.models import Task
+from carecoord.core.models import AuditEvent
+from carecoord.coverage.models import Coverage, EligibilityCheck, FundingApplication, Payer, PriorAuthorization
+from carecoord.coverage.x12 import parse_270
+
+from ..conftest import signed_in_client
+from ..factories import PatientFactory
+from .factories import make_coverage, make_payer, x12_sample
+
+
+@pytest.fixture
+def patient(org):
+    return PatientFactory(organization=org, given_name="Adaeze", family_name="Okafor")
+
+
+@pytest.fixture
+def client(actor):
+    return signed_in_client(actor)
+
+
+def tab(patient) -> str:
+    return reverse("coverage:patient_insurance", args=[patient.public_id])
+
+
+def test_the_tab_shows_coverages_in_order_and_is_audited(client, actor, patient):
+    make_coverage(actor, patient, plan_name="Silver Plan")
+    make_coverage(actor, patient, plan_name="Medigap F", position=1)
+    response = client.get(tab(patient))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.index("Medigap F") < body.index("Silver Plan")
+    assert "Primary" in body
+    assert "Secondary" in body
+    assert 'aria-current="page">Insurance' in body
+    assert AuditEvent.objects.filter(event="insurance.view", patient_public_id=patient.public_id).exists()
+
+
+def test_adding_a_coverage(client, actor, patient):
+    payer = make_payer(actor)
+    url = reverse("coverage:patient_coverage_add", args=[patient.public_id])
+    data = {"coverage-position": "9", "coverage-product_type": "medicaid", "coverage-payer": str(payer.public_id),
+            "coverage-member_id": "MCD1", "coverage-relationship": "self"}  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert Coverage.objects.get(member_id="MCD1").order == 1
+    bad = client.post(url, {**data, "coverage-member_id": ""})
+    assert bad.status_code == 400
+    assert "Give the member ID" in bad.content.decode()
+
+
+def test_eligibility_from_270_to_271(client, actor, patient):
+    coverage = make_coverage(actor, patient, make_payer(actor, payer_id="60054"))
+    start = client.post(
+        reverse("coverage:coverage_eligibility_start", args=[coverage.public_id]), {"start-service_types": ["30"]}
+    )
+    assert start.status_code == 302
+    check = EligibilityCheck.objects.get()
+    download = client.get(reverse("coverage:eligibility_request", args=[check.public_id]))
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert parse_270(download.content.decode()).member_id == coverage.member_id
+    upload_url = reverse("coverage:eligibility_upload", args=[check.public_id])
+    broken = SimpleUploadedFile("resp.271", x12_sample("subscriber-health-benefit-check-error.271").encode())
+    response = client.post(upload_url, {"file": broken})
+    assert response.status_code == 400
+    assert "malformed" in response.content.decode()
+    good = x12_sample("subscriber-health-benefit-check.271").replace("93175-012547", check.trace_number)
+    response = client.post(upload_url, {"file": SimpleUploadedFile("resp.271", good.encode())})
+    assert response.status_code == 302
+    page = client.get(reverse("coverage:eligibility_detail", args=[check.public_id])).content.decode()
+    assert "Active coverage" in page
+    assert "Out of network" in page
+    assert "$30.00" in page
+
+
+def test_a_portal_check_is_recorded(client, actor, patient):
+    coverage = make_coverage(actor, patient)
+    url = reverse("coverage:coverage_eligibility_record", args=[coverage.public_id])
+    response = client.post(url, {"record-method": "portal", "record-status": "active", "record-plan_name": "Gold"})
+    assert response.status_code == 302
+    assert EligibilityCheck.objects.get().status == "active"
+
+
+def test_prior_auth_pages(client, actor, patient):
+    coverage = make_coverage(actor, patient)
+    url = reverse("coverage:patient_priorauth_add", args=[patient.public_id])
+    data = {"auth-coverage": str(coverage.public_id), "auth-service": "Home health", "auth-procedure_codes": "G0151",
+            "auth-diagnosis_codes": "I50.22", "auth-units_requested": "6", "auth-start_date": "2026-03-01",
+            "auth-end_date": "2026-04-30"}  # fmt: skip
+    assert client.post(url, {**data, "auth-procedure_codes": "G01"}).status_code == 400
+    response = client.post(url, data)
+    auth = PriorAuthorization.objects.get()
+    assert response["Location"] == auth.get_absolute_url()
+    status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
+    assert client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1}).status_code == 302
+    denied = client.post(status_url, {"status": "denied", "on": "2026-02-27", "version": 2})
+    assert denied.status_code == 400
+    assert "reason" in denied.content.decode()
+    assert client.post(status_url, {"status": "denied", "on": "2026-02-27", "version": 2,
+                                    "denial_reason": "Not homebound"}).status_code == 302  # fmt: skip
+    client.post(reverse("coverage:priorauth_appeal_add", args=[auth.public_id]))
+    appeal = auth.appeals.get()
+    upload = SimpleUploadedFile("letter.pdf", b"%PDF-1.4\nhello\n%%EOF", content_type="application/pdf")
+    doc_url = reverse("coverage:appeal_document_add", args=[appeal.public_id])
+    assert client.post(doc_url, {"title": "Physician letter", "file": upload}).status_code == 302
+    fake = SimpleUploadedFile("x.pdf", b"<script>", content_type="application/pdf")
+    refused = client.post(doc_url, {"file": fake})
+    assert refused.status_code == 400
+    assert "PDF, PNG or JPEG" in refused.content.decode()
+    page = client.get(auth.get_absolute_url()).content.decode()
+    assert "Physician letter" in page
+    assert "04/28/2026" in page  # 60 days after the denial by default
+    document = appeal.documents.get()
+    download = client.get(reverse("coverage:document_download", args=[document.public_id]))
+    assert download.content.startswith(b"%PDF")
+    assert download["X-Content-Type-Options"] == "nosniff"
+
+
+def test_application_pages(client, actor, patient):
+    url = reverse("coverage:patient_application_add", args=[patient.public_id])
+    data = {"application-program": "extra_help", "application-status": "preparing",
+            "application-documents_missing": "Proof of income\nMedicare card"}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    app = FundingApplication.objects.get()
+    assert app.program_name == "Extra Help (Part D LIS)"
+    assert Task.objects.filter(focus_id=app.public_id).count() == 2
+    form = {
+        "program": "extra_help",
+        "status": "submitted",
+        "documents_missing": "Medicare card",
+        "version": app.version,
+    }
+    edit = client.post(app.get_absolute_url(), form)
+    assert edit.status_code == 302
+    app.refresh_from_db()
+    assert app.status == "submitted"
+    assert app.submitted_on is not None
+    assert Task.objects.get(title__startswith="Get Proof of income").status == "completed"
+
+
+def test_payer_directory(client, actor):
+    response = client.post(reverse("coverage:payer_list"), {"name": "Humana", "payer_id": "61101",
+                                                            "appeal_deadline_days": "65"})  # fmt: skip
+    assert response.status_code == 302
+    payer = Payer.objects.get()
+    assert payer.appeal_deadline_days == 65
+    page = client.get(reverse("coverage:payer_edit", args=[payer.public_id]))
+    assert page.status_code == 200
+    assert "61101" in page.content.decode()
+
+
+def test_another_organization_gets_404(other_actor, actor, patient):
+    coverage = make_coverage(actor, patient)
+    other = signed_in_client(other_actor)
+    assert other.get(tab(patient)).status_code == 404
+    assert other.post(reverse("coverage:coverage_end", args=[coverage.public_id]), {"version": 1}).status_code == 404
+    coverage.refresh_from_db()
+    assert coverage.status == "active"
