@@ -224,3 +224,9 @@ def test_history_includes_a_version_written_before_history_was_kept(fhir):
     history = fhir.get(f"Patient/{patient.public_id}/_history").json()
     assert history["total"] == 1
     assert history["entry"][0]["resource"]["id"] == str(patient.public_id)
+
+
+def test_metadata_claims_history_only_where_it_is_kept(fhir):
+    resources = {r["type"]: r for r in fhir.get("metadata").json()["rest"][0]["resource"]}
+    assert (resources["Patient"]["readHistory"], resources["Patient"]["versioning"]) == (True, "versioned-update")
+    assert (resources["Slot"]["readHistory"], resources["Slot"]["versioning"]) == (False, "no-version")

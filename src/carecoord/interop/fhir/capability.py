@@ -63,13 +63,19 @@ def _token_url(base: str) -> str:
     return base.split("/fhir/R4")[0] + "/oauth/token"
 
 
+def _versioning(mapper) -> str:
+    if "update" in mapper.interactions:
+        return "versioned-update"
+    return "versioned" if "vread" in mapper.interactions else "no-version"
+
+
 def _resource(mapper) -> dict:
     interactions = [code for code in (*READ_INTERACTIONS, *WRITE_INTERACTIONS) if code in mapper.interactions]
     entry = {
         "type": mapper.resource_type,
         "interaction": [{"code": code} for code in interactions],
-        "versioning": "versioned-update",
-        "readHistory": True,
+        "versioning": _versioning(mapper),
+        "readHistory": mapper.keep_history and "vread" in mapper.interactions,
         "updateCreate": False,
         "conditionalCreate": "create" in mapper.interactions,
         "conditionalUpdate": False,
