@@ -179,6 +179,8 @@ def test_an_uncertain_match_waits_for_review_and_acts_once_decided(org, actor):
     assert outcome.message.status == MessageStatus.REVIEW
     review = PatientMatchReview.objects.get()
     assert len(review.candidates) == 2
+    assert "123-45-6789" not in str(review.demographics)  # what PID said, without the Social Security number
+    assert [i["type"] for i in review.demographics["identifiers"]] == ["MR"]
     assert not Encounter.objects.exists()
     # The discharge of the same stay also waits: nothing is guessed.
     handle_message(adt("A03", control_id="R-2", given="JEAN", discharged="20260302100000", disposition="01"),

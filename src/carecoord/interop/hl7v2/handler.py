@@ -31,7 +31,7 @@ from carecoord.transitions import services as transitions
 from carecoord.transitions.choices import PATIENT_CLASS_TO_ENCOUNTER, DischargeDisposition, EncounterClass
 
 from .ack import build_ack
-from .matching import match_patient
+from .matching import NEVER_STORED_TYPES, match_patient
 from .models import InboundMessage, MessageStatus, PatientMatchReview
 from .parse import (
     APPLICATION_ERROR,
@@ -279,10 +279,17 @@ def _act(adt: AdtMessage, data: dict, common: dict) -> str:
     return ""
 
 
+def _storable(patient) -> dict:
+    """What PID says, without the identifiers CareCoord never stores (Social Security numbers)."""
+    found = patient.as_json()
+    found["identifiers"] = [i for i in found["identifiers"] if str(i["type"]).upper() not in NEVER_STORED_TYPES]
+    return found
+
+
 def _open_review(message: InboundMessage, adt: AdtMessage, organization: Organization, reason: str, candidates):
     review, _ = PatientMatchReview.objects.update_or_create(
         message=message,
-        defaults={"organization": organization, "demographics": {**adt.patient.as_json(), "reason": reason},
+        defaults={"organization": organization, "demographics": {**_storable(adt.patient), "reason": reason},
                   "candidates": candidates, "status": "open"},
     )  # fmt: skip
     audit_record(organization=organization, event="hl7v2.review.open", action=AuditAction.CREATE, target=review,
