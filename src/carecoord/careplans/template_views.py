@@ -18,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from carecoord.core.http import put_service_error
 
 from . import template_services as services
 from .choices import RecurrenceFrequency
@@ -43,10 +44,8 @@ def _detail_url(template: CarePlanTemplate) -> str:
 
 
 def _put_error(form, exc: ApplicationError) -> None:
-    """Shows a service's error on its field when the form has that field, else above the form."""
-    if isinstance(exc, NotFoundError | PermissionDeniedError):
-        raise exc  # the page never offers these actions to whoever gets here: 404/403 pages
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    """A service's error on the form; missing and forbidden records answer with their own page."""
+    put_service_error(form, exc, propagate=(NotFoundError, PermissionDeniedError))
 
 
 def recurrence_words(task: TemplateTask) -> str:

@@ -18,7 +18,7 @@ from carecoord.core.access import Actor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, put_service_error
 from carecoord.directory.selectors import practitioners_for
 from carecoord.patients.chart import chart_context
 from carecoord.patients.models import Patient
@@ -52,10 +52,8 @@ CHART_POINTS = 60  # the latest measurements drawn per kind; the table lists the
 
 
 def put_error(form, exc: ApplicationError) -> None:
-    """Shows a service's error on its field when the form has one, else above the form (404s and 403s propagate)."""
-    if isinstance(exc, NotFoundError | PermissionDeniedError):
-        raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    """A service's error on the form; missing and forbidden records answer with their own page."""
+    put_service_error(form, exc, propagate=(NotFoundError, PermissionDeniedError))
 
 
 def progress_url(patient: Patient, anchor: str = "") -> str:

@@ -23,6 +23,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
 from carecoord.core.http import clinical_actor
+from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
@@ -57,13 +58,6 @@ from .selectors import (
     outreach_for_patient,
     patient_timeline,
 )
-
-
-def _put_error(form, exc: ApplicationError) -> None:
-    """Shows a service's error on its field when the form has it, else above the form."""
-    if isinstance(exc, NotFoundError):
-        raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _tab_url(patient) -> str:

@@ -17,6 +17,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import ApplicationError, NotFoundError, ValidationError
 from carecoord.core.http import clinical_actor
+from carecoord.core.http import put_service_error as _put_error
 from carecoord.core.models import Organization
 
 from . import importer, selectors, services
@@ -32,12 +33,6 @@ from .forms import (
     ServiceStatusForm,
     ThresholdForm,
 )
-
-
-def _put_error(form, exc: ApplicationError) -> None:
-    if isinstance(exc, NotFoundError):
-        raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _linkable_organizations(actor):

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
-from carecoord.core.errors import ApplicationError, NotFoundError
+from carecoord.core.errors import ApplicationError
 from carecoord.core.http import clinical_actor
+from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.chart import chart_context
 from carecoord.patients.choices import ConditionCategory, ConditionClinicalStatus
 from carecoord.patients.selectors import patient_get
@@ -33,12 +34,6 @@ from .forms import (
 )
 
 NEED_BY_CODE = {(code.system, code.code): need for need, code in hrsn.NEED_CODES.items()}
-
-
-def _put_error(form, exc: ApplicationError) -> None:
-    if isinstance(exc, NotFoundError):
-        raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _tab_url(patient) -> str:

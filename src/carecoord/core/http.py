@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .access import Actor
-from .errors import NotFoundError
+from .errors import ApplicationError, NotFoundError
 
 
 def clinical_actor(request: HttpRequest) -> Actor:
@@ -22,3 +22,14 @@ def safe_next_url(request: HttpRequest, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return reverse(default)
+
+
+def put_service_error(form, exc: ApplicationError, *, propagate: tuple[type, ...] = (NotFoundError,)) -> None:
+    """
+    Shows a service's error on the form: on its field when the form has that field, else above the form.
+    Errors of the `propagate` kinds (a missing record; for staff-only pages, a forbidden action) are raised
+    again, so they answer with their own page.
+    """
+    if isinstance(exc, propagate):
+        raise exc
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)

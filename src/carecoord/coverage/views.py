@@ -16,6 +16,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
 from carecoord.core.http import clinical_actor
+from carecoord.core.http import put_service_error as put_error
 from carecoord.directory.models import ExternalOrganization, ExternalOrganizationKind, Practitioner
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
@@ -43,13 +44,6 @@ from .selectors import (
     payers_for,
     prior_auths_for_patient,
 )
-
-
-def put_error(form, exc: ApplicationError) -> None:
-    """Shows a service's error on its field when the form has it, else above the form."""
-    if isinstance(exc, NotFoundError):
-        raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def tab_url(patient, anchor: str = "") -> str:

@@ -17,6 +17,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
 from carecoord.core.http import clinical_actor
+from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
@@ -36,12 +37,6 @@ from .selectors import (
     suggestions_for,
     translations_of,
 )
-
-
-def _put_error(form, exc: ApplicationError) -> None:
-    if isinstance(exc, NotFoundError):
-        raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _can_edit_library(actor) -> bool:

@@ -17,6 +17,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
 from carecoord.core.http import clinical_actor
+from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
@@ -35,13 +36,6 @@ NOT_CDS = (
     "These flags help a coordinator decide what to ask a prescriber. They are not clinical decision support: "
     "they check only what is on file, not doses, interactions or allergies."
 )
-
-
-def _put_error(form, exc: ApplicationError) -> None:
-    if isinstance(exc, NotFoundError):
-        raise exc
-    field = exc.field if exc.field in getattr(form, "fields", {}) else None
-    form.add_error(field, exc.message)
 
 
 def _tab_url(patient) -> str:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecoord.core import clock
 from carecoord.core.choices import Role
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, put_service_error
 
 from . import availability_selectors as selectors
 from . import availability_services as services
@@ -42,10 +42,8 @@ PREVIEW_LIMIT = 300
 
 
 def _put_error(form, exc: ApplicationError) -> None:
-    """Shows a service's error on its field when the form has it, else above the form."""
-    if isinstance(exc, NotFoundError | PermissionDeniedError):
-        raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    """A service's error on the form; missing and forbidden records answer with their own page."""
+    put_service_error(form, exc, propagate=(NotFoundError, PermissionDeniedError))
 
 
 def _base(actor, **extra) -> dict:

@@ -16,6 +16,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
 from carecoord.core.http import clinical_actor
+from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.selectors import patient_get
 
 from . import outside_services
@@ -29,12 +30,6 @@ def _outside_get(actor, public_id):
     if not appointment.is_outside:
         raise NotFoundError()
     return appointment
-
-
-def _put_error(form, exc: ApplicationError) -> None:
-    if isinstance(exc, NotFoundError):
-        raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 @login_required

@@ -23,6 +23,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
 from carecoord.core.http import clinical_actor
+from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.selectors import patient_get
 
 from . import planning_selectors as selectors
@@ -38,13 +39,6 @@ from .plan_forms import (
     availability_initial,
     plan_request_from,
 )
-
-
-def _put_error(form, exc: ApplicationError) -> None:
-    """Shows a service's error on its field when the form has it, else above the form; 404s pass through."""
-    if isinstance(exc, NotFoundError):
-        raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _status_of(exc: ApplicationError) -> int:
