@@ -145,6 +145,11 @@ def screenings_for_patient(actor: Actor, patient: Patient) -> QuerySet[SocialScr
     )
 
 
+def screenings_visible_to(actor: Actor) -> QuerySet[SocialScreening]:
+    """Every screening of the patients the actor may see (the rule of screenings_for_patient, for FHIR)."""
+    return SocialScreening.objects.filter(patient__in=patients_visible_to(actor))
+
+
 def screening_get(actor: Actor, public_id) -> SocialScreening:
     screening = (
         SocialScreening.objects.filter(patient__in=patients_visible_to(actor), public_id=_key(public_id))
@@ -160,6 +165,18 @@ def referrals_visible_to(actor: Actor) -> QuerySet[Referral]:
     """Referrals of the patients the actor may see (the referring side)."""
     return Referral.objects.filter(patient__in=patients_visible_to(actor)).select_related(
         "service__agency", "practitioner", "receiving_organization", "patient", "organization"
+    )
+
+
+def referrals_sent_or_received(actor: Actor) -> QuerySet[Referral]:
+    """
+    Referrals the actor sees in CareCoord: those of patients they may see (the referring side) and those
+    addressed to their organization (its inbox; callers must not follow `patient` for these).
+    """
+    if not actor.can_see_patients:
+        return Referral.objects.none()
+    return Referral.objects.filter(
+        Q(patient__in=patients_visible_to(actor)) | Q(receiving_organization=actor.organization)
     )
 
 

@@ -144,6 +144,11 @@ def deliveries_for_patient(actor: Actor, patient: Patient) -> QuerySet[Delivery]
     )
 
 
+def deliveries_visible_to(actor: Actor) -> QuerySet[Delivery]:
+    """Every delivery the actor may read: by the actor's organization, to patients they may see (for FHIR)."""
+    return Delivery.objects.filter(organization=actor.organization, patient__in=patients_visible_to(actor))
+
+
 def delivery_get(actor: Actor, public_id) -> Delivery:
     """A delivery by the actor's organization to a patient they may see; NotFoundError otherwise."""
     delivery = (

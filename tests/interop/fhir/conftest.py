@@ -33,6 +33,10 @@ class FhirCaller:
         )
 
     def put(self, path, body, headers=None):
+        """PUT as a client that read `body` does: If-Match names the version it read (unless `headers` say)."""
+        version = (body.get("meta") or {}).get("versionId") if isinstance(body, dict) else None
+        if version and "If-Match" not in (headers or {}):
+            headers = {**(headers or {}), "If-Match": f'W/"{version}"'}
         return self.http.put(
             f"/fhir/R4/{path}", json.dumps(body), content_type="application/fhir+json", **self._headers(headers)
         )

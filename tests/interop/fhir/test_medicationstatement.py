@@ -132,7 +132,7 @@ def test_update_and_delete_work_on_source_lists(fhir):
     line = a_list(fhir.organization, patient).lines.get()
     body = statement(patient, id=str(line.public_id), status="on-hold",
                      informationSource={"reference": f"Practitioner/{prescriber.public_id}"})  # fmt: skip
-    response = fhir.put(f"MedicationStatement/{line.public_id}", body)
+    response = fhir.put(f"MedicationStatement/{line.public_id}", body, headers={"If-Match": f'W/"{line.version}"'})
     assert response.status_code == 200, response.content
     line.refresh_from_db()
     assert (line.status, line.prescriber, line.display) == ("on-hold", prescriber, "Metformin 500 mg")
@@ -154,7 +154,11 @@ def test_a_line_of_a_signed_reconciled_list_cannot_change_through_the_api(fhir):
     services.reconciliation_sign(actor=actor, reconciliation=reconciliation, expected_version=1)
     reconciliation.refresh_from_db()
     line = reconciliation.result_list.lines.get()
-    response = fhir.put(f"MedicationStatement/{line.public_id}", statement(patient, id=str(line.public_id)))
+    response = fhir.put(
+        f"MedicationStatement/{line.public_id}",
+        statement(patient, id=str(line.public_id)),
+        headers={"If-Match": f'W/"{line.version}"'},
+    )
     assert response.status_code == 409
     assert "signed reconciled list" in outcome_text(response)
     assert fhir.delete(f"MedicationStatement/{line.public_id}").status_code == 409

@@ -92,6 +92,16 @@ class ResourceMapper:
             raise FhirError(404, f"{self.resource_type}/{resource_id} is not known.", code="not-found")
         return obj
 
+    # --- sources: a plain mapper is its own single part (see composite.py for several) -------------------
+    @property
+    def parts(self) -> tuple["ResourceMapper", ...]:
+        """The mappers whose records make up this type: just this one, unless it is a CompositeMapper."""
+        return (self,)
+
+    def part_for(self, obj: Model) -> "ResourceMapper":
+        """The part that maps `obj` (for a plain mapper, itself)."""
+        return self
+
     def read_queryset(self, actor: Actor) -> QuerySet:
         qs = self.queryset(actor)
         if self.select_related:

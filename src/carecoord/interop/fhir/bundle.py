@@ -18,7 +18,8 @@ from django.db import transaction
 
 from . import interactions
 from .access import Caller
-from .context import NotKept, lenient, lenient_import
+from .composite import matching
+from .context import NotKept, lenient, lenient_import, subject_cache
 from .interactions import Result
 from .outcome import FhirError, operation_outcome
 from .registry import mapper_for
@@ -55,7 +56,7 @@ def process_bundle(
     entries = [_entry(i, raw) for i, raw in enumerate(body.get("entry") or [])]
     with lenient_import(lenient):
         if kind == "transaction":
-            with transaction.atomic():
+            with transaction.atomic(), subject_cache():
                 _run_transaction(caller, entries, base, lenient, {} if resolved is None else resolved)
         else:
             for entry in entries:
@@ -180,7 +181,8 @@ def _conditional_reference(caller: Caller, value: str) -> str | None:
         if lenient():
             return None
         raise
-    matches = list(mapper.read_queryset(caller.actor).filter(parsed.query).values_list("public_id", flat=True)[:2])
+    sources = matching(mapper, caller.actor, params, parsed, tz=caller.actor.organization.tz)
+    matches = [key for source in sources for key in source.queryset.values_list("public_id", flat=True)[:2]][:2]
     if len(matches) != 1:
         if lenient():
             return None  # an import keeps the reference as written rather than failing the file

@@ -21,3 +21,30 @@ def lenient_import(on: bool = True):
 
 class NotKept(Exception):
     """Raised by a mapper during a lenient import for a resource CareCoord cannot keep; the reason is shown."""
+
+
+_subjects: contextvars.ContextVar[dict | None] = contextvars.ContextVar("fhir_bundle_subjects", default=None)
+
+
+@contextlib.contextmanager
+def subject_cache():
+    """
+    Within one transaction Bundle, remembers the patients its entries' subjects resolved to, so the access
+    check of a patient runs once per Bundle rather than once per resource (visibility cannot change inside
+    the Bundle's transaction except through a PUT or DELETE, which forgets them).
+    """
+    token = _subjects.set({})
+    try:
+        yield
+    finally:
+        _subjects.reset(token)
+
+
+def subjects() -> dict | None:
+    return _subjects.get()
+
+
+def forget_subjects() -> None:
+    cache = _subjects.get()
+    if cache is not None:
+        cache.clear()

@@ -128,12 +128,12 @@ def everything(caller: Caller, patient_id: str, params: list[tuple[str, str]], b
         if not caller.grants.allows(resource_type, "read"):
             left_out.append(resource_type)
             continue
-        mapper = MAPPERS[resource_type]
-        if resource_type == "Patient":
-            queryset = mapper.read_queryset(caller.actor).filter(pk=patient.pk)
-        else:
-            queryset = mapper.read_queryset(caller.actor).filter(_patient_filter(mapper, patient, caller))
-        sections.append((mapper, _since_filter(queryset, since).order_by("pk")))
+        for part in MAPPERS[resource_type].parts:
+            if resource_type == "Patient":
+                queryset = part.read_queryset(caller.actor).filter(pk=patient.pk)
+            else:
+                queryset = part.read_queryset(caller.actor).filter(_patient_filter(part, patient, caller))
+            sections.append((part, _since_filter(queryset, since).order_by("pk")))
     counts = [queryset.count() for _, queryset in sections]
     total = sum(counts)
 
@@ -320,41 +320,47 @@ class Cancelled(Exception):
 
 def export_querysets(
     actor: Actor, types: list[str], since: dt.datetime | None
-) -> list[tuple[ResourceMapper, QuerySet]]:
-    """Each type's mapper and its access-filtered rows (changed after `since`), in a stable order."""
+) -> list[tuple[str, list[tuple[ResourceMapper, QuerySet]]]]:
+    """
+    Each type with its sources: every part's mapper and access-filtered rows (changed after `since`), in a
+    stable order (a type served from several models has several parts, written into one file).
+    """
     return [
-        (mapper, _since_filter(mapper.read_queryset(actor), since).order_by("pk"))
+        (
+            mapper.resource_type,
+            [(part, _since_filter(part.read_queryset(actor), since).order_by("pk")) for part in mapper.parts],
+        )
         for mapper in (mapper_for(name) for name in types)
         if mapper is not None
     ]
 
 
 def write_ndjson(
-    mapper: ResourceMapper,
-    queryset: QuerySet,
+    sources: list[tuple[ResourceMapper, QuerySet]],
     path: Path,
     *,
     on_batch: Callable[[int], None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> int:
     """
-    Streams the rows of `queryset` through `mapper.to_fhir` into `path`, one resource a line; returns how many.
-    Rows come in batches (a server-side cursor where the database has one), so memory stays flat; `on_batch`
-    hears each batch's size and `check` may raise to stop between batches.
+    Streams the rows of each source through its mapper's `to_fhir` into `path`, one resource a line; returns
+    how many. Rows come in batches (a server-side cursor where the database has one), so memory stays flat;
+    `on_batch` hears each batch's size and `check` may raise to stop between batches.
     """
     written = pending = 0
     partial = path.with_name(path.name + ".part")
     with open(partial, "w", encoding="utf-8") as out:
-        for obj in queryset.iterator(chunk_size=BATCH_SIZE):
-            out.write(_line(mapper.to_fhir(obj)))
-            written += 1
-            pending += 1
-            if pending == BATCH_SIZE:
-                if on_batch:
-                    on_batch(pending)
-                if check:
-                    check()
-                pending = 0
+        for mapper, queryset in sources:
+            for obj in queryset.iterator(chunk_size=BATCH_SIZE):
+                out.write(_line(mapper.to_fhir(obj)))
+                written += 1
+                pending += 1
+                if pending == BATCH_SIZE:
+                    if on_batch:
+                        on_batch(pending)
+                    if check:
+                        check()
+                    pending = 0
     if on_batch and pending:
         on_batch(pending)
     partial.replace(path)
@@ -374,16 +380,15 @@ def write_export(
     """Writes <Type>.ndjson for each type with resources into `directory`; returns [{type, file, count}]."""
     directory.mkdir(parents=True, exist_ok=True)
     files = []
-    for mapper, queryset in export_querysets(actor, types, since):
-        name = f"{mapper.resource_type}.ndjson"
+    for resource_type, sources in export_querysets(actor, types, since):
+        name = f"{resource_type}.ndjson"
         count = write_ndjson(
-            mapper,
-            queryset,
+            sources,
             directory / name,
-            on_batch=(lambda n, t=mapper.resource_type: on_batch(t, n)) if on_batch else None,
+            on_batch=(lambda n, t=resource_type: on_batch(t, n)) if on_batch else None,
             check=check,
         )
-        item = {"type": mapper.resource_type, "file": name, "count": count}
+        item = {"type": resource_type, "file": name, "count": count}
         if count:
             files.append(item)
         else:

@@ -14,28 +14,33 @@ from .registry import MAPPERS
 
 def record_version(mapper: ResourceMapper, obj, method: str) -> None:
     resource = mapper.to_fhir(obj) if method != HistoryMethod.DELETE else None
-    ResourceVersion.objects.update_or_create(
-        resource_type=mapper.resource_type,
-        resource_id=obj.public_id,
-        version_id=obj.version,
-        defaults={
-            "organization_id": obj.organization_id,
-            "last_updated": obj.updated_at if method != HistoryMethod.DELETE else clock.now(),
-            "method": method,
-            "resource": resource,
-        },
-    )
+    key = {"resource_type": mapper.resource_type, "resource_id": obj.public_id, "version_id": obj.version}
+    values = {
+        "organization_id": obj.organization_id,
+        "last_updated": obj.updated_at if method != HistoryMethod.DELETE else clock.now(),
+        "method": method,
+        "resource": resource,
+    }
+    # An UPDATE, then an INSERT when there was no row: one or two statements instead of update_or_create's
+    # four (SAVEPOINT, SELECT ... FOR UPDATE, write, RELEASE). One version of a record is written by one
+    # transaction at a time (the version check and row lock of the write before it), so the two cannot race.
+    if not ResourceVersion.objects.filter(**key).update(**values):
+        ResourceVersion.objects.create(**key, **values)
 
 
 def _on_save(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    mapper = next((m for m in MAPPERS.values() if m.model is sender and m.keep_history), None)
-    if mapper is not None:
-        record_version(mapper, instance, HistoryMethod.CREATE if created else HistoryMethod.UPDATE)
+    for part in _history_parts():
+        if part.model is sender:
+            record_version(part, instance, HistoryMethod.CREATE if created else HistoryMethod.UPDATE)
+
+
+def _history_parts() -> list[ResourceMapper]:
+    """Every part of every type that keeps history (one model may back several types, e.g. a referral)."""
+    return [part for mapper in MAPPERS.values() for part in mapper.parts if part.keep_history]
 
 
 def connect() -> None:
-    for mapper in MAPPERS.values():
-        if mapper.keep_history:
-            post_save.connect(_on_save, sender=mapper.model, dispatch_uid=f"fhir-history-{mapper.resource_type}")
+    for part in _history_parts():
+        post_save.connect(_on_save, sender=part.model, dispatch_uid=f"fhir-history-{part.model._meta.label}")

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
@@ -16,6 +17,8 @@ from carecoord.core.errors import ApplicationError, NotFoundError
 
 from .access import Caller
 from .base import ResourceMapper, instant
+from .composite import count_of, matching, page_of
+from .context import forget_subjects
 from .history import record_version
 from .models import HistoryMethod, ResourceVersion
 from .outcome import FhirError, operation_outcome
@@ -65,6 +68,19 @@ def _audit(caller: Caller, interaction: str, mapper: ResourceMapper, obj=None, d
 def version_headers(resource: dict) -> dict[str, str]:
     meta = resource.get("meta", {})
     return {"ETag": f'W/"{meta.get("versionId", "1")}"', "Last-Modified": meta.get("lastUpdated", "")}
+
+
+def _allowed_for(mapper: ResourceMapper, obj, interaction: str) -> None:
+    """405 when the record's source (the part of a type served from several models) does not offer it."""
+    part = mapper.part_for(obj)
+    if interaction not in part.interactions:
+        source = getattr(part, "source", mapper.resource_type)
+        raise FhirError(
+            405,
+            f"{mapper.resource_type}/{obj.public_id} comes from {source}, which does not support {interaction} "
+            "through the API.",
+            code="not-supported",
+        )
 
 
 def _gone_or_missing(mapper: ResourceMapper, caller: Caller, resource_id: str) -> FhirError:
@@ -132,15 +148,15 @@ def search(caller: Caller, resource_type: str, params: list[tuple[str, str]], ba
         tz=caller.actor.organization.tz,
         strict=strict,
     )
-    queryset = mapper.read_queryset(caller.actor).filter(parsed.query)
-    total = queryset.count() if parsed.total or parsed.summary_count else None
+    sources = matching(mapper, caller.actor, params, parsed, tz=caller.actor.organization.tz)
+    total = count_of(sources) if parsed.total or parsed.summary_count else None
     bundle = {"resourceType": "Bundle", "type": "searchset"}
     if total is not None:
         bundle["total"] = total
     entries = []
     if not parsed.summary_count and parsed.count:
-        page = list(queryset.order_by(*parsed.sort, "pk")[parsed.offset : parsed.offset + parsed.count])
-        entries = [_entry(base, mapper.to_fhir(obj), "match") for obj in page]
+        page = page_of(sources, parsed.offset, parsed.count)
+        entries = [_entry(base, part.to_fhir(obj), "match") for part, obj in page]
         entries += _included(caller, page, parsed.includes, base)
         has_next = (total is not None and parsed.offset + parsed.count < total) or (
             total is None and len(page) == parsed.count
@@ -168,12 +184,18 @@ def _entry(base: str, resource: dict, mode: str) -> dict:
 
 
 def _included(caller: Caller, page: list, includes: Iterable, base: str) -> list[dict]:
+    """The records the page's (part, record) pairs refer to through each _include parameter."""
     entries, seen = [], set()
     for param in includes:
         target = mapper_for(param.target)
         if target is None or not caller.grants.allows(param.target, "read"):
             continue
-        ids = {getattr(obj, f"{param.include_attr}_id") for obj in page} - {None}
+        ids = set()
+        for part, obj in page:
+            own = part.search_params.get(param.name)
+            if own is not None and own.include_attr:
+                ids.add(getattr(obj, f"{own.include_attr}_id"))
+        ids -= {None}
         for obj in target.read_queryset(caller.actor).filter(pk__in=ids):
             key = (param.target, obj.pk)
             if key not in seen:
@@ -207,8 +229,10 @@ def history(caller: Caller, resource_type: str, resource_id: str | None, params,
         obj = mapper.get(caller.actor, resource_id)
         rows = rows.filter(resource_id=obj.public_id)
     else:
-        visible = mapper.read_queryset(caller.actor).values("public_id")
-        rows = rows.filter(resource_id__in=visible)
+        visible = Q(pk__in=[])
+        for part in mapper.parts:
+            visible |= Q(resource_id__in=part.read_queryset(caller.actor).values("public_id"))
+        rows = rows.filter(visible)
     count = _int(dict(params).get("_count", "50"), "_count")
     rows = list(rows.order_by("-last_updated", "-version_id")[: max(0, min(count, 500))])
     entries = [_history_entry(base, row) for row in rows]
@@ -294,7 +318,11 @@ def _conditional_match(caller: Caller, mapper: ResourceMapper, query: str):
         tz=caller.actor.organization.tz,
         strict=True,
     )
-    matches = list(mapper.read_queryset(caller.actor).filter(parsed.query)[:2])
+    matches = [
+        obj
+        for source in matching(mapper, caller.actor, params, parsed, tz=caller.actor.organization.tz)
+        for obj in source.queryset[:2]
+    ][:2]
     if len(matches) > 1:
         raise FhirError(
             412, f"If-None-Exist “{query}” matches more than one {mapper.resource_type}.", code="multiple-matches"
@@ -313,11 +341,22 @@ def update(caller: Caller, resource_type: str, resource_id: str, body, *, if_mat
             f"The resource id “{resource.get('id', '')}” does not match the URL's “{resource_id}”.",
             expression=[f"{resource_type}.id"],
         )
+    forget_subjects()
     with transaction.atomic():
-        obj = mapper.get(caller.actor, resource_id)
+        obj = _locked(mapper, caller, resource_id)
+        _allowed_for(mapper, obj, "update")
         if _deleted(mapper, obj):
             raise FhirError(410, f"{resource_type}/{resource_id} was deleted.", code="deleted")
-        if if_match and if_match.strip() not in (f'W/"{obj.version}"', f'"{obj.version}"'):
+        if not if_match.strip():
+            # The server's policy (CapabilityStatement versioning "versioned-update"; RELIABILITY.md T24): an
+            # update names the version it changes, so two clients never overwrite each other silently.
+            raise FhirError(
+                428,
+                f"Updating {resource_type}/{resource_id} needs If-Match with the version you read "
+                f'(If-Match: W/"{obj.version}" for the current one; ifMatch in a Bundle entry).',
+                code="required",
+            )
+        if if_match.strip() not in (f'W/"{obj.version}"', f'"{obj.version}"'):
             raise FhirError(
                 412,
                 f"{resource_type}/{resource_id} is at version {obj.version}, not {if_match}: "
@@ -332,12 +371,27 @@ def update(caller: Caller, resource_type: str, resource_id: str, body, *, if_mat
     return Result(200, written, version_headers(written))
 
 
+def _locked(mapper: ResourceMapper, caller: Caller, resource_id: str):
+    """
+    The visible record, re-read after locking its row (SELECT ... FOR UPDATE; SQLite's IMMEDIATE transactions
+    already serialize writers), so concurrent updates with the same If-Match get one 200 and 412s, not 409s.
+    """
+    obj = mapper.get(caller.actor, resource_id)
+    model = type(obj)
+    current = model.objects.select_for_update().filter(pk=obj.pk).values_list("version", flat=True).first()
+    if current is not None and current != obj.version:
+        obj = mapper.get(caller.actor, resource_id)
+    return obj
+
+
 def delete(caller: Caller, resource_type: str, resource_id: str) -> Result:
     mapper = mapper_or_404(resource_type)
     _allowed(mapper, "delete")
     caller.require(resource_type, "delete")
+    forget_subjects()
     with transaction.atomic():
         obj = mapper.get(caller.actor, resource_id)
+        _allowed_for(mapper, obj, "delete")
         if not _deleted(mapper, obj):
             _run(lambda: mapper.delete(caller.actor, obj))
             obj.refresh_from_db()

@@ -17,6 +17,7 @@ def mapper_for(resource_type: str) -> ResourceMapper | None:
 def mapper_for_model(model) -> ResourceMapper | None:
     """The mapper whose records are rows of `model` (not a virtual resource built from them, like CareTeam)."""
     for mapper in MAPPERS.values():
-        if mapper.model is model and mapper.keep_history:
-            return mapper
+        for part in mapper.parts:
+            if part.model is model and part.keep_history:
+                return part
     return None

@@ -14,7 +14,7 @@ from django.db.models import Q
 from carecoord.core.errors import NotFoundError
 from carecoord.core.models import User
 from carecoord.interop.fhir.base import parse_id, referenced_id
-from carecoord.interop.fhir.context import NotKept, lenient
+from carecoord.interop.fhir.context import NotKept, lenient, subjects
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.search import parse_date_range, split_prefix
 from carecoord.patients.selectors import patient_get
@@ -75,9 +75,21 @@ def subject_patient(actor, ref: dict | None, path: str):
     if key is None:
         raise bad(path, "must reference the Patient (“Patient/<id>”).")
     try:
-        return patient_get(actor, key, audit_event=None)
+        return visible_patient(actor, key)
     except NotFoundError as exc:
         raise bad(path, f"Patient/{key} is not known.") from exc
+
+
+def visible_patient(actor, key):
+    """patient_get without an audit entry, remembered for the rest of a transaction Bundle (context.py)."""
+    cache = subjects()
+    cache_key = (key, actor.organization.pk, getattr(actor.user, "pk", None), actor.roles)
+    if cache is not None and cache_key in cache:
+        return cache[cache_key]
+    patient = patient_get(actor, key, audit_event=None)
+    if cache is not None:
+        cache[cache_key] = patient
+    return patient
 
 
 def parse_date(value, path: str) -> dt.date | None:

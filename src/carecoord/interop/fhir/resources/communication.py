@@ -1,5 +1,8 @@
 """
-Communication <-> checkins.OutreachAttempt (one try at reaching a patient or their family).
+Communication, from two sources (a CompositeMapper, composite.py): checkins.OutreachAttempt here, and
+education.Delivery (a material given to a patient or family member; _education.py).
+
+Outreach attempts (one try at reaching a patient or their family):
 
 status: completed (the attempt was made; whether it reached anyone is the outcome). medium: HL7 v3
 ParticipationMode (phone PHONE, email EMAILWRIT, letter MAILWRIT, portal ONLINEWRIT, home visit FACE, text
@@ -9,19 +12,19 @@ the note, as a string. The outcome (reached, voicemail, no answer, wrong number,
 urn:carecoord:fhir:outreach-outcome (valueCoding, system urn:carecoord:outreach-outcome). Read and search only.
 """
 
-from django.db.models import Q
-
 from carecoord.checkins.choices import OutreachMethod, OutreachOutcome
 from carecoord.checkins.models import OutreachAttempt
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, parse_id, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
 from carecoord.interop.fhir.codes import coding
+from carecoord.interop.fhir.composite import CompositeMapper
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, reference_filter
 
 from ._care import carecoord_system, user_reference
 from ._checkins import own_or_home
+from ._communication import PARTICIPATION_MODE, completed_filter, medium_filter, recipient_filter
+from ._education import DeliveryCommunication
 
-PARTICIPATION_MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
 OUTCOME_EXTENSION = "urn:carecoord:fhir:outreach-outcome"
 OUTCOME_SYSTEM = carecoord_system("outreach-outcome")
 MEDIUM = {
@@ -34,32 +37,10 @@ MEDIUM = {
 }
 
 
-def _medium_filter(value: str, modifier: str) -> Q:
-    system, code = value.split("|", 1) if "|" in value else (PARTICIPATION_MODE, value)
-    if system not in (PARTICIPATION_MODE, ""):
-        return Q(pk__in=[])
-    return Q(method__in=[method for method, (mode, _) in MEDIUM.items() if mode == code])
-
-
-def _recipient_filter(value: str, modifier: str) -> Q:
-    kind, _, ident = value.rpartition("/")
-    kind = modifier or kind.rsplit("/", 1)[-1]
-    key = parse_id(ident)
-    if key is None:
-        return Q(pk__in=[])
-    to_patient = Q(patient__public_id=key, related_person__isnull=True)
-    to_related = Q(related_person__public_id=key)
-    return {"Patient": to_patient, "RelatedPerson": to_related, "": to_patient | to_related}.get(kind, Q(pk__in=[]))
-
-
-def _status_filter(value: str, modifier: str) -> Q:
-    return Q() if value.split("|", 1)[-1] == "completed" else Q(pk__in=[])
-
-
-@register
-class CommunicationMapper(ResourceMapper):
+class OutreachCommunication(ResourceMapper):
     resource_type = "Communication"
     model = OutreachAttempt
+    source = "outreach attempts"
     select_related = ("patient", "related_person", "by")
     documentation = f"Outreach attempts to patients and their families; the outcome is in {OUTCOME_EXTENSION}."
     search_params = {
@@ -69,10 +50,10 @@ class CommunicationMapper(ResourceMapper):
         "subject": SearchParam(
             "subject", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
         ),
-        "recipient": SearchParam("recipient", "reference", _recipient_filter, "The Patient or a RelatedPerson."),
+        "recipient": SearchParam("recipient", "reference", recipient_filter, "The Patient or a RelatedPerson."),
         "sent": SearchParam("sent", "date", date_filter("occurred_at")),
-        "medium": SearchParam("medium", "token", _medium_filter),
-        "status": SearchParam("status", "token", _status_filter, "Always completed."),
+        "medium": SearchParam("medium", "token", medium_filter(MEDIUM)),
+        "status": SearchParam("status", "token", completed_filter, "Always completed."),
     }
     sort_fields = {"sent": "occurred_at"}
 
@@ -100,3 +81,9 @@ class CommunicationMapper(ResourceMapper):
                 "payload": [{"contentString": obj.note}] if obj.note else [],
             }
         )
+
+
+@register
+class CommunicationMapper(CompositeMapper):
+    resource_type = "Communication"
+    part_classes = (OutreachCommunication, DeliveryCommunication)

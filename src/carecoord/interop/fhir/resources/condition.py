@@ -17,8 +17,10 @@ from carecoord.patients.choices import (
     ConditionVerificationStatus,
 )
 from carecoord.patients.models import Condition
-from carecoord.patients.selectors import patient_get, patients_visible_to
+from carecoord.patients.selectors import patients_visible_to
 from carecoord.patients.services import condition_add, condition_update
+
+from ._care import visible_patient
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -113,7 +115,7 @@ class ConditionMapper(ResourceMapper):
         if key is None:
             raise FhirError(400, "Condition.subject must reference the Patient.", expression=["Condition.subject"])
         try:
-            return patient_get(actor, key, audit_event=None)
+            return visible_patient(actor, key)
         except Exception as exc:
             raise FhirError(
                 400, f"Condition.subject Patient/{key} is not known.", expression=["Condition.subject"]

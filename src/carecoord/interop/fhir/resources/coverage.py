@@ -18,7 +18,8 @@ from carecoord.interop.fhir.codes import US_CORE, V2_0203, coding, codings
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import reference_filter, token_filter
-from carecoord.patients.selectors import patient_get
+
+from ._care import visible_patient
 
 SOPT = "https://nahdo.org/sopt"
 SELF_PAY = "http://terminology.hl7.org/CodeSystem/coverage-selfpay"
@@ -142,7 +143,7 @@ class CoverageMapper(ResourceMapper):
                 400, "Coverage.beneficiary must reference the Patient.", expression=["Coverage.beneficiary"]
             )
         try:
-            return patient_get(actor, key, audit_event=None)
+            return visible_patient(actor, key)
         except NotFoundError as exc:
             raise FhirError(
                 400, f"Coverage.beneficiary Patient/{key} is not known.", expression=["Coverage.beneficiary"]

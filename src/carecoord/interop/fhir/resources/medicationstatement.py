@@ -28,7 +28,8 @@ from carecoord.medications.choices import (
 )
 from carecoord.medications.models import MedicationStatement
 from carecoord.medications.selectors import prescriber_choices, statements_visible_to
-from carecoord.patients.selectors import patient_get
+
+from ._care import visible_patient
 
 STATUS_SYSTEM = "http://hl7.org/fhir/CodeSystem/medication-statement-status"
 DOSE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z][A-Za-z/]*)?\s*$")
@@ -142,7 +143,7 @@ class MedicationStatementMapper(ResourceMapper):
         if key is None:
             raise FhirError(400, f"{PATH}.subject must reference the Patient.", expression=[f"{PATH}.subject"])
         try:
-            return patient_get(actor, key, audit_event=None)
+            return visible_patient(actor, key)
         except NotFoundError as exc:
             raise FhirError(400, f"{PATH}.subject Patient/{key} is not known.", expression=[f"{PATH}.subject"]) from exc
 

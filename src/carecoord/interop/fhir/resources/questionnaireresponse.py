@@ -1,5 +1,8 @@
 """
-QuestionnaireResponse <-> checkins.Assessment (PHQ-2, PHQ-9, GAD-7; checkins.instruments).
+QuestionnaireResponse, from two sources (a CompositeMapper, composite.py): checkins.Assessment here, and
+community.SocialScreening (the AHC HRSN social-needs screen, LOINC 96777-8; _hrsn.py).
+
+Assessments (PHQ-2, PHQ-9, GAD-7; checkins.instruments):
 
 questionnaire: the LOINC form's canonical, http://loinc.org/q/<panel code> (PHQ-2 55757-9, PHQ-9 44249-1,
 GAD-7 69737-5). status: completed (an assessment is only stored complete). One item per question, linkId =
@@ -16,11 +19,13 @@ from carecoord.checkins.instruments import INSTRUMENTS
 from carecoord.checkins.models import Assessment
 from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
 from carecoord.interop.fhir.codes import coding
+from carecoord.interop.fhir.composite import CompositeMapper
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, reference_filter
 
 from ._care import user_reference
 from ._checkins import own_or_home
+from ._hrsn import ScreeningQuestionnaireResponse
 
 LOINC = "http://loinc.org"
 CANONICAL = "http://loinc.org/q/"
@@ -47,10 +52,10 @@ def _status_filter(value: str, modifier: str) -> Q:
     return Q() if value.split("|", 1)[-1] == "completed" else Q(pk__in=[])
 
 
-@register
-class QuestionnaireResponseMapper(ResourceMapper):
+class AssessmentQuestionnaireResponse(ResourceMapper):
     resource_type = "QuestionnaireResponse"
     model = Assessment
+    source = "PHQ/GAD assessments"
     select_related = ("patient", "by")
     documentation = "PHQ-2, PHQ-9 and GAD-7 answers with LOINC codes (answer list LL358-3) and the total score."
     search_params = {
@@ -106,3 +111,9 @@ class QuestionnaireResponseMapper(ResourceMapper):
                 "item": items,
             }
         )
+
+
+@register
+class QuestionnaireResponseMapper(CompositeMapper):
+    resource_type = "QuestionnaireResponse"
+    part_classes = (AssessmentQuestionnaireResponse, ScreeningQuestionnaireResponse)

@@ -1,5 +1,8 @@
 """
-Task <-> careplans.Task (FHIR R4 Task; US Core 6.1.0 has no Task profile).
+Task, from two sources (a CompositeMapper, composite.py): careplans.Task here, and the status of community
+referrals (community.Referral; _referral_task.py, read-only). Ids of both are their records' ids.
+
+Care-plan tasks (FHIR R4 Task; US Core 6.1.0 has no Task profile):
 
 status, priority: FHIR R4 codes verbatim; intent is always "order". code: our task kind (coded in
 urn:carecoord:task-kind, name as text); description: the title; note: the longer description; for: the
@@ -27,6 +30,7 @@ from carecoord.core.choices import Role
 from carecoord.core.errors import NotFoundError
 from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, parse_id, reference
 from carecoord.interop.fhir.codes import coding
+from carecoord.interop.fhir.composite import CompositeMapper
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, reference_filter, token_filter
@@ -42,6 +46,7 @@ from ._care import (
     subject_patient,
     user_reference,
 )
+from ._referral_task import ReferralTask
 
 KIND_SYSTEM = carecoord_system("task-kind")
 ROLE_SYSTEM = carecoord_system("role")
@@ -72,10 +77,10 @@ def _owner_filter(value: str, modifier: str) -> Q:
     return ~query if modifier == "not" else query
 
 
-@register
-class TaskMapper(ResourceMapper):
+class CarePlanTask(ResourceMapper):
     resource_type = "Task"
     model = Task
+    source = "care-plan tasks"
     interactions = ("read", "vread", "search-type", "history-instance", "history-type", "create", "update", "delete")
     select_related = ("patient", "organization", "owner", "careplan", "goal", "created_by")
     search_params = {
@@ -245,6 +250,12 @@ class TaskMapper(ResourceMapper):
             if str(concept.get("text", "")).strip().lower() in labels:
                 return None, labels[concept["text"].strip().lower()]
         return None, Role.COORDINATOR
+
+
+@register
+class TaskMapper(CompositeMapper):
+    resource_type = "Task"
+    part_classes = (CarePlanTask, ReferralTask)
 
 
 def _focus(obj: Task) -> dict | None:

@@ -52,7 +52,10 @@ class Command(BaseCommand):
         if out.exists() and not out.is_dir():
             raise CommandError(f"{out} is not a folder.")
         actor = export_actor(organization)
-        totals = {mapper.resource_type: queryset.count() for mapper, queryset in export_querysets(actor, types, since)}
+        totals = {
+            resource_type: sum(queryset.count() for _, queryset in sources)
+            for resource_type, sources in export_querysets(actor, types, since)
+        }
         console = Console(file=self.stdout, force_terminal=False)
         progress = Progress(
             TextColumn("{task.description}"),
