@@ -4,7 +4,8 @@ planner, and booking under concurrent clients with the double-booking race. Run 
 page scenarios; the data comes from bench/scheduling_data.py.
 
 - slot_search: `selectors.slots_available` for one appointment type (Follow-up visit, 20 min) over 30 days
-  and 50 practitioners, timed interleaved with its floor, then by `concurrency` threads for throughput.
+  and 50 practitioners, every slot (`limit=None`), timed interleaved with its floor, then by `concurrency`
+  threads for throughput; then the find page's capped search alone (`page` in the results).
   The floor (`slot_inputs_floor`) is one SQL query fetching the same inputs the selector reads — the 50
   practitioners' weekly hours offering the type, their blocking appointments and time away overlapping the
   window, and the organization's closed dates — and no arithmetic: it is what the database must do at least;
@@ -29,7 +30,8 @@ from .stats import Samples
 
 SLOT_WINDOW_DAYS = 30
 SLOT_INPUTS = 10  # windows starting 1..10 days ahead
-SLOT_REQUESTS = 30  # per way; each call builds ~20,000 candidate starts in Python
+SLOT_REQUESTS = 30  # per way; each call builds every free slot of the window (~18,000-20,000)
+SLOT_PAGE_REQUESTS = 30  # the find page's search: whole days, at most DAY_LIMIT a day, until RESULT_LIMIT
 SLOT_CONCURRENT_CALLS = 16
 PLANNER_RUNS = 5
 PLANNER_WINDOW_DAYS = 28
@@ -127,6 +129,19 @@ def slot_selector(sctx: SchedulingContext, window) -> list[tuple]:
         limit=None,
     )
     return [(s.start, s.practitioner.pk, s.location.pk) for s in found]
+
+
+def slot_page(sctx: SchedulingContext, window) -> int:
+    """The find page's search (not its rendering): `slots_available` capped as the page caps it."""
+    from carecoord.scheduling.selectors import slots_available
+    from carecoord.scheduling.slot_search import DAY_LIMIT, RESULT_LIMIT
+
+    first, last = window
+    found = slots_available(
+        sctx.base.actor, appointment_type=sctx.types["Follow-up visit"], first_day=first, last_day=last,
+        practitioners=sctx.fifty, limit=RESULT_LIMIT, per_day=DAY_LIMIT,
+    )  # fmt: skip
+    return len(found)
 
 
 def slot_inputs_floor(sctx: SchedulingContext, cursor, window) -> list[tuple]:
@@ -259,8 +274,12 @@ def slot_search(sctx: SchedulingContext, args) -> dict:
             floor_rows.append(len(got["floor"]))
             if slots_from_floor(sctx, got["floor"], window) != got["selector"]:
                 mismatches += 1
+    page = Samples()
+    for i in range(SLOT_PAGE_REQUESTS):
+        page.time(slot_page, sctx, windows[i % len(windows)])
     return {
         "label": f"Slot search: {len(sctx.fifty)} practitioners x {SLOT_WINDOW_DAYS} days, one type",
+        "page": page.summary(),
         "practitioners": len(sctx.fifty),
         "selector": samples["selector"].summary(),
         "floor": samples["floor"].summary(),

@@ -6,7 +6,7 @@ needs in a fixed number of queries and hands the arithmetic to the pure `slots` 
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -104,11 +104,58 @@ def slots_available(
     patient_times: Sequence[slot_math.TimeWindow] | None = None,
     step_minutes: int = 15,
     limit: int | None = 200,
+    per_day: int | None = None,
 ) -> list[SlotOption]:
     """
     Free slots for `appointment_type` between two local dates (inclusive), over every practitioner who
-    offers it and matches the filters, earliest first. With `patient`, the patient's own booked times are
-    busy too. Runs five queries whatever the number of practitioners.
+    offers it and matches the filters, earliest first (ties by practitioner and location), at most `limit`
+    and, with `per_day`, at most that many on each local day (the earliest of the day). With `patient`, the
+    patient's own booked times are busy too. Runs five queries whatever the number of practitioners; the
+    days after the `limit`-th slot are never computed.
+    """
+    days = slots_by_day(
+        actor,
+        appointment_type=appointment_type,
+        first_day=first_day,
+        last_day=last_day,
+        specialty_code=specialty_code,
+        location=location,
+        language=language,
+        accepting_new_patients=accepting_new_patients,
+        practitioners=practitioners,
+        patient=patient,
+        patient_weekdays=patient_weekdays,
+        patient_times=patient_times,
+        step_minutes=step_minutes,
+    )
+    found: list[SlotOption] = []
+    for _day, options in days:
+        found += options[:per_day] if per_day is not None else options
+        if limit is not None and len(found) >= limit:
+            return found[:limit]
+    return found
+
+
+def slots_by_day(
+    actor: Actor,
+    *,
+    appointment_type: AppointmentType,
+    first_day: dt.date,
+    last_day: dt.date,
+    specialty_code: str | None = None,
+    location: Location | None = None,
+    language: str | None = None,
+    accepting_new_patients: bool | None = None,
+    practitioners: Collection[Practitioner] | None = None,
+    patient: Patient | None = None,
+    patient_weekdays: Collection[int] | None = None,
+    patient_times: Sequence[slot_math.TimeWindow] | None = None,
+    step_minutes: int = 15,
+) -> Iterator[tuple[dt.date, list[SlotOption]]]:
+    """
+    The free slots of `slots_available` (same filters) one local day at a time, in date order: (day, every
+    free slot of that day, earliest first), days without any left out. The queries run when this is called
+    (access checked then); each day's slots are computed only when the caller iterates that far.
     """
     if appointment_type.organization_id != actor.organization.pk:
         raise NotFoundError()
@@ -122,37 +169,34 @@ def slots_available(
     for schedule in schedules:
         by_key[(schedule.practitioner_id, schedule.location_id)].append(schedule)
     if not by_key:
-        return []
+        return iter(())
     tz = actor.organization.tz
     span = _utc_span(first_day, last_day, tz)
-    practitioner_ids = {practitioner_id for practitioner_id, _ in by_key}
-    busy = _busy_by_practitioner(practitioner_ids, span)
+    busy = _busy_by_practitioner({practitioner_id for practitioner_id, _ in by_key}, span)
     patient_busy = _patient_busy(patient, span)
-    closed = closed_days(actor.organization, first_day, last_day)
-    results = []
-    for (practitioner_id, location_id), blocks in by_key.items():
-        results.append(
-            slot_math.free_slots(
-                tz=tz,
-                first_day=first_day,
-                last_day=last_day,
-                hours=[_hours(block) for block in blocks],
-                duration=dt.timedelta(minutes=appointment_type.duration_minutes),
-                step_minutes=step_minutes,
-                busy=busy[practitioner_id] + patient_busy,
-                closed_days=closed,
-                not_before=clock.now(),
-                patient_weekdays=patient_weekdays,
-                patient_times=patient_times,
-                key=(practitioner_id, location_id),
-            )
-        )
+    sources = [
+        slot_math.SlotSource(key, [_hours(block) for block in blocks], busy[key[0]] + patient_busy)
+        for key, blocks in by_key.items()
+    ]
     people = {block.practitioner_id: block.practitioner for blocks in by_key.values() for block in blocks}
     places = {block.location_id: block.location for blocks in by_key.values() for block in blocks}
-    return [
-        SlotOption(slot.start, slot.end, people[slot.key[0]], places[slot.key[1]])
-        for slot in slot_math.merge_slots(*results, limit=limit)
-    ]
+
+    def option(start: dt.datetime, end: dt.datetime, key: tuple) -> SlotOption:
+        return SlotOption(start, end, people[key[0]], places[key[1]])
+
+    return slot_math.free_days(
+        tz=tz,
+        first_day=first_day,
+        last_day=last_day,
+        sources=sources,
+        duration=dt.timedelta(minutes=appointment_type.duration_minutes),
+        step_minutes=step_minutes,
+        closed_days=closed_days(actor.organization, first_day, last_day),
+        not_before=clock.now(),
+        patient_weekdays=patient_weekdays,
+        patient_times=patient_times,
+        make=option,
+    )
 
 
 def _schedules(actor, appointment_type, first_day, last_day, specialty_code, location, language):

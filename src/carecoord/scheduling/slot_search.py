@@ -3,10 +3,16 @@ The find-a-slot search as the pages show it: `slots_available` with the search f
 asked, the patient's own availability; results grouped by local day, one row per practitioner and location
 (practitioners who speak the patient's language first when an interpreter is needed); and, when nothing
 fits, a message that says why and what to try.
+
+A page shows whole days: at most DAY_LIMIT times of each day (the earliest; the day says how many it has,
+and a search of that day alone shows up to RESULT_LIMIT), until RESULT_LIMIT times are shown. So a search
+over many practitioners offers a choice of days rather than one morning, and "later times" starts at the
+next day with free time, with nothing skipped or repeated.
 """
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from carecoord.core.access import Actor
@@ -16,9 +22,10 @@ from carecoord.patients.models import Patient
 
 from .forms import WEEKDAY_SHORT, FindSlotForm
 from .models import PatientSchedulingPreference
-from .selectors import SlotOption, patient_availability, practitioners_offering, slots_available
+from .selectors import SlotOption, patient_availability, practitioners_offering, slots_available, slots_by_day
 
-RESULT_LIMIT = 150
+RESULT_LIMIT = 150  # free times on one page
+DAY_LIMIT = 40  # free times of one day on a page of several days (one practitioner's day fits: ≤ 32 at 15 min)
 
 
 @dataclass
@@ -33,12 +40,20 @@ class SlotRow:
 
 @dataclass
 class DayGroup:
+    """The times shown for one day; `free` is how many the day has (more than shown when capped)."""
+
     day: dt.date
     rows: list[SlotRow]
+    free: int = 0
+    day_query: str = ""  # the same search for this day alone (set by the view when the day was capped)
 
     @property
     def count(self) -> int:
         return sum(len(row.slots) for row in self.rows)
+
+    @property
+    def capped(self) -> bool:
+        return self.free > self.count
 
 
 @dataclass
@@ -51,6 +66,8 @@ class SlotSearch:
     hint: str = ""
     truncated: bool = False
     next_first_day: dt.date | None = None
+    day_limit: int | None = None  # set when some day has more free times than the page shows
+    single_day: bool = False
     availability_text: str = ""
     interpreter_language: str = ""
 
@@ -100,27 +117,41 @@ def search_slots(
     chosen = data.get("practitioner")
     use_availability = bool(patient and data.get("use_patient_availability"))
     weekdays, times = patient_availability(preference) if use_availability and preference else (None, None)
-    options = slots_available(
+    days = slots_by_day(
         actor,
         **filters,
         practitioners=[chosen] if chosen else None,
         patient=patient,
         patient_weekdays=weekdays,
         patient_times=times,
-        limit=RESULT_LIMIT,
     )
     language = patient.preferred_language if patient and preference and preference.needs_interpreter else ""
-    search = SlotSearch(
-        days=group_by_day(options, actor.organization.tz, language),
-        total=len(options),
-        availability_text=availability_text(preference) if use_availability else "",
-        interpreter_language=language,
-    )
-    if len(options) >= RESULT_LIMIT:
-        search.truncated = True
-        search.next_first_day = search.days[-1].day
-    if not options:
+    search = _page_of_days(days, actor.organization.tz, language, single_day=data["first_day"] == data["last_day"])
+    search.availability_text = availability_text(preference) if use_availability else ""
+    search.interpreter_language = language
+    if not search.total:
         _explain_empty(actor, search, filters, chosen, patient, weekdays is not None or times is not None)
+    return search
+
+
+def _page_of_days(days: Iterator[tuple[dt.date, list[SlotOption]]], tz, language: str, *, single_day: bool):
+    """Whole days of free times, at most DAY_LIMIT a day (RESULT_LIMIT for one day), until RESULT_LIMIT."""
+    day_limit = RESULT_LIMIT if single_day else DAY_LIMIT
+    shown: list[SlotOption] = []
+    free: dict[dt.date, int] = {}
+    for day, options in days:
+        free[day] = len(options)
+        shown += options[:day_limit]
+        if len(shown) >= RESULT_LIMIT:
+            break
+    search = SlotSearch(days=group_by_day(shown, tz, language), total=len(shown), single_day=single_day)
+    for group in search.days:
+        group.free = free[group.day]
+    search.day_limit = day_limit if any(group.capped for group in search.days) else None
+    later = next(days, None)  # computes one more day at most
+    if later is not None:
+        search.truncated = True
+        search.next_first_day = later[0]
     return search
 
 

@@ -2,8 +2,9 @@
 Slot arithmetic, pure (no ORM, no clock): which start times are free for a visit of a given length.
 
 Map:
-- `Interval`, `WeeklyHours`, `TimeWindow`, `Slot` — the plain inputs and outputs.
-- `free_slots(...)` — free starts for one practitioner at one location in a date window, earliest first.
+- `Interval`, `WeeklyHours`, `TimeWindow`, `Slot`, `SlotSource` — the plain inputs and outputs.
+- `free_days(...)` — the free starts of many sources (practitioner at a location), lazily one local day at a
+  time, so a search that needs a page stops early; `free_slots(...)` — one source's, as a list.
 - `merge_slots(...)` — several practitioners' lists into one, earliest first.
 
 Weekly hours are wall-clock times in the organization's zone, stepped in wall-clock minutes, so a 9:00
@@ -12,11 +13,13 @@ slot stays 9:00 local across daylight-saving changes; every returned instant is 
 
 import bisect
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, order=True)
@@ -97,8 +100,20 @@ class _Busy:
         self._ends = [interval.end for interval in merged]
 
     def overlaps(self, candidate: Interval) -> bool:
-        index = bisect.bisect_right(self._ends, candidate.start)
-        return index < len(self._intervals) and self._intervals[index].start < candidate.end
+        return self.overlaps_span(candidate.start, candidate.end)
+
+    def overlaps_span(self, start: dt.datetime, end: dt.datetime) -> bool:
+        index = bisect.bisect_right(self._ends, start)
+        return index < len(self._intervals) and self._intervals[index].start < end
+
+
+@dataclass(frozen=True)
+class SlotSource:
+    """Whose slots (`key`, e.g. practitioner and location ids): their weekly hours and busy intervals."""
+
+    key: tuple
+    hours: Sequence[WeeklyHours]
+    busy: Iterable[Interval] = ()
 
 
 def free_slots(
@@ -121,47 +136,115 @@ def free_slots(
     closed day, not overlapping any busy interval (appointments, unavailability), starting no earlier than
     `not_before`, on the patient's weekdays and inside one of their time windows; earliest first.
     """
+    days = free_days(
+        tz=tz,
+        first_day=first_day,
+        last_day=last_day,
+        sources=[SlotSource(key, list(hours), busy)],
+        duration=duration,
+        step_minutes=step_minutes,
+        closed_days=closed_days,
+        not_before=not_before,
+        patient_weekdays=patient_weekdays,
+        patient_times=patient_times,
+    )
+    return [slot for _, slots in days for slot in slots]
+
+
+def free_days(
+    *,
+    tz: ZoneInfo,
+    first_day: dt.date,
+    last_day: dt.date,
+    sources: Iterable[SlotSource],
+    duration: dt.timedelta,
+    step_minutes: int = 15,
+    closed_days: Collection[dt.date] = frozenset(),
+    not_before: dt.datetime | None = None,
+    patient_weekdays: Collection[int] | None = None,
+    patient_times: Sequence[TimeWindow] | None = None,
+    make: Callable[[dt.datetime, dt.datetime, tuple], T] = Slot,  # type: ignore[assignment]  # T is Slot then
+) -> Iterator[tuple[dt.date, list[T]]]:
+    """
+    The free slots of several sources, one local day at a time in date order: (day, that day's slots
+    earliest first, ties by key), skipping days without any. The same slots as `free_slots` per source
+    merged by `merge_slots`, but lazy: a caller that needs only the first page stops iterating, and the
+    later days are never computed. Local times are converted to UTC once per day and minute, not per slot.
+    `make(start, end, key)` builds each slot returned (a `Slot` unless the caller wants its own type).
+    """
     if duration <= dt.timedelta(0) or step_minutes <= 0:
         raise ValueError("duration and step must be positive")
-    blocked = _Busy(busy)
-    hours = list(hours)
     length = int(duration.total_seconds() // 60)
-    slots: dict[dt.datetime, Slot] = {}
+    prepared = [_Prepared(source) for source in sources]
+    checks = (not_before, patient_weekdays, patient_times)
+    return _days(tz, first_day, last_day, prepared, length, step_minutes, closed_days, checks, make)
+
+
+class _Prepared:
+    """A source's hours by weekday and its merged busy intervals."""
+
+    def __init__(self, source: SlotSource) -> None:
+        self.key = source.key
+        self.by_weekday: list[list[WeeklyHours]] = [[] for _ in range(7)]
+        for block in source.hours:
+            self.by_weekday[block.weekday].append(block)
+        self.busy = _Busy(source.busy)
+
+
+# Local wall-clock times of the day by minute, shared by every search (times are immutable).
+_WALL_TIMES = [dt.time(minute // 60, minute % 60) for minute in range(24 * 60)]
+
+
+def _days(tz, first_day, last_day, prepared, length, step, closed_days, checks, make):
+    not_before, patient_weekdays, patient_times = checks
     day = first_day
     while day <= last_day:
         if day not in closed_days and (patient_weekdays is None or day.weekday() in patient_weekdays):
-            for block in hours:
-                if block.applies_on(day):
-                    for slot in _day_slots(day, block, tz, length, step_minutes, key):
-                        if _acceptable(slot, blocked, not_before, patient_times, tz):
-                            slots.setdefault(slot.start, slot)
+            found = _one_day(day, tz, prepared, length, step, not_before, patient_times)
+            if found:
+                found.sort()
+                yield day, [make(start, end, key) for start, key, end in found]
         day += dt.timedelta(days=1)
-    return sorted(slots.values())
 
 
-def _day_slots(day, block: WeeklyHours, tz, length: int, step: int, key: tuple):
-    close = block.end.hour * 60 + block.end.minute
-    minute = _aligned_minutes(block.start, step)
-    while minute + length <= close:
-        start_local = dt.time(minute // 60, minute % 60)
-        end_minute = minute + length  # never past 23:59, since hours end within the day
-        start = local_instant(day, start_local, tz)
-        end = local_instant(day, dt.time(end_minute // 60, end_minute % 60), tz)
-        if start is not None and end is not None and start < end:
-            yield Slot(start, end, key)
-        minute += step
+def _one_day(day, tz, prepared, length, step, not_before, patient_times) -> list[tuple]:
+    """(start, key, end) of every free slot on one local day, unordered."""
+    instants: dict[int, dt.datetime | None] = {}  # local minute of the day -> UTC instant (None: no such time)
+
+    def instant(minute: int) -> dt.datetime | None:
+        value = instants.get(minute, _UNSET)
+        if value is _UNSET:
+            value = instants[minute] = local_instant(day, _WALL_TIMES[minute], tz)
+        return value  # type: ignore[return-value]  # _UNSET was replaced just above
+
+    found: list[tuple] = []
+    weekday = day.weekday()
+    for source in prepared:
+        seen: set[int] = set()
+        for block in source.by_weekday[weekday]:
+            if not block.applies_on(day):
+                continue
+            close = block.end.hour * 60 + block.end.minute
+            for minute in range(_aligned_minutes(block.start, step), close - length + 1, step):
+                if minute in seen:
+                    continue
+                seen.add(minute)
+                start, end = instant(minute), instant(minute + length)
+                if start is None or end is None or not start < end:
+                    continue
+                if not_before is not None and start < not_before:
+                    continue
+                if source.busy.overlaps_span(start, end):
+                    continue
+                if patient_times is not None:
+                    start_t, end_t = _WALL_TIMES[minute], _WALL_TIMES[minute + length]
+                    if not any(window.contains(start_t, end_t) for window in patient_times):
+                        continue
+                found.append((start, source.key, end))
+    return found
 
 
-def _acceptable(slot: Slot, blocked: _Busy, not_before, patient_times, tz) -> bool:
-    if not_before is not None and slot.start < not_before:
-        return False
-    if blocked.overlaps(Interval(slot.start, slot.end)):
-        return False
-    if patient_times is not None:
-        local_start = slot.start.astimezone(tz).time()
-        local_end = slot.end.astimezone(tz).time()
-        return any(window.contains(local_start, local_end) for window in patient_times)
-    return True
+_UNSET = object()
 
 
 def merge_slots(*lists: Iterable[Slot], limit: int | None = None) -> list[Slot]:

@@ -83,6 +83,17 @@ def _later_query(query: QueryDict, search: SlotSearch | None) -> str:
     return later.urlencode()
 
 
+def _day_queries(query: QueryDict, search: SlotSearch | None) -> None:
+    """Gives each day that shows only its earliest times a link to the same search of that day alone."""
+    if search is None or search.single_day:
+        return
+    for group in search.days:
+        if group.capped:
+            alone = query.copy()
+            alone["first_day"] = alone["last_day"] = group.day.isoformat()
+            group.day_query = alone.urlencode()
+
+
 def _find_context(actor, query: QueryDict, patient, *, book_error: str = "", reason: str = "") -> dict:
     types = appointment_types_for(actor)
     if "appointment_type" not in query:
@@ -91,6 +102,7 @@ def _find_context(actor, query: QueryDict, patient, *, book_error: str = "", rea
     form = FindSlotForm(query, actor=actor, types=types)
     preference = scheduling_preference_for(actor, patient) if patient else None
     search: SlotSearch | None = search_slots(actor, form, patient=patient, preference=preference)
+    _day_queries(query, search)
     context = {
         "nav": "schedule",
         "form": form,
@@ -216,6 +228,7 @@ def _detail_context(actor, appointment, query: QueryDict, **extra) -> dict:
         else:
             form = FindSlotForm(search_query, actor=actor, types=types)
             search = search_slots(actor, form, patient=patient, preference=preference)
+            _day_queries(search_query, search)
         context.update(
             form=form,
             search=search,
