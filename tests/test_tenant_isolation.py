@@ -242,6 +242,8 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
             if entity not in CHECKINS_TARGETS:
                 pytest.fail(f"URL {name}: check-in URL names start with one of {sorted(CHECKINS_TARGETS)}.")
             kwargs[param] = world[CHECKINS_TARGETS[entity]].public_id
+        elif param == "public_id" and name == "core:member_update":
+            kwargs[param] = world["a"].organization.memberships.first().public_id
         elif param == "public_id" and name.startswith("messaging:"):
             kwargs[param] = world["message"].public_id
         elif param == "resource_type":

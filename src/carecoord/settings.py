@@ -68,12 +68,15 @@ INSTALLED_APPS = [
     "carecoord.medications",
     "carecoord.coverage",
     "carecoord.community",
+    "carecoord.records",
     "carecoord.demo",
 ]
 
 MIDDLEWARE = [
+    "carecoord.core.resilience.DatabaseUnavailableMiddleware",  # first: turns a lost database into 503
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "carecoord.core.resilience.ConcurrencyLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,6 +162,8 @@ LOGIN_REDIRECT_URL = "core:home"
 # Lockout (django-axes): a username is locked from one address after repeated failures, so an
 # attacker elsewhere cannot lock a real user out of their own workstation.
 AXES_FAILURE_LIMIT = int(os.environ.get("CARECOORD_LOCKOUT_FAILURES", "5"))
+# Any accounts from one address (password spraying): a higher limit, same cool-off (core.login_throttle).
+CARECOORD_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("CARECOORD_LOCKOUT_ADDRESS_FAILURES", "10"))
 AXES_COOLOFF_TIME = float(os.environ.get("CARECOORD_LOCKOUT_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
@@ -176,6 +181,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CARECOORD_DEFAULT_IDLE_MINUTES = 15
+# Break-glass: how long an emergency opening of a restricted record lasts (core.breakglass).
+CARECOORD_BREAK_GLASS_MINUTES = int(os.environ.get("CARECOORD_BREAK_GLASS_MINUTES", "60"))
 
 OTP_TOTP_ISSUER = "CareCoord"
 
@@ -242,10 +249,19 @@ LOGGING = {
     },
 }
 
+# Overload and outages (carecoord.core.resilience): answers 503 with Retry-After instead of queueing or failing.
+# CARECOORD_MAX_INFLIGHT caps the requests one server process runs at once (0 = no cap); `carecoord serve` sets
+# the PostgreSQL statement and lock timeouts of web requests (--statement-timeout, --lock-timeout).
+CARECOORD_RETRY_AFTER_SECONDS = int(os.environ.get("CARECOORD_RETRY_AFTER_SECONDS", "5"))
+CARECOORD_MAX_INFLIGHT = int(os.environ.get("CARECOORD_MAX_INFLIGHT", "0"))
+CARECOORD_INFLIGHT_WAIT_SECONDS = float(os.environ.get("CARECOORD_INFLIGHT_WAIT_SECONDS", "2"))
+
 # Outgoing email: written to var/outbox by default (see messaging later); SMTP when configured.
 EMAIL_BACKEND = os.environ.get("CARECOORD_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "outbox"
-EMAIL_TIMEOUT = 5
+EMAIL_HOST = os.environ.get("CARECOORD_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CARECOORD_EMAIL_PORT", "25"))
+EMAIL_TIMEOUT = 5  # seconds: a hung mail server fails one delivery attempt, which is retried (RELIABILITY T30)
 DEFAULT_FROM_EMAIL = os.environ.get("CARECOORD_FROM_EMAIL", "carecoord@localhost")
 
 # Outbox delivery (carecoord.messaging): the dotted path of the class that sends each channel's messages, a

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("carecoord.medications.urls")),
     path("", include("carecoord.coverage.urls")),
     path("", include("carecoord.community.urls")),
+    path("records/", include("carecoord.records.urls")),
 ]
 
 handler400 = "carecoord.core.views.bad_request"

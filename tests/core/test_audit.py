@@ -17,12 +17,13 @@ from carecoord.core.audit import (
     audit_record,
     audit_seal,
     audit_verify,
-    csv_safe,
     event_digest,
 )
 from carecoord.core.choices import AuditAction, AuditOutcome
 from carecoord.core.context import RequestInfo, reset_request_info, set_request_info
+from carecoord.core.csvsafe import csv_safe
 from carecoord.core.models import AuditChainHead, AuditEvent
+from carecoord.records.db_guards import AUDIT_TABLE, triggers_lifted
 from tests.factories import PatientFactory
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
@@ -44,7 +45,8 @@ def sealed_events(actor, n: int = 3) -> list[AuditEvent]:
 
 
 def raw_sql(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
+    """A superuser's direct edit: the append-only triggers are disabled first, as a DBA could."""
+    with triggers_lifted([AUDIT_TABLE]), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 

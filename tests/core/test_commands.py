@@ -105,15 +105,24 @@ def test_createuser_rejects_an_unknown_role(org):
 
 def test_createuser_for_an_existing_email_adds_a_membership(org, other_org):
     run("createuser", "alice@example.org", "--org", org.slug, "--role", "coordinator", stdin=GOOD_PASSWORD)
-    out = run("createuser", "ALICE@example.org", "--org", other_org.slug, "--role", "org_admin",
+    out = run("createuser", "ALICE@example.org", "--org", other_org.slug, "--role", "provider",
               stdin="a-different-password-entirely\n")  # fmt: skip
-    assert "Added role org_admin at riverside to alice@example.org" in out
+    assert "Added role provider at riverside to alice@example.org" in out
     user = User.objects.get()
     assert user.check_password(GOOD_PASSWORD)  # the password is not changed
     assert set(Membership.objects.filter(user=user).values_list("organization__slug", "role")) == {
         ("lakeside", Role.COORDINATOR),
-        ("riverside", Role.ORG_ADMIN),
+        ("riverside", Role.PROVIDER),
     }
+
+
+def test_createuser_keeps_admin_privileges_on_a_separate_account(org):
+    """RELIABILITY rule 2: the admin role goes on its own identity, never onto an everyday account."""
+    run("createuser", "alice@example.org", "--org", org.slug, "--role", "coordinator", stdin=GOOD_PASSWORD)
+    with pytest.raises(CommandError, match="separate account"):
+        run("createuser", "alice@example.org", "--org", org.slug, "--role", "org_admin", stdin=GOOD_PASSWORD)
+    out = run("createuser", "alice.admin@example.org", "--org", org.slug, "--role", "org_admin", stdin=GOOD_PASSWORD)
+    assert "Created alice.admin@example.org" in out
 
 
 # --- the `carecoord` console entry ------------------------------------------------------------------------
@@ -127,15 +136,16 @@ def test_the_carecoord_cli_accepts_dashed_command_names(org, capsys):
 
 
 def test_the_carecoord_cli_exits_non_zero_on_a_broken_chain(org, capsys):
-    from django.db import connection
+    from django.db import connection, transaction
 
     from carecoord.cli import main
     from carecoord.core.audit import audit_record, audit_seal
+    from carecoord.records.db_guards import AUDIT_TABLE, triggers_lifted
 
     for _ in range(3):
         audit_record(event="test.event", organization=org)
     audit_seal()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), triggers_lifted([AUDIT_TABLE]), connection.cursor() as cursor:  # a DBA's edit
         cursor.execute("UPDATE core_auditevent SET event='x' WHERE sequence=2")
     with pytest.raises(SystemExit) as info:
         main(["carecoord", "audit-verify"])

@@ -35,3 +35,17 @@ def test_uploaded_files_may_hold_any_bytes(actor, client_for):
     upload = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\x00\x01binary", content_type="application/pdf")
     response = client_for(actor).post("/patients/", {"note": "fine", "file": upload})
     assert response.status_code != 400
+
+
+def test_a_multipart_body_without_a_boundary_is_a_clear_400(actor, client_for):
+    client = client_for(actor)
+    api = client.post("/api/v1/careplans", b"--x\r\n", content_type="multipart/form-data")
+    assert api.status_code == 400
+    assert api.json() == {
+        "code": "invalid",
+        "message": "The request body could not be read (a malformed multipart form).",
+    }
+    page = client.post("/patients/new/", b"--x\r\n", content_type="multipart/form-data")
+    assert page.status_code == 400
+    assert "could not be read" in page.content.decode()
+    assert not Patient.objects.exists()

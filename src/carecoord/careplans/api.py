@@ -1,17 +1,105 @@
-"""JSON endpoints of the worklist and tasks: the same selector and services as the pages."""
+"""
+JSON endpoints of care plans (create a plan with its goals, all or nothing), the worklist and tasks: the same
+selectors and services as the pages.
+"""
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
+from django.db import transaction
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
+from carecoord.core.errors import NotFoundError, ValidationError
 from carecoord.core.models import User
+from carecoord.patients.models import Condition
+from carecoord.patients.selectors import patient_get
 
 from . import services
 from .selectors import WorklistFilters, task_get, worklist_for
 
+careplans_router = Router(tags=["careplans"])
 worklist_router = Router(tags=["worklist"])
 tasks_router = Router(tags=["tasks"])
+
+MAX_GOALS = 50
+
+
+class GoalIn(Schema):
+    description: str = Field(..., min_length=1, max_length=300)
+    lifecycle_status: str = Field("active", max_length=20)
+    achievement_status: str = Field("in-progress", max_length=20)
+    start_date: dt.date | None = None
+    due_date: dt.date | None = None
+    measure_code: str = Field("", max_length=20)
+    measure_display: str = Field("", max_length=120)
+    target_comparator: str = Field("", max_length=8)
+    target_value: Decimal | None = Field(None, max_digits=10, decimal_places=2)
+    target_value_high: Decimal | None = Field(None, max_digits=10, decimal_places=2)
+    target_unit: str = Field("", max_length=30)
+
+
+class CarePlanIn(Schema):
+    patient: uuid.UUID
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=10_000)
+    category: str = Field(..., max_length=30)
+    start_date: dt.date
+    end_date: dt.date | None = None
+    addresses: list[uuid.UUID] = Field(default_factory=list, max_length=20, description="Condition ids")
+    goals: list[GoalIn] = Field(default_factory=list, max_length=MAX_GOALS)
+
+
+class GoalOut(Schema):
+    id: uuid.UUID = Field(alias="public_id")
+    description: str
+    lifecycle_status: str
+    start_date: dt.date
+    due_date: dt.date | None
+    version: int
+
+
+class CarePlanOut(Schema):
+    id: uuid.UUID = Field(alias="public_id")
+    patient_id: uuid.UUID = Field(alias="patient.public_id")
+    title: str
+    description: str
+    category: str
+    status: str
+    start_date: dt.date
+    end_date: dt.date | None
+    goals: list[GoalOut]
+    version: int
+
+
+def _conditions(patient, ids: list[uuid.UUID]) -> list[Condition]:
+    found = {c.public_id: c for c in Condition.objects.filter(patient=patient, public_id__in=ids)}
+    for index, key in enumerate(ids):
+        if key not in found:
+            raise NotFoundError("No such condition for this patient.", field=f"addresses[{index}]")
+    return [found[key] for key in ids]
+
+
+@careplans_router.post("", response={201: CarePlanOut}, summary="Create a care plan with its goals (all or none)")
+def create_careplan(request, body: CarePlanIn):
+    actor = request.auth
+    with transaction.atomic():  # the plan and every goal, or nothing
+        patient = patient_get(actor, body.patient, audit_event=None)
+        plan_data = body.dict(include={"title", "description", "category", "start_date", "end_date"})
+        careplan = services.careplan_create(
+            actor=actor, patient=patient, data=plan_data, addresses=_conditions(patient, body.addresses)
+        )
+        for index, goal in enumerate(body.goals):
+            data = goal.dict(exclude_unset=True)
+            try:
+                services.goal_add(actor=actor, careplan=careplan, data=data)
+            except ValidationError as exc:
+                field = f"goals[{index}].{exc.field}" if exc.field else f"goals[{index}]"
+                raise ValidationError(f"Goal {index + 1}: {exc.message}", field=field) from exc
+        careplan.refresh_from_db()
+    return Status(201, careplan)
+
 
 MAX_LIMIT = 200
 

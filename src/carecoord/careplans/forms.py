@@ -92,7 +92,7 @@ class CarePlanForm(forms.Form):
     intent = forms.ChoiceField(choices=CarePlanIntent.choices, initial=CarePlanIntent.PLAN)
     start_date = forms.DateField(widget=DATE)
     end_date = forms.DateField(widget=DATE, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10_000)
     addresses = forms.MultipleChoiceField(
         required=False, label="Conditions it addresses", widget=forms.CheckboxSelectMultiple
     )
@@ -190,7 +190,7 @@ class TaskForm(forms.Form):
         min_value=1, max_value=52, initial=1, required=False, label="Every (days, weeks or months)"
     )
     repeat_count = forms.IntegerField(min_value=2, max_value=366, required=False, label="Times in all")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=10_000)
 
     def __init__(self, *args, members, goals=(), **kwargs):
         super().__init__(*args, **kwargs)

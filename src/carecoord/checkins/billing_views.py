@@ -5,18 +5,18 @@ the minutes support and who is close to the next one; sortable, and exportable a
 against spreadsheet formulas, the export audited). For supervisors, organization admins and coordinators.
 """
 
-import csv
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from carecoord.core import clock
 from carecoord.core.access import Actor
-from carecoord.core.audit import Echo, audit_record, csv_safe
+from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
+from carecoord.core.csvsafe import csv_response
 from carecoord.core.errors import NotFoundError
 from carecoord.core.http import clinical_actor
 
@@ -93,9 +93,8 @@ def billing_report(request: HttpRequest) -> HttpResponse:
     return render(request, "checkins/billing_report.html", context)
 
 
-def _csv_lines(rows: list[BillingRow], month_value: str):
-    writer = csv.writer(Echo())
-    yield writer.writerow(CSV_COLUMNS)
+def _csv_rows(rows: list[BillingRow], month_value: str):
+    yield CSV_COLUMNS
     for row in rows:
         patient, summary = row.patient, row.summary
         practitioner = summary.enrollment.billing_practitioner if summary.enrollment else None
@@ -114,7 +113,7 @@ def _csv_lines(rows: list[BillingRow], month_value: str):
             to_next,
             "yes" if summary.close else "",
         ]
-        yield writer.writerow([csv_safe(v) for v in values])
+        yield values
 
 
 @login_required
@@ -130,6 +129,4 @@ def billing_report_csv(request: HttpRequest) -> HttpResponse:
         action=AuditAction.EXECUTE,
         detail={"month": month_value, "patients": len(rows), "format": "csv"},
     )
-    response = StreamingHttpResponse(_csv_lines(rows, month_value), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="care-management-{month_value}.csv"'
-    return response
+    return csv_response(_csv_rows(rows, month_value), f"care-management-{month_value}.csv")

@@ -115,7 +115,7 @@ class NoteForm(forms.Form):
     symptoms = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
     adherence = forms.ChoiceField(choices=Adherence.choices, required=False, label="Medication adherence")
     barriers = forms.MultipleChoiceField(choices=Barrier.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}), label="Note")
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}), label="Note", max_length=20_000)
     participant_patient = forms.BooleanField(required=False, label="The patient")
     participant_family = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple, label="Family")
     participant_providers = forms.MultipleChoiceField(

@@ -54,8 +54,20 @@ def checkin_policy_for(organization: Organization) -> CheckinPolicy:
     return CheckinPolicy.objects.filter(organization=organization).first() or CheckinPolicy(organization=organization)
 
 
+# Progress notes and screening answers are clinical documentation: read only by the roles that write patient
+# records. A scheduler sees the chart and its calendar, not what was said on a call (minimum necessary,
+# 45 CFR 164.502(b); RELIABILITY T15).
+DOCUMENTATION_MODELS = (ProgressNote, Assessment)
+
+
+def _documentation_hidden(queryset: QuerySet, actor: Actor) -> bool:
+    return queryset.model in DOCUMENTATION_MODELS and not (actor is not None and actor.can_edit_patients)
+
+
 def _scope(queryset: QuerySet, actor: Actor, patient: Patient) -> QuerySet:
     """One patient's records if the actor sees them, written by the actor's organization or the home one."""
+    if _documentation_hidden(queryset, actor):
+        return queryset.none()
     return queryset.filter(patient=patient, patient__in=patients_visible_to(actor)).filter(
         Q(organization=actor.organization) | Q(organization=patient.organization_id)
     )
@@ -66,6 +78,8 @@ def _get(queryset: QuerySet, actor: Actor, public_id, *related: str):
         key = uuid.UUID(str(public_id))
     except ValueError as exc:
         raise NotFoundError() from exc
+    if _documentation_hidden(queryset, actor):
+        raise NotFoundError()
     record = (
         queryset.filter(public_id=key, patient__in=patients_visible_to(actor))
         .select_related("patient", "patient__organization", *related)

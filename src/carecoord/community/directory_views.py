@@ -19,6 +19,7 @@ from carecoord.core.errors import ApplicationError, NotFoundError, ValidationErr
 from carecoord.core.http import clinical_actor
 from carecoord.core.http import put_service_error as _put_error
 from carecoord.core.models import Organization
+from carecoord.core.uploads import MB, read_text, safe_filename
 
 from . import importer, selectors, services
 from .choices import ReferralStatus
@@ -256,13 +257,14 @@ def directory_import(request: HttpRequest) -> HttpResponse:
     return render(request, "community/import.html", {"nav": "community", "form": form, "report": report}, status=status)
 
 
+HSDS_MAX_BYTES = 20 * MB  # per file; a county's whole HSDS directory is a few MB
+
+
 def _run_import(actor, uploads):
     texts = {}
     for upload in uploads:
-        try:
-            texts[upload.name.rsplit("/", 1)[-1]] = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValidationError(f"{upload.name} is not UTF-8 text.") from exc
+        name = safe_filename(upload.name, default="upload")
+        texts[name] = read_text(upload, max_bytes=HSDS_MAX_BYTES, field="files", what=name)
     json_files = [name for name in texts if name.endswith(".json") and name != "datapackage.json"]
     if json_files:
         if len(texts) != 1:

@@ -3,11 +3,17 @@ Who is acting, for which organization, with which roles — and the checks every
 Patient visibility itself lives in `patients.selectors.patients_visible_to`, the one scoping function.
 """
 
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from .choices import CLINICAL_ROLES, PATIENT_WRITE_ROLES, REPORT_ROLES, Role
-from .errors import NotFoundError, PermissionDeniedError
+from .errors import AccessCheckUnavailableError, ApplicationError, NotFoundError, PermissionDeniedError
 from .models import Membership, Organization, User
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,3 +85,25 @@ def require_patient_reader(actor: Actor) -> None:
 def require_patient_editor(actor: Actor) -> None:
     if not actor.can_edit_patients:
         raise PermissionDeniedError("Your role does not allow changing patient records.")
+
+
+def access_fault_check() -> None:
+    """
+    Test hook (RELIABILITY T21): with CARECOORD_ACCESS_FAULT set, every access decision raises, so tests can
+    prove the application then answers 503 and shows no data. Off unless set; setting it only denies.
+    """
+    if getattr(settings, "CARECOORD_ACCESS_FAULT", False):
+        raise RuntimeError("Injected access-check fault (CARECOORD_ACCESS_FAULT).")
+
+
+@contextmanager
+def failing_closed():
+    """Turns any error raised while deciding access into AccessCheckUnavailableError (a 503, never data)."""
+    try:
+        access_fault_check()
+        yield
+    except ApplicationError:
+        raise
+    except Exception as exc:
+        logger.exception("access check failed; refusing the request")
+        raise AccessCheckUnavailableError() from exc

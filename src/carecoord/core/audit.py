@@ -5,7 +5,6 @@ batches keeps the chain's single lock out of every user transaction. `audit_veri
 names the first row that no longer matches.
 """
 
-import csv
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -16,6 +15,7 @@ from django.db import connection, models, transaction
 from . import clock
 from .choices import AuditAction, AuditOutcome
 from .context import current_request_info
+from .csvsafe import csv_lines
 from .models import AuditChainHead, AuditEvent, Organization, User
 
 GENESIS_HASH = "0" * 64
@@ -184,48 +184,26 @@ AUDIT_CSV_COLUMNS = [
 ]
 
 
-def csv_safe(value) -> str:
-    """
-    Neutralizes spreadsheet formulas (OWASP CSV injection): a leading = + - @ tab or CR gets a quote. A
-    leading quote gets one too, so the original is always the cell minus one leading quote.
-    """
-    text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r", "'"):
-        return "'" + text
-    return text
-
-
 def audit_csv_rows(events: Iterable[AuditEvent]) -> Iterator[list[str]]:
     yield AUDIT_CSV_COLUMNS
     for e in events:
         yield [
-            csv_safe(v)
-            for v in (
-                e.occurred_at.isoformat(),
-                e.user_email,
-                e.acting_organization.slug if e.acting_organization else "",
-                e.tenant_organization.slug if e.tenant_organization else "",
-                e.action,
-                e.event,
-                e.object_type,
-                e.object_id,
-                e.patient_public_id,
-                e.source_ip,
-                e.outcome,
-                e.sequence,
-                e.hash,
-            )
+            e.occurred_at.isoformat(),
+            e.user_email,
+            e.acting_organization.slug if e.acting_organization else "",
+            e.tenant_organization.slug if e.tenant_organization else "",
+            e.action,
+            e.event,
+            e.object_type,
+            e.object_id,
+            e.patient_public_id,
+            e.source_ip,
+            e.outcome,
+            e.sequence,
+            e.hash,
         ]
 
 
-class Echo:
-    """A file-like object whose write returns the line, for streaming CSV."""
-
-    def write(self, value):
-        return value
-
-
 def audit_csv_stream(events: Iterable[AuditEvent]) -> Iterator[str]:
-    writer = csv.writer(Echo())
-    for row in audit_csv_rows(events):
-        yield writer.writerow(row)
+    """The audit CSV, through the one CSV writer (RFC 4180, formula cells neutralized: core.csvsafe)."""
+    yield from csv_lines(audit_csv_rows(events))

@@ -45,3 +45,16 @@ class ConflictError(ApplicationError):
 class InvalidStateError(ApplicationError):
     code = "invalid-state"
     http_status = 409
+
+
+class AccessCheckUnavailableError(ApplicationError):
+    """
+    The access decision could not be made (the check itself failed). Fail closed: the request answers 503,
+    never data (RELIABILITY T21).
+    """
+
+    code = "unavailable"
+    http_status = 503
+
+    def __init__(self, message: str = "Access could not be checked just now; try again in a moment.", **kwargs):
+        super().__init__(message, **kwargs)

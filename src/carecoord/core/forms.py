@@ -46,7 +46,13 @@ class AuditFilterForm(forms.Form):
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     user = forms.CharField(required=False, label="User email")
     event = forms.CharField(required=False, label="Event (e.g. patient.view)")
-    patient = forms.UUIDField(required=False, label="Patient id")
+    patient = forms.CharField(required=False, max_length=200, label="Patient (name, MRN or id)")
+    action = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any"), ("C", "Create"), ("R", "Read"), ("U", "Update"), ("D", "Delete"), ("E", "Execute")],
+    )
     outcome = forms.ChoiceField(
         required=False, choices=[("", "Any"), ("success", "Success"), ("denied", "Denied"), ("failure", "Failure")]
     )
+    # Not shown as a field: the column headers set it. An unknown value is ignored (the default order).
+    sort = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)

@@ -33,3 +33,15 @@ def put_service_error(form, exc: ApplicationError, *, propagate: tuple[type, ...
     if isinstance(exc, propagate):
         raise exc
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+TWO_FACTOR_FOR_TOKENS = "Set up two-factor authentication (Account → Two-factor) before creating a feed or token."
+
+
+def two_factor_done(request: HttpRequest) -> bool:
+    """
+    True when this session passed two-factor. Anything a user can mint that works without signing in (feed
+    addresses, tokens) requires it, whatever the organization's setting (RELIABILITY T11).
+    """
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_verified())

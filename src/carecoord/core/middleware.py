@@ -3,18 +3,18 @@ Request middleware: request context for audit entries, the acting organization, 
 timeout, two-factor enforcement) and no-store caching of every signed-in page.
 """
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 from . import clock
-from .access import actor_for, memberships_of
+from .access import Actor, memberships_of
+from .breakglass import session_grants
 from .context import RequestInfo, reset_request_info, set_request_info
 from .errors import NotFoundError
 from .signals import SIGNED_IN_AT_SESSION_KEY
@@ -22,8 +22,19 @@ from .signals import SIGNED_IN_AT_SESSION_KEY
 ACTIVE_ORG_SESSION_KEY = "carecoord_active_org"
 LAST_SEEN_SESSION_KEY = "carecoord_last_seen"
 
-# Paths a signed-in user may reach before finishing two-factor set-up or verification.
-MFA_EXEMPT_PREFIXES = ("/account/", "/static/", "/healthz")
+# Paths a signed-in user may reach before finishing two-factor set-up or verification. Only these: the
+# account security page (password change, other sessions) is held like every other page.
+MFA_EXEMPT_PREFIXES = (
+    "/account/login/",
+    "/account/logout/",
+    "/account/verify/",
+    "/account/two-factor/",
+    "/static/",
+    "/healthz",
+)
+# The idle bookkeeping writes the session at most this often (a write per request would cost a database
+# write on every page); the idle timeout is therefore exact to within this many seconds.
+ACTIVITY_WRITE_SECONDS = 60
 
 
 def client_ip(request) -> str | None:
@@ -36,7 +47,11 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         token = set_request_info(
-            RequestInfo(source_ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+            RequestInfo(
+                source_ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                break_glass=session_grants(request.session, clock.now().timestamp()),
+            )
         )
         try:
             return self.get_response(request)
@@ -66,20 +81,27 @@ class ActorMiddleware:
     def _actor(self, request, user):
         org_id = request.session.get(ACTIVE_ORG_SESSION_KEY)
         memberships = list(memberships_of(user))
+        # The page header's organization menu (context_processors.actor) reuses this one query.
+        request.memberships = memberships
         orgs = {m.organization_id: m.organization for m in memberships}
         if org_id not in orgs:
             if not orgs:
                 return None
             org_id = memberships[0].organization_id
             request.session[ACTIVE_ORG_SESSION_KEY] = org_id
-        try:
-            return actor_for(user, orgs[org_id])
-        except NotFoundError:
+        if not user.is_active:
             return None
+        # What actor_for would read again: the roles of the active memberships in an active organization.
+        roles = frozenset(m.role for m in memberships if m.organization_id == org_id)
+        return Actor(user=user, organization=orgs[org_id], roles=roles)
 
 
 class SessionPolicyMiddleware:
-    """Ends idle sessions (per-organization timeout) and holds users at two-factor until it is done."""
+    """
+    Ends sessions past their absolute lifetime (counted from sign-in) or idle past the organization's limit,
+    and holds users at two-factor until it is done. (Disabled users, role changes and "sign out my other
+    sessions" end sessions through `User._get_session_auth_hash`, checked by Django's auth middleware.)
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -87,13 +109,16 @@ class SessionPolicyMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated:
-            if self._idle_expired(request):
+            ended = self._session_ended(request)
+            if ended:
                 logout(request)
-                messages.info(request, "You were signed out after a period of inactivity. Sign in again to continue.")
+                messages.info(request, ended)
                 if request.path == reverse(settings.LOGIN_URL):
                     return self.get_response(request)  # the sign-in page itself, keeping its ?next=
                 if request.path.startswith(API_PREFIX):
-                    return api_unauthorized("The session ended after a period of inactivity; sign in again.")
+                    return api_unauthorized(f"{ended.split('.')[0]}; sign in again.")
+                if request.path.startswith(FHIR_PREFIX):
+                    return fhir_unauthorized("The session has ended; sign in again or use a bearer token.")
                 if request.htmx:
                     response = redirect(settings.LOGIN_URL)
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)
@@ -104,36 +129,43 @@ class SessionPolicyMiddleware:
                 return held
         return self.get_response(request)
 
-    def _idle_expired(self, request) -> bool:
-        """True when the session sat idle past the organization's limit or outlived its absolute lifetime."""
-        now = clock.now()
+    def _session_ended(self, request) -> str:
+        """Why the session is over (past its absolute lifetime, or idle too long), or "" while it lives."""
+        now = clock.now().timestamp()
         signed_in_at = request.session.get(SIGNED_IN_AT_SESSION_KEY)
-        if signed_in_at and now.timestamp() - signed_in_at > settings.SESSION_COOKIE_AGE:
-            return True
-        last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
-        request.session[LAST_SEEN_SESSION_KEY] = now.timestamp()
-        if last_seen is None:
-            return False
-        minutes = idle_timeout_minutes(request)
-        return now - dt.datetime.fromtimestamp(last_seen, tz=dt.UTC) > dt.timedelta(minutes=minutes)
+        # A session without a sign-in time did not come through sign-in: fail closed.
+        if signed_in_at is None or now - signed_in_at > settings.SESSION_COOKIE_AGE:
+            return SESSION_LIFETIME_MESSAGE
+        last_seen = request.session.get(LAST_SEEN_SESSION_KEY) or signed_in_at
+        if now - last_seen > idle_timeout_minutes(request) * 60:
+            return IDLE_MESSAGE
+        if now - last_seen >= getattr(settings, "CARECOORD_ACTIVITY_WRITE_SECONDS", ACTIVITY_WRITE_SECONDS):
+            request.session[LAST_SEEN_SESSION_KEY] = now
+        return ""
 
     def _two_factor_hold(self, request):
         if request.path.startswith(MFA_EXEMPT_PREFIXES):
             return None
         if request.user.is_verified():
             return None
-        if request.path.startswith(API_PREFIX) and (
-            user_has_confirmed_device(request.user) or mfa_required(request.user)
+        memberships = getattr(request, "memberships", None)
+        if request.path.startswith((API_PREFIX, FHIR_PREFIX)) and (
+            user_has_confirmed_device(request.user) or mfa_required(request.user, memberships)
         ):
+            if request.path.startswith(FHIR_PREFIX):
+                return fhir_unauthorized("Finish two-factor authentication before using the FHIR API.")
             return api_unauthorized("Finish two-factor authentication before using the API.")
         if user_has_confirmed_device(request.user):
             return redirect(f"{reverse('core:verify_otp')}?{next_query(request.get_full_path())}")
-        if mfa_required(request.user):
+        if mfa_required(request.user, memberships):
             return redirect("core:setup_otp")
         return None
 
 
 API_PREFIX = "/api/"
+FHIR_PREFIX = "/fhir/"
+IDLE_MESSAGE = "You were signed out after a period of inactivity. Sign in again to continue."
+SESSION_LIFETIME_MESSAGE = "Your session reached its maximum length. Sign in again to continue."
 
 
 def next_query(target: str) -> str:
@@ -145,6 +177,14 @@ def next_query(target: str) -> str:
 
 def api_unauthorized(message: str) -> JsonResponse:
     return JsonResponse({"code": "unauthenticated", "message": message}, status=401)
+
+
+def fhir_unauthorized(message: str) -> JsonResponse:
+    issue = {"severity": "error", "code": "login", "diagnostics": message}
+    outcome = {"resourceType": "OperationOutcome", "issue": [issue]}
+    response = JsonResponse(outcome, status=401, content_type="application/fhir+json")
+    response["WWW-Authenticate"] = 'Bearer realm="carecoord"'
+    return response
 
 
 def idle_timeout_minutes(request) -> int:
@@ -160,20 +200,27 @@ def user_has_confirmed_device(user) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
 
 
-def mfa_required(user) -> bool:
-    """Two-factor is required for organization admins always, and for every member where the org says so."""
-    return any(m.organization.require_mfa or m.role == "org_admin" for m in memberships_of(user))
+def mfa_required(user, memberships=None) -> bool:
+    """
+    Two-factor is required for organization admins always, and for every member where the org says so.
+    `memberships` (the user's active ones, as ActorMiddleware read them) saves reading them again.
+    """
+    if memberships is None:
+        memberships = memberships_of(user)
+    return any(m.organization.require_mfa or m.role == "org_admin" for m in memberships)
 
 
 class NoStoreMiddleware:
-    """Signed-in pages carry PHI: no browser or proxy may keep a copy."""
+    """Signed-in pages and every API answer carry PHI: no browser or proxy may keep a copy."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.user.is_authenticated and not request.path.startswith("/static/"):
+        if not request.path.startswith("/static/") and (
+            request.user.is_authenticated or request.path.startswith(("/fhir/", "/api/", "/oauth/"))
+        ):
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
@@ -192,17 +239,34 @@ class ApplicationErrorMiddleware:
         from django.core.exceptions import PermissionDenied
         from django.http import Http404
 
-        from .errors import PermissionDeniedError
+        from .errors import AccessCheckUnavailableError, PermissionDeniedError
 
+        if isinstance(exception, AccessCheckUnavailableError):
+            return unavailable_response(request, exception.message)
         if isinstance(exception, NotFoundError):
             raise Http404(exception.message)
         if isinstance(exception, PermissionDeniedError):
             raise PermissionDenied(exception.message)
-        return
+        return None
+
+
+def unavailable_response(request, message: str):
+    """503 in the caller's format, with no data: what a failed access check answers (fail closed)."""
+    if request.path.startswith(FHIR_PREFIX):
+        issue = {"severity": "error", "code": "transient", "diagnostics": message}
+        outcome = {"resourceType": "OperationOutcome", "issue": [issue]}
+        response = JsonResponse(outcome, status=503, content_type="application/fhir+json")
+    elif request.path.startswith(API_PREFIX):
+        response = JsonResponse({"code": "unavailable", "message": message}, status=503)
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = "30"
+    return response
 
 
 NUL_MESSAGE = "The request contains a NUL character (\\u0000), which no field may hold."
 JSON_NUL = b"\\u0000"
+UNREADABLE_BODY_MESSAGE = "The request body could not be read (a malformed multipart form)."
 
 
 class RejectNulCharactersMiddleware:
@@ -216,7 +280,11 @@ class RejectNulCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._holds_nul(request):
+        try:
+            holds_nul = self._holds_nul(request)
+        except MultiPartParserError:
+            return self._refuse(request, UNREADABLE_BODY_MESSAGE)
+        if holds_nul:
             return self._refuse(request)
         return self.get_response(request)
 
@@ -230,13 +298,14 @@ class RejectNulCharactersMiddleware:
         body = request.body
         return b"\x00" in body or JSON_NUL in body.lower()
 
-    def _refuse(self, request):
+    def _refuse(self, request, message: str = ""):
+        message = message or NUL_MESSAGE
         if request.path.startswith("/fhir/"):
             outcome = {
                 "resourceType": "OperationOutcome",
-                "issue": [{"severity": "error", "code": "invalid", "diagnostics": NUL_MESSAGE}],
+                "issue": [{"severity": "error", "code": "invalid", "diagnostics": message}],
             }
             return JsonResponse(outcome, status=400, content_type="application/fhir+json")
         if request.path.startswith("/api/"):
-            return JsonResponse({"code": "invalid", "message": NUL_MESSAGE}, status=400)
-        return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+            return JsonResponse({"code": "invalid", "message": message}, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -12,8 +12,10 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 from .choices import US_STATES, AuditAction, AuditOutcome, OrganizationKind, Role
+from .context import current_request_info
 
 
 class BaseModel(models.Model):
@@ -95,6 +97,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(auto_now_add=True)
+    session_generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised to end every open session of the user (see `_get_session_auth_hash`).",
+    )
 
     objects = UserManager()
 
@@ -109,6 +116,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def _get_session_auth_hash(self, secret=None):
+        # Django checks this hash on every request and ends a session whose stored hash differs. Mixing in
+        # `session_generation` lets a disable, a role change or "sign out my other sessions" end open
+        # sessions at their very next request, as a password change already does.
+        key_salt = "carecoord.core.models.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
 
 class Membership(BaseModel):
     """A user's role in an organization; a user acts for one organization at a time."""
@@ -117,6 +132,9 @@ class Membership(BaseModel):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     active = models.BooleanField(default=True)
+    break_glass = models.BooleanField(
+        default=False, help_text="May open a restricted patient of this organization in an emergency (break-glass)."
+    )
 
     class Meta:
         ordering = ["organization__name", "role"]
@@ -124,6 +142,33 @@ class Membership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.organization}"
+
+
+class BreakGlassAccess(BaseModel):
+    """
+    An emergency opening of one restricted patient by one user, for a fixed window (HIPAA 164.312(a)(2)(ii)).
+    The patient is named by key, not by foreign key, because core sits below the patients app.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    patient_pk = models.BigIntegerField()
+    patient_public_id = models.UUIDField()
+    reason = models.TextField()
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["user", "patient_pk", "expires_at"], name="breakglass_user_patient"),
+            models.Index(fields=["organization", "reviewed_at"], name="breakglass_org_review"),
+        ]
+
+    def __str__(self) -> str:
+        return f"break-glass by {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -177,7 +222,16 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Audit events are append-only; they cannot be changed.")
+        self._flag_break_glass()
         super().save(*args, **kwargs)
+
+    def _flag_break_glass(self) -> None:
+        """Every entry about a patient opened by break-glass in this session carries the flag and the reason."""
+        if self.patient_public_id is None:
+            return
+        reason = current_request_info().break_glass.get(str(self.patient_public_id))
+        if reason is not None:
+            self.detail = {**(self.detail or {}), "break_glass": True, "break_glass_reason": reason}
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only; they cannot be deleted.")
@@ -192,3 +246,7 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at {self.sequence}"
+
+
+# Registered here so the app loads it with its other models; it lives with its mechanism.
+from .idempotency import IdempotencyKey  # noqa: E402, F401

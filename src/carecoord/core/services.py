@@ -6,12 +6,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.text import slugify
 
 from .access import Actor, require_role
 from .audit import audit_record
 from .choices import US_STATE_CODES, AuditAction, OrganizationKind, Role
-from .errors import ConflictError, ValidationError
+from .errors import ConflictError, NotFoundError, ValidationError
 from .models import Membership, Organization, User, validate_timezone
 
 
@@ -110,10 +111,12 @@ def membership_add(*, actor: Actor | None, user: User, organization: Organizatio
             raise ValidationError("You can add members only to your own organization.")
     if role not in Role.values:
         raise ValidationError(f"Unknown role “{role}”.", field="role")
+    _check_admin_separation(user, role)
     membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
     if not created and not membership.active:
         membership.active = True
         membership.save(update_fields=["active", "updated_at"])
+    _end_sessions(user)  # a privilege change: open sessions start over
     audit_record(
         actor=actor,
         event="membership.add",
@@ -162,3 +165,146 @@ def organization_settings_update(
         },
     )
     return org
+
+
+# --- account security: ending sessions, password change, disabling, roles --------------------------------------
+
+
+def _end_sessions(user: User) -> None:
+    """Ends every open session of `user` at its next request (see `User._get_session_auth_hash`)."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+
+
+def _member_in_scope(actor: Actor, membership: Membership) -> None:
+    require_role(actor, Role.ORG_ADMIN, message="Only an organization admin can change members.")
+    if membership.organization_id != actor.organization.pk:
+        raise NotFoundError()
+
+
+@transaction.atomic
+def sessions_end_others(*, user: User) -> None:
+    """Ends the user's other sessions; the caller keeps the current one with `update_session_auth_hash`."""
+    _end_sessions(user)
+    audit_record(user=user, event="auth.sessions_end_others", action=AuditAction.EXECUTE, target=user)
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str, end_other_sessions: bool) -> User:
+    """Changes the user's password (checked against the password rules); optionally ends their other sessions."""
+    if not user.check_password(old_password):
+        raise ValidationError("Your current password is not right.", field="old_password")
+    try:
+        validate_password(new_password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(exc.messages), field="new_password") from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    if end_other_sessions:
+        _end_sessions(user)
+    audit_record(
+        user=user,
+        event="auth.password_change",
+        action=AuditAction.UPDATE,
+        target=user,
+        detail={"end_other_sessions": end_other_sessions},
+    )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Actor, user: User) -> User:
+    """Disables a member's account; their open sessions end at their next request."""
+    require_role(actor, Role.ORG_ADMIN, message="Only an organization admin can disable accounts.")
+    if not Membership.objects.filter(user=user, organization=actor.organization).exists():
+        raise NotFoundError()
+    if user.pk == actor.user.pk:
+        raise ValidationError("You cannot disable your own account.")
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    _end_sessions(user)
+    audit_record(actor=actor, event="user.deactivate", action=AuditAction.UPDATE, target=user)
+    return user
+
+
+@transaction.atomic
+def membership_remove(*, actor: Actor, membership: Membership) -> Membership:
+    """Takes a role away; the member's open sessions end at their next request."""
+    _member_in_scope(actor, membership)
+    Membership.objects.filter(pk=membership.pk).update(active=False, break_glass=False)
+    membership.active = False
+    _end_sessions(membership.user)
+    audit_record(
+        actor=actor,
+        event="membership.remove",
+        action=AuditAction.UPDATE,
+        target=membership,
+        detail={"role": membership.role, "user": str(membership.user.public_id)},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_role_change(*, actor: Actor, membership: Membership, role: str) -> Membership:
+    """Changes a member's role (a privilege change): their open sessions end at their next request."""
+    _member_in_scope(actor, membership)
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role “{role}”.", field="role")
+    _check_admin_separation(membership.user, role, ignore=membership)
+    previous = membership.role
+    membership.role = role
+    try:
+        with transaction.atomic():
+            membership.save(update_fields=["role", "updated_at"])
+    except IntegrityError as exc:
+        raise ConflictError("The member already holds that role.", field="role") from exc
+    _end_sessions(membership.user)
+    audit_record(
+        actor=actor,
+        event="membership.role_change",
+        action=AuditAction.UPDATE,
+        target=membership,
+        detail={"from": previous, "to": role, "user": str(membership.user.public_id)},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_break_glass_set(*, actor: Actor, membership: Membership, allowed: bool) -> Membership:
+    """Lets a member use break-glass on this organization's restricted patients, or stops it (audited)."""
+    _member_in_scope(actor, membership)
+    if not membership.active:
+        raise ValidationError("That membership is no longer active.")
+    Membership.objects.filter(pk=membership.pk).update(break_glass=allowed)
+    membership.break_glass = allowed
+    audit_record(
+        actor=actor,
+        event="membership.break_glass",
+        action=AuditAction.UPDATE,
+        target=membership,
+        detail={"allowed": allowed, "user": str(membership.user.public_id)},
+    )
+    return membership
+
+
+def _check_admin_separation(user: User, role: str, ignore: Membership | None = None) -> None:
+    """
+    Admin privileges sit on identities separate from everyday accounts (HIPAA 164.312(a)(2)(i); RELIABILITY
+    rule 2): an organization admin account holds no other role, and an everyday account is never made admin.
+    """
+    others = Membership.objects.filter(user=user, active=True)
+    if ignore is not None:
+        others = others.exclude(pk=ignore.pk)
+    roles = set(others.values_list("role", flat=True))
+    if not roles:
+        return
+    if role == Role.ORG_ADMIN and roles - {Role.ORG_ADMIN}:
+        raise ValidationError(
+            "Organization admin privileges go on a separate account: create a new user for the admin role.",
+            field="role",
+        )
+    if role != Role.ORG_ADMIN and Role.ORG_ADMIN in roles:
+        raise ValidationError(
+            "This is an organization admin account; everyday roles go on the person's own separate account.",
+            field="role",
+        )

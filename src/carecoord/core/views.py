@@ -22,13 +22,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import audit
 from .access import memberships_of
 from .audit import audit_record
-from .choices import AuditAction, AuditOutcome
+from .choices import AuditAction, AuditOutcome, Role
 from .errors import ApplicationError
 from .forms import AuditFilterForm, LoginForm, OrganizationSettingsForm, TokenForm
 from .http import safe_next_url
+from .login_throttle import address_throttled, record_throttled_attempt
 from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, next_query, user_has_confirmed_device
 from .selectors import audit_events_for
 from .services import organization_settings_update
+from .signals import home_organization
 
 
 @require_GET
@@ -50,6 +52,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
+        if address_throttled(request):
+            record_throttled_attempt(email)
+            return render(request, "core/locked_out.html", status=429)
         user = authenticate(request, email=email, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return render(request, "core/locked_out.html", status=429)
@@ -83,9 +88,20 @@ def verify_otp(request: HttpRequest) -> HttpResponse:
         device = _matching_device(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            audit_record(user=request.user, event="auth.mfa", action=AuditAction.EXECUTE)
+            audit_record(
+                user=request.user,
+                organization=home_organization(request.user),
+                event="auth.mfa",
+                action=AuditAction.EXECUTE,
+            )
             return redirect(safe_next_url(request, "core:home"))
-        audit_record(user=request.user, event="auth.mfa", action=AuditAction.EXECUTE, outcome=AuditOutcome.FAILURE)
+        audit_record(
+            user=request.user,
+            organization=home_organization(request.user),
+            event="auth.mfa",
+            action=AuditAction.EXECUTE,
+            outcome=AuditOutcome.FAILURE,
+        )
         if was_throttled:
             form.add_error("token", "Too many wrong codes in a row: wait a few seconds, then enter the current code.")
         else:
@@ -208,7 +224,8 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Settings saved.")
             return redirect("core:organization_settings")
     members = actor.organization.memberships.filter(active=True).select_related("user")
-    return render(request, "core/organization_settings.html", {"form": form, "members": members})
+    context = {"form": form, "members": members, "roles": Role.choices}
+    return render(request, "core/organization_settings.html", context)
 
 
 @login_required
@@ -224,7 +241,41 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     audit_record(actor=actor, event="audit.view", action=AuditAction.READ, detail={"filters": _plain(filters)})
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    current = filters.get("sort", "")
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "sort": f"-{key}" if current == key else key,
+            "current": current.lstrip("-") == key,
+            "descending": current == f"-{key}",
+        }
+        for key, label in AUDIT_COLUMNS
+    ]
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "unsorted": unsorted.urlencode(),
+        "columns": columns,
+    }
+    return render(request, "core/audit_log.html", context)
+
+
+AUDIT_COLUMNS = [
+    ("when", "When (UTC)"),
+    ("user", "User"),
+    ("acting", "Acting for"),
+    ("tenant", "Record of"),
+    ("action", "Action"),
+    ("event", "Event"),
+    ("record", "Record"),
+    ("patient", "Patient"),
+    ("from", "From"),
+    ("outcome", "Outcome"),
+]
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from carecoord.core.uploads import JPEG, PDF, PNG, CheckedFileField
+
 from . import domain
 from .choices import (
     AppealStatus,
@@ -104,16 +106,14 @@ class EligibilityRecordForm(forms.Form):
 
 
 class ResponseUploadForm(forms.Form):
-    file = forms.FileField(label="271 response file", help_text="The X12 file the payer or clearinghouse returned.")
-
-    def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_271_BYTES:
-            raise forms.ValidationError("The file is larger than 1 MB; an eligibility response is much smaller.")
-        try:
-            return upload.read().decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError("This is not an X12 text file (it has characters X12 does not use).") from exc
+    # Its cleaned value is the file's text (X12 uses ASCII only).
+    file = CheckedFileField(
+        text=True,
+        encoding="ascii",
+        max_bytes=MAX_271_BYTES,
+        label="271 response file",
+        help_text="The X12 file the payer or clearinghouse returned.",
+    )
 
 
 class CodesField(forms.CharField):
@@ -174,13 +174,9 @@ class AppealStatusForm(forms.Form):
 
 class DocumentForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
-    file = forms.FileField(help_text="PDF, PNG or JPEG, at most 10 MB.")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > domain.MAX_DOCUMENT_BYTES:
-            raise forms.ValidationError("The file is larger than 10 MB; scan it at a lower resolution.")
-        return upload
+    file = CheckedFileField(
+        kinds=[PDF, PNG, JPEG], max_bytes=domain.MAX_DOCUMENT_BYTES, help_text="PDF, PNG or JPEG, at most 10 MB."
+    )
 
 
 class ApplicationForm(forms.Form):

@@ -20,7 +20,7 @@ from django.db.models import Sum
 from carecoord.careplans import services as careplan_services
 from carecoord.careplans.choices import TaskKind, TaskPriority, TaskSource
 from carecoord.careplans.models import Task
-from carecoord.core import clock
+from carecoord.core import clock, uploads
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
@@ -35,6 +35,8 @@ from .choices import APPEAL_OUTCOMES, APPROVED_STATUSES, AppealStatus, CoverageS
 from .models import Appeal, AppealDocument, Coverage, PriorAuthorization, PriorAuthVisit
 from .selectors import approved_auths_ending
 from .services import _own, _visible, task_owner
+
+DOCUMENT_KINDS = (uploads.PDF, uploads.PNG, uploads.JPEG)
 
 AUTH_FIELDS = (
     "coverage", "service", "procedure_codes", "diagnosis_codes", "provider", "units_requested", "start_date",
@@ -421,19 +423,13 @@ def appeal_document_add(*, actor: Actor, appeal: Appeal, title: str, file_name: 
     require_patient_editor(actor)
     patient = _visible(actor, appeal.patient)
     _own(actor, appeal)
-    if not content:
-        raise ValidationError("The file is empty.", field="file")
-    if len(content) > domain.MAX_DOCUMENT_BYTES:
-        raise ValidationError("The file is larger than 10 MB; scan it at a lower resolution.", field="file")
-    kind = domain.document_type(content[:16])
-    if kind is None:
-        raise ValidationError("Upload a PDF, PNG or JPEG file.", field="file")
+    kind = uploads.check_content(content, kinds=DOCUMENT_KINDS, max_bytes=domain.MAX_DOCUMENT_BYTES)
     document = AppealDocument.objects.create(
         organization=actor.organization,
         patient=patient,
         appeal=appeal,
         title=(title or file_name or "Document").strip()[:200],
-        file_name=(file_name or "document").strip()[-200:],
+        file_name=uploads.safe_filename(file_name)[-200:],
         content_type=kind,
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),

@@ -13,6 +13,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.errors import ApplicationError, NotFoundError
 from carecoord.core.http import clinical_actor
+from carecoord.core.uploads import attachment_response
 from carecoord.patients.selectors import patient_get
 
 from . import domain, funding_services, priorauth_services
@@ -205,7 +206,7 @@ def appeal_document_add(request: HttpRequest, public_id) -> HttpResponse:
                 appeal=appeal,
                 title=form.cleaned_data["title"],
                 file_name=upload.name,
-                content=upload.read(),
+                content=upload.checked_content,
             )
         except ApplicationError as exc:
             put_error(form, exc)
@@ -221,11 +222,8 @@ def document_download(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
     document = document_get(actor, public_id)
     audit_record(actor=actor, event="appeal.document_view", target=document, patient=document.patient)
-    response = HttpResponse(bytes(document.content), content_type=document.content_type)
-    safe_name = "".join(ch for ch in document.file_name if ch.isalnum() or ch in "._- ") or "document"
-    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    content = bytes(document.content)
+    return attachment_response(content, content_type=document.content_type, filename=document.file_name)
 
 
 # Funding applications ---------------------------------------------------------------------------------------

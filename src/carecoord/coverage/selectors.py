@@ -9,6 +9,7 @@ import uuid
 from django.db.models import F, Q, QuerySet
 
 from carecoord.core.access import Actor
+from carecoord.core.choices import Role
 from carecoord.core.errors import NotFoundError
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
@@ -73,6 +74,24 @@ def coverages_for_patient(actor: Actor, patient: Patient, *, include_ended: bool
     if not include_ended:
         found = found.filter(status=CoverageStatus.ACTIVE)
     return found.select_related("payer", "payer__external_organization")
+
+
+# The insurance member ID is a restricted field (RELIABILITY T15): the roles that check eligibility, book and
+# bill see it; a provider and an auditor do not need it (minimum necessary, 45 CFR 164.502(b)).
+MEMBER_ID_ROLES = frozenset({Role.COORDINATOR, Role.SCHEDULER, Role.SUPERVISOR, Role.ORG_ADMIN})
+MEMBER_ID_HIDDEN = "restricted"
+
+
+def may_see_member_id(actor: Actor | None) -> bool:
+    return actor is not None and actor.has_role(*MEMBER_ID_ROLES)
+
+
+def with_member_ids(actor: Actor, coverages):
+    """Sets `member_id_shown` on each coverage: its member ID, or a placeholder for roles that may not see it."""
+    allowed = may_see_member_id(actor)
+    for coverage in coverages:
+        coverage.member_id_shown = coverage.member_id if allowed or not coverage.member_id else MEMBER_ID_HIDDEN
+    return coverages
 
 
 def coverages_visible_to(actor: Actor) -> QuerySet[Coverage]:

@@ -40,9 +40,11 @@ from .selectors import (
     coverages_for_patient,
     eligibility_checks_for_patient,
     eligibility_get,
+    may_see_member_id,
     payer_get,
     payers_for,
     prior_auths_for_patient,
+    with_member_ids,
 )
 
 
@@ -64,7 +66,7 @@ def _practitioners(actor):
 def _tab_context(actor, patient, **bound) -> dict:
     context = chart_context(actor, patient, tab="insurance")
     payers = payers_for(actor)
-    coverages = list(coverages_for_patient(actor, patient))
+    coverages = with_member_ids(actor, list(coverages_for_patient(actor, patient)))
     active = coverages_for_patient(actor, patient, include_ended=False)
     context.update(
         coverages=coverages,
@@ -215,6 +217,7 @@ def coverage_eligibility_record(request: HttpRequest, public_id) -> HttpResponse
 
 
 def _check_context(actor, check, **bound) -> dict:
+    with_member_ids(actor, [check.coverage])
     return {
         "nav": "patients",
         "patient": check.patient,
@@ -248,8 +251,8 @@ def eligibility_request(request: HttpRequest, public_id) -> HttpResponse:
     """The 270 inquiry as a file to send to the payer or clearinghouse."""
     actor = clinical_actor(request)
     check = eligibility_get(actor, public_id)
-    if not check.request_x12:
-        raise NotFoundError()
+    if not check.request_x12 or not may_see_member_id(actor):
+        raise NotFoundError()  # the 270 carries the member ID
     audit_record(actor=actor, event="eligibility.download", target=check, patient=check.patient)
     response = HttpResponse(check.request_x12, content_type="application/edi-x12")
     response["Content-Disposition"] = f'attachment; filename="eligibility-{check.control_number:09d}.270"'

@@ -5,10 +5,11 @@ import re
 from django import forms
 
 from carecoord.careplans.choices import CarePlanCategory
+from carecoord.core.uploads import PDF, CheckedFileField
 from carecoord.patients.choices import LANGUAGES
 
 from .choices import Audience, DeliveryMethod, TeachBack
-from .domain import pdf_problem
+from .domain import PDF_MAX_BYTES
 
 PATIENT = "patient"
 _CODE_SPLIT = re.compile(r"[\s,;]+")
@@ -50,7 +51,9 @@ class MaterialForm(forms.Form):
         help_text="Plain text. # starts a heading, - starts a bullet, a blank line starts a new paragraph, "
         "**words** are bold. No HTML.",
     )
-    pdf = forms.FileField(
+    pdf = CheckedFileField(
+        kinds=[PDF],
+        max_bytes=PDF_MAX_BYTES,
         required=False,
         label="Or upload a PDF",
         help_text="A PDF of at most 10 MB. Its reading level cannot be checked here.",
@@ -81,16 +84,6 @@ class MaterialForm(forms.Form):
         if editing:
             for name in ("topic", "language"):
                 self.fields[name].disabled = True
-
-    def clean_pdf(self):
-        upload = self.cleaned_data.get("pdf")
-        if upload:
-            upload.seek(0)
-            problem = pdf_problem(upload.read(1024), upload.size)
-            upload.seek(0)
-            if problem:
-                raise forms.ValidationError(problem)
-        return upload
 
     @classmethod
     def initial_for(cls, material) -> dict:

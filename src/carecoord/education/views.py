@@ -133,9 +133,11 @@ def material_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def material_edit(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
+    if not _can_edit_library(actor):
+        raise NotFoundError()  # as material_new: a role that cannot edit the library is refused, not redirected
     material = material_get(actor, public_id)
-    if material.is_builtin or not _can_edit_library(actor):
-        messages.error(request, services.BUILTIN_MESSAGE if material.is_builtin else "You cannot edit the library.")
+    if material.is_builtin:
+        messages.error(request, services.BUILTIN_MESSAGE)
         return redirect(material.get_absolute_url())
     if request.method == "GET":
         form = MaterialForm(initial=MaterialForm.initial_for(material), editing=True)
@@ -205,7 +207,9 @@ def material_file(request: HttpRequest, public_id) -> HttpResponse:
     material = material_get(actor, public_id)
     if not material.pdf:
         raise NotFoundError()
-    return FileResponse(material.pdf.open("rb"), content_type="application/pdf", filename=f"{material.topic}.pdf")
+    return FileResponse(
+        material.pdf.open("rb"), content_type="application/pdf", filename=f"{material.topic}.pdf", as_attachment=True
+    )
 
 
 @login_required
@@ -343,6 +347,11 @@ def delivery_pdf(request: HttpRequest, public_id) -> HttpResponse:
     )  # fmt: skip
     material = delivery.material
     if not material.body:
-        return FileResponse(material.pdf.open("rb"), content_type="application/pdf", filename=f"{material.topic}.pdf")
+        return FileResponse(
+            material.pdf.open("rb"),
+            content_type="application/pdf",
+            filename=f"{material.topic}.pdf",
+            as_attachment=True,
+        )
     pdf = handout_pdf(material, organization=actor.organization, recipient=delivery.recipient_display)
     return _pdf_response(pdf, f"{material.topic}-{material.language}.pdf")

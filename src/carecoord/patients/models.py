@@ -73,6 +73,14 @@ class Patient(BaseModel):
     )
     deceased_date = models.DateField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # Set when the record is "deleted" (records.services.patient_soft_delete): hidden everywhere by
+    # patients_visible_to, kept for the audit trail and restorable until the retention job purges it.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    restricted = models.BooleanField(
+        "restricted record",
+        default=False,
+        help_text="Only the care team sees this patient in the home organization; others need break-glass.",
+    )
     # Lower-cased, accent-free name words, space-separated and space-padded, for prefix search in any order.
     search_name = models.CharField(max_length=400, editable=False, db_index=True)
 

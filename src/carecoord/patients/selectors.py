@@ -5,13 +5,18 @@ every patient-scoped read in CareCoord starts from it.
 
 import uuid
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
+from django.db.models.lookups import Exact
 
 from carecoord.core import clock
-from carecoord.core.access import Actor
+from carecoord.core.access import Actor, failing_closed
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, AuditOutcome
 from carecoord.core.errors import NotFoundError
+from carecoord.core.models import BreakGlassAccess
 
 from .choices import ConsentStatus
 from .domain import (
@@ -23,20 +28,41 @@ from .domain import (
     normalize_phone,
     parse_loose_date,
 )
-from .models import Patient, PatientShare
+from .models import CareTeamMember, Patient, PatientShare
 
 SEARCH_LIMIT = 50
 
 
 def patients_visible_to(actor: Actor) -> QuerySet[Patient]:
-    """Patients of the actor's organization, plus those another organization shares with it under consent."""
-    if actor is None or not actor.can_see_patients:
-        return Patient.objects.none()
-    # A share lasts only while its consent does: withdrawn or expired consent ends it without a revoke.
-    shared = shares_in_force(clock.today_in(actor.organization.tz)).filter(
-        patient=OuterRef("pk"), organization=actor.organization
+    """
+    Patients of the actor's organization, plus those another organization shares with it under consent.
+    A restricted record of the organization is visible only to its care team and through break-glass.
+    Fails closed: an error while deciding raises AccessCheckUnavailableError (a 503), never returns data.
+    """
+    with failing_closed():
+        if actor is None or not actor.can_see_patients:
+            return Patient.objects.none()
+        today = clock.today_in(actor.organization.tz)
+        # A share lasts only while its consent does: withdrawn or expired consent ends it without a revoke.
+        shared = shares_in_force(today).filter(patient=OuterRef("pk"), organization=actor.organization)
+        home = Q(organization=actor.organization) & _restriction_q(actor, "pk", "", today)
+        return Patient.objects.filter(home | Exists(shared), deleted_at__isnull=True)
+
+
+def _restriction_q(actor: Actor, pk_ref: str, prefix: str, today) -> Q:
+    """A home-organization patient is visible unless restricted; then to its current care team and break-glass."""
+    if actor.user is None:  # a job or feed acting for the organization (no person reads)
+        return Q()
+    team = CareTeamMember.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        patient=OuterRef(pk_ref),
+        user=actor.user,
+        start_date__lte=today,
     )
-    return Patient.objects.filter(Q(organization=actor.organization) | Exists(shared))
+    glass = BreakGlassAccess.objects.filter(
+        patient_pk=OuterRef(pk_ref), user=actor.user, organization=actor.organization, expires_at__gt=clock.now()
+    )
+    return Q(**{f"{prefix}restricted": False}) | Exists(team) | Exists(glass)
 
 
 def visible_patient_q(actor: Actor, field: str = "patient") -> Q:
@@ -45,12 +71,16 @@ def visible_patient_q(actor: Actor, field: str = "patient") -> Q:
     by row: the patient belongs to the actor's organization, or is shared with it under consent in force.
     Large lists (the worklist, calendars) filter this way instead of `patient__in=<every visible patient>`.
     """
-    if actor is None or not actor.can_see_patients:
-        return Q(pk__in=[])
-    shared = shares_in_force(clock.today_in(actor.organization.tz)).filter(
-        patient=OuterRef(f"{field}_id"), organization=actor.organization
-    )
-    return Q(**{f"{field}__organization": actor.organization}) | Q(Exists(shared))
+    with failing_closed():
+        if actor is None or not actor.can_see_patients:
+            return Q(pk__in=[])
+        today = clock.today_in(actor.organization.tz)
+        shared = shares_in_force(today).filter(patient=OuterRef(f"{field}_id"), organization=actor.organization)
+        home = Q(**{f"{field}__organization": actor.organization}) & _restriction_q(
+            actor, f"{field}_id", f"{field}__", today
+        )
+        visible = home | Q(Exists(shared))
+        return visible & Q(**{f"{field}__deleted_at__isnull": True})
 
 
 def shares_in_force(today) -> QuerySet[PatientShare]:
@@ -103,17 +133,38 @@ def patient_search(actor: Actor, query: str) -> QuerySet[Patient]:
     birth_date = parse_loose_date(query)
     if birth_date:
         return patients.filter(birth_date=birth_date).order_by("family_name", "given_name", "id")
-    match = Q(mrn__iexact=query)
-    phone = _as_phone(query)
-    if phone:
-        match |= Q(phone_primary=phone) | Q(phone_secondary=phone)
-    terms = name_query_terms(query)
-    if terms and not phone:
-        name_match = Q()
-        for term in terms[:5]:
-            name_match &= Q(search_name__contains=f" {term}")
-        match |= name_match
-    return patients.filter(match).order_by("family_name", "given_name", "id")
+    return patients.filter(_search_match(query)).order_by("family_name", "given_name", "id")
+
+
+def _search_match(query: str) -> Q:
+    """
+    Only the lookups this kind of query can match, each on its own index (patients migration 0003): OR-ing
+    every kind made each search scan the whole table. Names hold no digits, so a query with a digit is an MRN
+    (exact, any case) or a phone; one without is name prefixes, or an MRN when it is a single word.
+    """
+    mrn = Q(Exact(Upper("mrn"), Upper(Value(query))))
+    if any(ch.isdigit() for ch in query):
+        phone = _as_phone(query)
+        return mrn | Q(phone_primary=phone) | Q(phone_secondary=phone) if phone else mrn
+    terms = name_query_terms(query)[:5]
+    if not terms:
+        return mrn
+    names = _name_prefix_match(terms)
+    return names | mrn if len(query.split()) == 1 else names
+
+
+def _name_prefix_match(terms: list[str]) -> Q:
+    """Patients with a name word starting with each term: FTS5 prefix query on SQLite, trigram LIKE elsewhere."""
+    if connection.vendor == "sqlite":
+        match = " AND ".join(f'"{term}"*' for term in terms)  # fold() leaves letters, digits and marks only
+        return Q(pk__in=RawSQL(NAME_FTS_SQL, (match,)))  # noqa: S611 -- constant SQL; the match is a parameter
+    names = Q()
+    for term in terms:
+        names &= Q(search_name__contains=f" {term}")
+    return names
+
+
+NAME_FTS_SQL = "SELECT rowid FROM patients_patient_name_fts WHERE patients_patient_name_fts MATCH %s"
 
 
 def _as_phone(query: str) -> str:

@@ -179,6 +179,22 @@ def patient_set_active(*, actor: Actor, patient: Patient, active: bool, expected
 
 
 @transaction.atomic
+def patient_restricted_set(*, actor: Actor, patient: Patient, restricted: bool, expected_version: int) -> Patient:
+    """
+    Marks a record restricted: in its home organization only the current care team sees it, others need
+    break-glass. Anyone of the home organization who may edit the record and sees it may restrict or reopen it.
+    """
+    require_patient_editor(actor)
+    patient = patient_get(actor, patient.public_id, audit_event=None)
+    if patient.organization_id != actor.organization.pk:
+        raise PermissionDeniedError("Only the patient's home organization can restrict the record.")
+    patient.restricted = restricted
+    save_versioned(patient, expected_version=expected_version, fields=["restricted"])
+    _audit(actor, "patient.restrict" if restricted else "patient.unrestrict", AuditAction.UPDATE, patient, patient)
+    return patient
+
+
+@transaction.atomic
 def identifier_add(*, actor: Actor, patient: Patient, type: str, system: str, value: str) -> PatientIdentifier:
     require_patient_editor(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)

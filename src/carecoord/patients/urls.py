@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.patient_register, name="register"),
     path("<uuid:public_id>/", views.patient_chart, name="chart"),
     path("<uuid:public_id>/edit/", views.patient_edit, name="edit"),
+    path("<uuid:public_id>/restrict/", views.patient_restrict, name="restrict"),
     path("<uuid:public_id>/family/", panels.family_add, name="family_add"),
     path("<uuid:public_id>/family/<uuid:person_id>/remove/", panels.family_remove, name="family_remove"),
     path("<uuid:public_id>/care-team/", panels.care_team_add, name="care_team_add"),

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecoord.core import clock
 from carecoord.core.audit import audit_record
@@ -14,9 +14,10 @@ from carecoord.core.errors import ApplicationError, ConflictError
 from carecoord.core.http import clinical_actor
 
 from . import services
-from .chart import chart_context
+from .chart import chart_context, empty_forms
+from .codes import COMMON_ICD10CM
 from .forms import PatientForm
-from .selectors import patient_get, patient_search
+from .selectors import patient_get, patient_search, patients_visible_to
 
 PAGE_SIZE = 25
 
@@ -78,9 +79,48 @@ def patient_register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def patient_chart(request: HttpRequest, public_id) -> HttpResponse:
+    """
+    The chart. Its "Add …" forms are left out of the page (rendering them was most of its time, the care-team
+    and sharing forms listing every staff member, practitioner and organization): `?form=<key>` loads one when
+    it is opened (htmx), or shows the chart with it open (without JavaScript).
+    """
     actor = clinical_actor(request)
     patient = patient_get(actor, public_id)
+    form = request.GET.get("form", "")
+    if form == "share" and patient.organization_id != actor.organization.pk:
+        form = ""  # only the home organization shares a record
+    if form in LAZY_FORMS and actor.can_edit_patients:
+        if request.htmx:
+            context = {"patient": patient, "common_codes": COMMON_ICD10CM, **empty_forms(actor, patient)}
+            return render(request, f"patients/patient_chart.html#{LAZY_FORMS[form]}", context)
+        return render(request, "patients/patient_chart.html", {**chart_context(actor, patient), "open_form": form})
     return render(request, "patients/patient_chart.html", chart_context(actor, patient))
+
+
+@login_required
+@require_POST
+def patient_restrict(request: HttpRequest, public_id) -> HttpResponse:
+    """An org admin restricts the record to its care team (others need break-glass), or opens it again."""
+    actor = clinical_actor(request)
+    patient = patient_get(actor, public_id, audit_event=None)
+    restricted = request.POST.get("restricted") == "1"
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        services.patient_restricted_set(actor=actor, patient=patient, restricted=restricted, expected_version=version)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Restricted to the care team." if restricted else "Open to the organization again.")
+        if restricted and not patients_visible_to(actor).filter(pk=patient.pk).exists():
+            return redirect("patients:list")  # not on the care team: the chart is closed to this user now
+    return redirect(patient.get_absolute_url())
+
+
+# ?form=<key> -> the partial of patient_chart.html holding that form
+LAZY_FORMS = {key: f"{key}-form" for key in ("identifier", "family", "care-team", "problem", "share")}
 
 
 @login_required

@@ -4,6 +4,8 @@ import datetime as dt
 
 from django import forms
 
+from carecoord.core.uploads import CheckedFileField
+
 from .availability_rules import parse_days_before
 from .choices import AppointmentTypeCode, UnavailabilityReason, Weekday
 from .models import AppointmentType
@@ -142,19 +144,12 @@ class ReminderPolicyForm(forms.Form):
 
 
 class HoursImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8 text, at most 1 MB.")
+    file = CheckedFileField(
+        text=True, max_bytes=MAX_UPLOAD_BYTES, label="CSV file", help_text="UTF-8 text, at most 1 MB."
+    )
     replace = forms.BooleanField(
         required=False, label="Replace the current hours of the practitioners named in the file"
     )
-
-    def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 1 MB; split it.")
-        try:
-            return upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError("The file is not UTF-8 text; save it as “CSV UTF-8” and try again.") from exc
 
 
 class SlotPreviewForm(forms.Form):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import TWO_FACTOR_FOR_TOKENS, clinical_actor, two_factor_done
 from carecoord.directory.selectors import practitioner_get
 from carecoord.patients.selectors import patient_get
 
@@ -40,7 +40,10 @@ def _feeds_page(request: HttpRequest, *, subject, feeds, create, back_url: str, 
     form = FeedForm(request.POST or None)
     new_address = ""
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not two_factor_done(request):
+        form.add_error(None, TWO_FACTOR_FOR_TOKENS)
+        status = 403
+    elif request.method == "POST" and form.is_valid():
         try:
             _, token = create(form.cleaned_data["label"])
         except ApplicationError as exc:

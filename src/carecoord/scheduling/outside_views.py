@@ -36,7 +36,8 @@ def _outside_get(actor, public_id):
 @require_http_methods(["GET", "POST"])
 def patient_outside_new(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
-    patient = patient_get(actor, public_id, audit_event=None)
+    # Showing the form reads the chart (audited here); a submitted form is audited by the service.
+    patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
     preference = scheduling_preference_for(actor, patient)
     initial = {"needs_transport": preference.needs_transport, "needs_interpreter": preference.needs_interpreter}
     form = OutsideAppointmentForm(request.POST or None, actor=actor, initial=initial)

@@ -35,7 +35,8 @@ def waitlist(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def patient_waitlist_add(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
-    patient = patient_get(actor, public_id, audit_event=None)
+    # Showing the form reads the chart (audited here); a submitted form is audited by the service.
+    patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
     today = clock.today_in(actor.organization.tz)
     form = WaitlistAddForm(request.POST or None, actor=actor, patient=patient, today=today)
     if request.method == "POST" and form.is_valid():
