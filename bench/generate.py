@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     console.print(f"[bold]Bench data, scale {args.scale}[/] on {redact(url)}")
+    if database.is_postgres(url):
+        applied = database.apply_recommended_settings(url)
+        console.print("PostgreSQL settings (docs/deploy.md): " + ", ".join(f"{k}={v}" for k, v in applied.items()))
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     main_slug, partner_slug = slugs(args.scale)
@@ -91,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         console.print(f"Rebuilding the database ({reason}).")
         database.recreate(url)
+        if database.is_postgres(url):
+            database.apply_recommended_settings(url)
         call_command("migrate", verbosity=0)
     migrate_seconds = time.monotonic() - started
     report = Generator(SCALES[args.scale], seed=args.seed, console=console).run()

@@ -101,7 +101,7 @@ def worklist_selector(ctx: Context, _input) -> dict:
     from carecoord.careplans.worklist_views import PAGE_SIZE
 
     work = worklist_for(ctx.actor, WorklistFilters())
-    total = work.tasks.count()
+    total = work.total  # from the bucket counts, as the page's pager
     ids = [task.id for task in work.tasks[:PAGE_SIZE]]
     return {"counts": dict(work.counts), "total": total, "ids": ids}
 

@@ -41,6 +41,16 @@ class Worklist:
     counts: dict[str, int] = field(default_factory=dict)
     today: dt.date | None = None
     owner: User | None = None
+    bucket: str = ""
+    include_snoozed: bool = False
+
+    @property
+    def total(self) -> int:
+        """How many tasks `tasks` holds, from the bucket counts (no COUNT query of its own)."""
+        if self.bucket in BUCKET_CODES:
+            return self.counts.get(self.bucket) or 0
+        names = [name for name in BUCKET_NAMES.values() if self.include_snoozed or name != SNOOZED]
+        return sum(self.counts.get(name) or 0 for name in names)
 
 
 def tasks_visible_to(actor: Actor) -> QuerySet[Task]:
@@ -95,11 +105,13 @@ def worklist_for(actor: Actor, filters: WorklistFilters | None = None) -> Workli
     owner = _worklist_owner(actor, filters.owner)
     today = clock.today_in(actor.organization.tz)
     roles = _member_roles(owner, actor) if owner != actor.user else list(actor.roles)
-    tasks = (
-        tasks_visible_to(actor)
-        .filter(status__in=OPEN_TASK_STATUSES)
-        .filter(Q(owner=owner) | Q(owner__isnull=True, owner_role__in=roles))
-    )
+    # The owner test as a UNION of two id lists, each served by its own index (task_worklist_owner; the partial
+    # task_worklist_pool): written as `owner = X OR (owner IS NULL AND …)`, SQLite (no statistics) walks every
+    # task of the organization through its organization_id index instead (~1 s a page at 1,000,000 tasks).
+    open_tasks = Task.objects.filter(organization=actor.organization, status__in=OPEN_TASK_STATUSES).order_by()
+    mine = open_tasks.filter(owner=owner).values("pk")
+    pool = open_tasks.filter(owner__isnull=True, owner_role__in=roles).values("pk")
+    tasks = tasks_visible_to(actor).filter(status__in=OPEN_TASK_STATUSES, pk__in=mine.union(pool, all=True))
     tasks = _apply_filters(tasks, filters).annotate(bucket=_bucket_expression(today))
     counts_row = tasks.aggregate(**{name: Count("id", filter=Q(bucket=code)) for code, name in BUCKET_NAMES.items()})
     if filters.bucket in BUCKET_CODES:
@@ -109,7 +121,14 @@ def worklist_for(actor: Actor, filters: WorklistFilters | None = None) -> Workli
     tasks = tasks.select_related("patient", "careplan", "owner").order_by(
         "bucket", F("due_date").asc(nulls_last=True), _urgency_expression(), "id"
     )
-    return Worklist(tasks=tasks, counts=counts_row, today=today, owner=owner)
+    return Worklist(
+        tasks=tasks,
+        counts=counts_row,
+        today=today,
+        owner=owner,
+        bucket=filters.bucket if filters.bucket in BUCKET_CODES else "",
+        include_snoozed=filters.include_snoozed,
+    )
 
 
 def _worklist_owner(actor: Actor, requested: User | None) -> User:

@@ -38,6 +38,14 @@ def org_members(actor):
     )
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator told its total (the worklist has it from the bucket counts), so it runs no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count  # shadows the cached_property that would count
+
+
 def _is_supervisor(actor) -> bool:
     return actor.has_role(Role.SUPERVISOR, Role.ORG_ADMIN)
 
@@ -51,7 +59,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     filters = WorklistFilters(**{k: v for k, v in data.items() if v not in (None, "")})
     work = worklist_for(actor, filters)
-    page = Paginator(work.tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KnownCountPaginator(work.tasks, PAGE_SIZE, count=work.total).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -155,21 +163,44 @@ def task_snooze(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+# A row action's form, and the page that shows it without JavaScript.
+ROW_ACTIONS = {
+    "complete": ("careplans/partials/complete_form.html", "Complete"),
+    "snooze": ("careplans/partials/snooze_form.html", "Snooze"),
+    "reassign": ("careplans/partials/reassign_form.html", "Reassign"),
+}
+
+
 @login_required
 @require_GET
-def task_reassign_form(request: HttpRequest, public_id) -> HttpResponse:
-    """The reassign form of one task: loaded into its worklist row when opened, or as a page without htmx."""
+def task_action_form(request: HttpRequest, public_id) -> HttpResponse:
+    """
+    The form of one row action (`?action=complete|snooze|reassign`), loaded into its worklist row when opened
+    (a page of 50 rows carrying every form was ~150 KB, and reassign lists every member), or as a page
+    without htmx. Served at the `task_reassign_form` URL, which came first.
+    """
     actor = clinical_actor(request)
     task = task_get(actor, public_id)
+    action = request.GET.get("action", "reassign")
+    if action not in ROW_ACTIONS:
+        raise NotFoundError()
+    template, title = ROW_ACTIONS[action]
     owner_key = request.GET.get("list_owner", "")
     context = {
         "task": task,
-        "members": org_members(actor),
+        "members": org_members(actor) if action == "reassign" else (),
         "list_owner": User.objects.filter(pk=int(owner_key)).first() if owner_key.isdigit() else None,
     }
     if request.htmx:
-        return render(request, "careplans/partials/reassign_form.html", context)
-    return render(request, "careplans/task_reassign.html", {**context, "nav": "worklist"})
+        return render(request, template, context)
+    return render(
+        request,
+        "careplans/task_reassign.html",
+        {**context, "nav": "worklist", "form_template": template, "title": title},
+    )
+
+
+task_reassign_form = task_action_form
 
 
 @login_required

@@ -6,7 +6,10 @@ def actor(request):
     """The acting organization and the user's other organizations, for the page header."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    organizations = {m.organization for m in memberships_of(request.user)}
+    memberships = getattr(request, "memberships", None)  # ActorMiddleware read them already
+    if memberships is None:
+        memberships = memberships_of(request.user)
+    organizations = {m.organization for m in memberships}
     return {
         "actor": getattr(request, "actor", None),
         "my_organizations": sorted(organizations, key=lambda o: o.name),
