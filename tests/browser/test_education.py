@@ -50,14 +50,14 @@ def test_spanish_diabetes_handout_given_in_person_needing_reinforcement_lands_on
     first = page.locator("ol.suggestions > li").first
     expect(first.get_by_role("link")).to_have_text("Vivir con diabetes")
     expect(first).to_contain_text("Spanish")
-    form = page.locator("form", has=page.get_by_role("button", name="Record"))
+    form = page.locator("form", has=page.get_by_role("button", name="Record", exact=True))
     expect(form.get_by_role("combobox", name="Material")).to_have_value(str(_material_id("diabetes-basics", "es")))
 
     # Given in person; teach-back shows she needs it again.
     form.get_by_role("group", name="How").get_by_label("Shown in person").check()
     form.get_by_role("combobox", name="Teach-back").select_option(label="Needs reinforcement")
     form.get_by_label("What they said or missed").fill("No recuerda cuándo medir el azúcar")
-    form.get_by_role("button", name="Record").click()
+    form.get_by_role("button", name="Record", exact=True).click()
     expect(page.get_by_text("A follow-up task is on your worklist.")).to_be_visible()
     deliveries = page.get_by_role("region", name="Materials given")
     expect(deliveries).to_contain_text("Vivir con diabetes")

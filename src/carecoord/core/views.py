@@ -297,8 +297,28 @@ def _plain(filters: dict) -> dict:
     return {key: str(value) for key, value in filters.items() if value not in (None, "")}
 
 
+# The machine answers of the error pages: (FHIR IssueType, JSON API code, message). Nothing from the request
+# is echoed, so an unknown path or a refused id tells the caller nothing.
+ERROR_ANSWERS = {
+    400: ("invalid", "bad_request", "The request could not be understood."),
+    403: ("forbidden", "forbidden", "Your role does not allow this."),
+    404: ("not-found", "not_found", "Not found."),
+}
+
+
 def _error_page(template: str, status: int):
+    """An error page, or for the FHIR and JSON APIs the same error in their own format."""
+
     def view(request, exception=None):
+        issue_type, code, message = ERROR_ANSWERS[status]
+        if request.path.startswith("/fhir/"):
+            outcome = {
+                "resourceType": "OperationOutcome",
+                "issue": [{"severity": "error", "code": issue_type, "diagnostics": message}],
+            }
+            return JsonResponse(outcome, status=status, content_type="application/fhir+json")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": code, "message": message}, status=status)
         return TemplateResponse(request, template, status=status)
 
     return view
