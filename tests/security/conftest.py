@@ -1,5 +1,5 @@
 """
-Shared pieces of the security matrices (T14-T19 of /work/shared/RELIABILITY.md): the tenant-isolation world
+Shared pieces of the security matrices (T14-T19 of RELIABILITY.md, docs/security.md): the tenant-isolation world
 (organization A's full record, B unrelated, C a grantee), FHIR callers with bearer tokens, a snapshot of every
 table, and the denied-response detector that every matrix feeds (T19).
 """
