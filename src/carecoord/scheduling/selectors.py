@@ -89,45 +89,16 @@ class SlotOption:
 
 
 def slots_available(
-    actor: Actor,
-    *,
-    appointment_type: AppointmentType,
-    first_day: dt.date,
-    last_day: dt.date,
-    specialty_code: str | None = None,
-    location: Location | None = None,
-    language: str | None = None,
-    accepting_new_patients: bool | None = None,
-    practitioners: Collection[Practitioner] | None = None,
-    patient: Patient | None = None,
-    patient_weekdays: Collection[int] | None = None,
-    patient_times: Sequence[slot_math.TimeWindow] | None = None,
-    step_minutes: int = 15,
-    limit: int | None = 200,
-    per_day: int | None = None,
+    actor: Actor, *, limit: int | None = 200, per_day: int | None = None, **filters
 ) -> list[SlotOption]:
     """
-    Free slots for `appointment_type` between two local dates (inclusive), over every practitioner who
-    offers it and matches the filters, earliest first (ties by practitioner and location), at most `limit`
-    and, with `per_day`, at most that many on each local day (the earliest of the day). With `patient`, the
-    patient's own booked times are busy too. Runs five queries whatever the number of practitioners; the
-    days after the `limit`-th slot are never computed.
+    Free slots matching `filters` (the keyword arguments of `slots_by_day`: appointment type, date window,
+    specialty, location, language, practitioners, patient...), earliest first (ties by practitioner and
+    location), at most `limit` and, with `per_day`, at most that many on each local day (the earliest of the
+    day). With `patient`, the patient's own booked times are busy too. Runs five queries whatever the number
+    of practitioners; the days after the `limit`-th slot are never computed.
     """
-    days = slots_by_day(
-        actor,
-        appointment_type=appointment_type,
-        first_day=first_day,
-        last_day=last_day,
-        specialty_code=specialty_code,
-        location=location,
-        language=language,
-        accepting_new_patients=accepting_new_patients,
-        practitioners=practitioners,
-        patient=patient,
-        patient_weekdays=patient_weekdays,
-        patient_times=patient_times,
-        step_minutes=step_minutes,
-    )
+    days = slots_by_day(actor, **filters)
     found: list[SlotOption] = []
     for _day, options in days:
         found += options[:per_day] if per_day is not None else options
