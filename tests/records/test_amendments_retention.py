@@ -122,7 +122,7 @@ def test_a_deleted_patient_is_hidden_everywhere_but_kept(admin, actor, rec, clie
         actor=actor, patient=patient, careplan=careplan, kind="call", title="Call Vantongeren",
         due_date=NOW.date(), owner=actor.user,
     )  # fmt: skip
-    assert worklist_for(actor).tasks.filter(patient=patient).exists()
+    assert any(task.patient_id == patient.pk for task in worklist_for(actor).tasks)
     trail = AuditEvent.objects.filter(patient_public_id=patient.public_id).count()
     assert trail > 0
     with pytest.raises(PermissionDeniedError):
@@ -132,7 +132,7 @@ def test_a_deleted_patient_is_hidden_everywhere_but_kept(admin, actor, rec, clie
     assert not patients_visible_to(actor).filter(pk=patient.pk).exists()
     assert not patient_search(actor, "Vantongeren").exists()
     assert not patient_search(actor, "T35-1").exists()
-    assert not worklist_for(actor).tasks.filter(patient=patient).exists()
+    assert not any(task.patient_id == patient.pk for task in worklist_for(actor).tasks)
     client = client_for(actor)
     assert "Vantongeren" not in client.get(reverse("patients:list")).content.decode()
     assert client.get(reverse("patients:chart", args=[patient.public_id])).status_code == 404

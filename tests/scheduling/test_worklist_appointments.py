@@ -81,7 +81,7 @@ def test_needs_come_from_the_visit_the_preferences_or_the_chart(org, actor, worl
     world["book"](by_preference, at(dt.date(2026, 11, 30), 9))
     world["book"](by_chart, at(dt.date(2026, 11, 30), 10))
     world["book"](plain, at(dt.date(2026, 11, 30), 11))
-    with django_assert_num_queries(1):  # the panel adds one query to the worklist page
+    with django_assert_num_queries(2):  # the panel adds two queries to the worklist page (caseload, visits)
         rows = upcoming_appointments_for(actor)
         assert [r.patient.display_name for r in rows]  # patients come with the appointments
     assert [(r.transport_needed, r.interpreter_needed) for r in rows] == [(True, False), (False, True), (False, False)]

@@ -8,9 +8,9 @@ as tasks, naming itself in `source` and the record it is about in `focus_type`/`
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from carecoord.core.choices import Role
+from carecoord.core.links import public_id_url
 from carecoord.core.models import BaseModel, Organization
 from carecoord.patients.models import Condition, Patient
 
@@ -64,7 +64,7 @@ class CarePlan(BaseModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("careplans:detail", args=[self.public_id])
+        return public_id_url("careplans:detail", self.public_id)
 
 
 class CarePlanRevision(models.Model):
@@ -196,7 +196,12 @@ class Task(BaseModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("careplans:task_detail", args=[self.public_id])
+        return public_id_url("careplans:task_detail", self.public_id)
+
+    @property
+    def action_form_url(self) -> str:
+        """Where the worklist row's Complete, Snooze and Reassign forms load from (`?action=`)."""
+        return public_id_url("careplans:task_reassign_form", self.public_id)
 
     @property
     def bucket_name(self) -> str:

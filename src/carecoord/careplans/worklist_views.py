@@ -72,6 +72,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "is_supervisor": _is_supervisor(actor),
         "own_list": work.owner == actor.user,
         "list_owner": work.owner,
+        "row_query": _row_query(actor, work.owner),
     }
     template = "careplans/worklist.html"
     if request.htmx and request.htmx.target == "worklist-results":
@@ -94,6 +95,7 @@ def _row_response(request, actor, task, *, message: str, form_errors=None, remov
         "is_supervisor": _is_supervisor(actor),
         "own_list": work.owner == actor.user,
         "list_owner": work.owner,
+        "row_query": _row_query(actor, work.owner),
         "task": task,
         "row_message": message,
         "row_error": form_errors,
@@ -102,6 +104,11 @@ def _row_response(request, actor, task, *, message: str, form_errors=None, remov
         "today": work.today,
     }
     return render(request, "careplans/partials/task_row_response.html", context)
+
+
+def _row_query(actor, owner: User) -> str:
+    """What a row's action links add to their query: whose list it is, when not the actor's own."""
+    return "" if owner == actor.user else f"&list_owner={owner.pk}"
 
 
 def _list_owner(request: HttpRequest, actor) -> User | None:

@@ -8,9 +8,9 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from carecoord.core.choices import US_STATES
+from carecoord.core.links import public_id_url
 from carecoord.core.models import BaseModel, Organization
 from carecoord.directory.models import Practitioner
 
@@ -98,7 +98,7 @@ class Patient(BaseModel):
         return self.display_name
 
     def get_absolute_url(self) -> str:
-        return reverse("patients:chart", args=[self.public_id])
+        return public_id_url("patients:chart", self.public_id)
 
     @property
     def display_name(self) -> str:

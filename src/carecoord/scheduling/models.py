@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from carecoord.core.links import public_id_url
 from carecoord.core.models import BaseModel, Organization
 from carecoord.directory.models import ExternalOrganization, Location, Practitioner
 from carecoord.patients.models import Patient
@@ -273,6 +274,11 @@ class Appointment(BaseModel):
                 name="appt_outside_names_provider",
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        """The appointment's page: the outside-visit page for a visit booked elsewhere."""
+        name = "scheduling:appointment_outside" if self.is_outside else "scheduling:appointment_detail"
+        return public_id_url(name, self.public_id)
 
     def __str__(self) -> str:
         kind = self.appointment_type.name if self.appointment_type else "Outside visit"
