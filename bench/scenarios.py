@@ -3,7 +3,7 @@ The scenarios: what a coordinator does all day, each runnable four ways — the 
 the page in-process (Django's test client), the page over HTTP against gunicorn, and the floor (one
 hand-written SQL query, see floors.py).
 
-To add a scenario (FHIR import/export once they exist; scheduling's are in scheduling.py), append a Scenario to
+To add a page scenario (scheduling's are in scheduling.py, FHIR's in fhir.py), append a Scenario to
 SCENARIOS: `requires` names the app it needs (it shows as "not built yet" until that app is installed),
 `inputs` picks varied inputs from the context, `path` gives the page, `selector` calls the app's selectors,
 `floor` the hand-written query (None when the scenario is not query-bound), and both return the same
@@ -210,9 +210,6 @@ SCENARIOS: list[Scenario] = [
         selector=chart_selector,
         floor=floors.chart,
     ),
-    # Extension points: "not built yet" until their app exists, then "scenario not written yet" until they
-    # get inputs/path/selector/floor. Scheduling's scenarios (slot search, planner, booking) run in-process
-    # from bench/scheduling.py until their pages exist.
-    Scenario("fhir_import", "FHIR import (bundle)", requires="carecoord.interop"),
-    Scenario("fhir_export", "FHIR export (bulk)", requires="carecoord.interop"),
+    # Scheduling's scenarios (slot search, planner, booking) run from bench/scheduling.py, FHIR's (import,
+    # read, create, $export) from bench/fhir.py: their shapes (throughput, concurrency) differ from a page's.
 ]

@@ -309,3 +309,26 @@ def test_command_fails_when_the_chain_end_was_removed(actor):
     raw_sql("DELETE FROM core_auditevent WHERE id=%s", [events[-1].pk])
     with pytest.raises(CommandError, match="BROKEN"):
         call_command("audit_verify", stdout=io.StringIO())
+
+
+def test_a_transaction_recording_several_events_seals_once_after_commit(actor, django_capture_on_commit_callbacks):
+    from carecoord.core.audit import audit_record, audit_seal_quietly
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for n in range(3):
+            audit_record(actor=actor, event=f"test.event{n}")
+    assert [c for c in callbacks if c is audit_seal_quietly] == [audit_seal_quietly]
+
+
+def test_sealing_queued_in_a_rolled_back_savepoint_is_queued_again(actor, django_capture_on_commit_callbacks):
+    from carecoord.core.audit import audit_record, audit_seal_quietly
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                audit_record(actor=actor, event="test.undone")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        audit_record(actor=actor, event="test.kept")
+    assert [c for c in callbacks if c is audit_seal_quietly] == [audit_seal_quietly]

@@ -49,3 +49,33 @@ def test_a_multipart_body_without_a_boundary_is_a_clear_400(actor, client_for):
     assert page.status_code == 400
     assert "could not be read" in page.content.decode()
     assert not Patient.objects.exists()
+
+
+def test_the_refusal_names_the_field_holding_the_nul(actor, client_for):
+    client = client_for(actor)
+    page = client.post("/patients/new/", {"given_name": "Ana", "family_name": "Ru\x00iz"})
+    assert page.status_code == 400
+    assert "'family_name'" in page.content.decode()
+    query = client.get("/patients/", {"page": "1", "q": "a\x00b"})
+    assert "'q'" in query.content.decode()
+    api = client.post(
+        "/api/v1/careplans",
+        json.dumps({"title": "Plan", "goals": [{"description": "fine"}, {"description": "walk \u0000 daily"}]}),
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    assert api.json()["field"] == "goals.1.description"
+    assert "'goals.1.description'" in api.json()["message"]
+    fhir = client.post(
+        "/fhir/R4/Patient",
+        '{"resourceType": "Patient", "name": [{"family": "A\\u0000"}]}',
+        content_type="application/fhir+json",
+    )
+    assert fhir.json()["issue"][0]["expression"] == ["name.0.family"]
+
+
+def test_a_nul_in_a_body_that_is_not_json_is_refused_without_a_field(actor, client_for):
+    api = client_for(actor).post("/api/v1/careplans", b'{"title": "A\x00', content_type="application/json")
+    assert api.status_code == 400
+    assert "field" not in api.json()
+    assert "NUL" in api.json()["message"]

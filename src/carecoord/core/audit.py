@@ -54,8 +54,15 @@ def audit_record(
         outcome=outcome,
         detail=detail or {},
     )
-    transaction.on_commit(audit_seal_quietly)
+    _seal_after_commit()
     return entry
+
+
+def _seal_after_commit() -> None:
+    """Queues one sealing for the end of the transaction, however many events it records."""
+    queued = transaction.get_connection().run_on_commit  # (savepoint ids, callback, robust), rolled back ones gone
+    if not any(callback is audit_seal_quietly for _, callback, _ in queued):
+        transaction.on_commit(audit_seal_quietly)
 
 
 def _tenant_of(patient, target) -> Organization | None:
@@ -105,11 +112,9 @@ def audit_seal(batch: int = SEAL_BATCH) -> int:
     sealed = 0
     while True:
         with transaction.atomic():
-            head, _ = AuditChainHead.objects.get_or_create(id=1)
-            if connection.features.has_select_for_update_skip_locked:
-                head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(id=1).first()
-                if head is None:  # another process is sealing right now; it will take ours too
-                    return sealed
+            head = _locked_chain_head()
+            if head is None:  # another process is sealing right now; it will take ours too
+                return sealed
             pending = list(AuditEvent.objects.filter(sequence__isnull=True).order_by("id")[:batch])
             for event in pending:
                 head.sequence += 1
@@ -123,6 +128,17 @@ def audit_seal(batch: int = SEAL_BATCH) -> int:
         sealed += len(pending)
         if len(pending) < batch:
             return sealed
+
+
+def _locked_chain_head() -> AuditChainHead | None:
+    """The chain's head, locked for this transaction; None when another transaction holds it (PostgreSQL)."""
+    if not connection.features.has_select_for_update_skip_locked:  # SQLite: the write lock serializes sealers
+        return AuditChainHead.objects.get_or_create(id=1)[0]
+    head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(id=1).first()
+    if head is None and not AuditChainHead.objects.filter(id=1).exists():
+        AuditChainHead.objects.get_or_create(id=1)
+        head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(id=1).first()
+    return head
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ Request middleware: request context for audit entries, the acting organization, 
 timeout, two-factor enforcement) and no-store caching of every signed-in page.
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -14,7 +16,6 @@ from django.utils import timezone
 
 from . import clock
 from .access import Actor, memberships_of
-from .breakglass import session_grants
 from .context import RequestInfo, reset_request_info, set_request_info
 from .errors import NotFoundError
 from .signals import SIGNED_IN_AT_SESSION_KEY
@@ -50,7 +51,6 @@ class RequestContextMiddleware:
             RequestInfo(
                 source_ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                break_glass=session_grants(request.session, clock.now().timestamp()),
             )
         )
         try:
@@ -269,6 +269,31 @@ JSON_NUL = b"\\u0000"
 UNREADABLE_BODY_MESSAGE = "The request body could not be read (a malformed multipart form)."
 
 
+def nul_message(field: str) -> str:
+    return f"The field {field!r} contains a NUL character (\\u0000), which no field may hold." if field else NUL_MESSAGE
+
+
+def _first_nul_key(lists) -> str | None:
+    for key, values in lists:
+        if "\x00" in key or any("\x00" in value for value in values):
+            return key.replace("\x00", "\\u0000")
+    return None
+
+
+def _json_nul_path(value, path: str = "") -> str | None:
+    """The dotted path of the first string (or key) holding a NUL in a parsed JSON document."""
+    if isinstance(value, str):
+        return path or "(body)" if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return f"{path}.{key}".lstrip(".").replace("\x00", "\\u0000")
+        found = _json_nul_path(item, f"{path}.{key}".lstrip("."))
+        if found:
+            return found
+    return None
+
+
 class RejectNulCharactersMiddleware:
     """
     Refuses text holding NUL characters with 400 before any view sees it. No field has a use for them, and
@@ -281,31 +306,37 @@ class RejectNulCharactersMiddleware:
 
     def __call__(self, request):
         try:
-            holds_nul = self._holds_nul(request)
+            field = self._nul_field(request)
         except MultiPartParserError:
             return self._refuse(request, UNREADABLE_BODY_MESSAGE)
-        if holds_nul:
-            return self._refuse(request)
+        if field is not None:
+            return self._refuse(request, nul_message(field), field=field)
         return self.get_response(request)
 
-    def _holds_nul(self, request) -> bool:
-        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in [key, *values]):
-            return True
-        if request.method not in ("POST", "PUT", "PATCH"):
-            return False
+    def _nul_field(self, request) -> str | None:
+        """The first field holding a NUL ("" when it is not in a named field), or None when there is none."""
+        field = _first_nul_key(request.GET.lists())
+        if field is not None or request.method not in ("POST", "PUT", "PATCH"):
+            return field
         if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            return any("\x00" in key or "\x00" in v for key, values in request.POST.lists() for v in values)
+            return _first_nul_key(request.POST.lists())
         body = request.body
-        return b"\x00" in body or JSON_NUL in body.lower()
+        if b"\x00" not in body and JSON_NUL not in body.lower():
+            return None
+        try:
+            return _json_nul_path(json.loads(body)) or ""
+        except ValueError:
+            return ""
 
-    def _refuse(self, request, message: str = ""):
+    def _refuse(self, request, message: str = "", field: str = ""):
         message = message or NUL_MESSAGE
         if request.path.startswith("/fhir/"):
-            outcome = {
-                "resourceType": "OperationOutcome",
-                "issue": [{"severity": "error", "code": "invalid", "diagnostics": message}],
-            }
-            return JsonResponse(outcome, status=400, content_type="application/fhir+json")
+            issue = {"severity": "error", "code": "invalid", "diagnostics": message}
+            if field:
+                issue["expression"] = [field]
+            return JsonResponse({"resourceType": "OperationOutcome", "issue": [issue]}, status=400,
+                                content_type="application/fhir+json")  # fmt: skip
         if request.path.startswith("/api/"):
-            return JsonResponse({"code": "invalid", "message": message}, status=400)
+            return JsonResponse({"code": "invalid", "message": message, **({"field": field} if field else {})},
+                                status=400)  # fmt: skip
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
