@@ -27,5 +27,5 @@ def test_the_link_follows_the_script_prefix():
 
 
 def test_an_id_that_is_not_a_uuid_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="hexadecimal UUID"):
         public_id_url("patients:chart", "../admin")
