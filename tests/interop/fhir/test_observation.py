@@ -189,3 +189,16 @@ def test_search_by_patient_code_category_date_and_delete(fhir, patient):
 def test_another_organization_does_not_see_the_measurements(fhir, patient, make_caller, other_org):
     measurement = record(fhir, patient, "weight", "80")
     assert make_caller(other_org).get(f"Observation/{measurement.public_id}").status_code == 404
+
+
+def test_a_signed_in_scheduler_reads_no_results_over_fhir(fhir, patient, client_for):
+    from carecoord.core.choices import Role
+
+    measurement = record(fhir, patient, "weight", "81.25")
+    url = f"/fhir/R4/Observation/{measurement.public_id}"
+    coordinator = client_for(make_actor(fhir.organization, Role.COORDINATOR))
+    scheduler = client_for(make_actor(fhir.organization, Role.SCHEDULER))
+    assert coordinator.get(url).status_code == 200
+    assert scheduler.get(url).status_code == 404
+    assert scheduler.get(f"/fhir/R4/Observation?patient=Patient/{patient.public_id}").json()["total"] == 0
+    assert scheduler.get(f"/fhir/R4/Patient/{patient.public_id}").status_code == 200  # the chart, not results

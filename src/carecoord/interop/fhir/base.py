@@ -5,12 +5,15 @@ Writes go through the owning app's services, so the API keeps every rule the web
 """
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 
 from carecoord.core.access import Actor
 
@@ -66,6 +69,12 @@ class ResourceMapper:
         return False
 
     # --- writes -----------------------------------------------------------------------------------------
+    def precheck(self, actor: Actor, resource: dict) -> None:
+        """
+        Raises what `create` would raise for `resource` before it writes anything, from the resource alone
+        (no database reads). Run before the create's transaction opens; `create` checks again.
+        """
+
     def create(self, actor: Actor, resource: dict) -> Model:
         raise FhirError(405, f"Creating {self.resource_type} is not supported.", code="not-supported")
 
@@ -151,16 +160,40 @@ def referenced_id(ref: dict | None, resource_type: str, *, path: str) -> uuid.UU
     return key
 
 
+def _empty(value) -> bool:
+    """None, "", [] or {}: what FHIR JSON leaves out (False and 0 are values)."""
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
 def compact(resource: dict) -> dict:
     """Drops empty values, which FHIR JSON does not allow (no nulls, empty strings, lists or objects)."""
     out = {}
     for key, value in resource.items():
         if isinstance(value, dict):
             value = compact(value)
+            if not value:
+                continue
         elif isinstance(value, list):
-            value = [compact(v) if isinstance(v, dict) else v for v in value if v not in (None, "", [], {})]
-            value = [v for v in value if v not in (None, "", [], {})]
-        if value in (None, "", [], {}):
+            value = [compact(v) if isinstance(v, dict) else v for v in value if not _empty(v)]
+            value = [v for v in value if not (isinstance(v, dict) and not v)]  # objects emptied by compacting
+            if not value:
+                continue
+        elif _empty(value):
             continue
         out[key] = value
     return out
+
+
+@functools.cache
+def _choice_labels(field: Field) -> dict:
+    return dict(make_hashable(field.flatchoices))
+
+
+def choice_label(obj: Model, name: str):
+    """
+    `obj.get_<name>_display()`, without rebuilding the field's choices dict on every call (Django does; in an
+    export that was a tenth of the time). The choices of our fields are fixed lists, so they are read once.
+    """
+    field = obj._meta.get_field(name)
+    value = getattr(obj, field.attname)
+    return force_str(_choice_labels(field).get(make_hashable(value), value), strings_only=True)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from carecoord.patients.selectors import visibility_memo
+
 from . import interactions
 from .access import Caller
 from .composite import matching
@@ -54,7 +56,7 @@ def process_bundle(
     if kind not in ("transaction", "batch"):
         raise FhirError(400, f"Bundle.type must be transaction or batch, not “{kind}”.", expression=["Bundle.type"])
     entries = [_entry(i, raw) for i, raw in enumerate(body.get("entry") or [])]
-    with lenient_import(lenient):
+    with lenient_import(lenient), visibility_memo():
         if kind == "transaction":
             with transaction.atomic(), subject_cache():
                 _run_transaction(caller, entries, base, lenient, {} if resolved is None else resolved)

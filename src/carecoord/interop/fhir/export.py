@@ -35,6 +35,7 @@ from carecoord.core.access import Actor, actor_for
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError
+from carecoord.patients.selectors import visibility_memo
 
 from .access import Caller
 from .base import ResourceMapper, instant, parse_id
@@ -380,7 +381,9 @@ def write_export(
     """Writes <Type>.ndjson for each type with resources into `directory`; returns [{type, file, count}]."""
     directory.mkdir(parents=True, exist_ok=True)
     files = []
-    for resource_type, sources in export_querysets(actor, types, since):
+    with visibility_memo():
+        typed_sources = export_querysets(actor, types, since)
+    for resource_type, sources in typed_sources:
         name = f"{resource_type}.ndjson"
         count = write_ndjson(
             sources,

@@ -3,6 +3,9 @@ Resource versions for vread and _history. Every save of a mapped model (through 
 records the resource as it now is, in the same transaction; a FHIR delete records a tombstone.
 """
 
+import contextlib
+import contextvars
+
 from django.db.models.signals import post_save
 
 from carecoord.core import clock
@@ -11,10 +14,37 @@ from .base import ResourceMapper
 from .models import HistoryMethod, ResourceVersion
 from .registry import MAPPERS
 
+# Inside `recording()`, the versions written so far: (type, id, version) -> the resource stored.
+_written: contextvars.ContextVar[dict | None] = contextvars.ContextVar("fhir_history_written", default=None)
 
-def record_version(mapper: ResourceMapper, obj, method: str) -> None:
-    resource = mapper.to_fhir(obj) if method != HistoryMethod.DELETE else None
+
+@contextlib.contextmanager
+def recording():
+    """
+    Remembers the versions written inside the block, so an interaction that saves a record (whose post_save
+    signal already stored this version) and then records the version itself skips the second, identical write.
+    Use it inside the transaction of the write: a version it remembers was written in that same transaction.
+    """
+    token = _written.set({})
+    try:
+        yield
+    finally:
+        _written.reset(token)
+
+
+def record_version(mapper: ResourceMapper, obj, method: str, resource: dict | None = None) -> None:
+    """Stores `obj` as it now is (`resource`, its to_fhir, when the caller has it already) as this version."""
+    if method == HistoryMethod.DELETE:
+        resource = None
+    elif resource is None:
+        resource = mapper.to_fhir(obj)
     key = {"resource_type": mapper.resource_type, "resource_id": obj.public_id, "version_id": obj.version}
+    written = _written.get()
+    ident = (mapper.resource_type, obj.public_id, obj.version, method)
+    if written is not None:
+        if ident in written and written[ident] == resource:
+            return  # this very version, with the same content, was stored moments ago in this transaction
+        written[ident] = resource
     values = {
         "organization_id": obj.organization_id,
         "last_updated": obj.updated_at if method != HistoryMethod.DELETE else clock.now(),

@@ -19,7 +19,7 @@ from .access import Caller
 from .base import ResourceMapper, instant
 from .composite import count_of, matching, page_of
 from .context import forget_subjects
-from .history import record_version
+from .history import record_version, recording
 from .models import HistoryMethod, ResourceVersion
 from .outcome import FhirError, operation_outcome
 from .registry import mapper_for
@@ -282,7 +282,11 @@ def create(caller: Caller, resource_type: str, body, base: str, *, if_none_exist
     _allowed(mapper, "create")
     caller.require(resource_type, "create")
     resource = validate_resource(body, resource_type)
-    with transaction.atomic():
+    if not if_none_exist:
+        # What the mapper would refuse before writing anything, refused before the transaction opens (an
+        # import skips many resources this way: no savepoint to open and roll back for each).
+        _run(lambda: mapper.precheck(caller.actor, resource))
+    with transaction.atomic(), recording():
         if if_none_exist:
             existing = _conditional_match(caller, mapper, if_none_exist)
             if existing is not None:
@@ -290,8 +294,8 @@ def create(caller: Caller, resource_type: str, body, base: str, *, if_none_exist
                 _audit(caller, "read", mapper, existing, {"conditional": if_none_exist[:300]})
                 return Result(200, found, {**version_headers(found), "Location": _location(base, found)})
         obj = _run(lambda: mapper.create(caller.actor, resource))
-        record_version(mapper, obj, HistoryMethod.CREATE)
         created = mapper.to_fhir(obj)
+        record_version(mapper, obj, HistoryMethod.CREATE, created)
         _audit(caller, "create", mapper, obj)
     return Result(201, created, {**version_headers(created), "Location": _location(base, created)})
 

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from carecoord.patients.selectors import visibility_memo
+
 from . import interactions
 from .access import Caller, caller_for
 from .bundle import process_bundle
@@ -38,7 +40,8 @@ def fhir_view(methods: tuple[str, ...]):
                 if request.method not in methods:
                     raise FhirError(405, f"{request.method} is not supported here.", code="not-supported")
                 _check_format(request)
-                return view(request, *args, **kwargs)
+                with visibility_memo():  # one request builds the patient-visibility query once
+                    return view(request, *args, **kwargs)
             except FhirError as error:
                 return error_response(error)
 

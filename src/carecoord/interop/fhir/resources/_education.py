@@ -17,12 +17,11 @@ from django.db.models import Q
 from carecoord.education.choices import DeliveryMethod, TeachBack
 from carecoord.education.models import Delivery
 from carecoord.education.selectors import deliveries_visible_to
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam
 from carecoord.interop.fhir.codes import coding
-from carecoord.interop.fhir.search import date_filter, reference_filter
 
 from ._care import carecoord_system, user_reference
-from ._communication import PARTICIPATION_MODE, completed_filter, medium_filter, recipient_filter
+from ._communication import communication, communication_search_params
 
 CATEGORY = "http://terminology.hl7.org/CodeSystem/communication-category"
 TEACH_BACK_EXTENSION = "urn:carecoord:fhir:teach-back"
@@ -46,16 +45,7 @@ class DeliveryCommunication(ResourceMapper):
     select_related = ("patient", "related_person", "delivered_by")
     documentation = f"Education deliveries (category instruction); the teach-back result is in {TEACH_BACK_EXTENSION}."
     search_params = {
-        "patient": SearchParam(
-            "patient", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
-        ),
-        "subject": SearchParam(
-            "subject", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
-        ),
-        "recipient": SearchParam("recipient", "reference", recipient_filter, "The Patient or a RelatedPerson."),
-        "sent": SearchParam("sent", "date", date_filter("delivered_at")),
-        "medium": SearchParam("medium", "token", medium_filter(MEDIUM)),
-        "status": SearchParam("status", "token", completed_filter, "Always completed."),
+        **communication_search_params(sent_field="delivered_at", medium=MEDIUM),
         "category": SearchParam("category", "token", _category_filter, "instruction: education deliveries."),
     }
     sort_fields = {"sent": "delivered_at"}
@@ -64,8 +54,6 @@ class DeliveryCommunication(ResourceMapper):
         return deliveries_visible_to(actor)
 
     def to_fhir(self, obj: Delivery) -> dict:
-        mode, display = MEDIUM.get(obj.method, ("WRITTEN", "written"))
-        recipient = reference("RelatedPerson", obj.related_person) if obj.related_person_id else None
         teach_back = []
         if obj.teach_back:
             teach_back = [
@@ -77,20 +65,16 @@ class DeliveryCommunication(ResourceMapper):
         notes = [{"text": obj.note}] if obj.note else []
         if obj.teach_back_note:
             notes.append({"text": f"Teach-back: {obj.teach_back_note}"})
-        return compact(
-            {
-                **self.base(obj),
-                "language": obj.language,
-                "extension": teach_back,
-                "status": "completed",
-                "category": [{"coding": [coding(CATEGORY, "instruction", "Instruction")]}],
-                "medium": [{"coding": [coding(PARTICIPATION_MODE, mode, display)], "text": obj.get_method_display()}],
-                "subject": reference("Patient", obj.patient),
-                "topic": {"text": obj.title},
-                "sent": instant(obj.delivered_at),
-                "recipient": [recipient or reference("Patient", obj.patient)],
-                "sender": user_reference(obj.delivered_by),
-                "payload": [{"contentAttachment": {"language": obj.language, "title": obj.title}}],
-                "note": notes,
-            }
+        return communication(
+            self,
+            obj,
+            medium=MEDIUM,
+            sent=obj.delivered_at,
+            sender=user_reference(obj.delivered_by),
+            extension=teach_back,
+            payload=[{"contentAttachment": {"language": obj.language, "title": obj.title}}],
+            language=obj.language,
+            category=[{"coding": [coding(CATEGORY, "instruction", "Instruction")]}],
+            topic={"text": obj.title},
+            note=notes,
         )

@@ -18,15 +18,13 @@ from django.db.models import Q
 from carecoord.community import screening as hrsn
 from carecoord.community.models import SocialScreening
 from carecoord.community.selectors import screenings_visible_to
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
+from carecoord.interop.fhir.base import ResourceMapper
 from carecoord.interop.fhir.codes import coding
-from carecoord.interop.fhir.search import date_filter, reference_filter
 
 from ._care import carecoord_system, user_reference
+from ._questionnaire import LOINC, questionnaire_response, questionnaire_search_params, scored_answer, total_item
 
-LOINC = "http://loinc.org"
 CANONICAL = f"http://loinc.org/q/{hrsn.PANEL_LOINC}"
-ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 FREQUENCY_SYSTEM = carecoord_system("ahc-hrsn-frequency")
 
 
@@ -34,10 +32,6 @@ def _questionnaire_filter(value: str, modifier: str) -> Q:
     wanted = value.split("|", 1)[0].rstrip("/")
     names = (CANONICAL, hrsn.PANEL_LOINC, f"Questionnaire/{hrsn.PANEL_LOINC}")
     return Q() if wanted in names else Q(pk__in=[])
-
-
-def _status_filter(value: str, modifier: str) -> Q:
-    return Q() if value.split("|", 1)[-1] == "completed" else Q(pk__in=[])
 
 
 def _answers(question: hrsn.Question, stored) -> list[dict]:
@@ -49,14 +43,7 @@ def _answers(question: hrsn.Question, stored) -> list[dict]:
             continue
         if question.link_id in hrsn.SAFETY_ITEMS:
             score = int(value)
-            answers.append(
-                {
-                    "valueCoding": {
-                        "extension": [{"url": ORDINAL, "valueDecimal": score}],
-                        **coding(FREQUENCY_SYSTEM, str(score), labels.get(str(score), str(score))),
-                    }
-                }
-            )
+            answers.append(scored_answer(score, FREQUENCY_SYSTEM, str(score), labels.get(str(score), str(score))))
         else:
             answers.append({"valueCoding": coding(LOINC, str(value), labels.get(str(value), str(value)))})
     return answers
@@ -68,19 +55,7 @@ class ScreeningQuestionnaireResponse(ResourceMapper):
     source = "AHC HRSN social-needs screenings"
     select_related = ("patient", "recorded_by")
     documentation = f"AHC HRSN social-needs screenings ({CANONICAL}) with LOINC item and answer codes."
-    search_params = {
-        "patient": SearchParam(
-            "patient", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
-        ),
-        "subject": SearchParam(
-            "subject", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
-        ),
-        "questionnaire": SearchParam(
-            "questionnaire", "reference", _questionnaire_filter, "http://loinc.org/q/<panel>, or the panel code."
-        ),
-        "authored": SearchParam("authored", "date", date_filter("occurred_at")),
-        "status": SearchParam("status", "token", _status_filter, "Always completed."),
-    }
+    search_params = questionnaire_search_params(_questionnaire_filter)
     sort_fields = {"authored": "occurred_at"}
 
     def queryset(self, actor):
@@ -91,21 +66,7 @@ class ScreeningQuestionnaireResponse(ResourceMapper):
             {"linkId": q.loinc, "text": q.text, "answer": _answers(q, obj.answers.get(q.link_id))}
             for q in hrsn.QUESTIONS
         ]
-        items.append(
-            {
-                "linkId": hrsn.SAFETY_TOTAL_LOINC,
-                "text": "Interpersonal safety total score",
-                "answer": [{"valueInteger": obj.safety_total}],
-            }
-        )
-        return compact(
-            {
-                **self.base(obj),
-                "questionnaire": CANONICAL,
-                "status": "completed",
-                "subject": reference("Patient", obj.patient),
-                "authored": instant(obj.occurred_at),
-                "author": user_reference(obj.recorded_by),
-                "item": items,
-            }
+        items.append(total_item(hrsn.SAFETY_TOTAL_LOINC, "Interpersonal safety total score", obj.safety_total))
+        return questionnaire_response(
+            self, obj, questionnaire=CANONICAL, author=user_reference(obj.recorded_by), items=items
         )

@@ -20,7 +20,7 @@ from django.db.models import Case, CharField, Q, Value, When
 from carecoord.community.choices import ReferralOutcome, ReferralStatus
 from carecoord.community.models import Referral
 from carecoord.community.selectors import referrals_sent_or_received
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, parse_id, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, instant, parse_id, reference
 from carecoord.interop.fhir.codes import coding
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.search import date_filter, reference_filter
@@ -132,7 +132,7 @@ class ReferralTask(ResourceMapper):
             {
                 **self.base(obj),
                 "status": TASK_STATUS[obj.status],
-                "businessStatus": {"text": f"Referral {obj.get_status_display().lower()}"},
+                "businessStatus": {"text": f"Referral {choice_label(obj, 'status').lower()}"},
                 "intent": "order",
                 "code": {"coding": [coding(TASK_CODE, "fulfill", "Fulfill the focal request")]},
                 "description": str(obj),

@@ -20,7 +20,7 @@ from carecoord.careplans.domain import EDITABLE_PLAN_STATUSES
 from carecoord.careplans.models import CarePlan, Task
 from carecoord.careplans.services import careplan_create, careplan_set_status, careplan_update
 from carecoord.core import clock
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, instant, reference
 from carecoord.interop.fhir.codes import US_CORE, coding
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
@@ -97,14 +97,14 @@ class CarePlanMapper(ResourceMapper):
             {
                 **self.base(obj),
                 "text": narrative(
-                    f"{obj.title} ({obj.get_category_display()}), {obj.get_status_display().lower()}, {period}.",
+                    f"{obj.title} ({choice_label(obj, 'category')}), {choice_label(obj, 'status').lower()}, {period}.",
                     obj.description,
                 ),
                 "status": obj.status,
                 "intent": obj.intent,
                 "category": [
                     {"coding": [coding(US_CORE_CATEGORY, "assess-plan", "Assessment and Plan of Treatment")]},
-                    {"coding": [coding(CATEGORY_SYSTEM, obj.category)], "text": obj.get_category_display()},
+                    {"coding": [coding(CATEGORY_SYSTEM, obj.category)], "text": choice_label(obj, "category")},
                 ],
                 "title": obj.title,
                 "description": obj.description,

@@ -16,7 +16,7 @@ import datetime as dt
 from django.db.models import Count, Max, Prefetch, Q, Sum
 
 from carecoord.core import clock
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, parse_id, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, instant, parse_id, reference
 from carecoord.interop.fhir.codes import US_CORE, coding
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
@@ -125,7 +125,7 @@ class CareTeamMapper(ResourceMapper):
 
     def _participant(self, member: CareTeamMember) -> dict:
         code = ROLE_CODES.get(member.role)
-        role = {"coding": [coding(SNOMED, *code)] if code else [], "text": member.get_role_display()}
+        role = {"coding": [coding(SNOMED, *code)] if code else [], "text": choice_label(member, "role")}
         if member.user_id:
             who = user_reference(member.user)
         elif member.practitioner_id:

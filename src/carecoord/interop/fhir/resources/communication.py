@@ -14,15 +14,14 @@ urn:carecoord:fhir:outreach-outcome (valueCoding, system urn:carecoord:outreach-
 
 from carecoord.checkins.choices import OutreachMethod, OutreachOutcome
 from carecoord.checkins.models import OutreachAttempt
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
+from carecoord.interop.fhir.base import ResourceMapper
 from carecoord.interop.fhir.codes import coding
 from carecoord.interop.fhir.composite import CompositeMapper
 from carecoord.interop.fhir.registry import register
-from carecoord.interop.fhir.search import date_filter, reference_filter
 
 from ._care import carecoord_system, user_reference
 from ._checkins import own_or_home
-from ._communication import PARTICIPATION_MODE, completed_filter, medium_filter, recipient_filter
+from ._communication import communication, communication_search_params
 from ._education import DeliveryCommunication
 
 OUTCOME_EXTENSION = "urn:carecoord:fhir:outreach-outcome"
@@ -43,43 +42,26 @@ class OutreachCommunication(ResourceMapper):
     source = "outreach attempts"
     select_related = ("patient", "related_person", "by")
     documentation = f"Outreach attempts to patients and their families; the outcome is in {OUTCOME_EXTENSION}."
-    search_params = {
-        "patient": SearchParam(
-            "patient", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
-        ),
-        "subject": SearchParam(
-            "subject", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
-        ),
-        "recipient": SearchParam("recipient", "reference", recipient_filter, "The Patient or a RelatedPerson."),
-        "sent": SearchParam("sent", "date", date_filter("occurred_at")),
-        "medium": SearchParam("medium", "token", medium_filter(MEDIUM)),
-        "status": SearchParam("status", "token", completed_filter, "Always completed."),
-    }
+    search_params = communication_search_params(sent_field="occurred_at", medium=MEDIUM)
     sort_fields = {"sent": "occurred_at"}
 
     def queryset(self, actor):
         return own_or_home(OutreachAttempt.objects.all(), actor)
 
     def to_fhir(self, obj: OutreachAttempt) -> dict:
-        mode, display = MEDIUM.get(obj.method, ("WRITTEN", "written"))
-        recipient = reference("RelatedPerson", obj.related_person) if obj.related_person else None
-        return compact(
-            {
-                **self.base(obj),
-                "extension": [
-                    {
-                        "url": OUTCOME_EXTENSION,
-                        "valueCoding": coding(OUTCOME_SYSTEM, obj.outcome, OutreachOutcome(obj.outcome).label),
-                    }
-                ],
-                "status": "completed",
-                "medium": [{"coding": [coding(PARTICIPATION_MODE, mode, display)], "text": obj.get_method_display()}],
-                "subject": reference("Patient", obj.patient),
-                "sent": instant(obj.occurred_at),
-                "recipient": [recipient or reference("Patient", obj.patient)],
-                "sender": user_reference(obj.by),
-                "payload": [{"contentString": obj.note}] if obj.note else [],
-            }
+        return communication(
+            self,
+            obj,
+            medium=MEDIUM,
+            sent=obj.occurred_at,
+            sender=user_reference(obj.by),
+            extension=[
+                {
+                    "url": OUTCOME_EXTENSION,
+                    "valueCoding": coding(OUTCOME_SYSTEM, obj.outcome, OutreachOutcome(obj.outcome).label),
+                }
+            ],
+            payload=[{"contentString": obj.note}] if obj.note else [],
         )
 
 

@@ -9,7 +9,7 @@ urn:carecoord:organization|<slug> and name). How it was given (signed form, verb
 are not shown. Consents are recorded in CareCoord's pages, where sharing is granted with them.
 """
 
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, reference
 from carecoord.interop.fhir.codes import coding
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, reference_filter, token_filter
@@ -51,7 +51,7 @@ class ConsentMapper(ResourceMapper):
             {
                 **self.base(obj),
                 "status": obj.status,
-                "scope": {"coding": [coding(SCOPE, obj.scope)], "text": obj.get_scope_display()},
+                "scope": {"coding": [coding(SCOPE, obj.scope)], "text": choice_label(obj, "scope")},
                 "category": [{"coding": [coding(LOINC, "59284-0", "Consent Document")]}],
                 "patient": reference("Patient", obj.patient),
                 "dateTime": obj.signed_on.isoformat(),

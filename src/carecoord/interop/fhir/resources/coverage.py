@@ -13,7 +13,7 @@ from carecoord.coverage import services
 from carecoord.coverage.choices import CoverageStatus, ProductType, SubscriberRelationship
 from carecoord.coverage.models import Coverage
 from carecoord.coverage.selectors import coverages_visible_to, payers_for
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, reference, referenced_id
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, reference, referenced_id
 from carecoord.interop.fhir.codes import US_CORE, V2_0203, coding, codings
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
@@ -90,11 +90,11 @@ class CoverageMapper(ResourceMapper):
                 if obj.member_id
                 else None,
                 "status": obj.status,
-                "type": {"coding": type_codings, "text": obj.get_product_type_display()},
+                "type": {"coding": type_codings, "text": choice_label(obj, "product_type")},
                 "subscriber": {"display": obj.subscriber_name} if obj.relationship != "self" else None,
                 "subscriberId": obj.member_id,
                 "beneficiary": reference("Patient", obj.patient),
-                "relationship": {"coding": [coding(RELATIONSHIP, obj.relationship, obj.get_relationship_display())]},
+                "relationship": {"coding": [coding(RELATIONSHIP, obj.relationship, choice_label(obj, "relationship"))]},
                 "period": {
                     "start": obj.start_date.isoformat() if obj.start_date else None,
                     "end": obj.end_date.isoformat() if obj.end_date else None,

@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from carecoord.checkins.choices import NoteStatus
 from carecoord.checkins.models import ProgressNote
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, instant, reference
 from carecoord.interop.fhir.codes import US_CORE, coding
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, reference_filter
@@ -95,7 +95,10 @@ class DocumentReferenceMapper(ResourceMapper):
                 "identifier": [{"system": HASH_SYSTEM, "value": obj.content_sha256}] if obj.content_sha256 else [],
                 "status": "entered-in-error" if obj.status == NoteStatus.ENTERED_IN_ERROR else "current",
                 "docStatus": "final",
-                "type": {"coding": [coding(LOINC, PROGRESS_NOTE, "Progress note")], "text": obj.get_template_display()},
+                "type": {
+                    "coding": [coding(LOINC, PROGRESS_NOTE, "Progress note")],
+                    "text": choice_label(obj, "template"),
+                },
                 "category": [{"coding": [coding(CATEGORY_SYSTEM, "clinical-note", "Clinical Note")]}],
                 "subject": reference("Patient", obj.patient),
                 "date": instant(obj.signed_at),
@@ -126,7 +129,7 @@ class DocumentReferenceMapper(ResourceMapper):
 def note_text(note: ProgressNote) -> str:
     """The note as plain text: what a reader of the chart sees, in the organization's time zone."""
     tz = note.patient.organization.tz
-    lines = [note.title, f"{note.get_template_display()}, {note.occurred_at.astimezone(tz):%Y-%m-%d %H:%M %Z}", ""]
+    lines = [note.title, f"{choice_label(note, 'template')}, {note.occurred_at.astimezone(tz):%Y-%m-%d %H:%M %Z}", ""]
     if note.body:
         lines += [note.body, ""]
     for section, value in (note.structured or {}).items():

@@ -16,7 +16,7 @@ import datetime as dt
 
 from django.db.models import Q
 
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, instant, reference
 from carecoord.interop.fhir.codes import coding, local_system
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import parse_date_range, reference_filter, split_prefix, token_filter
@@ -112,7 +112,7 @@ class EncounterMapper(ResourceMapper):
                 if obj.visit_number
                 else None,
                 "status": obj.status,
-                "class": coding(ACT_CODE, obj.encounter_class, obj.get_encounter_class_display()),
+                "class": coding(ACT_CODE, obj.encounter_class, choice_label(obj, "encounter_class")),
                 "type": [{"text": TYPE_TEXT.get(obj.encounter_class, "Hospital encounter")}],
                 "priority": {"coding": [coding(ACT_PRIORITY, *priority)]} if priority else None,
                 "subject": reference("Patient", obj.patient),

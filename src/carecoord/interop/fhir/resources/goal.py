@@ -18,7 +18,7 @@ from carecoord.careplans.models import Goal
 from carecoord.careplans.selectors import careplan_get
 from carecoord.careplans.services import goal_add, goal_update
 from carecoord.core.errors import NotFoundError
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, reference, referenced_id
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, reference, referenced_id
 from carecoord.interop.fhir.codes import US_CORE, coding
 from carecoord.interop.fhir.context import lenient
 from carecoord.interop.fhir.outcome import FhirError
@@ -91,7 +91,7 @@ class GoalMapper(ResourceMapper):
                 "extension": [{"url": CAREPLAN_EXTENSION, "valueReference": reference("CarePlan", obj.careplan)}],
                 "lifecycleStatus": obj.lifecycle_status,
                 "achievementStatus": {
-                    "coding": [coding(ACHIEVEMENT, obj.achievement_status, obj.get_achievement_status_display())]
+                    "coding": [coding(ACHIEVEMENT, obj.achievement_status, choice_label(obj, "achievement_status"))]
                 },
                 "description": {"text": obj.description},
                 "subject": reference("Patient", obj.patient),

@@ -12,7 +12,7 @@ import re
 from django.db.models import Q
 
 from carecoord.core.errors import NotFoundError
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, reference, referenced_id
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, reference, referenced_id
 from carecoord.interop.fhir.codes import coding, codings
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
@@ -58,7 +58,7 @@ def _timing(obj: MedicationStatement) -> dict | None:
         repeat = {"frequency": frequency, "period": period, "periodUnit": unit}
         if obj.frequency_code == Frequency.QHS:
             repeat["when"] = ["HS"]
-    text = obj.frequency_text or (obj.get_frequency_code_display() if obj.frequency_code else "")
+    text = obj.frequency_text or (choice_label(obj, "frequency_code") if obj.frequency_code else "")
     return compact({"repeat": repeat, "code": {"text": text} if text else None}) or None
 
 
@@ -96,7 +96,7 @@ class MedicationStatementMapper(ResourceMapper):
             {"coding": [coding(SNOMED_SYSTEM, obj.route_code, Route(obj.route_code).label)]} if obj.route_code else None
         )
         dosage = compact({
-            "text": " ".join(x for x in (obj.dose, obj.get_route_code_display() if obj.route_code else "",
+            "text": " ".join(x for x in (obj.dose, choice_label(obj, "route_code") if obj.route_code else "",
                                          obj.frequency_label) if x),
             "timing": _timing(obj),
             "asNeededBoolean": True if obj.frequency_code == Frequency.PRN else None,

@@ -160,6 +160,11 @@ class ObservationMapper(ResourceMapper):
         return compact(resource)
 
     # --- writes ---
+    def precheck(self, actor, resource: dict) -> None:
+        if resource.get("status") not in CREATABLE_STATUSES:
+            raise bad("Observation.status", f"a new measurement is one of {', '.join(CREATABLE_STATUSES)}.")
+        _kind(resource)  # create's first two checks, in its order
+
     def create(self, actor, resource: dict) -> Measurement:
         if resource.get("status") not in CREATABLE_STATUSES:
             raise bad("Observation.status", f"a new measurement is one of {', '.join(CREATABLE_STATUSES)}.")

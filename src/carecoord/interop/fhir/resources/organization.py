@@ -5,7 +5,7 @@ from django.db.models import Q
 from carecoord.directory.models import ExternalOrganization, ExternalOrganizationKind
 from carecoord.directory.selectors import external_organizations_for
 from carecoord.directory.services import external_organization_create, external_organization_update
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact
 from carecoord.interop.fhir.codes import US_CORE, coding
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
@@ -53,7 +53,10 @@ class OrganizationMapper(ResourceMapper):
                 "identifier": npi_identifier(obj.npi),
                 "active": obj.active,
                 "type": [
-                    {"coding": [coding(ORG_TYPE, KIND_TO_TYPE.get(obj.kind, "prov"))], "text": obj.get_kind_display()}
+                    {
+                        "coding": [coding(ORG_TYPE, KIND_TO_TYPE.get(obj.kind, "prov"))],
+                        "text": choice_label(obj, "kind"),
+                    }
                 ],
                 "name": obj.name,
                 "telecom": telecom(obj.phone, obj.email, obj.fax),

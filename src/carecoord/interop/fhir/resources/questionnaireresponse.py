@@ -17,19 +17,16 @@ from django.db.models import Q
 
 from carecoord.checkins.instruments import INSTRUMENTS
 from carecoord.checkins.models import Assessment
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
-from carecoord.interop.fhir.codes import coding
+from carecoord.interop.fhir.base import ResourceMapper
 from carecoord.interop.fhir.composite import CompositeMapper
 from carecoord.interop.fhir.registry import register
-from carecoord.interop.fhir.search import date_filter, reference_filter
 
 from ._care import user_reference
 from ._checkins import own_or_home
 from ._hrsn import ScreeningQuestionnaireResponse
+from ._questionnaire import LOINC, questionnaire_response, questionnaire_search_params, scored_answer, total_item
 
-LOINC = "http://loinc.org"
 CANONICAL = "http://loinc.org/q/"
-ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 # LOINC answer list LL358-3: score -> answer code.
 ANSWER_CODES = {0: "LA6568-5", 1: "LA6569-3", 2: "LA6570-1", 3: "LA6571-9"}
 
@@ -48,29 +45,13 @@ def _questionnaire_filter(value: str, modifier: str) -> Q:
     return Q(instrument__in=keys)
 
 
-def _status_filter(value: str, modifier: str) -> Q:
-    return Q() if value.split("|", 1)[-1] == "completed" else Q(pk__in=[])
-
-
 class AssessmentQuestionnaireResponse(ResourceMapper):
     resource_type = "QuestionnaireResponse"
     model = Assessment
     source = "PHQ/GAD assessments"
     select_related = ("patient", "by")
     documentation = "PHQ-2, PHQ-9 and GAD-7 answers with LOINC codes (answer list LL358-3) and the total score."
-    search_params = {
-        "patient": SearchParam(
-            "patient", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
-        ),
-        "subject": SearchParam(
-            "subject", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
-        ),
-        "questionnaire": SearchParam(
-            "questionnaire", "reference", _questionnaire_filter, "http://loinc.org/q/<panel>, or the panel code."
-        ),
-        "authored": SearchParam("authored", "date", date_filter("occurred_at")),
-        "status": SearchParam("status", "token", _status_filter, "Always completed."),
-    }
+    search_params = questionnaire_search_params(_questionnaire_filter)
     sort_fields = {"authored": "occurred_at"}
 
     def queryset(self, actor):
@@ -84,32 +65,11 @@ class AssessmentQuestionnaireResponse(ResourceMapper):
             score = obj.answers.get(item.link_id)
             answer = None
             if score is not None:
-                answer = [
-                    {
-                        "valueCoding": {
-                            "extension": [{"url": ORDINAL, "valueDecimal": score}],
-                            **coding(LOINC, ANSWER_CODES[score], labels[score]),
-                        }
-                    }
-                ]
+                answer = [scored_answer(score, LOINC, ANSWER_CODES[score], labels[score])]
             items.append({"linkId": item.loinc, "text": item.text, "answer": answer})
-        items.append(
-            {
-                "linkId": instrument.total_loinc,
-                "text": f"{instrument.title} total score",
-                "answer": [{"valueInteger": obj.total}],
-            }
-        )
-        return compact(
-            {
-                **self.base(obj),
-                "questionnaire": canonical(instrument),
-                "status": "completed",
-                "subject": reference("Patient", obj.patient),
-                "authored": instant(obj.occurred_at),
-                "author": user_reference(obj.by),
-                "item": items,
-            }
+        items.append(total_item(instrument.total_loinc, f"{instrument.title} total score", obj.total))
+        return questionnaire_response(
+            self, obj, questionnaire=canonical(instrument), author=user_reference(obj.by), items=items
         )
 
 

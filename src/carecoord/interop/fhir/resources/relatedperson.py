@@ -11,7 +11,7 @@ same; a deactivated person cannot be reactivated through the API.
 
 from django.db.models import Q
 
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, reference
 from carecoord.interop.fhir.codes import BCP47, US_CORE, coding
 from carecoord.interop.fhir.context import NotKept
 from carecoord.interop.fhir.outcome import FhirError
@@ -76,11 +76,11 @@ class RelatedPersonMapper(ResourceMapper):
 
     def to_fhir(self, obj: RelatedPerson) -> dict:
         codings = (
-            [coding(ROLE_CODE, obj.relationship, obj.get_relationship_display())]
+            [coding(ROLE_CODE, obj.relationship, choice_label(obj, "relationship"))]
             if obj.relationship in (ROLE_CODED)
             else []
         )
-        relationships = [{"coding": codings, "text": obj.get_relationship_display()}]
+        relationships = [{"coding": codings, "text": choice_label(obj, "relationship")}]
         if obj.is_emergency_contact:
             relationships.append({"coding": [coding(V2_0131, EMERGENCY_CONTACT, "Emergency Contact")]})
         if obj.is_health_care_proxy:

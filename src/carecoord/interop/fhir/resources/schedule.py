@@ -16,7 +16,7 @@ import datetime as dt
 
 from django.db.models import Q
 
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, parse_id, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, parse_id, reference
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import parse_date_range, split_prefix, token_filter
 from carecoord.scheduling.models import PractitionerSchedule
@@ -117,7 +117,7 @@ class ScheduleMapper(ResourceMapper):
     def to_fhir(self, obj: PractitionerSchedule) -> dict:
         organization = obj.organization
         day = DAYS[obj.weekday]
-        hours = f"{obj.get_weekday_display()}s {obj.start_time:%H:%M}-{obj.end_time:%H:%M}"
+        hours = f"{choice_label(obj, 'weekday')}s {obj.start_time:%H:%M}-{obj.end_time:%H:%M}"
         return compact(
             {
                 **self.base(obj),

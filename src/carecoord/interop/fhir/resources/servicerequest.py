@@ -19,7 +19,7 @@ from django.db.models import Q
 from carecoord.community.choices import ReferralStatus
 from carecoord.community.models import Referral
 from carecoord.community.selectors import referrals_visible_to
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, instant, reference
 from carecoord.interop.fhir.codes import coding
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
@@ -89,7 +89,9 @@ class ServiceRequestMapper(ResourceMapper):
             performer = reference("Practitioner", obj.practitioner)
         notes = [{"text": obj.reason}] if obj.reason else []
         if obj.outcome:
-            outcome = f"Outcome: {obj.get_outcome_display()}" + (f" - {obj.outcome_note}" if obj.outcome_note else "")
+            outcome = f"Outcome: {choice_label(obj, 'outcome')}" + (
+                f" - {obj.outcome_note}" if obj.outcome_note else ""
+            )
             notes.append({"text": outcome})
         elif obj.outcome_note:
             notes.append({"text": obj.outcome_note})
@@ -100,13 +102,13 @@ class ServiceRequestMapper(ResourceMapper):
                 "intent": "order",
                 "category": [
                     {"coding": [coding(US_CORE_CATEGORY, "sdoh", "SDOH")]},
-                    {"coding": [coding(SDOHCC_CODES, obj.need, obj.get_need_display())]},
+                    {"coding": [coding(SDOHCC_CODES, obj.need, choice_label(obj, "need"))]},
                 ],
                 "code": {"text": obj.service.name if obj.service_id else f"Referral to {obj.practitioner}"},
                 "orderDetail": [
                     {
-                        "coding": [coding(REFERRAL_STATUS_SYSTEM, obj.status, obj.get_status_display())],
-                        "text": f"Referral {obj.get_status_display().lower()}",
+                        "coding": [coding(REFERRAL_STATUS_SYSTEM, obj.status, choice_label(obj, "status"))],
+                        "text": f"Referral {choice_label(obj, 'status').lower()}",
                     }
                 ],
                 "subject": reference("Patient", obj.patient),

@@ -28,7 +28,7 @@ from carecoord.careplans.services import careplan_task_add, task_create, task_re
 from carecoord.core import clock
 from carecoord.core.choices import Role
 from carecoord.core.errors import NotFoundError
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, parse_id, reference
+from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, instant, parse_id, reference
 from carecoord.interop.fhir.codes import coding
 from carecoord.interop.fhir.composite import CompositeMapper
 from carecoord.interop.fhir.outcome import FhirError
@@ -129,8 +129,8 @@ class CarePlanTask(ResourceMapper):
                 "intent": "order",
                 "priority": obj.priority,
                 "code": {
-                    "coding": [coding(KIND_SYSTEM, obj.kind, obj.get_kind_display())],
-                    "text": obj.get_kind_display(),
+                    "coding": [coding(KIND_SYSTEM, obj.kind, choice_label(obj, "kind"))],
+                    "text": choice_label(obj, "kind"),
                 },
                 "description": obj.title,
                 "focus": _focus(obj),
@@ -141,8 +141,8 @@ class CarePlanTask(ResourceMapper):
                 "requester": user_reference(obj.created_by),
                 "performerType": [
                     {
-                        "coding": [coding(ROLE_SYSTEM, obj.owner_role, obj.get_owner_role_display())],
-                        "text": obj.get_owner_role_display(),
+                        "coding": [coding(ROLE_SYSTEM, obj.owner_role, choice_label(obj, "owner_role"))],
+                        "text": choice_label(obj, "owner_role"),
                     }
                 ]
                 if obj.owner_role and obj.owner_id is None
