@@ -83,3 +83,37 @@ def test_the_care_team_reopens_a_record_and_a_stale_version_changes_nothing(org,
     )
     patient.refresh_from_db()
     assert not patient.restricted
+
+
+def _row_of(page: str, name: str) -> str:
+    """The list row (<tr>…</tr>) naming `name`, or ""."""
+    for row in page.split("<tr>")[1:]:
+        if name in row:
+            return row.split("</tr>", 1)[0]
+    return ""
+
+
+@pytest.mark.parametrize("url", ["/patients/", "/patients/?q=quarantelli", "/patients/?q=RR-0001"])
+def test_the_list_and_search_results_mark_restricted_records_for_those_who_see_them(org, client_for, url):
+    restricted = PatientFactory(
+        organization=org, given_name="Ottilie", family_name="Quarantelli", mrn="RR-0001", restricted=True
+    )
+    open_record = PatientFactory(organization=org, given_name="Oskar", family_name="Quarantelli", mrn="RR-0002")
+    on_team = make_actor(org, Role.COORDINATOR)
+    CareTeamMember.objects.create(
+        organization=org, patient=restricted, role="coordinator", user=on_team.user, start_date=org.created_at.date()
+    )
+    client = client_for(on_team)
+    for headers in ({}, {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "patient-results"}):
+        page = client.get(url, **headers).content.decode()
+        row = _row_of(page, restricted.display_name)
+        assert row, (url, headers)
+        assert ">Restricted</span>" in row
+        if "RR-0001" not in url:
+            assert _row_of(page, open_record.display_name)
+            assert "Restricted" not in _row_of(page, open_record.display_name)
+
+    outsider = client_for(make_actor(org, Role.COORDINATOR))  # not on the care team: no row, no badge
+    page = outsider.get(url).content.decode()
+    assert not _row_of(page, restricted.display_name)
+    assert ">Restricted</span>" not in page

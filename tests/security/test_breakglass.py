@@ -156,3 +156,52 @@ def test_the_grant_belongs_to_the_user_not_the_organization(org, md, restricted)
 @pytest.mark.parametrize("value", ["", "not-a-uuid", "00000000-0000-0000-0000-000000000000"])
 def test_marking_an_unknown_or_malformed_access_reviewed_is_404(admin, client_for, value):
     assert client_for(admin).post("/audit/break-glass/", {"access": value}).status_code == 404
+
+
+def test_the_flag_follows_the_opening_not_the_session_that_made_it(org, md, restricted, client_for, clock):
+    """
+    The opening is the user's, for the patient and the window: a second browser session of the same user (and
+    a read with no session at all, as a job or token path makes) is flagged like the session that opened it.
+    """
+    org.idle_timeout_minutes = 120
+    org.save()
+    first, second = client_for(md), client_for(md)
+    assert second.get(f"/patients/{restricted.public_id}/").status_code == 404  # before the opening
+    assert first.post("/break-glass/", {"mrn": restricted.mrn, "reason": REASON}).status_code == 302
+    opened_at = AuditEvent.objects.get(event="breakglass.open").occurred_at
+
+    clock.move_to(T0 + dt.timedelta(minutes=10))
+    assert second.get(f"/patients/{restricted.public_id}/").status_code == 200
+    assert second.get(f"/api/v1/patients/{restricted.public_id}").status_code == 200
+    patient_get(md, restricted.public_id)  # no request, no session: the row alone decides
+
+    reads = AuditEvent.objects.filter(
+        patient_public_id=restricted.public_id, outcome=AuditOutcome.SUCCESS, occurred_at__gt=opened_at
+    )
+    assert reads.count() >= 3
+    for event in reads:
+        assert event.user_id == md.user.pk
+        assert event.detail.get("break_glass") is True, event.event
+        assert event.detail.get("break_glass_reason") == REASON, event.event
+
+
+def test_only_that_users_reads_of_that_patient_in_the_window_are_flagged(org, md, restricted, client_for, clock):
+    other_patient = PatientFactory(organization=org)
+    member = make_actor(org, Role.COORDINATOR)
+    CareTeamMember.objects.create(
+        organization=org, patient=restricted, role="coordinator", user=member.user, start_date=T0.date()
+    )
+    break_glass_open(actor=md, mrn=restricted.mrn, reason=REASON)
+    patient_get(member, restricted.public_id)  # a care-team member's read of the same patient
+    patient_get(md, other_patient.public_id)  # the user's read of another patient
+    assert "break_glass" not in AuditEvent.objects.get(user=member.user, event="patient.view").detail
+    assert "break_glass" not in AuditEvent.objects.get(user=md.user, patient_public_id=other_patient.public_id).detail
+
+    clock.move_to(T0 + dt.timedelta(minutes=61))  # the window is over: nothing more is flagged
+    patient_get(member, restricted.public_id)
+    late = AuditEvent.objects.filter(user=member.user, event="patient.view").order_by("-id").first()
+    assert "break_glass" not in late.detail
+    with pytest.raises(NotFoundError):
+        patient_get(md, restricted.public_id)
+    denied = AuditEvent.objects.filter(user=md.user, outcome=AuditOutcome.DENIED).order_by("-id").first()
+    assert "break_glass" not in denied.detail

@@ -1,6 +1,7 @@
 """
 Reads behind the chart's Progress tab and the billing-readiness report. Every query starts from
-`patients_visible_to`; records another organization wrote are read only for its own patients.
+`patients_visible_to`; records another organization wrote are read only for its own patients. Measurements
+are clinical results: roles that do not read them (the scheduler, `selectors.sees_clinical_results`) get none.
 
   measurements_for_patient / measurement_get     measurements (the latter: the actor's organization's only)
   goals_for_measurement                          a patient's active goals a kind of measurement counts toward
@@ -26,6 +27,7 @@ from .choices import TimeKind
 from .domain import Program, Readiness, month_bounds, month_days, month_readiness
 from .measures import MEASURES
 from .models import CareManagementEnrollment, Measurement, TherapyPlan, TimeEntry
+from .selectors import sees_clinical_results
 
 # Goal lifecycles a new measurement may count toward.
 OPEN_GOAL_STATUSES = (GoalLifecycleStatus.ACTIVE, GoalLifecycleStatus.ACCEPTED, GoalLifecycleStatus.PLANNED)
@@ -58,6 +60,8 @@ def measure_codes(kind: str) -> set[str]:
 
 def measurements_for_patient(actor: Actor, patient: Patient) -> QuerySet[Measurement]:
     """A patient's measurements, newest first, including those entered in error (the view marks them)."""
+    if not sees_clinical_results(actor):
+        return Measurement.objects.none()
     return (
         Measurement.objects.filter(patient=patient, patient__in=patients_visible_to(actor))
         .filter(_own_or_home(actor, patient))
@@ -68,6 +72,8 @@ def measurements_for_patient(actor: Actor, patient: Patient) -> QuerySet[Measure
 
 def measurement_get(actor: Actor, public_id) -> Measurement:
     """A measurement the actor's organization recorded, for a patient it may see; NotFoundError otherwise."""
+    if not sees_clinical_results(actor):
+        raise NotFoundError()
     measurement = (
         Measurement.objects.filter(
             public_id=_key(public_id), organization=actor.organization, patient__in=patients_visible_to(actor)

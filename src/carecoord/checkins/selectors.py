@@ -54,14 +54,21 @@ def checkin_policy_for(organization: Organization) -> CheckinPolicy:
     return CheckinPolicy.objects.filter(organization=organization).first() or CheckinPolicy(organization=organization)
 
 
-# Progress notes and screening answers are clinical documentation: read only by the roles that write patient
-# records. A scheduler sees the chart and its calendar, not what was said on a call (minimum necessary,
-# 45 CFR 164.502(b); RELIABILITY T15).
-DOCUMENTATION_MODELS = (ProgressNote, Assessment)
+# Progress notes, screening answers (and the urgent-screening safety banner drawn from them) and measurements
+# are clinical documentation and results: read only by the roles that write patient records. A scheduler sees
+# the chart and its calendar, not what was said on a call, how a screening came out or a blood pressure
+# (minimum necessary, 45 CFR 164.502(b); RELIABILITY T15). `sees_clinical_results` is the one rule; the
+# selectors below and progress_selectors apply it, so every page, tab and timeline follows.
+DOCUMENTATION_MODELS = (ProgressNote, Assessment, Measurement)
+
+
+def sees_clinical_results(actor: Actor | None) -> bool:
+    """Whether the actor may read clinical documentation and results (notes, screenings, measurements)."""
+    return actor is not None and actor.can_edit_patients
 
 
 def _documentation_hidden(queryset: QuerySet, actor: Actor) -> bool:
-    return queryset.model in DOCUMENTATION_MODELS and not (actor is not None and actor.can_edit_patients)
+    return queryset.model in DOCUMENTATION_MODELS and not sees_clinical_results(actor)
 
 
 def _scope(queryset: QuerySet, actor: Actor, patient: Patient) -> QuerySet:
@@ -210,8 +217,9 @@ def safety_alert_for(actor: Actor, patient: Patient) -> SafetyAlert | None:
     """
     The latest urgent assessment (a positive PHQ-9 item 9) not followed by a PHQ-9 that is not urgent (item 9
     answered "Not at all": item 9 is the only thing that makes an assessment urgent), or None. One query.
+    A screening result: None, without a query, for roles that do not read clinical results (the scheduler).
     """
-    if actor is None or not actor.can_see_patients:
+    if actor is None or not actor.can_see_patients or not sees_clinical_results(actor):
         return None
     cleared_later = Assessment.objects.filter(
         patient=OuterRef("patient"),

@@ -7,4 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "CareCoord core"
 
     def ready(self):
-        from . import signals  # noqa: F401 -- connects the sign-in audit receivers
+        from . import (
+            breakglass,  # noqa: F401 -- connects the break-glass flag on audit entries
+            signals,  # noqa: F401 -- connects the sign-in audit receivers
+        )

@@ -38,7 +38,7 @@ def audit_record(
     user = user or (actor.user if actor else None)
     acting = organization or (actor.organization if actor else None)
     info = current_request_info()
-    entry = AuditEvent.objects.create(
+    entry = AuditEvent(
         occurred_at=clock.now(),
         user=user if user and user.pk else None,
         user_email=(user.email if user else "")[:254],
@@ -54,6 +54,10 @@ def audit_record(
         outcome=outcome,
         detail=detail or {},
     )
+    # Break-glass opens only restricted records: an entry about a patient known not to be restricted needs no
+    # look-up of the user's break-glass windows (core.breakglass.flag_break_glass).
+    entry.patient_restricted = getattr(patient, "restricted", None)
+    entry.save(force_insert=True)
     _seal_after_commit()
     return entry
 

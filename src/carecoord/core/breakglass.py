@@ -2,9 +2,14 @@
 Break-glass (HIPAA 164.312(a)(2)(ii) emergency access; ONC 170.315(d)(6)): a member an organization admin
 has marked eligible may open a restricted patient of their own organization, giving a reason, for a fixed
 window (CARECOORD_BREAK_GLASS_MINUTES, 60 by default). `patients_visible_to` admits the patient while the
-window runs; every audit entry about the patient in that window carries the break-glass flag and reason
-(`AuditEvent.save`), and the opening lands on the organization's break-glass review list, the worklist of
-its admins and auditors (privacy officers). After the window the patient answers 404 again.
+window runs; every audit entry about the patient by that user in that window carries the break-glass flag and
+reason, and the opening lands on the organization's break-glass review list, the worklist of its admins and
+auditors (privacy officers). After the window the patient answers 404 again.
+
+The flag follows the BreakGlassAccess row (user + patient + window), not the browser session that opened it:
+a second browser, the JSON API or any read outside a request (a job, a command) by the same user in the window
+is flagged too. `flag_break_glass` (a pre_save receiver on AuditEvent) looks the row up for each new audit
+entry naming a patient and a user.
 
 The patient is looked up through the app registry because core sits below the patients app.
 """
@@ -14,15 +19,16 @@ import datetime as dt
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 
 from . import clock
 from .access import Actor, require_role
 from .audit import audit_record
 from .choices import AuditAction, AuditOutcome, Role
 from .errors import NotFoundError, PermissionDeniedError, ValidationError
-from .models import BreakGlassAccess, Membership
+from .models import AuditEvent, BreakGlassAccess, Membership
 
-SESSION_KEY = "carecoord_break_glass"
 MIN_REASON_LENGTH = 10
 
 
@@ -117,15 +123,28 @@ def break_glass_review(*, actor: Actor, access: BreakGlassAccess) -> BreakGlassA
     return access
 
 
-def remember_in_session(session, access: BreakGlassAccess) -> None:
-    """Keeps the opening in the session so audit entries of this session's requests carry its reason."""
-    grants = dict(session.get(SESSION_KEY) or {})
-    grants[str(access.patient_public_id)] = [access.reason, access.expires_at.timestamp()]
-    session[SESSION_KEY] = grants
+def break_glass_reason(user_id, patient_public_id, at: dt.datetime) -> str | None:
+    """The reason of the user's break-glass opening of this patient whose window holds `at`, or None."""
+    if not user_id or patient_public_id is None:
+        return None
+    return (
+        BreakGlassAccess.objects.filter(
+            user_id=user_id, patient_public_id=patient_public_id, opened_at__lte=at, expires_at__gt=at
+        )
+        .order_by("-opened_at")
+        .values_list("reason", flat=True)
+        .first()
+    )
 
 
-def session_grants(session, now: float) -> dict[str, str]:
-    """Patient public id → reason, for the session's break-glass openings still in their window."""
-    if session is None:
-        return {}
-    return {key: reason for key, (reason, until) in (session.get(SESSION_KEY) or {}).items() if until > now}
+@receiver(pre_save, sender=AuditEvent, dispatch_uid="carecoord.breakglass.flag")
+def flag_break_glass(sender, instance: AuditEvent, raw: bool = False, **kwargs) -> None:
+    """
+    Every new audit entry about a patient by a user inside one of that user's break-glass windows for the
+    patient carries the flag and the reason, whichever session, token or job wrote it (one indexed lookup).
+    """
+    if raw or instance.pk is not None or getattr(instance, "patient_restricted", None) is False:
+        return
+    reason = break_glass_reason(instance.user_id, instance.patient_public_id, instance.occurred_at or clock.now())
+    if reason is not None:
+        instance.detail = {**(instance.detail or {}), "break_glass": True, "break_glass_reason": reason}

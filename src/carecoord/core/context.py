@@ -1,18 +1,15 @@
 """
-Per-request context (address, user agent, break-glass openings of the session) that services read when
-they write audit entries.
+Per-request context (address, user agent) that services read when they write audit entries.
 """
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class RequestInfo:
     source_ip: str | None = None
     user_agent: str = ""
-    # Patient public id (str) → the reason given, for this session's break-glass openings in their window.
-    break_glass: dict[str, str] = field(default_factory=dict)
 
 
 NO_REQUEST = RequestInfo()

@@ -15,7 +15,6 @@ from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 
 from .choices import US_STATES, AuditAction, AuditOutcome, OrganizationKind, Role
-from .context import current_request_info
 
 
 class BaseModel(models.Model):
@@ -222,16 +221,7 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Audit events are append-only; they cannot be changed.")
-        self._flag_break_glass()
-        super().save(*args, **kwargs)
-
-    def _flag_break_glass(self) -> None:
-        """Every entry about a patient opened by break-glass in this session carries the flag and the reason."""
-        if self.patient_public_id is None:
-            return
-        reason = current_request_info().break_glass.get(str(self.patient_public_id))
-        if reason is not None:
-            self.detail = {**(self.detail or {}), "break_glass": True, "break_glass_reason": reason}
+        super().save(*args, **kwargs)  # core.breakglass.flag_break_glass runs first (pre_save)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only; they cannot be deleted.")
