@@ -5,9 +5,14 @@ API. Errors answer 4xx with {"code", "message", "field"}. There is no documentat
 assets from a CDN); the OpenAPI description is served to signed-in users only.
 """
 
+import functools
+import inspect
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
@@ -37,7 +42,113 @@ class ClinicalSessionAuth(ActorSessionAuth):
         return actor
 
 
-api = NinjaAPI(
+# Answers of a refusal by HTTP status: the "code" of the structured body.
+ERROR_CODES = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "too-large",
+    415: "unsupported-media-type",
+    429: "throttled",
+}
+ERROR_MESSAGES = {
+    400: "The request was not understood.",
+    401: "Sign in first.",
+    403: "You may not do this.",
+    404: "Not found.",
+    413: "The request body is too large.",
+    415: "Send the body as application/json.",
+    429: "Too many requests; try again shortly.",
+}
+JSON_TYPES = ("application/json", "application/problem+json")
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+class CareCoordAPI(NinjaAPI):
+    """
+    NinjaAPI whose every URL answers a refusal in the API's structured shape. The framework answers some
+    refusals outside the exception handlers below, the wrong method above all (a bare-text 405 from the
+    path's dispatcher); every view of /api/v1 is wrapped so that any 4xx that is not JSON is rewritten as
+    {"code", "message"}, keeping its status and headers (Allow of a 405). Unknown paths under /api/ are
+    answered by core.views.not_found in the same shape.
+    """
+
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                # The OpenAPI description and the root are plain Django views that take any method.
+                only_get = pattern.name in ("openapi-json", "openapi-view", "api-root")
+                pattern.callback = structured_refusals(pattern.callback, only_get=only_get)
+        return patterns
+
+
+def structured_refusals(view, *, only_get: bool = False):
+    def wrong_method(request) -> bool:
+        return only_get and request.method not in ("GET", "HEAD")
+
+    def not_allowed():
+        response = HttpResponse(status=405)
+        response["Allow"] = "GET"
+        return response
+
+    def refusal(request):
+        if wrong_method(request):
+            return not_allowed()
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type in FORM_TYPES:
+            # A form body was parsed by the middleware (NUL check) and cannot be read again as JSON; every
+            # operation of this API takes JSON, so the answer is 415, not the framework's RawPostDataException.
+            return HttpResponse(status=415)
+        return None
+
+    def answer(request, response):
+        if 400 <= response.status_code < 500 and not _is_json(response):
+            return _structured(request, response)
+        return response
+
+    if inspect.iscoroutinefunction(view):
+
+        @functools.wraps(view)
+        async def wrapped_async(request, *args, **kwargs):
+            response = refusal(request) or await view(request, *args, **kwargs)
+            return answer(request, response)
+
+        return wrapped_async
+
+    @functools.wraps(view)  # keeps csrf_exempt: the session authentication checks CSRF itself
+    def wrapped(request, *args, **kwargs):
+        response = refusal(request) or view(request, *args, **kwargs)
+        return answer(request, response)
+
+    return wrapped
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").split(";")[0].strip() in JSON_TYPES
+
+
+def _structured(request, response) -> HttpResponse:
+    status = response.status_code
+    if status == 405:
+        allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",") if m.strip()))
+        message = f"{request.method} is not allowed here." + (f" Allowed: {allowed}." if allowed else "")
+    else:
+        message = ERROR_MESSAGES.get(status, "The request was refused.")
+    body = {"code": ERROR_CODES.get(status, "error"), "message": message}
+    structured = HttpResponse(json.dumps(body), status=status, content_type="application/json")
+    for header, value in response.items():
+        if header.lower() not in ("content-type", "content-length"):
+            structured[header] = value
+    for cookie in response.cookies.values():
+        structured.cookies[cookie.key] = cookie
+    return structured
+
+
+api = CareCoordAPI(
     title="CareCoord API",
     version="1",
     description="Worklist, tasks and patient registry for care coordination.",
@@ -91,8 +202,7 @@ def schema_error(request, exc: SchemaError):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    codes = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed", 429: "throttled"}
-    body = {"code": codes.get(exc.status_code, "error"), "message": str(exc) or "The request was refused."}
+    body = {"code": ERROR_CODES.get(exc.status_code, "error"), "message": str(exc) or "The request was refused."}
     return api.create_response(request, body, status=exc.status_code)
 
 

@@ -3,7 +3,10 @@ T04 (RELIABILITY.md), JSON side: schemathesis generates requests for every opera
 OpenAPI description, in positive and negative modes, as a signed-in coordinator with patients, conditions,
 tasks and appointments to find; every answer must be a non-5xx that conforms to the schema, and every 4xx
 must carry the structured {"code", "message"} body. CI runs a few examples per operation;
-CARECOORD_FUZZ_EXAMPLES=100 (the slow run) runs the plan's hundred.
+CARECOORD_FUZZ_EXAMPLES=100 (the slow run) runs the plan's hundred. The negative mode sends what the description
+forbids (wrong types, missing fields, methods a path does not take, TRACE and QUERY among them): never a 5xx,
+every refusal structured, a wrong method a 405 with an Allow header (tests/security/test_api_errors.py walks
+those one by one too).
 """
 
 import os
@@ -30,6 +33,7 @@ from schemathesis.checks import (  # noqa: E402
     not_a_server_error,
     response_schema_conformance,
 )
+from schemathesis.specs.openapi.checks import unsupported_method  # noqa: E402
 
 MAX_EXAMPLES = int(os.environ.get("CARECOORD_FUZZ_EXAMPLES", "8"))
 CSRF_SECRET = "S" * 32
@@ -50,6 +54,11 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = application
 schema.config.generation.update(modes=[GenerationMode.POSITIVE], max_examples=MAX_EXAMPLES)
+
+NEGATIVE_CHECKS = [not_a_server_error, structured_client_errors, unsupported_method]
+negative_schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
+negative_schema.app = application
+negative_schema.config.generation.update(modes=[GenerationMode.NEGATIVE], max_examples=MAX_EXAMPLES)
 
 
 @pytest.fixture
@@ -79,4 +88,12 @@ def session_auth(org, wsgi_app):
 def test_every_operation_answers_as_described_and_refuses_in_the_structured_shape(case, session_auth):
     cookies, headers = session_auth
     response = case.call_and_validate(cookies=cookies, headers=headers, checks=CHECKS)
+    assert response.status_code not in (401, 403), "the signed-in session was not accepted"
+
+
+@negative_schema.parametrize()
+@hypothesis_settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_refuses_what_its_description_forbids_in_the_structured_shape(case, session_auth):
+    cookies, headers = session_auth
+    response = case.call_and_validate(cookies=cookies, headers=headers, checks=NEGATIVE_CHECKS)
     assert response.status_code not in (401, 403), "the signed-in session was not accepted"

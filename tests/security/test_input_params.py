@@ -151,3 +151,11 @@ def test_fhir_search_params(world, fhir_as, params, status):
     else:
         assert body["resourceType"] == "Bundle"
         assert len(body.get("entry", [])) <= 1000
+
+
+def test_an_offset_beyond_any_database_integer_is_a_400_not_a_500(actor, client_for):
+    client = client_for(actor)
+    for url in ("/api/v1/patients?q=ST&offset=26255017186197577400320", "/api/v1/worklist?offset=99999999999999999999"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "offset" in response.content.decode()

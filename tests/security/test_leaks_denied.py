@@ -33,7 +33,7 @@ def test_the_detector_finds_names_mrns_dobs_note_text_and_tracebacks(world):
             continue
         raise AssertionError(f"the detector missed {text!r}")
     clean = DeniedBodies()
-    clean.add("probe", FakeResponse(404, '{"code": "not_found", "message": "Not found."}'))
+    clean.add("probe", FakeResponse(404, '{"code": "not-found", "message": "Not found."}'))
     clean.add("ok", FakeResponse(200, "Zebulon"))  # only refusals are collected
     clean.check()
     assert len(clean.seen) == 1

@@ -178,7 +178,7 @@ class SnoozeIn(Schema):
 
 
 class ReassignIn(Schema):
-    owner_email: str
+    owner_email: str = Field(..., max_length=254)
     note: str = Field("", max_length=200)
     version: int
 

@@ -77,7 +77,7 @@ class ReassignTaskForm(forms.Form):
 
 
 class BulkReassignForm(forms.Form):
-    tasks = forms.CharField(widget=forms.HiddenInput, required=False)
+    tasks = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40_000)  # ~1,000 task ids
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Move the selected tasks to")
     note = forms.CharField(max_length=200, required=False, label="Reason")
 

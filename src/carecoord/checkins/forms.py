@@ -122,7 +122,11 @@ class NoteForm(forms.Form):
         required=False, widget=forms.CheckboxSelectMultiple, label="Care team"
     )
     participant_other = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Others", help_text="One name a line."
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        label="Others",
+        help_text="One name a line.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -104,10 +104,10 @@ class ReferralStatusForm(forms.Form):
 
 class AgencyForm(forms.Form):
     name = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000, required=False)
     phone = forms.CharField(max_length=40, required=False)
     email = forms.EmailField(required=False)
-    website = forms.URLField(required=False, assume_scheme="https")
+    website = forms.URLField(max_length=200, required=False, assume_scheme="https")
     linked_organization = forms.ChoiceField(required=False, label="Uses CareCoord as")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -126,19 +126,21 @@ class AgencyForm(forms.Form):
 
 class ServiceForm(forms.Form):
     name = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000, required=False)
     needs = forms.MultipleChoiceField(choices=Need.choices, widget=forms.CheckboxSelectMultiple, label="Needs served")
     languages = forms.MultipleChoiceField(choices=LANGUAGES, required=False, widget=forms.CheckboxSelectMultiple)
     phone = forms.CharField(max_length=40, required=False)
     email = forms.EmailField(required=False)
-    url = forms.URLField(required=False, assume_scheme="https", label="Web page")
+    url = forms.URLField(max_length=200, required=False, assume_scheme="https", label="Web page")
     eligibility_description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Eligibility"
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=20_000, required=False, label="Eligibility"
     )
     minimum_age = forms.IntegerField(min_value=0, max_value=120, required=False)
     maximum_age = forms.IntegerField(min_value=0, max_value=120, required=False)
-    fees_description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Fees")
-    application_process = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    fees_description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=20_000, required=False, label="Fees"
+    )
+    application_process = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=20_000, required=False)
     hours_text = forms.CharField(
         required=False, max_length=300, label="Hours", help_text="For example: Mon-Fri 9:00-17:00"
     )

@@ -44,8 +44,8 @@ class OrganizationSettingsForm(forms.Form):
 class AuditFilterForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    user = forms.CharField(required=False, label="User email")
-    event = forms.CharField(required=False, label="Event (e.g. patient.view)")
+    user = forms.CharField(required=False, max_length=254, label="User email")
+    event = forms.CharField(required=False, max_length=100, label="Event (e.g. patient.view)")
     patient = forms.CharField(required=False, max_length=200, label="Patient (name, MRN or id)")
     action = forms.ChoiceField(
         required=False,

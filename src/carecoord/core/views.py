@@ -191,6 +191,7 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     if actor is None:
@@ -299,10 +300,11 @@ def _plain(filters: dict) -> dict:
 
 # The machine answers of the error pages: (FHIR IssueType, JSON API code, message). Nothing from the request
 # is echoed, so an unknown path or a refused id tells the caller nothing.
+# The code is both the FHIR issue type and the JSON API's error code (carecoord.api.ERROR_CODES).
 ERROR_ANSWERS = {
-    400: ("invalid", "bad_request", "The request could not be understood."),
-    403: ("forbidden", "forbidden", "Your role does not allow this."),
-    404: ("not-found", "not_found", "Not found."),
+    400: ("invalid", "The request could not be understood."),
+    403: ("forbidden", "Your role does not allow this."),
+    404: ("not-found", "Not found."),
 }
 
 
@@ -310,11 +312,11 @@ def _error_page(template: str, status: int):
     """An error page, or for the FHIR and JSON APIs the same error in their own format."""
 
     def view(request, exception=None):
-        issue_type, code, message = ERROR_ANSWERS[status]
+        code, message = ERROR_ANSWERS[status]
         if request.path.startswith("/fhir/"):
             outcome = {
                 "resourceType": "OperationOutcome",
-                "issue": [{"severity": "error", "code": issue_type, "diagnostics": message}],
+                "issue": [{"severity": "error", "code": code, "diagnostics": message}],
             }
             return JsonResponse(outcome, status=status, content_type="application/fhir+json")
         if request.path.startswith("/api/"):

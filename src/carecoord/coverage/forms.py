@@ -26,7 +26,7 @@ class PayerForm(forms.Form):
     payer_id = forms.CharField(max_length=80, required=False, label="Payer ID", help_text="Electronic ID for X12.")
     phone = forms.CharField(max_length=20, required=False)
     fax = forms.CharField(max_length=20, required=False)
-    portal_url = forms.URLField(required=False, label="Provider portal", assume_scheme="https")
+    portal_url = forms.URLField(max_length=200, required=False, label="Provider portal", assume_scheme="https")
     appeal_deadline_days = forms.IntegerField(
         min_value=1, max_value=730, initial=domain.DEFAULT_APPEAL_DAYS, label="Days to appeal a denial"
     )
@@ -187,7 +187,11 @@ class ApplicationForm(forms.Form):
     decided_on = forms.DateField(widget=DATE, required=False)
     renewal_date = forms.DateField(widget=DATE, required=False)
     documents_missing = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Documents missing", help_text="One a line."
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
+        label="Documents missing",
+        help_text="One a line.",
     )
     reference_number = forms.CharField(max_length=80, required=False)
     note = forms.CharField(max_length=500, required=False)

@@ -47,6 +47,7 @@ class MaterialForm(forms.Form):
     summary = forms.CharField(max_length=300, required=False, help_text="One line shown in lists.")
     body = forms.CharField(
         required=False,
+        max_length=100_000,
         widget=forms.Textarea(attrs={"rows": 16}),
         help_text="Plain text. # starts a heading, - starts a bullet, a blank line starts a new paragraph, "
         "**words** are bold. No HTML.",

@@ -132,7 +132,7 @@ class ReconciliationStartForm(forms.Form):
 class DecisionForm(forms.Form):
     """The decision on one row; `versions` are (line public id, label) of the row's lines."""
 
-    row_key = forms.CharField(widget=forms.HiddenInput)
+    row_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
     action = forms.ChoiceField(choices=Action.choices, widget=forms.RadioSelect, label="Decision")
     chosen_line = forms.ChoiceField(label="Version to keep")
     dose = forms.CharField(max_length=100, required=False, label="New dose")

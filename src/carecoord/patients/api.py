@@ -30,7 +30,7 @@ class PatientOut(Schema):
 
 class SearchQuery(Schema):
     q: str = Field("", max_length=100)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)
     limit: int = Field(25, ge=1, le=100)
 
 

@@ -9,8 +9,12 @@ class AmendmentRequestForm(forms.Form):
     field = forms.ChoiceField(
         required=False, choices=[("", "—"), *AMENDABLE_DEMOGRAPHICS.items()], label="Demographic field"
     )
-    requested_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What the record should say")
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Why (their words)")
+    requested_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000, label="What the record should say"
+    )
+    reason = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Why (their words)"
+    )
     requested_by = forms.CharField(max_length=200, label="Requested by (patient or representative)")
 
     def __init__(self, *args, notes, **kwargs):
