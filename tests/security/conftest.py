@@ -4,15 +4,20 @@ Shared pieces of the security matrices (T14-T19 of RELIABILITY.md, docs/security
 table, and the denied-response detector that every matrix feeds (T19).
 """
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.test import Client
 
+from carecoord.core.choices import Role
 from carecoord.interop.fhir.clients import api_client_create
 
+from ..conftest import signed_in_client
+from ..factories import make_actor
 from ..test_tenant_isolation import PLUGINS, SECRETS, world  # noqa: F401  (the `world` fixture is shared)
 
 # What a refusal (401/403/404/405/409) must never carry: a name, MRN, DOB, note text, or a traceback.
@@ -55,6 +60,31 @@ def denied():
     bodies = DeniedBodies()
     yield bodies
     bodies.check()
+
+
+@pytest.fixture
+def role_clients(world):  # noqa: F811  (the shared `world` fixture)
+    """One client per role (core.choices.Role), each a user holding only that role in organization A."""
+    return {role: signed_in_client(make_actor(world["a"].organization, role)) for role in Role.values}
+
+
+# Sign-in through the login form (T10 throttling, T12 sessions) -------------------------------------------------
+
+SIGN_IN_T0 = dt.datetime(2026, 6, 15, 15, 0, tzinfo=dt.UTC)
+LOGIN = "/account/login/"
+
+
+@pytest.fixture
+def md5_passwords(settings):
+    """The cheapest password hasher, for tests that sign in through the form many times (not for hash tests)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clock():
+    """Time frozen at SIGN_IN_T0; `clock.move_to(...)` moves it."""
+    with time_machine.travel(SIGN_IN_T0, tick=False) as traveller:
+        yield traveller
 
 
 # FHIR callers -------------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ sign-in attempt is in the audit log with its outcome (the auditors' record, hash
 import datetime as dt
 
 import pytest
-import time_machine
 from django.test import Client
 
 from carecoord.core.choices import AuditOutcome, Role
@@ -14,21 +13,13 @@ from carecoord.core.models import AuditEvent
 from carecoord.core.selectors import audit_events_for
 from tests.factories import TEST_PASSWORD, UserFactory, make_actor
 
-T0 = dt.datetime(2026, 6, 15, 15, 0, tzinfo=dt.UTC)
-LOGIN = "/account/login/"
+from .conftest import LOGIN
+from .conftest import SIGN_IN_T0 as T0
+
 SPRAYED = "Spring-2026-Welcome!"
 ATTACKER = "10.66.0.1"
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.usefixtures("md5_passwords")
 
 
 @pytest.fixture

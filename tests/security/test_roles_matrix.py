@@ -15,8 +15,6 @@ from django.urls import get_resolver, reverse
 from carecoord.core.choices import Role
 from carecoord.coverage.selectors import MEMBER_ID_ROLES
 
-from ..conftest import signed_in_client
-from ..factories import make_actor
 from ..test_tenant_isolation import kwargs_for, walk
 
 C, P, SU, SC, A, AU = Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.SCHEDULER, Role.ORG_ADMIN, Role.AUDITOR
@@ -27,12 +25,15 @@ SIGNED_IN = ALL  # the home page, the account's own security and two-factor page
 CHART = frozenset({C, P, SU, SC, A})  # patient records (core.choices.CLINICAL_ROLES); an auditor reads the log
 DOCUMENTATION = frozenset({C, P, SU, A})  # progress notes and screenings: not the scheduler (minimum necessary)
 WRITERS = DOCUMENTATION  # shared clinical content (the education library)
+# Edit and create forms of patient records open only for roles that may save them (core.http.editor_actor;
+# core.choices.PATIENT_WRITE_ROLES): not the scheduler. The POST half is test_roles_posts.py.
+EDIT_FORM = frozenset({C, P, SU, A})
 DIRECTORY = ALL  # the organization's practitioners, partner organizations and sites: no PHI
 DIRECTORY_EDIT = frozenset({C, SU, SC, A})
 REPORTS = frozenset({C, SU, A})  # core.choices.REPORT_ROLES
 TEAM = frozenset({SU, A})  # the team's worklist
 TEMPLATE_EDIT = frozenset({P, SU, A})  # clinical care-plan templates
-SCHEDULE_SETUP = frozenset({SC, A})
+SCHEDULE_SETUP = frozenset({SC, A})  # scheduling.availability_selectors.SETUP_ROLES
 EXPORTS = frozenset({C, A})  # right-of-access exports: the export's requester's roles
 ADMIN = frozenset({A})
 AUDIT = frozenset({A, AU})
@@ -64,16 +65,16 @@ POLICY = {
     "directory:location_detail": DIRECTORY,
     "directory:location_edit": DIRECTORY_EDIT,
     "patients:list": CHART,
-    "patients:register": CHART,
+    "patients:register": EDIT_FORM,
     "patients:chart": CHART,
-    "patients:edit": CHART,
+    "patients:edit": EDIT_FORM,
     "careplans:worklist": CHART,
     "careplans:team": TEAM,
     "careplans:task_detail": CHART,
     "careplans:task_reassign_form": CHART,
     "careplans:detail": CHART,
     "careplans:patient_careplans": CHART,
-    "careplans:careplan_edit": CHART,
+    "careplans:careplan_edit": EDIT_FORM,
     "careplans:careplan_pdf": CHART,
     "careplans:template_list": CHART,
     "careplans:template_detail": CHART,
@@ -86,9 +87,9 @@ POLICY = {
     "scheduling:patient_calendar": CHART,
     "scheduling:setup": CHART,
     "scheduling:type_list": CHART,
-    "scheduling:type_edit": CHART,
+    "scheduling:type_edit": SCHEDULE_SETUP,
     "scheduling:practitioner_hours": CHART,
-    "scheduling:hours_edit": CHART,
+    "scheduling:hours_edit": SCHEDULE_SETUP,
     "scheduling:hours_import": SCHEDULE_SETUP,
     "scheduling:closed_list": CHART,
     "scheduling:reminder_policy": ADMIN,
@@ -113,8 +114,8 @@ POLICY = {
     "checkins:assessment_detail": DOCUMENTATION,
     "checkins:policy_settings": ADMIN,
     "checkins:patient_progress": CHART,
-    "checkins:patient_therapy_create": CHART,
-    "checkins:therapy_edit": CHART,
+    "checkins:patient_therapy_create": EDIT_FORM,
+    "checkins:therapy_edit": EDIT_FORM,
     "checkins:therapy_progress_report": CHART,
     "checkins:billing_report": REPORTS,
     "checkins:billing_report_csv": REPORTS,
@@ -136,7 +137,7 @@ POLICY = {
     "education:patient_education": CHART,
     "education:delivery_pdf": CHART,
     "medications:patient_medications": CHART,
-    "medications:patient_list_new": CHART,
+    "medications:patient_list_new": EDIT_FORM,
     "medications:patient_medication_history": CHART,
     "medications:list_detail": CHART,
     "medications:reconciliation_detail": CHART,
@@ -147,9 +148,9 @@ POLICY = {
     "coverage:document_download": CHART,
     "coverage:application_detail": CHART,
     "coverage:payer_list": CHART,
-    "coverage:payer_edit": CHART,
+    "coverage:payer_edit": EDIT_FORM,
     "community:patient_social_needs": CHART,
-    "community:patient_screening_new": CHART,
+    "community:patient_screening_new": EDIT_FORM,
     "community:patient_benefits": CHART,
     "community:patient_resources": CHART,
     "community:patient_referral_new": OTHER_RECORD,
@@ -158,7 +159,7 @@ POLICY = {
     "community:directory": CHART,
     "community:agency_detail": CHART,
     "community:service_detail": CHART,
-    "community:directory_import": CHART,
+    "community:directory_import": EDIT_FORM,
     "community:incoming": CHART,
     "community:referral_incoming": OTHER_RECORD,
     "community:thresholds": CHART,
@@ -340,12 +341,6 @@ def url_of(name: str, params: list[str], world) -> str:
     if name == "api:get_appointment":
         return f"/api/v1/scheduling/appointments/{world['appointment'].public_id}"
     return reverse(name, kwargs=kwargs_for(name, params, world)) if params else reverse(name)
-
-
-@pytest.fixture
-def role_clients(world):
-    """One client per role, each a user holding only that role in organization A."""
-    return {role: signed_in_client(make_actor(world["a"].organization, role)) for role in Role.values}
 
 
 def test_every_cell_of_the_role_matrix(world, role_clients, denied):

@@ -8,7 +8,6 @@ bookkeeping writes the session at most once a minute.
 import datetime as dt
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -23,21 +22,13 @@ from carecoord.core.services import (
 )
 from tests.factories import TEST_PASSWORD, UserFactory, make_actor
 
-T0 = dt.datetime(2026, 6, 15, 15, 0, tzinfo=dt.UTC)
-LOGIN = "/account/login/"
+from .conftest import LOGIN
+from .conftest import SIGN_IN_T0 as T0
+
 API = "/api/v1/patients?q=zz"
 NEW_PASSWORD = "a-brand-new-long-passphrase-2026"
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.usefixtures("md5_passwords")
 
 
 @pytest.fixture

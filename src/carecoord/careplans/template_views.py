@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carecoord.core.access import require_role
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from carecoord.core.http import put_service_error
 
@@ -87,6 +88,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def template_create(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
+    require_role(actor, *services.MANAGER_ROLES)  # before the form: a 403 whatever the body
     form = TemplateForm(request.POST, prefix="new")
     if form.is_valid():
         try:

@@ -19,7 +19,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
@@ -93,7 +93,7 @@ def patient_careplans(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def careplan_create(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = CarePlanForm(request.POST, prefix="plan", conditions=_conditions(patient))
     if form.is_valid():
@@ -114,7 +114,7 @@ def careplan_create(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def template_apply(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = ApplyTemplateForm(request.POST, prefix="apply", templates=templates_for(actor))
     if form.is_valid():
@@ -237,7 +237,7 @@ def _plan_response(request, actor, careplan, panel: str, *, ok: str | None, stat
 @login_required
 @require_http_methods(["GET", "POST"])
 def careplan_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None if request.method == "POST" else "careplan.view")
     conditions = _conditions(careplan.patient)
     if request.method == "GET":
@@ -270,7 +270,8 @@ def careplan_edit(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def careplan_approve(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
-    careplan = careplan_get(actor, public_id, audit_event=None)
+    careplan = careplan_get(actor, public_id, audit_event=None)  # 404 for a plan out of reach, then the role
+    editor_actor(request, Role.PROVIDER)
     form = VersionForm(request.POST)
     if form.is_valid():
         try:
@@ -287,7 +288,7 @@ def careplan_approve(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def careplan_status(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     form = CarePlanStatusForm(request.POST)
     if form.is_valid():
@@ -311,7 +312,7 @@ def careplan_status(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def goal_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     form = GoalForm(request.POST, prefix="goal")
     ok = None
@@ -328,7 +329,7 @@ def goal_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def goal_status(request: HttpRequest, public_id, goal_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     goal = get_object_or_404(careplan.goals, public_id=goal_id)
     form = GoalStatusForm(request.POST)
@@ -353,7 +354,7 @@ def goal_status(request: HttpRequest, public_id, goal_id) -> HttpResponse:
 @login_required
 @require_POST
 def task_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
     form = TaskForm(request.POST, prefix="task", members=org_members(actor), goals=list(careplan.goals.all()))
     ok = None

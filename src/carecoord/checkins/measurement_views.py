@@ -18,7 +18,7 @@ from carecoord.core.access import Actor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from carecoord.core.http import clinical_actor, put_service_error
+from carecoord.core.http import clinical_actor, editor_actor, put_service_error
 from carecoord.directory.selectors import practitioners_for
 from carecoord.patients.chart import chart_context
 from carecoord.patients.models import Patient
@@ -163,7 +163,7 @@ def patient_progress(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def patient_measurement_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     goals = list(open_goals_for_patient(actor, patient))
     form = MeasurementForm(request.POST, prefix="m", goals=goals, tz=actor.organization.tz)
@@ -182,7 +182,7 @@ def patient_measurement_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def measurement_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     measurement = measurement_get(actor, public_id)
     form = MeasurementErrorForm(request.POST)
     form.is_valid()

@@ -13,7 +13,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.directory.selectors import practitioners_for
 from carecoord.patients.selectors import patient_get
 from carecoord.scheduling.selectors import appointment_types_for
@@ -42,7 +42,7 @@ def _page(request, patient, form, *, plan=None, status=200, conflict=False):
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_therapy_create(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
     if request.method == "GET":
         today = clock.today_in(actor.organization.tz)
@@ -67,7 +67,7 @@ def patient_therapy_create(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def therapy_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     plan = therapy_plan_get(actor, public_id)
     patient = plan.patient
     if request.method == "GET":
@@ -98,7 +98,7 @@ def therapy_edit(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def therapy_recount(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     plan = therapy_plan_get(actor, public_id)
     if not actor.can_edit_patients:
         raise NotFoundError()

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.directory.selectors import practitioners_for
 from carecoord.patients.selectors import patient_get
 
@@ -25,7 +25,7 @@ from .time_services import TimerRunningError
 @login_required
 @require_POST
 def patient_time_start(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = TimerStartForm(request.POST, prefix="timer")
     if form.is_valid():
@@ -69,7 +69,7 @@ def time_stop(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def patient_time_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = TimeAddForm(request.POST, prefix="time")
     if form.is_valid():
@@ -95,7 +95,7 @@ def patient_time_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def time_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     entry = time_entry_get(actor, public_id)
     form = TimeErrorForm(request.POST)
     form.is_valid()
@@ -113,7 +113,7 @@ def time_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def patient_enrollment_set(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = EnrollmentForm(request.POST, prefix="enroll", practitioners=practitioners_for(actor))
     if form.is_valid():
@@ -130,7 +130,7 @@ def patient_enrollment_set(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def enrollment_end(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     enrollment = enrollment_get(actor, public_id)
     form = EnrollmentEndForm(request.POST, prefix="end")
     if form.is_valid():

@@ -22,7 +22,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
@@ -126,7 +126,7 @@ def patient_checkins(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def patient_cadence_set(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = CadenceForm(
         request.POST, prefix="cadence", policy=checkin_policy_for(actor.organization), careplans=_plans(actor, patient)
@@ -148,7 +148,7 @@ def patient_cadence_set(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def cadence_stop(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     cadence = cadence_get(actor, public_id)
     try:
         services.cadence_stop(actor=actor, cadence=cadence)
@@ -164,7 +164,7 @@ def cadence_stop(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def patient_outreach_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     related = [p for p in patient.related_persons.filter(active=True)]
     form = OutreachForm(request.POST, prefix="outreach", tz=actor.organization.tz, related_persons=related)
@@ -325,7 +325,7 @@ def _note_context(actor, note, **bound) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def note_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     note = note_get(actor, public_id, audit_event=None if request.method == "POST" else "note.view")
     if note.is_signed:
         messages.error(request, services.SIGNED_MESSAGE)
@@ -360,7 +360,7 @@ def note_edit(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def note_sign(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     note = note_get(actor, public_id, audit_event=None)
     form = VersionForm(request.POST)
     if form.is_valid():
@@ -378,7 +378,7 @@ def note_sign(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def note_discard(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     note = note_get(actor, public_id, audit_event=None)
     patient = note.patient
     try:
@@ -395,7 +395,7 @@ def note_discard(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def note_addendum_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     note = note_get(actor, public_id, audit_event=None)
     form = AddendumForm(request.POST)
     if form.is_valid():
@@ -458,7 +458,7 @@ def patient_assessment_new(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def note_assessment_new(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     note = note_get(actor, public_id, audit_event=None if request.method == "POST" else "note.view")
     if note.status != NoteStatus.DRAFT:
         messages.error(request, "That note is signed; record the questionnaire on its own or in a new note.")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import ApplicationError, NotFoundError, ValidationError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as _put_error
 from carecoord.core.models import Organization
 from carecoord.core.uploads import MB, read_text, safe_filename
@@ -76,7 +76,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def agency_new(request: HttpRequest) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     form = AgencyForm(request.POST, organizations=_linkable_organizations(actor))
     if form.is_valid():
         try:
@@ -114,7 +114,7 @@ def _agency_context(actor, agency, **bound) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def agency_detail(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request) if request.method == "POST" else clinical_actor(request)
     agency = selectors.agency_get(actor, public_id)
     if request.method == "GET":
         return render(request, "community/agency_detail.html", _agency_context(actor, agency))
@@ -135,7 +135,7 @@ def agency_detail(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def agency_set_active(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     agency = selectors.agency_get(actor, public_id)
     try:
         services.agency_set_active(actor=actor, agency=agency, active=request.POST.get("active") == "1")
@@ -149,7 +149,7 @@ def agency_set_active(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def agency_service_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     agency = selectors.agency_get(actor, public_id)
     form = ServiceForm(request.POST, prefix="service")
     if form.is_valid():
@@ -191,7 +191,7 @@ def _service_context(service, **bound) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_detail(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request) if request.method == "POST" else clinical_actor(request)
     service = selectors.service_get(actor, public_id)
     if request.method == "GET":
         return render(request, "community/service_detail.html", _service_context(service))
@@ -212,7 +212,7 @@ def service_detail(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def service_status(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     service = selectors.service_get(actor, public_id)
     form = ServiceStatusForm(request.POST)
     if form.is_valid():
@@ -225,7 +225,7 @@ def service_status(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def service_location_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     service = selectors.service_get(actor, public_id)
     form = LocationForm(request.POST, prefix="location")
     if form.is_valid():
@@ -243,7 +243,7 @@ def service_location_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def directory_import(request: HttpRequest) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     if request.method == "GET":
         return render(request, "community/import.html", {"nav": "community", "form": ImportForm()})
     form = ImportForm(request.POST, request.FILES)
@@ -366,6 +366,7 @@ def thresholds(request: HttpRequest) -> HttpResponse:
     actor = clinical_actor(request)
     if request.method == "GET":
         return render(request, "community/thresholds.html", _thresholds_context(actor))
+    editor_actor(request, Role.ORG_ADMIN, Role.SUPERVISOR)  # everyone reads the thresholds; these two set them
     form = ThresholdForm(request.POST)
     if form.is_valid():
         try:
@@ -381,7 +382,7 @@ def thresholds(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def threshold_delete(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, Role.ORG_ADMIN, Role.SUPERVISOR)
     row = selectors.thresholds_for(actor).filter(public_id=selectors._key(public_id)).first()
     if row is None:
         raise NotFoundError()

@@ -15,7 +15,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.chart import chart_context
 from carecoord.patients.choices import ConditionCategory, ConditionClinicalStatus
@@ -73,6 +73,7 @@ def patient_social_needs(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_screening_new(request: HttpRequest, public_id) -> HttpResponse:
+    editor_actor(request)
     actor, patient = _open(request, public_id, "social_needs.view")
     tz = actor.organization.tz
     if request.method == "GET":
@@ -189,6 +190,7 @@ def _search(actor, form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_referral_new(request: HttpRequest, public_id) -> HttpResponse:
+    editor_actor(request)
     actor, patient = _open(request, public_id, "social_needs.view")
     service_id = request.POST.get("service") or request.GET.get("service") or ""
     service = selectors.service_get(actor, service_id)  # 404 for a service outside the directory
@@ -253,7 +255,7 @@ def _referral_detail_context(referral, form=None) -> dict:
 @require_POST
 def referral_status(request: HttpRequest, public_id) -> HttpResponse:
     """The referring side: cancel, or record the answer of a receiver that does not use CareCoord."""
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     referral = selectors.referral_get(actor, public_id)
     form = ReferralStatusForm(request.POST)
     if form.is_valid():

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from .choices import CLINICAL_ROLES, PATIENT_WRITE_ROLES, REPORT_ROLES, Role
+from .choices import CLINICAL_ROLES, PATIENT_WRITE_ROLES, RECORD_EXPORT_ROLES, REPORT_ROLES, Role
 from .errors import AccessCheckUnavailableError, ApplicationError, NotFoundError, PermissionDeniedError
 from .models import Membership, Organization, User
 
@@ -46,6 +46,10 @@ class Actor:
     @property
     def can_see_reports(self) -> bool:
         return bool(self.roles & REPORT_ROLES)
+
+    @property
+    def can_export_records(self) -> bool:
+        return bool(self.roles & RECORD_EXPORT_ROLES)
 
     @property
     def is_auditor(self) -> bool:

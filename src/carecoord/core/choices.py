@@ -27,6 +27,8 @@ CLINICAL_ROLES = frozenset({Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Ro
 PATIENT_WRITE_ROLES = frozenset({Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.ORG_ADMIN})
 # Roles that read the organization's reports (care-management minutes, billing readiness).
 REPORT_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ORG_ADMIN})
+# Roles that send a patient their record (right of access, 45 CFR 164.524).
+RECORD_EXPORT_ROLES = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
 
 US_STATES = [
     ("AL", "Alabama"),

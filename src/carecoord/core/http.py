@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .access import Actor
-from .errors import ApplicationError, NotFoundError
+from .choices import PATIENT_WRITE_ROLES
+from .errors import ApplicationError, NotFoundError, PermissionDeniedError
 
 
 def clinical_actor(request: HttpRequest) -> Actor:
@@ -13,6 +14,22 @@ def clinical_actor(request: HttpRequest) -> Actor:
     actor = getattr(request, "actor", None)
     if actor is None or not actor.can_see_patients:
         raise NotFoundError()
+    return actor
+
+
+def editor_actor(request: HttpRequest, *roles: str) -> Actor:
+    """
+    The request's actor when one of their roles may save what the page writes (`roles`; by default the roles
+    that change patient records, core.choices.PATIENT_WRITE_ROLES). Called first by every view that writes or
+    shows an edit/create form, before the form is read, so a role whose save the service would refuse gets the
+    same answer for GET and for any POST body, and never a form page: NotFoundError (404) when they do not work
+    with patient records at all (like `clinical_actor`), PermissionDeniedError (403) when they may see the record
+    but not change it. The answer does not depend on the id, so it tells nothing about another organization's
+    records. The services keep their own checks; this only refuses earlier, never allows more.
+    """
+    actor = clinical_actor(request)
+    if not actor.has_role(*(roles or PATIENT_WRITE_ROLES)):
+        raise PermissionDeniedError("Your role does not allow this change.")
     return actor
 
 

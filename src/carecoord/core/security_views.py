@@ -130,7 +130,6 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 return render(request, "core/break_glass.html", {"eligible": False}, status=403)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            breakglass.remember_in_session(request.session, access)
             minutes = int(breakglass.window().total_seconds() // 60)
             messages.warning(request, f"Break-glass access is open for {minutes} minutes and is being reviewed.")
             return redirect(reverse("patients:chart", args=[access.patient_public_id]))

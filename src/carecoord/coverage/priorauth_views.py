@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.errors import ApplicationError, NotFoundError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.uploads import attachment_response
 from carecoord.patients.selectors import patient_get
 
@@ -34,7 +34,7 @@ from .views import _bad, _practitioners, put_error, tab_url
 @login_required
 @require_POST
 def patient_priorauth_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = PriorAuthForm(
         request.POST,
@@ -92,7 +92,7 @@ def priorauth_detail(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def priorauth_status(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     auth = prior_auth_get(actor, public_id)
     form = PriorAuthStatusForm(request.POST)
     if form.is_valid():
@@ -120,7 +120,7 @@ def priorauth_status(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def priorauth_visit_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     auth = prior_auth_get(actor, public_id)
     form = VisitForm(request.POST)
     if form.is_valid():
@@ -137,7 +137,7 @@ def priorauth_visit_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def visit_void(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     visit = visit_get(actor, public_id)
     try:
         priorauth_services.prior_auth_visit_void(actor=actor, visit=visit)
@@ -153,7 +153,7 @@ def visit_void(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def priorauth_appeal_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     auth = prior_auth_get(actor, public_id)
     try:
         appeal = priorauth_services.appeal_create(actor=actor, auth=auth)
@@ -169,7 +169,7 @@ def priorauth_appeal_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def appeal_status(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     appeal = appeal_get(actor, public_id)
     form = AppealStatusForm(request.POST)
     if form.is_valid():
@@ -195,7 +195,7 @@ def appeal_status(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def appeal_document_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     appeal = appeal_get(actor, public_id)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -232,7 +232,7 @@ def document_download(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def patient_application_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = ApplicationForm(request.POST, prefix="application")
     if form.is_valid():
@@ -252,7 +252,7 @@ def patient_application_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_detail(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request) if request.method == "POST" else clinical_actor(request)
     app = application_get(actor, public_id)
     if request.method == "GET":
         audit_record(actor=actor, event="funding.view", target=app, patient=app.patient)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as put_error
 from carecoord.directory.models import ExternalOrganization, ExternalOrganizationKind, Practitioner
 from carecoord.patients.chart import chart_context
@@ -115,7 +115,7 @@ def _bad(request, actor, patient, **bound) -> HttpResponse:
 @login_required
 @require_POST
 def patient_coverage_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = CoverageForm(request.POST, prefix="coverage", payers=payers_for(actor))
     if form.is_valid():
@@ -134,7 +134,7 @@ def patient_coverage_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def coverage_end(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     coverage = coverage_get(actor, public_id)
     form = CoverageEndForm(request.POST)
     if form.is_valid():
@@ -158,7 +158,7 @@ def coverage_end(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def coverage_order(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     coverage = coverage_get(actor, public_id)
     form = CoverageOrderForm(request.POST)
     if form.is_valid():
@@ -182,7 +182,7 @@ def coverage_order(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def coverage_eligibility_start(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     coverage = coverage_get(actor, public_id)
     form = EligibilityStartForm(request.POST, prefix="start", practitioners=practitioners_with_npi(actor))
     if form.is_valid():
@@ -199,7 +199,7 @@ def coverage_eligibility_start(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def coverage_eligibility_record(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     coverage = coverage_get(actor, public_id)
     form = EligibilityRecordForm(request.POST, prefix="record")
     if form.is_valid():
@@ -262,7 +262,7 @@ def eligibility_request(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def eligibility_upload(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     check = eligibility_get(actor, public_id)
     form = ResponseUploadForm(request.POST, request.FILES)
     if form.is_valid():
@@ -289,7 +289,7 @@ def _payer_orgs(actor):
 @login_required
 @require_http_methods(["GET", "POST"])
 def payer_list(request: HttpRequest) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request) if request.method == "POST" else clinical_actor(request)
     form = PayerForm(request.POST or None, external_organizations=_payer_orgs(actor))
     status = 200
     if request.method == "POST":
@@ -309,7 +309,7 @@ def payer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def payer_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     payer = payer_get(actor, public_id)
     initial = {
         **{name: getattr(payer, name) for name in services.PAYER_FIELDS if name != "external_organization"},

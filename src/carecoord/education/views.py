@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
@@ -111,7 +111,7 @@ def _warn_reading_level(request, material) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def material_new(request: HttpRequest) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     if not _can_edit_library(actor):
         raise NotFoundError()
     if request.method == "GET":
@@ -132,7 +132,7 @@ def material_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def material_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     if not _can_edit_library(actor):
         raise NotFoundError()  # as material_new: a role that cannot edit the library is refused, not redirected
     material = material_get(actor, public_id)
@@ -167,7 +167,7 @@ def material_edit(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def material_copy(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     material = material_get(actor, public_id)
     try:
         copy = services.material_copy(actor=actor, material=material)
@@ -183,7 +183,7 @@ def material_copy(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def material_archive(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     material = material_get(actor, public_id)
     form = VersionForm(request.POST)
     try:
@@ -279,7 +279,7 @@ def patient_education(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def patient_delivery_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     context = _tab_context(actor, patient)
     form = DeliveryForm(
@@ -312,7 +312,7 @@ def _delivered_message(delivery) -> str:
 @login_required
 @require_POST
 def delivery_teach_back(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     delivery = delivery_get(actor, public_id)
     form = TeachBackForm(request.POST)
     if form.is_valid():

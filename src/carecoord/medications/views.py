@@ -16,7 +16,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as _put_error
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
@@ -99,7 +99,7 @@ def _list_page(request, actor, patient, form, lines, status=200) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_list_new(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     if request.method == "GET":
         _audit_view(actor, "medications.view", patient)
@@ -133,7 +133,7 @@ def list_detail(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def list_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     found = selectors.list_get(actor, public_id, audit_event=None)
     try:
         services.medication_list_enter_in_error(actor=actor, medication_list=found)
@@ -149,7 +149,7 @@ def list_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def line_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     line = selectors.line_get(actor, public_id)
     form = VersionForm(request.POST)
     try:
@@ -168,7 +168,7 @@ def line_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def patient_reconciliation_start(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = ReconciliationStartForm(request.POST, prefix="start", lists=_reconcilable_lists(actor, patient))
     if form.is_valid():
@@ -250,7 +250,7 @@ def reconciliation_detail(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def reconciliation_decide(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     reconciliation = selectors.reconciliation_get(actor, public_id, audit_event=None)
     lists, rows = selectors.reconciliation_rows(reconciliation)
     entries = _decision_forms(reconciliation, lists, rows, data=request.POST)
@@ -274,7 +274,7 @@ def reconciliation_decide(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def reconciliation_sign(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     reconciliation = selectors.reconciliation_get(actor, public_id, audit_event=None)
     form = SignForm(request.POST)
     if form.is_valid():
@@ -295,7 +295,7 @@ def reconciliation_sign(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def reconciliation_discard(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     reconciliation = selectors.reconciliation_get(actor, public_id, audit_event=None)
     try:
         services.reconciliation_discard(actor=actor, reconciliation=reconciliation)

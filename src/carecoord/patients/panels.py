@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from carecoord.core import clock
 from carecoord.core.errors import ApplicationError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import editor_actor
 
 from . import services
 from .chart import chart_context
@@ -54,7 +54,7 @@ def _run(form, action) -> str | None:
 @login_required
 @require_POST
 def family_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = RelatedPersonForm(request.POST, prefix="family")
 
@@ -69,7 +69,7 @@ def family_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def family_remove(request: HttpRequest, public_id, person_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     person = get_object_or_404(RelatedPerson, patient=patient, public_id=person_id, active=True)
     services.related_person_deactivate(actor=actor, person=person)
@@ -87,7 +87,7 @@ def family_remove(request: HttpRequest, public_id, person_id) -> HttpResponse:
 @login_required
 @require_POST
 def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = CareTeamMemberForm(request.POST, prefix="careteam", **care_team_choices(actor, patient))
 
@@ -110,7 +110,7 @@ def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def care_team_end(request: HttpRequest, public_id, member_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     member = get_object_or_404(CareTeamMember, patient=patient, public_id=member_id)
     try:
@@ -124,7 +124,7 @@ def care_team_end(request: HttpRequest, public_id, member_id) -> HttpResponse:
 @login_required
 @require_POST
 def condition_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = ConditionForm(request.POST, prefix="condition")
 
@@ -144,7 +144,7 @@ def condition_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def condition_status(request: HttpRequest, public_id, condition_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     condition = get_object_or_404(Condition, patient=patient, public_id=condition_id)
     form = ConditionStatusForm(request.POST)
@@ -168,7 +168,7 @@ def condition_status(request: HttpRequest, public_id, condition_id) -> HttpRespo
 @login_required
 @require_POST
 def identifier_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = IdentifierForm(request.POST, prefix="identifier")
 
@@ -183,7 +183,7 @@ def identifier_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def share_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = ShareForm(request.POST, prefix="share", organizations=share_target_organizations(actor))
 
@@ -198,7 +198,7 @@ def share_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def share_revoke(request: HttpRequest, public_id, share_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     share = get_object_or_404(PatientShare, patient=patient, public_id=share_id)
     try:

@@ -11,7 +11,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 
 from . import services
 from .chart import chart_context, empty_forms
@@ -50,7 +50,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_register(request: HttpRequest) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     form = PatientForm(request.POST or None, initial={"state": actor.organization.state})
     duplicates = []
     if request.method == "POST" and form.is_valid():
@@ -73,7 +73,7 @@ def patient_register(request: HttpRequest) -> HttpResponse:
         "duplicates": duplicates,
         "today": clock.today_in(actor.organization.tz),
     }
-    return render(request, "patients/patient_register.html", context, status=200)
+    return render(request, "patients/patient_register.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -101,7 +101,7 @@ def patient_chart(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def patient_restrict(request: HttpRequest, public_id) -> HttpResponse:
     """An org admin restricts the record to its care team (others need break-glass), or opens it again."""
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     restricted = request.POST.get("restricted") == "1"
     try:
@@ -126,7 +126,7 @@ LAZY_FORMS = {key: f"{key}-form" for key in ("identifier", "family", "care-team"
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
     form = PatientForm(request.POST or None, instance=patient)
     conflict = False
@@ -153,4 +153,5 @@ def patient_edit(request: HttpRequest, public_id) -> HttpResponse:
         "conflict": conflict,
         "today": clock.today_in(actor.organization.tz),
     }
-    return render(request, "patients/patient_edit.html", context, status=409 if conflict else 200)
+    status = 409 if conflict else (400 if form.errors else 200)
+    return render(request, "patients/patient_edit.html", context, status=status)

@@ -172,7 +172,7 @@ EXPORT_ROLES_MESSAGE = "Only coordinators and organization admins can export a p
 @transaction.atomic
 def export_request(*, actor: Actor, patient: Patient, recipient: str) -> PatientExport:
     """Queues a right-of-access export; the worker builds it (exports.export_run)."""
-    if not (actor.has_role("coordinator") or actor.is_org_admin):
+    if not actor.can_export_records:
         raise PermissionDeniedError(EXPORT_ROLES_MESSAGE)
     patient = patient_get(actor, patient.public_id, audit_event=None)
     recipient = (recipient or "").strip() or "The patient"

@@ -1,5 +1,7 @@
 """Records management pages: patient exports, disclosures, deleted patients and legal holds."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -7,10 +9,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carecoord.core.access import Actor
 from carecoord.core.audit import audit_record
-from carecoord.core.choices import AuditAction
+from carecoord.core.choices import RECORD_EXPORT_ROLES, AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
-from carecoord.core.http import put_service_error
+from carecoord.core.http import editor_actor, put_service_error
 from carecoord.patients.selectors import patient_get
 
 from . import selectors, services
@@ -33,10 +36,27 @@ def _admin(request: HttpRequest):
     return actor
 
 
+def _admin_action(request: HttpRequest, action: Callable[[Actor], object], success: str) -> HttpResponse:
+    """
+    An admin-only action on the deleted-records page: `action(actor)` runs for an org admin (404 for anyone
+    else, or for a record they cannot see); its refusal or `success` shows as a message back on that page.
+    """
+    actor = _admin(request)
+    try:
+        action(actor)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("records:deleted_list")
+
+
 @login_required
 @require_POST
 def export_create(request: HttpRequest, patient_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = editor_actor(request, *RECORD_EXPORT_ROLES)
     try:
         patient = patient_get(actor, patient_id, audit_event=None)
         export = services.export_request(actor=actor, patient=patient, recipient=request.POST.get("recipient", ""))
@@ -95,7 +115,7 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def patient_delete(request: HttpRequest, patient_id) -> HttpResponse:
-    actor = _actor(request)
+    actor = _admin(request)
     try:
         patient = patient_get(actor, patient_id, audit_event=None)
         services.patient_soft_delete(actor=actor, patient=patient, reason=request.POST.get("reason", ""))
@@ -136,31 +156,20 @@ def patient_restore(request: HttpRequest, patient_id) -> HttpResponse:
 @login_required
 @require_POST
 def hold_place(request: HttpRequest, patient_id) -> HttpResponse:
-    actor = _admin(request)
-    try:
-        services.legal_hold_place(actor=actor, patient_public_id=patient_id, reason=request.POST.get("reason", ""))
-    except NotFoundError as exc:
-        raise Http404 from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Legal hold placed: the record will not be purged while it stands.")
-    return redirect("records:deleted_list")
+    reason = request.POST.get("reason", "")
+    return _admin_action(
+        request,
+        lambda actor: services.legal_hold_place(actor=actor, patient_public_id=patient_id, reason=reason),
+        "Legal hold placed: the record will not be purged while it stands.",
+    )
 
 
 @login_required
 @require_POST
 def hold_release(request: HttpRequest, hold_id) -> HttpResponse:
-    actor = _admin(request)
-    try:
-        services.legal_hold_release(actor=actor, hold_public_id=hold_id)
-    except NotFoundError as exc:
-        raise Http404 from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Legal hold released.")
-    return redirect("records:deleted_list")
+    return _admin_action(
+        request, lambda actor: services.legal_hold_release(actor=actor, hold_public_id=hold_id), "Legal hold released."
+    )
 
 
 # --- amendments ---------------------------------------------------------------------------------------------

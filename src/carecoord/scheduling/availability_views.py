@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecoord.core import clock
 from carecoord.core.choices import Role
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from carecoord.core.http import clinical_actor, put_service_error
+from carecoord.core.http import clinical_actor, editor_actor, put_service_error
 
 from . import availability_selectors as selectors
 from . import availability_services as services
@@ -83,7 +83,7 @@ def type_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def type_new(request: HttpRequest) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     form = AppointmentTypeForm(request.POST)
     if form.is_valid():
         try:
@@ -99,7 +99,7 @@ def type_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def type_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     kind = selectors.appointment_type_get(actor, public_id)
     if request.method == "GET":
         form = AppointmentTypeForm(initial=AppointmentTypeForm.initial_for(kind))
@@ -125,7 +125,7 @@ def type_edit(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def type_deactivate(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     kind = services.appointment_type_deactivate(
         actor=actor, appointment_type=selectors.appointment_type_get(actor, public_id)
     )
@@ -136,7 +136,7 @@ def type_deactivate(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def type_reactivate(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     kind = services.appointment_type_reactivate(
         actor=actor, appointment_type=selectors.appointment_type_get(actor, public_id)
     )
@@ -211,7 +211,7 @@ def practitioner_hours(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def practitioner_hours_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     practitioner = selectors.practitioner_for_hours(actor, public_id)
     form = _block_form(actor, request.POST)
     if form.is_valid():
@@ -229,7 +229,7 @@ def practitioner_hours_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def hours_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     block = selectors.hours_block_get(actor, public_id)
     if request.method == "GET":
         form = _block_form(actor, initial=HoursBlockForm.initial_for(block))
@@ -255,7 +255,7 @@ def hours_edit(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def hours_delete(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     block = selectors.hours_block_get(actor, public_id)
     practitioner = block.practitioner
     services.hours_block_delete(actor=actor, block=block)
@@ -266,7 +266,7 @@ def hours_delete(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def practitioner_away_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     practitioner = selectors.practitioner_for_hours(actor, public_id)
     form = TimeAwayForm(request.POST, tz=actor.organization.tz)
     if form.is_valid():
@@ -291,7 +291,7 @@ def practitioner_away_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def away_delete(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     away = selectors.time_away_get(actor, public_id)
     practitioner = away.practitioner
     services.time_away_delete(actor=actor, away=away)
@@ -305,7 +305,7 @@ def away_delete(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def hours_import(request: HttpRequest) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     if not selectors.can_manage_setup(actor):
         raise PermissionDeniedError(services.SETUP_DENIED)
     form = HoursImportForm(request.POST or None, request.FILES or None)
@@ -352,7 +352,7 @@ def closed_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def closed_new(request: HttpRequest) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     form = ClosedDateForm(request.POST)
     if form.is_valid():
         try:
@@ -369,7 +369,7 @@ def closed_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def closed_delete(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
     closed = selectors.closed_date_get(actor, public_id)
     services.closed_date_delete(actor=actor, closed=closed)
     messages.success(request, f"{closed.date:%Y-%m-%d} is open again.")

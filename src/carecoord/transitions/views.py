@@ -20,7 +20,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
@@ -251,7 +251,7 @@ def _failed(request, actor, episode, exc: ApplicationError, **bound) -> HttpResp
 @login_required
 @require_POST
 def episode_step(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     episode = selectors.episode_get(actor, public_id, audit_event=None)
     step = request.POST.get("step", "")
     step = step if step in STEP_LABELS else ""
@@ -275,7 +275,7 @@ def episode_step(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def episode_complexity(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     episode = selectors.episode_get(actor, public_id, audit_event=None)
     form = ComplexityForm(request.POST)
     if not form.is_valid():
@@ -292,7 +292,7 @@ def episode_complexity(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def episode_checklist(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     episode = selectors.episode_get(actor, public_id, audit_event=None)
     form = ChecklistItemForm(request.POST)
     if not form.is_valid():

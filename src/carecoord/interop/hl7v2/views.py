@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
-from carecoord.core.http import clinical_actor
+from carecoord.core.http import clinical_actor, editor_actor
 
 from . import selectors, services
 from .forms import MessageFilterForm, ReviewDismissForm, ReviewMatchForm
@@ -79,7 +79,7 @@ def _done(request, text: str) -> HttpResponse:
 @login_required
 @require_POST
 def review_match(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     review = selectors.review_get(actor, public_id)
     form = ReviewMatchForm(request.POST, candidates=selectors.review_candidates(actor, review))
     if not form.is_valid():
@@ -99,7 +99,7 @@ def review_match(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def review_create(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     review = selectors.review_get(actor, public_id)
     try:
         review = services.review_create_patient(actor=actor, review=review)
@@ -111,7 +111,7 @@ def review_create(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def review_dismiss(request: HttpRequest, public_id) -> HttpResponse:
-    actor = clinical_actor(request)
+    actor = editor_actor(request)
     review = selectors.review_get(actor, public_id)
     form = ReviewDismissForm(request.POST)
     if not form.is_valid():
