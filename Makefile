@@ -64,7 +64,7 @@ audit: $(STAMP)
 	$(BIN)/pip-audit --strict --progress-spinner off -r constraints.txt --no-deps --disable-pip
 
 ## make soak: the slow fault and load tests (RELIABILITY.md T28-T33) against real servers, with their own
-## throwaway PostgreSQL cluster (never the shared one); figures go to bench/soak/results/. SOAK_ARGS passes
+## throwaway PostgreSQL cluster (never the shared one); figures go to bench/.data/soak/. SOAK_ARGS passes
 ## pytest options; SOAK_MINUTES sets the steady-load length (default 1; the plan's figure is 10).
 soak: $(STAMP)
 	$(BIN)/pytest -p no:randomly bench/soak $(SOAK_ARGS)
