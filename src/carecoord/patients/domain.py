@@ -62,7 +62,8 @@ def fold(text: str) -> str:
     Lower-cases and strips accents and punctuation: 'José-Luis O'Neil' -> 'jose luis oneil', 'Straße' ->
     'strasse'. Letters of other scripts are kept (lower-cased), so every name stays searchable.
     """
-    # Compatibility forms first, then case: '𝘼' (a styled letter with no case of its own) becomes 'A', then 'a'.
+    # Compatibility forms first, then case: a styled letter with no case of its own (U+1D63C, mathematical
+    # sans-serif bold italic A) becomes 'A', then 'a'.
     compatible = unicodedata.normalize("NFKD", (text or "").translate(_APOSTROPHES))
     decomposed = unicodedata.normalize("NFKD", compatible.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_LATIN_EXTRA)
