@@ -189,6 +189,9 @@ def test_booking_refuses_bad_input(world):
     assert (outside_hours.status_code, outside_hours.json()["field"]) == (400, "start")
     missing = post(client, f"{BASE}/appointments", {"start": "2026-03-04T10:00:00-06:00"})
     assert (missing.status_code, missing.json()["field"]) == (400, "patient")
+    huge = book(client, world, start="2026-03-04T10:00:00-06:00" + "x" * 1_000_000)
+    assert (huge.status_code, huge.json()["field"]) == (400, "start")
+    assert len(huge.content) < 2_000  # the value is not echoed back
     assert not Appointment.objects.exists()
 
 

@@ -108,31 +108,35 @@ class AppointmentQuery(Schema):
 # Bodies take every field as optional so that the record is looked up (404) before the body is judged.
 
 
+# Ids, instants and codes are short: a limit keeps a hostile value out of the error message that names it.
+ID_LENGTH = 100
+
+
 class BookIn(Schema):
-    patient: str | None = None
-    practitioner: str | None = None
-    location: str | None = None
-    type: str | None = None
-    start: str | None = None
+    patient: str | None = Field(None, max_length=ID_LENGTH)
+    practitioner: str | None = Field(None, max_length=ID_LENGTH)
+    location: str | None = Field(None, max_length=ID_LENGTH)
+    type: str | None = Field(None, max_length=ID_LENGTH)
+    start: str | None = Field(None, max_length=ID_LENGTH)
     reason: str = Field("", max_length=300)
     notes: str = Field("", max_length=4000)
 
 
 class RescheduleIn(Schema):
-    start: str | None = None
+    start: str | None = Field(None, max_length=ID_LENGTH)
     version: int | None = None
-    practitioner: str | None = None
-    location: str | None = None
+    practitioner: str | None = Field(None, max_length=ID_LENGTH)
+    location: str | None = Field(None, max_length=ID_LENGTH)
 
 
 class CancelIn(Schema):
-    reason: str | None = None
+    reason: str | None = Field(None, max_length=ID_LENGTH)
     note: str = Field("", max_length=300)
     version: int | None = None
 
 
 class StatusIn(Schema):
-    status: str | None = None
+    status: str | None = Field(None, max_length=ID_LENGTH)
     version: int | None = None
 
 
