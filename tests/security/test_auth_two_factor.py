@@ -9,7 +9,6 @@ import datetime as dt
 import time
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -21,20 +20,12 @@ from carecoord.core.services import organization_create
 from carecoord.scheduling.models import CalendarFeed
 from tests.factories import TEST_PASSWORD, OrganizationFactory, PatientFactory, UserFactory, make_actor
 
-T0 = dt.datetime(2026, 6, 15, 15, 0, tzinfo=dt.UTC)
-LOGIN = "/account/login/"
+from .conftest import LOGIN
+from .conftest import SIGN_IN_T0 as T0
+
+pytestmark = pytest.mark.usefixtures("md5_passwords")
+
 SECRET_NAME = "Zebulon Quartermain-Holt"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
