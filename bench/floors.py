@@ -190,3 +190,42 @@ def chart(ctx, cursor, public_id) -> dict:
         return sorted(item["id"] for item in value)
 
     return {"patient": record["id"], **{name: ids(name) for name, *_ in CHART_PANELS}}
+
+
+# -- the worklist's upcoming-appointments panel ----------------------------------------------------------
+UPCOMING = ("pending", "booked", "arrived", "checked-in")  # scheduling.worklist_selectors.UPCOMING_STATUSES
+
+
+def worklist_appointments(ctx, cursor, _input) -> dict:
+    """The next 7 days' appointments (first 50) of the patients the coordinator currently coordinates, with
+    what the panel shows: patient, practitioner, location, visit type, outside practice, needs from the
+    patient's scheduling preferences."""
+    import datetime as dt
+
+    from carecoord.core import clock
+
+    now = clock.now()
+    stamp = (lambda t: t) if cursor.db.vendor == "postgresql" else (lambda t: t.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    marks = ", ".join(f"%(s{i})s" for i in range(len(UPCOMING)))
+    sql = f"""
+    SELECT a.id, a.start, p.public_id, p.family_name, p.given_name, pr.family_name, l.name, ty.name, x.name,
+           COALESCE(sp.needs_transport, FALSE), COALESCE(sp.needs_interpreter, FALSE)
+    FROM scheduling_appointment a
+    JOIN patients_patient p ON p.id = a.patient_id
+    LEFT JOIN directory_practitioner pr ON pr.id = a.practitioner_id
+    LEFT JOIN directory_location l ON l.id = a.location_id
+    LEFT JOIN scheduling_appointmenttype ty ON ty.id = a.appointment_type_id
+    LEFT JOIN directory_externalorganization x ON x.id = a.external_organization_id
+    LEFT JOIN scheduling_patientschedulingpreference sp
+           ON sp.patient_id = a.patient_id AND sp.organization_id = a.organization_id
+    WHERE a.organization_id = %(org)s AND a.status IN ({marks}) AND a."end" > %(now)s AND a.start < %(until)s
+      AND p.deleted_at IS NULL AND {VISIBLE}
+      AND a.patient_id IN (SELECT m.patient_id FROM patients_careteammember m
+                           WHERE m.user_id = %(user)s AND m.role = 'coordinator' AND m.start_date <= %(today)s
+                             AND (m.end_date IS NULL OR m.end_date >= %(today)s))
+    ORDER BY a.start, a.id LIMIT 50
+    """
+    params = {f"s{i}": status for i, status in enumerate(UPCOMING)}
+    until = now + dt.timedelta(days=7)
+    rows = _fetch(cursor, sql, _params(ctx, user=ctx.user.pk, now=stamp(now), until=stamp(until), **params))
+    return {"ids": [row[0] for row in rows]}

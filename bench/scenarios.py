@@ -106,6 +106,13 @@ def worklist_selector(ctx: Context, _input) -> dict:
     return {"counts": dict(work.counts), "total": total, "ids": ids}
 
 
+def worklist_appointments_selector(ctx: Context, _input) -> dict:
+    """What the worklist's upcoming-appointments panel reads (loaded by the page once it is shown)."""
+    from carecoord.scheduling.worklist_selectors import upcoming_appointments_for
+
+    return {"ids": [appointment.id for appointment in upcoming_appointments_for(ctx.actor)]}
+
+
 # -- patient search ---------------------------------------------------------------------------------------
 def search_selector(ctx: Context, query: str) -> dict:
     """What the search page reads: the number of matches and the first page."""
@@ -164,6 +171,15 @@ SCENARIOS: list[Scenario] = [
         path=lambda ctx, _: "/worklist/",
         selector=worklist_selector,
         floor=floors.worklist,
+    ),
+    Scenario(
+        "worklist_appointments",
+        "Worklist: upcoming-appointments panel",
+        Targets(p95_ms=100),
+        inputs=lambda ctx: [None],
+        path=lambda ctx, _: "/worklist/appointments/",
+        selector=worklist_appointments_selector,
+        floor=floors.worklist_appointments,
     ),
     Scenario(
         "search_name",

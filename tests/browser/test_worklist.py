@@ -110,6 +110,10 @@ def test_coordinators_morning(page: Page, morning):
     expect(row_cells(ed_row).nth(4)).to_have_text("Dana Whitfield")
     expect(row_cells(task_row(page, "Confirm transport for Friday's visit")).nth(0)).to_contain_text("Today")
     expect(results(page)).not_to_contain_text("Home safety check call")
+    # The upcoming-appointments panel arrives after the page (htmx), in place of its link.
+    panel = page.locator("section.worklist-appointments")
+    expect(panel).to_contain_text("No appointments for your patients in the next 7 days.")
+    expect(panel.get_by_role("link", name="Show the appointments of my patients")).to_have_count(0)
     assert_accessible(page, "the worklist")
 
     # Completing with no outcome: the browser asks for one and sends nothing.

@@ -92,17 +92,29 @@ def test_another_organization_sees_none_of_them(org, other_org, actor, world):
     assert upcoming_appointments_for(make_actor(other_org)) == []
 
 
+PANEL = "/worklist/appointments/"
+
+
 def _queries(client) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get("/worklist/").status_code == 200
+        assert client.get(PANEL, HTTP_HX_REQUEST="true").status_code == 200
     return len(ctx.captured_queries)
 
 
-def test_the_worklist_shows_the_panel_in_a_fixed_number_of_queries(org, actor, client_for, world):
+def test_the_worklist_loads_the_panel_after_the_page(org, actor, client_for, world):
     client = client_for(actor)
-    empty = client.get("/worklist/").content.decode()
-    assert "Upcoming appointments" in empty
-    assert "No appointments for your patients" in empty
+    world["book"](mine(org, actor, given_name="Ada", family_name="Byron"), at(dt.date(2026, 11, 30), 9))
+    page = client.get("/worklist/").content.decode()
+    assert f'hx-get="{PANEL}" hx-trigger="load"' in page  # htmx fetches it once the tasks are shown
+    assert f'<a href="{PANEL}">' in page  # and without JavaScript, a link opens it
+    assert "Byron, Ada" not in page
+
+
+def test_the_panel_shows_the_next_7_days_in_a_fixed_number_of_queries(org, actor, client_for, world):
+    client = client_for(actor)
+    empty = client.get(PANEL, HTTP_HX_REQUEST="true")
+    assert "No appointments for your patients" in empty.content.decode()
+    assert "HX-Request" in empty["Vary"]
     ada = mine(org, actor, given_name="Ada", family_name="Byron")
     PatientSchedulingPreference.objects.create(organization=org, patient=ada, needs_transport=True)
     world["book"](ada, at(dt.date(2026, 11, 30), 9))
@@ -110,12 +122,16 @@ def test_the_worklist_shows_the_panel_in_a_fixed_number_of_queries(org, actor, c
         actor=actor, patient=ada, start=at(dt.date(2026, 12, 1), 11), duration_minutes=30,
         external_organization=world["practice"], confirmed=True, confirmed_with="Dana",
     )  # fmt: skip
-    page = client.get("/worklist/").content.decode()
+    panel = client.get(PANEL, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in panel
+    assert "Byron, Ada" in panel
+    assert "Mon 11/30 9:00 AM" in panel
+    assert "Transport" in panel
+    assert "Outside: Heart Partners" in panel
+    assert "Confirmed" in panel
+    page = client.get(PANEL).content.decode()  # without htmx: a page of its own
+    assert "<html" in page
     assert "Byron, Ada" in page
-    assert "Mon 11/30 9:00 AM" in page
-    assert "Transport" in page
-    assert "Outside: Heart Partners" in page
-    assert "Confirmed" in page
     few = _queries(client)
     for day in range(3):
         world["book"](mine(org, actor), at(dt.date(2026, 11, 30) + dt.timedelta(days=day), 13))

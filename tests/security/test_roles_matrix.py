@@ -80,6 +80,7 @@ POLICY = {
     "careplans:template_detail": CHART,
     "careplans:template_edit": TEMPLATE_EDIT,
     "scheduling:find": CHART,
+    "scheduling:worklist_appointments": CHART,
     "scheduling:patient_schedule": CHART,
     "scheduling:appointment_detail": CHART,
     "scheduling:practitioner_calendar": CHART,

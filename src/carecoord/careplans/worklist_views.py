@@ -3,25 +3,48 @@ The worklist: the coordinator's home page. Row actions (complete, snooze, reassi
 row plus the bucket counts (htmx); without JavaScript they redirect back to the worklist.
 """
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from carecoord.core.choices import Role
 from carecoord.core.errors import ApplicationError, NotFoundError
 from carecoord.core.http import clinical_actor, safe_next_url
 from carecoord.core.models import User
-from carecoord.scheduling.worklist_selectors import upcoming_appointments_for
 
 from . import services
 from .domain import BUCKET_CODES, worklist_bucket
 from .forms import BulkReassignForm, CompleteTaskForm, ReassignTaskForm, SnoozeTaskForm, WorklistFilterForm
 from .selectors import WorklistFilters, task_get, team_load, worklist_for
+from .worklist_rows import task_row
 
 PAGE_SIZE = 50
+# What a row shows (partials/task_row.html): a task row and its patient, plan and owner hold many more columns.
+ROW_FIELDS = (
+    "public_id",
+    "title",
+    "kind",
+    "priority",
+    "source",
+    "due_date",
+    "snoozed_until",
+    "occurrence",
+    "recurrence",
+    "owner_role",
+    "patient__public_id",
+    "patient__given_name",
+    "patient__family_name",
+    "patient__preferred_name",
+    "careplan__public_id",
+    "careplan__title",
+    "owner__full_name",
+)
 
 
 def org_members(actor):
@@ -59,9 +82,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     filters = WorklistFilters(**{k: v for k, v in data.items() if v not in (None, "")})
     work = worklist_for(actor, filters)
-    page = KnownCountPaginator(work.tasks, PAGE_SIZE, count=work.total).get_page(request.GET.get("page"))
+    rows = work.tasks.only(*ROW_FIELDS)
+    page = KnownCountPaginator(rows, PAGE_SIZE, count=work.total).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    row_query = _row_query(actor, work.owner)
     context = {
         "nav": "worklist",
         "form": form,
@@ -72,14 +97,20 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "is_supervisor": _is_supervisor(actor),
         "own_list": work.owner == actor.user,
         "list_owner": work.owner,
-        "row_query": _row_query(actor, work.owner),
+        "rows": [task_row(task, row_query) for task in page],
+        "blank_filters": _blank_filters() if team is None and not form.is_bound else None,
     }
     template = "careplans/worklist.html"
     if request.htmx and request.htmx.target == "worklist-results":
         template += "#results"
-    elif context["own_list"]:
-        context["upcoming_appointments"] = upcoming_appointments_for(actor)
     return render(request, template, context)
+
+
+@functools.cache
+def _blank_filters() -> str:
+    """The filter form as a coordinator first sees it (no choice, no team), rendered once per process: its
+    select widgets render an option template each, ~3 ms a page."""
+    return render_to_string("careplans/partials/worklist_filters.html", {"form": WorklistFilterForm(team=None)})
 
 
 def _row_response(request, actor, task, *, message: str, form_errors=None, removed: bool = False) -> HttpResponse:
@@ -95,8 +126,7 @@ def _row_response(request, actor, task, *, message: str, form_errors=None, remov
         "is_supervisor": _is_supervisor(actor),
         "own_list": work.owner == actor.user,
         "list_owner": work.owner,
-        "row_query": _row_query(actor, work.owner),
-        "task": task,
+        "row": task_row(task, _row_query(actor, work.owner)),
         "row_message": message,
         "row_error": form_errors,
         "removed": removed,
@@ -108,7 +138,7 @@ def _row_response(request, actor, task, *, message: str, form_errors=None, remov
 
 def _row_query(actor, owner: User) -> str:
     """What a row's action links add to their query: whose list it is, when not the actor's own."""
-    return "" if owner == actor.user else f"&list_owner={owner.pk}"
+    return "" if owner == actor.user else f"list_owner={owner.pk}&"
 
 
 def _list_owner(request: HttpRequest, actor) -> User | None:

@@ -6,13 +6,23 @@ which is how the tenant-isolation matrix finds the record to try.
 
 from django.urls import path
 
-from . import availability_views, calendar_views, feed_views, outside_views, plan_views, views, waitlist_views
+from . import (
+    availability_views,
+    calendar_views,
+    feed_views,
+    outside_views,
+    plan_views,
+    views,
+    waitlist_views,
+    worklist_views,
+)
 
 app_name = "scheduling"
 
 urlpatterns = [
     # --- booking: find a slot, book, the appointment page and its actions, the chart's schedule tab
     path("schedule/find/", views.find, name="find"),
+    path("worklist/appointments/", worklist_views.worklist_appointments, name="worklist_appointments"),
     path("patients/<uuid:public_id>/schedule/", views.patient_schedule_tab, name="patient_schedule"),
     path("patients/<uuid:public_id>/schedule/book/", views.patient_book, name="patient_book"),
     path("patients/<uuid:public_id>/schedule/preferences/", views.patient_preferences, name="patient_preferences"),

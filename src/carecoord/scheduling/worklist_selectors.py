@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from carecoord.careplans.selectors import caseload_for
 from carecoord.core import clock
 from carecoord.core.access import Actor
+from carecoord.core.idlists import literal_ids
 from carecoord.core.models import Membership, Organization, User
 from carecoord.patients.models import CareTeamMember, Patient
 
@@ -24,6 +25,28 @@ UPCOMING_STATUSES = (
     AppointmentStatus.CHECKED_IN,
 )
 PANEL_LIMIT = 50
+# What the panel shows (scheduling/partials/worklist_appointments.html): the rows' other columns, hundreds of
+# bytes each across five joined tables, were most of the panel's cost.
+PANEL_FIELDS = (
+    "public_id",
+    "organization_id",
+    "start",
+    "status",
+    "is_outside",
+    "needs_transport",
+    "needs_interpreter",
+    "patient__public_id",
+    "patient__given_name",
+    "patient__family_name",
+    "patient__preferred_name",
+    "patient__interpreter_needed",
+    "practitioner__given_name",
+    "practitioner__family_name",
+    "practitioner__suffix",
+    "location__name",
+    "appointment_type__name",
+    "external_organization__name",
+)
 
 
 def upcoming_appointments_for(actor: Actor, days: int = 7) -> list[Appointment]:
@@ -42,12 +65,13 @@ def upcoming_appointments_for(actor: Actor, days: int = 7) -> list[Appointment]:
     appointments = (
         Appointment.objects.filter(
             organization=actor.organization,
-            patient_id__in=caseload,
+            patient_id__in=literal_ids(caseload),
             status__in=UPCOMING_STATUSES,
             end__gt=now,
             start__lt=now + dt.timedelta(days=days),
         )
         .select_related("patient", "practitioner", "location", "appointment_type", "external_organization")
+        .only(*PANEL_FIELDS)
         .annotate(
             prefers_transport=Exists(preferences.filter(needs_transport=True)),
             prefers_interpreter=Exists(preferences.filter(needs_interpreter=True)),

