@@ -5,7 +5,7 @@ scheduling task about a patient.
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from carecoord.careplans.selectors import caseload_for
 from carecoord.core import clock
@@ -63,8 +63,12 @@ def upcoming_appointments_for(actor: Actor, days: int = 7) -> list[Appointment]:
     # list: as one query with the caseload as a subquery, PostgreSQL spent longer planning it than running it.
     caseload = list(caseload_for(actor).values_list("pk", flat=True))
     appointments = (
-        Appointment.objects.filter(
-            organization=actor.organization,
+        # The organization test is on an expression no index serves: SQLite, which keeps no statistics, would
+        # otherwise walk the organization's appointments by (organization, start), the whole past month, instead
+        # of each caseload patient's by (patient, start) (60-80 ms -> 3 ms at medium).
+        Appointment.objects.alias(organization_key=F("organization_id") + 0)
+        .filter(
+            organization_key=actor.organization.pk,
             patient_id__in=literal_ids(caseload),
             status__in=UPCOMING_STATUSES,
             end__gt=now,
