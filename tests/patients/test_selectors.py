@@ -12,8 +12,14 @@ from carecoord.core.errors import NotFoundError
 from carecoord.core.models import AuditEvent
 from carecoord.patients import services
 from carecoord.patients.choices import ConsentStatus
-from carecoord.patients.models import Consent
-from carecoord.patients.selectors import duplicate_candidates, patient_get, patient_search, patients_visible_to
+from carecoord.patients.models import CareTeamMember, Consent
+from carecoord.patients.selectors import (
+    duplicate_candidates,
+    patient_get,
+    patient_search,
+    patients_visible_to,
+    visible_patient_ids,
+)
 from tests.factories import OrganizationFactory, PatientFactory, make_actor
 
 NOW = dt.datetime(2026, 6, 15, 15, 0, tzinfo=dt.UTC)
@@ -117,6 +123,30 @@ def test_a_share_ends_when_its_consent_is_withdrawn(actor, other_actor, smith):
     granted = share(smith, actor, other_actor.organization)
     Consent.objects.filter(pk=granted.consent_id).update(status=ConsentStatus.INACTIVE)
     assert not patients_visible_to(other_actor).exists()
+
+
+def test_visible_patient_ids_are_the_visible_patients(actor, other_actor, smith, others, fixed_clock):
+    """The UNION read of the ids keeps every rule of the single query: restriction, deletion, shares in force."""
+    restricted = PatientFactory(organization=actor.organization, restricted=True)
+    on_my_team = PatientFactory(organization=actor.organization, restricted=True)
+    CareTeamMember.objects.create(
+        organization=actor.organization, patient=on_my_team, role="coordinator", user=actor.user, start_date=TODAY
+    )
+    PatientFactory(organization=actor.organization, deleted_at=NOW)
+    theirs = [PatientFactory(organization=other_actor.organization) for _ in range(4)]
+    share(theirs[0], other_actor, actor.organization)
+    services.share_revoke(actor=other_actor, share=share(theirs[1], other_actor, actor.organization),
+                          withdraw_consent=False)  # fmt: skip
+    share(theirs[2], other_actor, actor.organization, expires_on=TODAY + dt.timedelta(days=1))
+    fixed_clock.move_to(NOW + dt.timedelta(days=2))  # the last one's consent has expired
+    for who in (actor, other_actor, make_actor(actor.organization, Role.SCHEDULER)):
+        ids = visible_patient_ids(who)
+        assert sorted(ids) == sorted(patients_visible_to(who).values_list("pk", flat=True))
+    assert set(visible_patient_ids(actor)) == {p.pk for p in (smith, *others, on_my_team, theirs[0])}
+    assert restricted.pk not in visible_patient_ids(actor)
+    assert len(visible_patient_ids(actor, limit=2)) == 2
+    assert visible_patient_ids(make_actor(actor.organization, Role.AUDITOR)) == []
+    assert visible_patient_ids(None) == []
 
 
 # --- patient_get ------------------------------------------------------------------------------------------

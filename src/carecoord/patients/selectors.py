@@ -66,6 +66,24 @@ def _visible_patients(actor: Actor, today) -> QuerySet[Patient]:
     return Patient.objects.filter(home | Exists(shared), deleted_at__isnull=True)
 
 
+def visible_patient_ids(actor: Actor, limit: int | None = None) -> list[int]:
+    """
+    The pks of `patients_visible_to(actor)` (at most `limit`), read as a UNION of the home organization's
+    patients (on its organization index) and those shared with it: in the single query the share test is
+    OR-ed with the organization test, so no index serves it and PostgreSQL reads every patient of every
+    organization (0.2-0.6 s at 100,000 patients, for an organization of 50).
+    """
+    with failing_closed():
+        if actor is None or not actor.can_see_patients:
+            return []
+        today = clock.today_in(actor.organization.tz)
+        live = Patient.objects.filter(deleted_at__isnull=True).order_by()
+        home = live.filter(_restriction_q(actor, "pk", "", today), organization=actor.organization)
+        shared = live.filter(pk__in=shares_in_force(today).filter(organization=actor.organization).values("patient"))
+        both = home.values_list("pk", flat=True).union(shared.values_list("pk", flat=True))
+        return list(both if limit is None else both[:limit])
+
+
 # Building the visibility query costs more Python time than running it (about 2 ms of ORM work: three EXISTS
 # subqueries). Within one unit of work (a FHIR request, one transaction Bundle, an export) that calls it for the
 # same actor again and again, `visibility_memo()` builds it once. Only the query is remembered, never its rows:

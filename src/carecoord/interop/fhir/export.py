@@ -8,17 +8,16 @@ registry: the patient compartment is Patient plus every mapper with a `patient` 
 
 A bulk export is an `ExportJob`: the kick-off checks the request and stores it (status accepted); the worker
 (`carecoord worker`, jobs.py) claims accepted jobs and writes one NDJSON file per type under
-VAR_DIR/exports/<job id>/, streaming rows in batches so memory stays flat. When no worker has claimed a job
-within CARECOORD_FHIR_EXPORT_INLINE_AFTER_SECONDS (default 10) of its kick-off, the next status poll runs it
-in that request, so a single-process deployment still completes exports. A claim is one conditional UPDATE,
-so a job never runs twice.
+VAR_DIR/exports/<job id>/, streaming rows in batches so memory stays flat (export_rows.py reads and writes
+them). When no worker has claimed a job within CARECOORD_FHIR_EXPORT_INLINE_AFTER_SECONDS (default 10) of
+its kick-off, the next status poll runs it in that request, so a single-process deployment still completes
+exports. A claim is one conditional UPDATE, so a job never runs twice.
 
 CareCoord has no Group resource yet: the only group is "all", every patient the caller may see (the same
 patients as a patient-level export).
 """
 
 import datetime as dt
-import json
 import logging
 import re
 import shutil
@@ -37,6 +36,7 @@ from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError
 from carecoord.patients.selectors import visibility_memo
 
+from . import export_rows
 from .access import Caller
 from .base import ResourceMapper, instant, parse_id
 from .interactions import Result, mapper_or_404
@@ -48,7 +48,6 @@ logger = logging.getLogger(__name__)
 
 NDJSON = "application/fhir+ndjson"
 OUTPUT_FORMATS = (NDJSON, "application/ndjson", "ndjson")  # the spec's required abbreviations of NDJSON
-BATCH_SIZE = 500
 ERROR_TYPE = "OperationOutcome"
 GROUP_ALL = "all"
 LEVELS = ("system", "group", "patient")
@@ -305,7 +304,7 @@ def _write_lines(job: ExportJob, resource_type: str, resources: list[dict]) -> d
 
 
 def _line(resource: dict) -> str:
-    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False) + "\n"
+    return export_rows.line(resource)
 
 
 def export_directory(job: ExportJob) -> Path:
@@ -336,38 +335,6 @@ def export_querysets(
     ]
 
 
-def write_ndjson(
-    sources: list[tuple[ResourceMapper, QuerySet]],
-    path: Path,
-    *,
-    on_batch: Callable[[int], None] | None = None,
-    check: Callable[[], None] | None = None,
-) -> int:
-    """
-    Streams the rows of each source through its mapper's `to_fhir` into `path`, one resource a line; returns
-    how many. Rows come in batches (a server-side cursor where the database has one), so memory stays flat;
-    `on_batch` hears each batch's size and `check` may raise to stop between batches.
-    """
-    written = pending = 0
-    partial = path.with_name(path.name + ".part")
-    with open(partial, "w", encoding="utf-8") as out:
-        for mapper, queryset in sources:
-            for obj in queryset.iterator(chunk_size=BATCH_SIZE):
-                out.write(_line(mapper.to_fhir(obj)))
-                written += 1
-                pending += 1
-                if pending == BATCH_SIZE:
-                    if on_batch:
-                        on_batch(pending)
-                    if check:
-                        check()
-                    pending = 0
-    if on_batch and pending:
-        on_batch(pending)
-    partial.replace(path)
-    return written
-
-
 def write_export(
     actor: Actor,
     types: list[str],
@@ -378,24 +345,28 @@ def write_export(
     on_type: Callable[[dict], None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> list[dict]:
-    """Writes <Type>.ndjson for each type with resources into `directory`; returns [{type, file, count}]."""
+    """
+    Writes <Type>.ndjson for each type with resources into `directory`; returns [{type, file, count}].
+    The visible patients are read once and narrow the parts that filter by them; when they are not many, the
+    types with the most rows are read as plain rows (see export_rows).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     files = []
     with visibility_memo():
         typed_sources = export_querysets(actor, types, since)
+        ids = export_rows.visible_patient_ids(actor, [s for _, sources in typed_sources for s in sources])
     for resource_type, sources in typed_sources:
         name = f"{resource_type}.ndjson"
-        count = write_ndjson(
-            sources,
+        count = export_rows.write_rows(
+            [(part, export_rows.narrowed(part, queryset, ids)) for part, queryset in sources],
             directory / name,
             on_batch=(lambda n, t=resource_type: on_batch(t, n)) if on_batch else None,
             check=check,
+            plain=ids is not None,
         )
         item = {"type": resource_type, "file": name, "count": count}
         if count:
             files.append(item)
-        else:
-            (directory / name).unlink()  # the manifest lists no empty files
         if on_type:
             on_type(item)
     return files
