@@ -123,7 +123,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept (per server thread) like PostgreSQL's: opening one runs the PRAGMAs below and
+    # registers Django's SQL functions, and closing the last one checkpoints the WAL, together ~3 ms of CPU
+    # and up to ~8 ms of wall time per request when every request opened its own (CONN_MAX_AGE=0).
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing
         # with "database is locked" halfway through a transaction.

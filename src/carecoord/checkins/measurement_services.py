@@ -23,7 +23,7 @@ from carecoord.patients.selectors import patient_get
 from .domain import achievement_from
 from .measures import MEASURES, MeasureKind
 from .models import Measurement
-from .progress_selectors import DIASTOLIC_BP, goals_for_measurement, measure_codes, open_goals_for_patient
+from .progress_selectors import DIASTOLIC_BP, measure_codes, open_goals_of_checked_patient
 
 
 def _plain(value: Decimal) -> str:
@@ -49,11 +49,13 @@ def check_measurement_values(measure: MeasureKind, value: Decimal, value2: Decim
         raise ValidationError("The systolic value must be above the diastolic value.", field="value2")
 
 
-def _goal_for(actor: Actor, patient: Patient, kind: str, goal: Goal | None) -> Goal | None:
+def _goal_for(actor: Actor, patient: Patient, kind: str, goal: Goal | None, open_goals: list | None) -> Goal | None:
     """The goal a new measurement counts toward: the one chosen, else the first open goal measuring it."""
+    if goal is None and open_goals is not None:
+        return next((g for g in open_goals if g.measure_code in measure_codes(kind)), None)
     if goal is None:
-        return goals_for_measurement(actor, patient, kind).first()
-    if not open_goals_for_patient(actor, patient).filter(pk=goal.pk).exists():
+        return open_goals_of_checked_patient(actor, patient).filter(measure_code__in=measure_codes(kind)).first()
+    if not open_goals_of_checked_patient(actor, patient).filter(pk=goal.pk).exists():
         raise NotFoundError("That goal is not an open goal of this patient.")
     if goal.measure_code and goal.measure_code not in measure_codes(kind):
         raise ValidationError(f"That goal measures {goal.measure_display or goal.measure_code}.", field="goal")
@@ -75,37 +77,65 @@ def measurement_record(
     """Records a measurement; tied to a goal, the goal's achievement status follows its measurements."""
     require_patient_editor(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
+    return measurement_record_checked(
+        actor=actor, patient=patient, kind=kind, value=value, occurred_at=occurred_at, value2=value2, goal=goal,
+        note=note,
+    )  # fmt: skip
+
+
+def measurement_record_checked(
+    *,
+    actor: Actor,
+    patient: Patient,
+    kind: str,
+    value: Decimal,
+    occurred_at: dt.datetime,
+    value2: Decimal | None = None,
+    goal: Goal | None = None,
+    note: str = "",
+    open_goals: list[Goal] | None = None,
+) -> Measurement:
+    """
+    `measurement_record` for a patient `patient_get` has just returned to this actor in this transaction (the
+    FHIR Observation create, one resource or many in a transaction Bundle): the patient is not read again and
+    the goal look-up does not embed the visibility query again (together most of a create's CPU time).
+    `open_goals`: `open_goals_of_checked_patient(actor, patient)` as a list, when the caller holds it already.
+    Every check runs before the first write; the writes open no savepoint of their own, so an error after the
+    first write (from the goal's recompute) leaves the caller's transaction to roll back.
+    """
+    require_patient_editor(actor)
     measure = MEASURES.get(kind)
     if measure is None:
         raise ValidationError("Choose what was measured.", field="kind")
     check_measurement_values(measure, value, value2)
     if occurred_at > clock.now():
         raise ValidationError("A measurement cannot be in the future.", field="occurred_at")
-    goal = _goal_for(actor, patient, kind, goal)
-    measurement = Measurement.objects.create(
-        organization=actor.organization,
-        patient=patient,
-        goal=goal,
-        kind=kind,
-        loinc=measure.loinc,
-        value=value,
-        value2=value2,
-        unit=measure.unit,
-        occurred_at=occurred_at,
-        by=actor.user,
-        note=(note or "").strip()[:300],
-    )
-    audit_record(
-        actor=actor,
-        event="measurement.create",
-        action=AuditAction.CREATE,
-        target=measurement,
-        patient=patient,
-        detail={"kind": kind, "goal": str(goal.public_id) if goal else None},
-    )
-    if goal is not None:
-        goal_recompute_achievement(actor=actor, goal=goal)
-    return measurement
+    goal = _goal_for(actor, patient, kind, goal, open_goals)
+    with transaction.atomic(savepoint=False):
+        measurement = Measurement.objects.create(
+            organization=actor.organization,
+            patient=patient,
+            goal=goal,
+            kind=kind,
+            loinc=measure.loinc,
+            value=value,
+            value2=value2,
+            unit=measure.unit,
+            occurred_at=occurred_at,
+            by=actor.user,
+            note=(note or "").strip()[:300],
+        )
+        audit_record(
+            actor=actor,
+            event="measurement.create",
+            action=AuditAction.CREATE,
+            target=measurement,
+            patient=patient,
+            detail={"kind": kind, "goal": str(goal.public_id) if goal else None},
+        )
+        if goal is not None:
+            goal_recompute_achievement(actor=actor, goal=goal)
+        return measurement
 
 
 @transaction.atomic

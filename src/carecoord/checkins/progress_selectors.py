@@ -88,8 +88,16 @@ def measurement_get(actor: Actor, public_id) -> Measurement:
 
 def open_goals_for_patient(actor: Actor, patient: Patient) -> QuerySet[Goal]:
     """The patient's goals still pursued, on plans the actor may see."""
+    return open_goals_of_checked_patient(actor, patient).filter(patient__in=patients_visible_to(actor))
+
+
+def open_goals_of_checked_patient(actor: Actor, patient: Patient) -> QuerySet[Goal]:
+    """
+    `open_goals_for_patient` for a patient `patient_get` has just returned to this actor (in this transaction):
+    the same goals, without the visibility subquery that check already passed.
+    """
     return (
-        Goal.objects.filter(patient=patient, patient__in=patients_visible_to(actor))
+        Goal.objects.filter(patient=patient)
         .filter(Q(careplan__organization=actor.organization) | Q(careplan__organization=patient.organization_id))
         .filter(lifecycle_status__in=OPEN_GOAL_STATUSES)
         .select_related("careplan")

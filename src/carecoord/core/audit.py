@@ -1,12 +1,14 @@
 """
 The audit trail: `audit_record` writes one event inside the caller's transaction (so a rolled-back action
 leaves no audit row), and after commit `audit_seal` links new events into a SHA-256 hash chain. Sealing in
-batches keeps the chain's single lock out of every user transaction. `audit_verify` recomputes the chain and
-names the first row that no longer matches.
+batches keeps the chain's single lock out of every user transaction. An event recorded outside any
+transaction (a read) is sealed in the same short transaction that inserts it: one commit instead of two.
+`audit_verify` recomputes the chain and names the first row that no longer matches.
 """
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -17,6 +19,9 @@ from .choices import AuditAction, AuditOutcome
 from .context import current_request_info
 from .csvsafe import csv_lines
 from .models import AuditChainHead, AuditEvent, Organization, User
+from .prepared import Prepared, prepared_for
+
+logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
 SEAL_BATCH = 1000
@@ -57,9 +62,29 @@ def audit_record(
     # Break-glass opens only restricted records: an entry about a patient known not to be restricted needs no
     # look-up of the user's break-glass windows (core.breakglass.flag_break_glass).
     entry.patient_restricted = getattr(patient, "restricted", None)
-    entry.save(force_insert=True)
-    _seal_after_commit()
+    if transaction.get_connection().in_atomic_block:
+        entry.save(force_insert=True)
+        _seal_after_commit()
+    else:
+        _save_and_seal(entry)
     return entry
+
+
+def _save_and_seal(entry: AuditEvent) -> None:
+    """
+    An entry written outside any transaction (a read) commits together with its sealing: one write
+    transaction instead of two. A sealing that fails is left to the next sealer, as after a commit.
+    """
+    with transaction.atomic():
+        entry.save(force_insert=True)
+        try:
+            with transaction.atomic():
+                full = _seal_batch(SEAL_BATCH) == SEAL_BATCH
+        except Exception:
+            logger.warning("audit sealing deferred", exc_info=True)
+            return
+        if full:  # more than a batch was waiting: the rest after this commit
+            transaction.on_commit(audit_seal_quietly)
 
 
 def _seal_after_commit() -> None:
@@ -81,9 +106,7 @@ def audit_seal_quietly() -> None:
     try:
         audit_seal()
     except Exception:
-        import logging
-
-        logging.getLogger(__name__).warning("audit sealing deferred", exc_info=True)
+        logger.warning("audit sealing deferred", exc_info=True)
 
 
 def event_digest(event: AuditEvent, previous_hash: str, sequence: int) -> str:
@@ -116,32 +139,69 @@ def audit_seal(batch: int = SEAL_BATCH) -> int:
     sealed = 0
     while True:
         with transaction.atomic():
-            head = _locked_chain_head()
-            if head is None:  # another process is sealing right now; it will take ours too
-                return sealed
-            pending = list(AuditEvent.objects.filter(sequence__isnull=True).order_by("id")[:batch])
-            for event in pending:
-                head.sequence += 1
-                event.sequence = head.sequence
-                event.previous_hash = head.hash
-                event.hash = event_digest(event, head.hash, head.sequence)
-                head.hash = event.hash
-            if pending:
-                AuditEvent.objects.bulk_update(pending, ["sequence", "previous_hash", "hash"])
-                head.save(update_fields=["sequence", "hash"])
-        sealed += len(pending)
-        if len(pending) < batch:
+            count = _seal_batch(batch)
+        if count is None:  # another process is sealing right now; it will take ours too
             return sealed
+        sealed += count
+        if count < batch:
+            return sealed
+
+
+def _seal_batch(batch: int) -> int | None:
+    """Seals up to `batch` events inside the caller's transaction; None when another holds the chain's head."""
+    head = _locked_chain_head()
+    if head is None:
+        return None
+    pending = _pending(batch)
+    links = []
+    for event in pending:
+        head.sequence += 1
+        event_hash = event_digest(event, head.hash, head.sequence)
+        links.append((head.sequence, head.hash, event_hash, event.pk))
+        head.hash = event_hash
+    if pending:
+        _write_links(links, head)
+    return len(pending)
+
+
+def _pending(batch: int) -> list[AuditEvent]:
+    """The oldest unsealed events (one statement, compiled once per connection: core.prepared)."""
+    statement = prepared_for(
+        ("audit.pending", batch),
+        lambda: Prepared(AuditEvent.objects.filter(sequence__isnull=True).order_by("id")[:batch], {}),
+    )
+    return statement.all()
+
+
+def _write_links(links: list[tuple], head: AuditChainHead) -> None:
+    """Gives each event its place in the chain (the one update the audit guard allows) and moves the head."""
+    quote = connection.ops.quote_name
+    event_table, head_table = quote(AuditEvent._meta.db_table), quote(AuditChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {event_table} SET {quote('sequence')} = %s, {quote('previous_hash')} = %s, "  # noqa: S608
+            f"{quote('hash')} = %s WHERE {quote('id')} = %s",
+            links,
+        )
+        cursor.execute(
+            f"UPDATE {head_table} SET {quote('sequence')} = %s, {quote('hash')} = %s WHERE {quote('id')} = %s",  # noqa: S608
+            [head.sequence, head.hash, head.pk],
+        )
 
 
 def _locked_chain_head() -> AuditChainHead | None:
     """The chain's head, locked for this transaction; None when another transaction holds it (PostgreSQL)."""
     if not connection.features.has_select_for_update_skip_locked:  # SQLite: the write lock serializes sealers
-        return AuditChainHead.objects.get_or_create(id=1)[0]
-    head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(id=1).first()
+        head = prepared_for("audit.head", lambda: Prepared(AuditChainHead.objects.filter(id=1)[:1], {})).first()
+        return head or AuditChainHead.objects.get_or_create(id=1)[0]
+    locked = prepared_for(
+        "audit.head.locked",
+        lambda: Prepared(AuditChainHead.objects.select_for_update(skip_locked=True).filter(id=1)[:1], {}),
+    )
+    head = locked.first()
     if head is None and not AuditChainHead.objects.filter(id=1).exists():
         AuditChainHead.objects.get_or_create(id=1)
-        head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(id=1).first()
+        head = locked.first()
     return head
 
 

@@ -25,6 +25,8 @@ from .context import NotKept, lenient, lenient_import, subject_cache
 from .interactions import Result
 from .outcome import FhirError, operation_outcome
 from .registry import mapper_for
+from .resources._care import bundle_forget
+from .resources.observation import OPEN_GOALS
 from .search import parse_search
 
 METHOD_ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3}
@@ -103,7 +105,8 @@ def _entry(index: int, raw) -> Entry:
 def _run_transaction(caller: Caller, entries: list[Entry], base: str, lenient: bool, resolved: dict) -> None:
     for entry in _transaction_order(entries):
         try:
-            _rewrite_references(caller, entry, resolved)
+            if not (lenient and mapper_for(_type_of(entry)) is None):  # an entry not kept needs no references
+                _rewrite_references(caller, entry, resolved)
             _perform(caller, entry, base, lenient, resolved)
         except FhirError as error:
             error.diagnostics = f"Bundle.entry[{entry.index}] ({entry.method} {entry.url}): {error.diagnostics}"
@@ -193,6 +196,10 @@ def _conditional_reference(caller: Caller, value: str) -> str | None:
     return f"{resource_type}/{matches[0]}"
 
 
+def _type_of(entry: Entry) -> str:
+    return entry.url.partition("?")[0].split("/")[0]
+
+
 def _perform(caller: Caller, entry: Entry, base: str, lenient: bool, resolved: dict[str, str]) -> None:
     path, _, query = entry.url.partition("?")
     parts = path.split("/")
@@ -212,6 +219,8 @@ def _perform(caller: Caller, entry: Entry, base: str, lenient: bool, resolved: d
             # An import keeps the patient's file and leaves out a resource it cannot keep, saying why.
             entry.response = _not_stored(error.diagnostics)
             return
+        if resource_type != "Observation":
+            bundle_forget(OPEN_GOALS)  # a write of another type may add or close a goal
         if entry.full_url and result.body:
             resolved[entry.full_url] = f"{resource_type}/{result.body['id']}"
     elif entry.method == "PUT":

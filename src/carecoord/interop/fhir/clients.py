@@ -19,6 +19,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, AuditOutcome, Role
 from carecoord.core.errors import ValidationError
 from carecoord.core.models import Membership, Organization, User
+from carecoord.core.prepared import Prepared, prepared_for
 
 from .models import AccessToken, ApiClient
 from .scopes import Grants, ScopeError, narrow, parse_scopes
@@ -136,23 +137,35 @@ class TokenAccess:
 
 
 def token_access(token: str) -> TokenAccess | None:
-    """The actor and grants of a live bearer token (one query), or None."""
-    record = (
-        AccessToken.objects.select_related("client__organization", "client__service_user")
-        .filter(
-            token_sha256=_digest(token),
-            expires_at__gt=clock.now(),
-            revoked_at__isnull=True,
-            client__active=True,
-            client__organization__active=True,
-        )
-        .first()
-    )
+    """The actor and grants of a live bearer token (one query, compiled once per connection), or None."""
+    statement = prepared_for("fhir.token_access", _token_statement)
+    record = statement.first(digest=_digest(token), now=clock.now())
     if record is None:
         return None
     client = record.client
     actor = Actor(user=client.service_user, organization=client.organization, roles=frozenset({Role.COORDINATOR}))
-    return TokenAccess(actor=actor, grants=parse_scopes(record.scopes), client=client)
+    return TokenAccess(actor=actor, grants=_grants(record.scopes), client=client)
+
+
+# Values no token row holds, standing where the digest and the clock go (core.prepared).
+_DIGEST_SENTINEL = "sentinel:token-digest:" + "0" * 42
+_NOW_SENTINEL = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
+
+
+def _token_statement() -> Prepared:
+    live = AccessToken.objects.select_related("client__organization", "client__service_user").filter(
+        token_sha256=_DIGEST_SENTINEL,
+        expires_at__gt=_NOW_SENTINEL,
+        revoked_at__isnull=True,
+        client__active=True,
+        client__organization__active=True,
+    )
+    return Prepared(live.order_by("pk")[:1], {"digest": _DIGEST_SENTINEL, "now": _NOW_SENTINEL})
+
+
+@functools.lru_cache(maxsize=256)
+def _grants(scopes: str) -> Grants:
+    return parse_scopes(scopes)
 
 
 def audit_token_refused(description: str) -> None:

@@ -14,7 +14,7 @@ from .base import ResourceMapper
 from .models import HistoryMethod, ResourceVersion
 from .registry import MAPPERS
 
-# Inside `recording()`, the versions written so far: (type, id, version) -> the resource stored.
+# Inside `recording()`, the versions written so far: (type, id, version) -> (method, the resource stored).
 _written: contextvars.ContextVar[dict | None] = contextvars.ContextVar("fhir_history_written", default=None)
 
 
@@ -40,11 +40,13 @@ def record_version(mapper: ResourceMapper, obj, method: str, resource: dict | No
         resource = mapper.to_fhir(obj)
     key = {"resource_type": mapper.resource_type, "resource_id": obj.public_id, "version_id": obj.version}
     written = _written.get()
-    ident = (mapper.resource_type, obj.public_id, obj.version, method)
+    ident = (mapper.resource_type, obj.public_id, obj.version)
+    # A record created inside `recording()` whose version was not stored yet in it has no row to update.
+    new_row = written is not None and method == HistoryMethod.CREATE and ident not in written
     if written is not None:
-        if ident in written and written[ident] == resource:
+        if written.get(ident) == (method, resource):
             return  # this very version, with the same content, was stored moments ago in this transaction
-        written[ident] = resource
+        written[ident] = (method, resource)
     values = {
         "organization_id": obj.organization_id,
         "last_updated": obj.updated_at if method != HistoryMethod.DELETE else clock.now(),
@@ -54,7 +56,7 @@ def record_version(mapper: ResourceMapper, obj, method: str, resource: dict | No
     # An UPDATE, then an INSERT when there was no row: one or two statements instead of update_or_create's
     # four (SAVEPOINT, SELECT ... FOR UPDATE, write, RELEASE). One version of a record is written by one
     # transaction at a time (the version check and row lock of the write before it), so the two cannot race.
-    if not ResourceVersion.objects.filter(**key).update(**values):
+    if new_row or not ResourceVersion.objects.filter(**key).update(**values):
         ResourceVersion.objects.create(**key, **values)
 
 

@@ -83,13 +83,39 @@ def subject_patient(actor, ref: dict | None, path: str):
 def visible_patient(actor, key):
     """patient_get without an audit entry, remembered for the rest of a transaction Bundle (context.py)."""
     cache = subjects()
-    cache_key = (key, actor.organization.pk, getattr(actor.user, "pk", None), actor.roles)
+    cache_key = (key, *actor_key(actor))
     if cache is not None and cache_key in cache:
         return cache[cache_key]
     patient = patient_get(actor, key, audit_event=None)
     if cache is not None:
         cache[cache_key] = patient
     return patient
+
+
+def actor_key(actor) -> tuple:
+    """What a cached access decision depends on: the actor's organization, user and roles."""
+    return (actor.organization.pk, getattr(actor.user, "pk", None), actor.roles)
+
+
+def bundle_memo(key: tuple, load):
+    """
+    Within a transaction Bundle (context.subject_cache), `load()` once per key and the same value after; None
+    outside one. Keys start with a name (a str) so `bundle_forget` can drop one kind; a PUT or DELETE forgets
+    all of them (context.forget_subjects).
+    """
+    cache = subjects()
+    if cache is None:
+        return None
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def bundle_forget(name: str) -> None:
+    """Drops what `bundle_memo` keeps under keys starting with `name`."""
+    cache = subjects()
+    for key in [k for k in cache or () if k[0] == name]:
+        del cache[key]
 
 
 def parse_date(value, path: str) -> dt.date | None:

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, reference, referenced_id
 from carecoord.interop.fhir.codes import coding, codings, first_code
-from carecoord.interop.fhir.context import NotKept, lenient
+from carecoord.interop.fhir.context import NotKept, lenient, subjects
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, reference_filter, token_filter
@@ -20,7 +20,7 @@ from carecoord.patients.models import Condition
 from carecoord.patients.selectors import patients_visible_to
 from carecoord.patients.services import condition_add, condition_update
 
-from ._care import visible_patient
+from ._care import actor_key, bundle_memo, visible_patient
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -83,7 +83,9 @@ class ConditionMapper(ResourceMapper):
 
     def create(self, actor, resource: dict) -> Condition:
         patient = self._subject(actor, resource)
-        return condition_add(actor=actor, patient=patient, data=self.from_fhir(resource))
+        condition = condition_add(actor=actor, patient=patient, data=self.from_fhir(resource))
+        _remember(actor, condition)
+        return condition
 
     def update(self, actor, obj: Condition, resource: dict) -> Condition:
         self._subject(actor, resource)
@@ -99,16 +101,20 @@ class ConditionMapper(ResourceMapper):
             data = self.from_fhir(resource)
         except (FhirError, NotKept):
             return None
-        return (
-            self.queryset(actor)
-            .filter(
-                patient__public_id=patient_id,
-                code_system=data["code_system"],
-                code=data["code"],
-                onset_date=data.get("onset_date"),
+        on_file = _on_file(self, actor, patient_id) if patient_id is not None else None
+        if on_file is None:  # outside a transaction Bundle: one query
+            return (
+                self.queryset(actor)
+                .filter(
+                    patient__public_id=patient_id,
+                    code_system=data["code_system"],
+                    code=data["code"],
+                    onset_date=data.get("onset_date"),
+                )
+                .first()
             )
-            .first()
-        )
+        found = on_file.get((data["code_system"], data["code"], data.get("onset_date")))
+        return self.queryset(actor).filter(pk=found[1]).first() if found else None
 
     def _subject(self, actor, resource: dict):
         key = referenced_id(resource.get("subject"), "Patient", path="Condition.subject")
@@ -144,6 +150,36 @@ class ConditionMapper(ResourceMapper):
             "abatement_date": _date(resource.get("abatementDateTime")),
             "note": " ".join(n.get("text", "") for n in resource.get("note") or [])[:300],
         }
+
+
+# Inside a transaction Bundle (_care.bundle_memo), a patient's conditions on file are read once for the
+# import's matches: (code_system, code, onset_date) -> (clinical_status, pk) of the one .first() finds
+# (Condition.Meta.ordering: clinical_status first; the lowest pk among equals), with the Bundle's own creates
+# added as they happen. A PUT or DELETE forgets them (context.forget_subjects).
+ON_FILE = "Condition on file"
+
+
+def _on_file(mapper: ConditionMapper, actor, patient_key) -> dict | None:
+    def load() -> dict:
+        found: dict = {}
+        rows = mapper.queryset(actor).filter(patient__public_id=patient_key).order_by("clinical_status", "pk")
+        for system, code, onset, status, pk in rows.values_list(
+            "code_system", "code", "onset_date", "clinical_status", "pk"
+        ):
+            found.setdefault((system, code, onset), (status, pk))
+        return found
+
+    return bundle_memo((ON_FILE, patient_key, *actor_key(actor)), load)
+
+
+def _remember(actor, condition: Condition) -> None:
+    """Adds a new condition to its patient's conditions on file, when the Bundle has read them."""
+    found = (subjects() or {}).get((ON_FILE, condition.patient.public_id, *actor_key(actor)))
+    if found is None:
+        return
+    key = (condition.code_system, condition.code, condition.onset_date)
+    if key not in found or condition.clinical_status < found[key][0]:
+        found[key] = (condition.clinical_status, condition.pk)
 
 
 def _preferred_code(concept: dict) -> tuple[str, str, str]:

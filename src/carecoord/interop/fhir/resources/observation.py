@@ -9,7 +9,8 @@ Values are UCUM quantities. status: final, or entered-in-error once struck out. 
 who recorded it (a logical reference by our user id). The goal a measurement counts toward travels in the
 extension urn:carecoord:fhir:goal (valueReference Goal/<id>).
 
-Create records through checkins.measurement_services.measurement_record: subject, a LOINC code CareCoord
+Create records through checkins.measurement_services.measurement_record_checked (measurement_record's rules for
+the patient the subject check just read): subject, a LOINC code CareCoord
 keeps (blood pressure also as 55284-4, Synthea's code, with its two components), effective[x] (a date alone
 is midnight in the organization's zone), the value in our unit (weight also in [lb_av], converted), and
 optionally the goal extension. Delete marks the measurement entered in error (measurement_enter_in_error);
@@ -21,16 +22,31 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 
-from carecoord.checkins.measurement_services import measurement_enter_in_error, measurement_record
+from carecoord.checkins.measurement_services import measurement_enter_in_error, measurement_record_checked
 from carecoord.checkins.measures import MEASURES
 from carecoord.checkins.models import Measurement
-from carecoord.checkins.progress_selectors import DIASTOLIC_BP, SYSTOLIC_BP, open_goals_for_patient
+from carecoord.checkins.progress_selectors import (
+    DIASTOLIC_BP,
+    SYSTOLIC_BP,
+    measure_codes,
+    open_goals_of_checked_patient,
+)
 from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, parse_id, reference
 from carecoord.interop.fhir.codes import US_CORE, coding
+from carecoord.interop.fhir.context import subjects
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, reference_filter
 
-from ._care import bad, extension_value, number, parse_decimal, subject_patient, user_reference
+from ._care import (
+    actor_key,
+    bad,
+    bundle_memo,
+    extension_value,
+    number,
+    parse_decimal,
+    subject_patient,
+    user_reference,
+)
 from ._checkins import own_or_home
 
 LOINC = "http://loinc.org"
@@ -175,10 +191,10 @@ class ObservationMapper(ResourceMapper):
         goal_ref = extension_value(resource, GOAL_EXTENSION, "valueReference")
         if goal_ref:
             key = parse_id(str(goal_ref.get("reference", "")).rpartition("/")[2])
-            goal = open_goals_for_patient(actor, patient).filter(public_id=key).first() if key else None
+            goal = open_goals_of_checked_patient(actor, patient).filter(public_id=key).first() if key else None
             if goal is None:
                 raise bad(f"Observation.extension('{GOAL_EXTENSION}')", "must name an open goal of the patient.")
-        return measurement_record(
+        measurement = measurement_record_checked(
             actor=actor,
             patient=patient,
             kind=kind,
@@ -186,8 +202,28 @@ class ObservationMapper(ResourceMapper):
             value2=value2,
             occurred_at=_effective(resource, actor.organization.tz),
             goal=goal,
+            open_goals=_open_goals(actor, patient) if goal is None else None,
             note=" ".join(str(n.get("text", "")) for n in resource.get("note") or [])[:300],
         )
+        _remember(actor, measurement)
+        return measurement
+
+    def create_fails_before_writing(self, actor, resource: dict) -> bool:
+        """
+        True when create would raise any error before its first write (interactions._create_block): its subject
+        was already checked in this Bundle (no denied-access audit entry to roll back) and no goal's status
+        would be recomputed after the measurement is written. Anything unexpected: False (keep the savepoint).
+        """
+        try:
+            if extension_value(resource, GOAL_EXTENSION, "valueReference"):
+                return False
+            kind = _kind(resource)
+            key = parse_id(str((resource.get("subject") or {}).get("reference", "")).rpartition("/")[2])
+            patient = (subjects() or {}).get((key, *actor_key(actor)))
+            goals = _open_goals(actor, patient) if patient is not None else None
+        except Exception:
+            return False
+        return goals is not None and not any(goal.measure_code in measure_codes(kind) for goal in goals)
 
     def delete(self, actor, obj: Measurement) -> None:
         measurement_enter_in_error(actor=actor, measurement=obj, reason="Deleted through the FHIR API.")
@@ -202,11 +238,46 @@ class ObservationMapper(ResourceMapper):
         key = parse_id(str((resource.get("subject") or {}).get("reference", "")).rpartition("/")[2])
         if key is None:
             return None
-        return (
-            self.queryset(actor)
-            .filter(patient__public_id=key, kind=kind, occurred_at=occurred_at, value=value, value2=value2)
-            .first()
-        )
+        on_file = _on_file(self, actor, key)
+        if on_file is None:  # outside a transaction Bundle: one query
+            return (
+                self.queryset(actor)
+                .filter(patient__public_id=key, kind=kind, occurred_at=occurred_at, value=value, value2=value2)
+                .first()
+            )
+        pk = on_file.get((kind, occurred_at, value, value2))
+        return self.queryset(actor).filter(pk=pk).first() if pk is not None else None
+
+
+# Inside a transaction Bundle (_care.bundle_memo), what an Observation create or match looks up is read once
+# per subject patient: the measurements on file ((kind, occurred_at, value, value2) -> the pk .first() found:
+# Measurement.Meta.ordering puts the highest id first among equal times), with the Bundle's own creates added
+# as they happen; and the patient's open goals, which only an entry of another type can change (bundle.py
+# forgets them after one; a PUT or DELETE forgets all).
+ON_FILE = "Observation on file"
+OPEN_GOALS = "Observation open goals"
+
+
+def _on_file(mapper: ObservationMapper, actor, patient_key) -> dict | None:
+    def load() -> dict:
+        rows = mapper.queryset(actor).filter(patient__public_id=patient_key).order_by("pk")
+        fields = ("kind", "occurred_at", "value", "value2", "pk")
+        return {(kind, at, value, value2): pk for kind, at, value, value2, pk in rows.values_list(*fields)}
+
+    return bundle_memo((ON_FILE, patient_key, *actor_key(actor)), load)
+
+
+def _remember(actor, measurement: Measurement) -> None:
+    """Adds a new measurement to its patient's measurements on file, when the Bundle has read them."""
+    found = (subjects() or {}).get((ON_FILE, measurement.patient.public_id, *actor_key(actor)))
+    if found is not None:
+        found[(measurement.kind, measurement.occurred_at, measurement.value, measurement.value2)] = measurement.pk
+
+
+def _open_goals(actor, patient) -> list | None:
+    return bundle_memo(
+        (OPEN_GOALS, patient.pk, *actor_key(actor)), lambda: list(open_goals_of_checked_patient(actor, patient))
+    )
 
 
 def _quantity(value, unit: str) -> dict:

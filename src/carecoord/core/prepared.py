@@ -1,0 +1,204 @@
+"""
+Querysets compiled to SQL once and run again with new values: for the few reads every API request makes
+(the bearer token, the record a FHIR read names), where building and compiling the ORM query cost several
+times more Python time than running it.
+
+A `Prepared` is built from a queryset holding sentinel values (unique values nobody stores) where the
+request's values go; the compiled parameters are searched for them, so running it again only swaps those
+parameters. Rows come back as the ORM would return them: the same converters, `select_related` objects,
+annotations and `prefetch_related` lookups. Compiled statements are kept per database connection (so per
+thread: nothing is shared between threads) by `prepared_for`.
+
+What a compiled statement may hold: only values the queryset was built from (ids, dates, the clock), never
+rows read while building it, so every run still asks the database. The caller keys each statement by
+everything its queryset depends on.
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Hashable
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models.fields.related_descriptors import ReverseManyToOneDescriptor
+from django.db.models.query import get_related_populators
+
+from . import clock
+
+# At most this many compiled statements per connection; the oldest half goes when it is full.
+MAX_PREPARED = 256
+
+
+class NotPreparable(Exception):
+    """The queryset cannot be prepared (a sentinel not found once, or nothing to run): use the ORM."""
+
+
+def _adapters(connection) -> list[Callable]:
+    ops = connection.ops
+    return [
+        lambda v: v,
+        lambda v: v.hex if isinstance(v, uuid.UUID) else None,
+        lambda v: ops.adapt_datetimefield_value(v) if isinstance(v, dt.datetime) else None,
+        lambda v: ops.adapt_datefield_value(v) if isinstance(v, dt.date) else None,
+        lambda v: str(v),
+    ]
+
+
+def _slot(params: list, sentinel, connection) -> tuple[list[int], Callable]:
+    """Where `sentinel` sits in the compiled parameters, and how a value is adapted to sit there."""
+    for adapt in _adapters(connection):
+        wanted = adapt(sentinel)
+        if wanted is None:
+            continue
+        found = [i for i, p in enumerate(params) if type(p) is type(wanted) and p == wanted]
+        if len(found) == 1:
+            return found, adapt
+        if found:
+            break
+    raise NotPreparable(f"the sentinel {sentinel!r} is not in the compiled parameters exactly once")
+
+
+def _clock_slot(params: list, read_between: tuple[dt.datetime, dt.datetime], connection):
+    """The parameters holding a clock reading taken while the queryset was built (each is "now")."""
+    for adapt in _adapters(connection)[:3]:
+        low, high = adapt(read_between[0]), adapt(read_between[1])
+        if low is None:
+            continue
+        found = [i for i, p in enumerate(params) if type(p) is type(low) and low <= p <= high]
+        if found:
+            return found, adapt
+    return [], None
+
+
+class Prepared:
+    """One queryset's SQL, compiled once for one connection, run with new values in its sentinels' places."""
+
+    def __init__(self, queryset: QuerySet, sentinels: dict[str, object], clock_read_between=None):
+        self.db = queryset.db
+        self.connection = connections[self.db]
+        compiler = queryset.query.get_compiler(using=self.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet as exc:
+            raise NotPreparable("the queryset is empty by construction") from exc
+        self.sql, self.params = sql, list(params)
+        self.slots = {name: _slot(self.params, value, self.connection) for name, value in sentinels.items()}
+        if clock_read_between is not None:  # the clock readings of the build become the clock of each run
+            indexes, adapt = _clock_slot(self.params, clock_read_between, self.connection)
+            if indexes:
+                self.slots["now"] = (indexes, adapt)
+        self.compiler = compiler
+        klass_info = compiler.klass_info
+        self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [f[0].target.attname for f in compiler.select[self.start : self.end]]
+        self.populators = get_related_populators(klass_info, compiler.select, self.db)
+        self.annotations = dict(compiler.annotation_col_map or {})
+        self.converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        lookups = tuple(queryset._prefetch_related_lookups)
+        self.prefetchers = [_ReverseForeignKey.of(self.model, lookup) for lookup in lookups]
+        self.prefetch = lookups if None in self.prefetchers else ()
+
+    def first(self, **values) -> Model | None:
+        """The first row for these values, as a model instance (None when there is none)."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, self._params(values))
+            row = cursor.fetchone()
+        return None if row is None else self._objects([row])[0]
+
+    def all(self, **values) -> list[Model]:
+        """Every row for these values, as model instances."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, self._params(values))
+            rows = cursor.fetchall()
+        return self._objects(rows) if rows else []
+
+    def _params(self, values: dict) -> list:
+        params = list(self.params)
+        if "now" in self.slots and "now" not in values:
+            values["now"] = clock.now()
+        for name, (indexes, adapt) in self.slots.items():
+            value = adapt(values[name])
+            for index in indexes:
+                params[index] = value
+        return params
+
+    def _objects(self, rows) -> list[Model]:
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        objects = []
+        for row in rows:
+            obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for attr, position in self.annotations.items():
+                setattr(obj, attr, row[position])
+            objects.append(obj)
+        if self.prefetch:
+            prefetch_related_objects(objects, *self.prefetch)
+        else:
+            for prefetcher in self.prefetchers:
+                prefetcher.fill(objects)
+        return objects
+
+
+# A primary key no row has, standing where a prefetch's parent key goes.
+_PK_SENTINEL = 7_345_987_123_456_789
+
+
+class _ReverseForeignKey:
+    """
+    A `prefetch_related` lookup of the rows pointing at an object by foreign key (patient.identifiers), run
+    as a prepared statement per object and left where Django's prefetch leaves it (the manager's cache).
+    """
+
+    def __init__(self, descriptor):
+        self.field = descriptor.field
+        self.lookup = descriptor.rel.get_accessor_name()
+        related = self.field.model._default_manager
+        self.statement = Prepared(related.filter(**{f"{self.field.name}__in": [_PK_SENTINEL]}), {"pk": _PK_SENTINEL})
+
+    @classmethod
+    def of(cls, model, lookup):
+        """The prefetcher of `lookup` on `model`, or None when it is not a plain reverse foreign key."""
+        descriptor = model.__dict__.get(lookup) if isinstance(lookup, str) else None
+        if type(descriptor) is not ReverseManyToOneDescriptor:
+            return None
+        target = descriptor.field.target_field
+        if not target.primary_key or target.get_internal_type() not in INTEGER_KEYS:
+            return None
+        return cls(descriptor)
+
+    def fill(self, objects) -> None:
+        for obj in objects:
+            rows = self.statement.all(pk=obj.pk)
+            for row in rows:
+                self.field.set_cached_value(row, obj)
+            cached = getattr(obj, self.lookup).get_queryset()
+            cached._result_cache, cached._prefetch_done = rows, True
+            obj.__dict__.setdefault("_prefetched_objects_cache", {})[self.field.remote_field.cache_name] = cached
+
+
+INTEGER_KEYS = ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField")
+
+
+def prepared_for(key: Hashable, build: Callable[[], Prepared], *, using: str = "default") -> Prepared:
+    """The statement kept under `key` on this thread's connection, compiled by `build` the first time."""
+    connection = connections[using]
+    kept = connection.__dict__.setdefault("_carecoord_prepared", {})
+    statement = kept.get(key)
+    if statement is None:
+        if len(kept) >= MAX_PREPARED:
+            for old in list(kept)[: MAX_PREPARED // 2]:
+                del kept[old]
+        statement = kept[key] = build()
+    return statement
+
+
+def built_with_clock(build: Callable[[], QuerySet]) -> tuple[QuerySet, tuple[dt.datetime, dt.datetime]]:
+    """Runs `build` and returns its queryset with the clock readings before and after it (see Prepared)."""
+    before = clock.now()
+    queryset = build()
+    return queryset, (before, clock.now())
