@@ -130,3 +130,14 @@ class LocationFactory(DjangoModelFactory):
     city = "Springfield"
     state = "IL"
     postal_code = "62701"
+
+
+def share_by_consent(home_actor: Actor, patient: Patient, grantee: Organization, signed_on: dt.date):
+    """The patient's signed consent to share with `grantee`, and the share it allows (through the services)."""
+    from carecoord.patients import services
+
+    consent = services.consent_record(
+        actor=home_actor, patient=patient, grantee=grantee, signed_on=signed_on, signed_by="The patient",
+        method="Signed form",
+    )  # fmt: skip
+    return services.share_grant(actor=home_actor, patient=patient, consent=consent)

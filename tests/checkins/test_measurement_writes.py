@@ -18,8 +18,8 @@ from carecoord.core.choices import Role
 from carecoord.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from carecoord.core.models import AuditEvent
 from carecoord.patients.selectors import patient_get
-from tests.careplans.factories import CarePlanFactory, GoalFactory
-from tests.factories import PatientFactory, make_actor
+from tests.careplans.factories import GoalFactory
+from tests.factories import make_actor
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
@@ -30,16 +30,6 @@ pytestmark = pytest.mark.usefixtures("_frozen_clock")
 def _frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def patient(org):
-    return PatientFactory(organization=org, given_name="Rosa", family_name="Delgado")
-
-
-@pytest.fixture
-def plan(actor, patient):
-    return CarePlanFactory(patient=patient, author=actor.user)
 
 
 def _original(actor, patient, **kwargs):

@@ -27,16 +27,6 @@ def _frozen_clock():
         yield
 
 
-@pytest.fixture
-def patient(org):
-    return PatientFactory(organization=org, given_name="Rosa", family_name="Delgado")
-
-
-@pytest.fixture
-def plan(actor, patient):
-    return CarePlanFactory(patient=patient, author=actor.user)
-
-
 def systolic_goal(plan, **fields):
     defaults = {"description": "Systolic below 130", "measure_code": "8480-6", "measure_display": "Systolic BP",
                 "target_comparator": "<", "target_value": D(130), "target_unit": "mm[Hg]"}  # fmt: skip

@@ -23,7 +23,7 @@ from carecoord.interop.fhir.models import ResourceVersion
 from carecoord.patients import services
 from carecoord.patients.selectors import patients_visible_to, visibility_memo
 
-from ...factories import OrganizationFactory, PatientFactory, make_actor
+from ...factories import OrganizationFactory, PatientFactory, make_actor, share_by_consent
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 LOINC = "http://loinc.org"
@@ -171,15 +171,7 @@ def test_an_export_makes_the_same_queries_whatever_the_number_of_resources():
 
 
 def _grant(home_actor, patient, grantee):
-    consent = services.consent_record(
-        actor=home_actor,
-        patient=patient,
-        grantee=grantee,
-        signed_on=NOW.date(),
-        signed_by="The patient",
-        method="Signed form",
-    )
-    return services.share_grant(actor=home_actor, patient=patient, consent=consent)
+    return share_by_consent(home_actor, patient, grantee, NOW.date())
 
 
 @pytest.mark.django_db

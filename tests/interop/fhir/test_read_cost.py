@@ -23,7 +23,7 @@ from carecoord.patients import services
 from carecoord.patients.models import PatientIdentifier
 from carecoord.patients.selectors import visibility_memo
 
-from ...factories import OrganizationFactory, PatientFactory, make_actor
+from ...factories import OrganizationFactory, PatientFactory, make_actor, share_by_consent
 from .conftest import FhirCaller, get_token
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
@@ -42,15 +42,7 @@ def _service_user(organization):
 
 
 def _grant(home_actor, patient, grantee):
-    consent = services.consent_record(
-        actor=home_actor,
-        patient=patient,
-        grantee=grantee,
-        signed_on=NOW.date(),
-        signed_by="The patient",
-        method="Signed form",
-    )
-    return services.share_grant(actor=home_actor, patient=patient, consent=consent)
+    return share_by_consent(home_actor, patient, grantee, NOW.date())
 
 
 def test_a_read_is_three_selects_and_one_audit_entry(fhir):
