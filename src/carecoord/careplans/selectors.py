@@ -23,6 +23,7 @@ from carecoord.patients.selectors import patients_visible_to, visible_patient_q
 from .choices import OPEN_TASK_STATUSES, TaskPriority, TaskStatus
 from .domain import BUCKET_CODES, BUCKET_NAMES, OVERDUE, SNOOZED, TODAY, UPCOMING
 from .models import CarePlan, CarePlanTemplate, Task
+from .worklist_statements import open_task_keys, page_tasks
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def worklist_for(actor: Actor, filters: WorklistFilters | None = None) -> Workli
     owner = _worklist_owner(actor, filters.owner)
     today = clock.today_in(actor.organization.tz)
     roles = _member_roles(owner, actor) if owner != actor.user else list(actor.roles)
+
     # One narrow query gives every open task's sort key; the counts and the order come from it in Python, and
     # only the rows of the page asked for are read in full (`TaskPage`). Joining patient, plan and owner for
     # every open task before sorting (the ORM's single-query shape) read ~25 times the rows the page shows.
@@ -116,12 +118,17 @@ def worklist_for(actor: Actor, filters: WorklistFilters | None = None) -> Workli
     # walks every task of the organization through its organization_id index instead (~1 s a page at
     # 1,000,000 tasks). Each branch reads its own keys: as `pk IN (<union of ids>)`, PostgreSQL read every
     # task a second time by primary key (~70% of the query).
-    open_tasks = _apply_filters(tasks_visible_to(actor).filter(status__in=OPEN_TASK_STATUSES), filters).order_by()
-    keyed = open_tasks.annotate(bucket=_bucket_expression(today), urgency=_urgency_expression())
-    columns = ("pk", "bucket", "due_date", "urgency")
-    mine = keyed.filter(owner=owner).values_list(*columns)
-    pool = keyed.filter(owner__isnull=True, owner_role__in=roles).values_list(*columns)
-    keys = list(mine.union(pool, all=True))
+    def open_task_keys_query() -> QuerySet:
+        open_tasks = _apply_filters(tasks_visible_to(actor).filter(status__in=OPEN_TASK_STATUSES), filters)
+        keyed = open_tasks.order_by().annotate(bucket=_bucket_expression(today), urgency=_urgency_expression())
+        columns = ("pk", "bucket", "due_date", "urgency")
+        mine = keyed.filter(owner=owner).values_list(*columns)
+        pool = keyed.filter(owner__isnull=True, owner_role__in=roles).values_list(*columns)
+        return mine.union(pool, all=True)
+
+    # Every value the query is built from (the bucket and snooze choices only filter the keys below).
+    sql_inputs = (actor, owner.pk, tuple(sorted(roles)), today, *_sql_filters(filters))
+    keys = open_task_keys(sql_inputs, open_task_keys_query)
     tally = Counter(bucket for _, bucket, _, _ in keys)
     counts_row = {name: tally[code] for code, name in BUCKET_NAMES.items()}
     if filters.bucket in BUCKET_CODES:
@@ -137,6 +144,11 @@ def worklist_for(actor: Actor, filters: WorklistFilters | None = None) -> Workli
         bucket=filters.bucket if filters.bucket in BUCKET_CODES else "",
         include_snoozed=filters.include_snoozed,
     )
+
+
+def _sql_filters(filters: WorklistFilters) -> tuple:
+    """The filters `_apply_filters` writes into the query."""
+    return (filters.patient, filters.kind, filters.category, filters.priority, filters.due_from, filters.due_to)
 
 
 def _worklist_order(key: tuple) -> tuple:
@@ -157,6 +169,10 @@ class TaskPage(Sequence):
         self._actor = actor
         self._ordered = ordered
         self._fields = fields
+
+    def _query(self, pks) -> QuerySet[Task]:
+        rows = tasks_visible_to(self._actor).filter(pk__in=pks).select_related("patient", "careplan", "owner")
+        return rows.only(*self._fields) if self._fields else rows
 
     def only(self, *fields: str) -> "TaskPage":
         """The same tasks with only these columns read (`QuerySet.only` names; patient, careplan, owner joined)."""
@@ -180,9 +196,11 @@ class TaskPage(Sequence):
     def _fetch(self, keys: list[tuple[int, int]]) -> list[Task]:
         if not keys:
             return []
-        rows = tasks_visible_to(self._actor).filter(pk__in=literal_ids(pk for pk, _ in keys))
-        rows = rows.select_related("patient", "careplan", "owner")
-        by_pk = {task.pk: task for task in (rows.only(*self._fields) if self._fields else rows)}
+        pks = [pk for pk, _ in keys]
+        rows = page_tasks(self._actor, pks, self._fields, self._query)
+        if rows is None:
+            rows = self._query(literal_ids(pks))
+        by_pk = {task.pk: task for task in rows}
         found = []
         for pk, bucket in keys:
             task = by_pk.get(pk)

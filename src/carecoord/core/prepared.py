@@ -1,13 +1,14 @@
 """
-Querysets compiled to SQL once and run again with new values: for the few reads every API request makes
-(the bearer token, the record a FHIR read names), where building and compiling the ORM query cost several
-times more Python time than running it.
+Querysets compiled to SQL once and run again with new values: for the few reads every request makes (the
+bearer token, the record a FHIR read names, the worklist's keys and page), where building and compiling the
+ORM query cost several times more Python time than running it.
 
 A `Prepared` is built from a queryset holding sentinel values (unique values nobody stores) where the
 request's values go; the compiled parameters are searched for them, so running it again only swaps those
 parameters. Rows come back as the ORM would return them: the same converters, `select_related` objects,
-annotations and `prefetch_related` lookups. Compiled statements are kept per database connection (so per
-thread: nothing is shared between threads) by `prepared_for`.
+annotations and `prefetch_related` lookups (for a values_list() queryset, converted tuples: `rows`).
+Compiled statements are kept per database connection (so per thread: nothing is shared between threads) by
+`prepared_for`.
 
 What a compiled statement may hold: only values the queryset was built from (ids, dates, the clock), never
 rows read while building it, so every run still asks the database. The caller keys each statement by
@@ -22,7 +23,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.fields.related_descriptors import ReverseManyToOneDescriptor
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 from . import clock
 
@@ -90,6 +91,10 @@ class Prepared:
                 self.slots["now"] = (indexes, adapt)
         self.compiler = compiler
         klass_info = compiler.klass_info
+        if queryset._iterable_class is not ModelIterable:  # values_list(): rows come back as tuples (`rows`)
+            self.model = None
+            self.converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+            return
         self.model = klass_info["model"]
         fields = klass_info["select_fields"]
         self.start, self.end = fields[0], fields[-1] + 1
@@ -114,6 +119,15 @@ class Prepared:
             cursor.execute(self.sql, self._params(values))
             rows = cursor.fetchall()
         return self._objects(rows) if rows else []
+
+    def rows(self, **values) -> list[tuple]:
+        """Every row for these values, as tuples (a values_list() queryset), converted as the ORM converts them."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, self._params(values))
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
+        return rows
 
     def _params(self, values: dict) -> list:
         params = list(self.params)
