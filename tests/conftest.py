@@ -1,4 +1,5 @@
 import pytest
+import time_machine
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 from django.test.utils import override_settings
@@ -68,3 +69,10 @@ class FastArgon2PasswordHasher(Argon2PasswordHasher):
 def fast_password_hashing():
     with override_settings(PASSWORD_HASHERS=["tests.conftest.FastArgon2PasswordHasher"]):
         yield
+
+
+@pytest.fixture
+def _frozen_clock(request):
+    """The clock stopped at the test module's NOW (a module opts in with `usefixtures("_frozen_clock")`)."""
+    with time_machine.travel(request.module.NOW, tick=False) as traveller:
+        yield traveller

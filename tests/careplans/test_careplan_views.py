@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from carecoord.careplans import services
@@ -20,12 +19,6 @@ TODAY = dt.date(2026, 11, 26)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import datetime as dt
 import socket
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from carecoord.careplans import pdf
@@ -17,12 +16,6 @@ from .factories import CarePlanFactory, GoalFactory, TaskFactory
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import datetime as dt
 import io
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,12 +19,6 @@ from tests.factories import PatientFactory, PractitionerFactory, make_actor
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

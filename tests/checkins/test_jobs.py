@@ -17,12 +17,6 @@ NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 26)
 
 
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 def test_the_job_is_registered_every_30_minutes():
     job = REGISTRY["carecoord.checkins.jobs.create_due_checkin_tasks"]
     assert job.every == dt.timedelta(minutes=30)

@@ -8,7 +8,6 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -24,12 +23,6 @@ from tests.factories import make_actor
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def _original(actor, patient, **kwargs):

@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-import time_machine
 
 from carecoord.careplans.models import CarePlanRevision, Goal
 from carecoord.checkins import measurement_services as services
@@ -19,12 +18,6 @@ from tests.factories import PatientFactory, make_actor
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def systolic_goal(plan, **fields):

@@ -5,7 +5,6 @@ import re
 from decimal import Decimal as D
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from carecoord.checkins.models import CareManagementEnrollment, Measurement, TherapyPlan, TimeEntry
@@ -18,12 +17,6 @@ from tests.scheduling.factories import AppointmentTypeFactory
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)  # 9:00 in Chicago
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

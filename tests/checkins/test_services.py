@@ -26,12 +26,6 @@ pytestmark = pytest.mark.usefixtures("_frozen_clock")
 
 
 @pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
 def patient(org):
     return PatientFactory(organization=org, given_name="Rosa", family_name="Delgado")
 

@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-import time_machine
 
 from carecoord.careplans.models import Task
 from carecoord.checkins import therapy_pdf, therapy_services
@@ -21,12 +20,6 @@ NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 26)
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

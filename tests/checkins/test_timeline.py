@@ -20,12 +20,6 @@ NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
 
 
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 def ago(days: float) -> dt.datetime:
     return NOW - dt.timedelta(days=days)
 

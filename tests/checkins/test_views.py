@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.template import Context, Template
 from django.urls import reverse
 
@@ -21,12 +20,6 @@ TODAY = dt.date(2026, 11, 26)
 PHQ9_ZERO = {f"phq9-{i}": 0 for i in range(1, 10)}
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

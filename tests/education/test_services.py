@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from carecoord.careplans.choices import TaskSource, TaskStatus
@@ -30,12 +29,6 @@ TODAY = dt.date(2026, 11, 26)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_frozen_clock")]
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

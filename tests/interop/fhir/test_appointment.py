@@ -24,12 +24,6 @@ V2_0276 = "http://terminology.hl7.org/CodeSystem/v2-0276"
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
 
 
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 def at(hour, minute=0, day=MONDAY) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=CHICAGO)
 

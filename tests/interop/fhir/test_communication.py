@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 
 from carecoord.checkins.services import outreach_record
 
@@ -14,12 +13,6 @@ NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def attempt(fhir, patient, method, outcome, hours_ago=1, **extra):

@@ -5,7 +5,6 @@ import datetime as dt
 import hashlib
 
 import pytest
-import time_machine
 
 from carecoord.checkins.services import note_addendum_add, note_create, note_sign
 
@@ -15,12 +14,6 @@ from .conftest import assert_valid
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def write(fhir, patient, body="Feeling better; walking daily.", sign=True):

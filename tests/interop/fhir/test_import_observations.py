@@ -9,7 +9,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -28,12 +27,6 @@ LOINC = "http://loinc.org"
 PATIENT_URL = "urn:uuid:7d1c0a2e-0000-4000-8000-0000000000aa"
 
 pytestmark = [pytest.mark.usefixtures("_frozen_clock"), pytest.mark.django_db]
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def _weight(patient_ref: str, value, day: int = 20) -> dict:

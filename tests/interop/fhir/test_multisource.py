@@ -9,7 +9,6 @@ import datetime as dt
 import json
 
 import pytest
-import time_machine
 
 from carecoord.checkins.services import assessment_record, outreach_record
 from carecoord.community import services as community
@@ -38,12 +37,6 @@ HRSN = {
 PHQ2 = {"phq2-1": 1, "phq2-2": 2}
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from carecoord.checkins.measurement_services import measurement_record
 from carecoord.checkins.models import Measurement
@@ -18,12 +17,6 @@ LOINC = "http://loinc.org"
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -31,12 +31,6 @@ LOINC = "http://loinc.org"
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
 
 
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 def _statements(captured, prefix: str) -> int:
     return sum(1 for q in captured if q["sql"].lstrip().upper().startswith(prefix))
 

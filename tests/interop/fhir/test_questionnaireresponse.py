@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 
 from carecoord.checkins.services import assessment_record
 
@@ -14,12 +13,6 @@ NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 LOINC = "http://loinc.org"
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def give(fhir, patient, instrument, answers, hours_ago=1):

@@ -31,12 +31,6 @@ NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_frozen_clock")]
 
 
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 def _service_user(organization):
     return ApiClient.objects.filter(organization=organization).latest("id").service_user
 

@@ -4,7 +4,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from carecoord.core.choices import Role
 from carecoord.scheduling.selectors import slots_available
@@ -19,12 +18,6 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)  # Wednesday 06:00 in Chic
 MONDAY = dt.date(2026, 11, 30)
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
-
-
-@pytest.fixture
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
