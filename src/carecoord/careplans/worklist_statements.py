@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from carecoord.core import clock
 from carecoord.core.access import Actor, failing_closed
-from carecoord.core.prepared import NotPreparable, Prepared, built_with_clock, prepared_for
+from carecoord.core.prepared import prepared_query
 
 ROW_SLOTS = 50  # the worklist's page size: a page of rows is one statement with this many id slots
 # Task ids no row has, standing in the id slots when the statement is compiled.
@@ -23,7 +23,7 @@ _ID_SENTINELS = tuple(8_765_432_100_000 + slot for slot in range(ROW_SLOTS))
 def open_task_keys(statement_key: tuple, build: Callable[[], QuerySet]) -> list[tuple]:
     """The rows of `build()` (a values_list queryset), through the statement kept under `statement_key`."""
     with failing_closed():  # as building the visibility query: a fault in deciding access answers 503
-        statement = _prepared(("careplans.worklist.keys", *statement_key), lambda: Prepared(*_with_clock(build)))
+        statement = prepared_query(("careplans.worklist.keys", *statement_key), build)
         return list(build()) if statement is None else statement.rows()
 
 
@@ -37,23 +37,10 @@ def page_tasks(actor: Actor, pks: list[int], fields: tuple[str, ...], build: Cal
     today = clock.today_in(actor.organization.tz)
     slots = {f"id{slot}": sentinel for slot, sentinel in enumerate(_ID_SENTINELS)}
     with failing_closed():
-        statement = _prepared(
-            ("careplans.worklist.rows", actor, today, fields),
-            lambda: Prepared(*_with_clock(lambda: build(list(_ID_SENTINELS)), slots)),
+        statement = prepared_query(
+            ("careplans.worklist.rows", actor, today, fields), lambda: build(list(_ID_SENTINELS)), slots
         )
         if statement is None:
             return None
         values = {f"id{slot}": pks[slot] if slot < len(pks) else 0 for slot in range(ROW_SLOTS)}
         return statement.all(**values)
-
-
-def _with_clock(build: Callable[[], QuerySet], sentinels: dict | None = None) -> tuple:
-    queryset, clock_read = built_with_clock(build)
-    return queryset, sentinels or {}, clock_read
-
-
-def _prepared(key: tuple, build: Callable[[], Prepared]) -> Prepared | None:
-    try:
-        return prepared_for(key, build)
-    except (NotPreparable, TypeError):  # a key that cannot be hashed, a queryset empty by construction
-        return None

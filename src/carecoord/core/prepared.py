@@ -211,8 +211,21 @@ def prepared_for(key: Hashable, build: Callable[[], Prepared], *, using: str = "
     return statement
 
 
-def built_with_clock(build: Callable[[], QuerySet]) -> tuple[QuerySet, tuple[dt.datetime, dt.datetime]]:
-    """Runs `build` and returns its queryset with the clock readings before and after it (see Prepared)."""
-    before = clock.now()
-    queryset = build()
-    return queryset, (before, clock.now())
+def prepared_query(
+    key: Hashable, build: Callable[[], QuerySet], sentinels: dict | None = None, *, using: str = "default"
+) -> Prepared | None:
+    """
+    The statement of the queryset `build()` returns, kept under `key` (see `prepared_for`), its clock readings
+    taken while building it becoming the clock of each run; None when it cannot be prepared (a key that cannot
+    be hashed, a queryset empty by construction, a sentinel not found once): the caller then uses the ORM.
+    """
+
+    def compile_statement() -> Prepared:
+        before = clock.now()
+        queryset = build()
+        return Prepared(queryset, sentinels or {}, (before, clock.now()))
+
+    try:
+        return prepared_for(key, compile_statement, using=using)
+    except (NotPreparable, TypeError):
+        return None

@@ -9,7 +9,7 @@ import uuid
 
 from carecoord.core import clock
 from carecoord.core.access import failing_closed
-from carecoord.core.prepared import NotPreparable, Prepared, built_with_clock, prepared_for
+from carecoord.core.prepared import prepared_query
 
 from .access import Caller
 from .base import ResourceMapper, parse_id
@@ -26,19 +26,14 @@ def read_get(mapper: ResourceMapper, caller: Caller, resource_id: str):
     key = parse_id(resource_id)
     actor = caller.actor
     with failing_closed():  # as patients_visible_to: a fault in deciding access answers 503
-        statement_key = ("fhir.read", mapper.resource_type, actor, clock.today_in(actor.organization.tz))
-        try:
-            statement = prepared_for(statement_key, lambda: _read_statement(mapper, actor))
-        except (NotPreparable, TypeError):  # an actor that cannot be a key, an empty queryset
-            statement = None
+        statement = prepared_query(
+            ("fhir.read", mapper.resource_type, actor, clock.today_in(actor.organization.tz)),
+            lambda: mapper.read_queryset(actor).filter(public_id=_ID_SENTINEL).order_by()[:1],
+            {"public_id": _ID_SENTINEL},
+        )
     if statement is None:
         return mapper.get(actor, resource_id)
     obj = statement.first(public_id=key) if key else None
     if obj is None:
         raise FhirError(404, f"{mapper.resource_type}/{resource_id} is not known.", code="not-found")
     return obj
-
-
-def _read_statement(mapper: ResourceMapper, actor) -> Prepared:
-    queryset, clock_read = built_with_clock(lambda: mapper.read_queryset(actor).filter(public_id=_ID_SENTINEL))
-    return Prepared(queryset.order_by()[:1], {"public_id": _ID_SENTINEL}, clock_read)
