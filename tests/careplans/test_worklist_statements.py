@@ -10,8 +10,8 @@ import pytest
 import time_machine
 
 from carecoord.careplans.selectors import WorklistFilters, worklist_for
+from carecoord.careplans.worklist_rows import ROW_FIELDS
 from carecoord.careplans.worklist_statements import ROW_SLOTS
-from carecoord.careplans.worklist_views import ROW_FIELDS
 from carecoord.core.models import BreakGlassAccess
 from carecoord.patients.models import CareTeamMember
 

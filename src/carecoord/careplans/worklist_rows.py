@@ -8,6 +8,27 @@ look-up, then an attribute, then a call, for every variable of every row; for th
 
 from .models import Task
 
+# The columns `task_row` reads (TaskPage.only): a task row and its patient, plan and owner hold many more.
+ROW_FIELDS = (
+    "public_id",
+    "title",
+    "kind",
+    "priority",
+    "source",
+    "due_date",
+    "snoozed_until",
+    "occurrence",
+    "recurrence",
+    "owner_role",
+    "patient__public_id",
+    "patient__given_name",
+    "patient__family_name",
+    "patient__preferred_name",
+    "careplan__public_id",
+    "careplan__title",
+    "owner__full_name",
+)
+
 
 def task_row(task: Task, row_query: str) -> dict:
     """The row of one task (`task.bucket` set by the worklist); `row_query` is added to its action links."""

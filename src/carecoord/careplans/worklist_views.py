@@ -22,29 +22,10 @@ from . import services
 from .domain import BUCKET_CODES, worklist_bucket
 from .forms import BulkReassignForm, CompleteTaskForm, ReassignTaskForm, SnoozeTaskForm, WorklistFilterForm
 from .selectors import WorklistFilters, task_get, team_load, worklist_for
-from .worklist_rows import task_row
+from .worklist_rows import ROW_FIELDS, task_row
+from .worklist_statements import ROW_SLOTS
 
-PAGE_SIZE = 50
-# What a row shows (partials/task_row.html): a task row and its patient, plan and owner hold many more columns.
-ROW_FIELDS = (
-    "public_id",
-    "title",
-    "kind",
-    "priority",
-    "source",
-    "due_date",
-    "snoozed_until",
-    "occurrence",
-    "recurrence",
-    "owner_role",
-    "patient__public_id",
-    "patient__given_name",
-    "patient__family_name",
-    "patient__preferred_name",
-    "careplan__public_id",
-    "careplan__title",
-    "owner__full_name",
-)
+PAGE_SIZE = ROW_SLOTS  # a page of rows is read by one compiled statement (worklist_statements)
 
 
 def org_members(actor):
