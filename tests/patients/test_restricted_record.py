@@ -5,6 +5,7 @@ it; then only the current care team sees it, others need break-glass.
 
 import pytest
 
+from carecoord.core import clock
 from carecoord.core.choices import Role
 from carecoord.core.errors import PermissionDeniedError
 from carecoord.core.models import AuditEvent
@@ -24,7 +25,7 @@ def test_an_admin_restricts_a_record_and_only_the_care_team_sees_it(org, admin):
     coordinator = make_actor(org, Role.COORDINATOR)
     on_team = make_actor(org, Role.COORDINATOR)
     CareTeamMember.objects.create(
-        organization=org, patient=patient, role="coordinator", user=on_team.user, start_date=patient.created_at.date()
+        organization=org, patient=patient, role="coordinator", user=on_team.user, start_date=clock.today_in(org.tz)
     )
 
     patient_restricted_set(actor=admin, patient=patient, restricted=True, expected_version=patient.version)
@@ -71,7 +72,7 @@ def test_the_care_team_reopens_a_record_and_a_stale_version_changes_nothing(org,
     patient = PatientFactory(organization=org, restricted=True)
     member = make_actor(org, Role.COORDINATOR)
     CareTeamMember.objects.create(
-        organization=org, patient=patient, role="coordinator", user=member.user, start_date=patient.created_at.date()
+        organization=org, patient=patient, role="coordinator", user=member.user, start_date=clock.today_in(org.tz)
     )
     client = client_for(member)
     url = f"/patients/{patient.public_id}/restrict/"
@@ -101,7 +102,7 @@ def test_the_list_and_search_results_mark_restricted_records_for_those_who_see_t
     open_record = PatientFactory(organization=org, given_name="Oskar", family_name="Quarantelli", mrn="RR-0002")
     on_team = make_actor(org, Role.COORDINATOR)
     CareTeamMember.objects.create(
-        organization=org, patient=restricted, role="coordinator", user=on_team.user, start_date=org.created_at.date()
+        organization=org, patient=restricted, role="coordinator", user=on_team.user, start_date=clock.today_in(org.tz)
     )
     client = client_for(on_team)
     for headers in ({}, {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "patient-results"}):

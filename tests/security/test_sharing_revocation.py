@@ -6,7 +6,6 @@ patient). Granting makes a patient visible on the next request. Audit entries na
 (C) and the patient's home organization (the tenant, A).
 """
 
-import datetime as dt
 import threading
 import time
 
@@ -14,6 +13,7 @@ import requests
 from django.db import connections
 from django.test import Client
 
+from carecoord.core import clock
 from carecoord.core.choices import AuditOutcome, Role
 from carecoord.core.models import AuditEvent
 from carecoord.interop.fhir.clients import api_client_create, token_issue
@@ -52,7 +52,7 @@ def grant(home_actor, patient, grantee_org) -> PatientShare:
         actor=home_actor,
         patient=patient,
         grantee=grantee_org,
-        signed_on=dt.date.today(),  # noqa: DTZ011  (the consent's own calendar date)
+        signed_on=clock.today_in(home_actor.organization.tz),  # the consent's own calendar date, where signed
         signed_by="The patient",
         method="Signed form",
     )
