@@ -1,5 +1,6 @@
 """FHIR RelatedPerson: US Core output, create/update/delete through the patient services, search, access, errors."""
 
+from carecoord.core import clock
 from carecoord.patients.models import CareTeamMember, RelatedPerson
 
 from ...factories import OrganizationFactory, PatientFactory, RelatedPersonFactory
@@ -61,7 +62,7 @@ def test_create_update_delete_round_trip(fhir):
         patient=patient,
         role="caregiver",
         related_person=person,
-        start_date=patient.created_at.date(),
+        start_date=clock.today_in(patient.organization.tz),
     )
     assert fhir.delete(f"RelatedPerson/{body['id']}").status_code == 204
     assert fhir.get(f"RelatedPerson/{body['id']}").status_code == 410
