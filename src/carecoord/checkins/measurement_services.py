@@ -23,7 +23,7 @@ from carecoord.patients.selectors import patient_get
 from .domain import achievement_from
 from .measures import MEASURES, MeasureKind
 from .models import Measurement
-from .progress_selectors import DIASTOLIC_BP, measure_codes, open_goals_of_checked_patient
+from .progress_selectors import DIASTOLIC_BP, measure_codes, open_goals_listed, open_goals_of_checked_patient
 
 
 def _plain(value: Decimal) -> str:
@@ -51,10 +51,9 @@ def check_measurement_values(measure: MeasureKind, value: Decimal, value2: Decim
 
 def _goal_for(actor: Actor, patient: Patient, kind: str, goal: Goal | None, open_goals: list | None) -> Goal | None:
     """The goal a new measurement counts toward: the one chosen, else the first open goal measuring it."""
-    if goal is None and open_goals is not None:
-        return next((g for g in open_goals if g.measure_code in measure_codes(kind)), None)
     if goal is None:
-        return open_goals_of_checked_patient(actor, patient).filter(measure_code__in=measure_codes(kind)).first()
+        goals = open_goals if open_goals is not None else open_goals_listed(actor, patient)
+        return next((g for g in goals if g.measure_code in measure_codes(kind)), None)
     if not open_goals_of_checked_patient(actor, patient).filter(pk=goal.pk).exists():
         raise NotFoundError("That goal is not an open goal of this patient.")
     if goal.measure_code and goal.measure_code not in measure_codes(kind):

@@ -20,6 +20,7 @@ from carecoord.careplans.choices import GoalLifecycleStatus
 from carecoord.careplans.models import CarePlan, Goal
 from carecoord.core.access import Actor
 from carecoord.core.errors import NotFoundError
+from carecoord.core.prepared import prepared_query
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
@@ -96,13 +97,37 @@ def open_goals_of_checked_patient(actor: Actor, patient: Patient) -> QuerySet[Go
     `open_goals_for_patient` for a patient `patient_get` has just returned to this actor (in this transaction):
     the same goals, without the visibility subquery that check already passed.
     """
+    return _open_goals_of(actor, patient.pk, patient.organization_id)
+
+
+def _open_goals_of(actor: Actor, patient_pk: int, home_organization_id: int) -> QuerySet[Goal]:
     return (
-        Goal.objects.filter(patient=patient)
-        .filter(Q(careplan__organization=actor.organization) | Q(careplan__organization=patient.organization_id))
+        Goal.objects.filter(patient_id=patient_pk)
+        .filter(Q(careplan__organization=actor.organization) | Q(careplan__organization_id=home_organization_id))
         .filter(lifecycle_status__in=OPEN_GOAL_STATUSES)
         .select_related("careplan")
         .order_by("due_date", "id")
     )
+
+
+# Keys no row has, standing where the patient and its home organization go in the compiled statement.
+_PATIENT_SENTINEL, _HOME_SENTINEL = 7_345_987_123_456_001, 7_345_987_123_456_002
+
+
+def open_goals_listed(actor: Actor, patient: Patient) -> list[Goal]:
+    """
+    `open_goals_of_checked_patient` as a list, its SQL compiled once per connection and organization
+    (core.prepared): a measurement recorded on its own (a form, a FHIR create) looks its goals up this way, and
+    building the query cost more than running it. Every call still reads the goals from the database.
+    """
+    statement = prepared_query(
+        ("checkins.open_goals", actor.organization.pk),
+        lambda: _open_goals_of(actor, _PATIENT_SENTINEL, _HOME_SENTINEL),
+        {"patient": _PATIENT_SENTINEL, "home": _HOME_SENTINEL},
+    )
+    if statement is None:
+        return list(open_goals_of_checked_patient(actor, patient))
+    return statement.all(patient=patient.pk, home=patient.organization_id)
 
 
 def goals_for_measurement(actor: Actor, patient: Patient, kind: str) -> QuerySet[Goal]:

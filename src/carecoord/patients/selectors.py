@@ -20,6 +20,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, AuditOutcome
 from carecoord.core.errors import NotFoundError
 from carecoord.core.models import BreakGlassAccess
+from carecoord.core.prepared import prepared_query
 
 from .choices import ConsentStatus
 from .domain import (
@@ -156,13 +157,39 @@ def patient_get(actor: Actor, public_id, *, audit_event: str | None = "patient.v
     except ValueError as exc:
         _audit_denied(actor, public_id)  # probing with malformed ids is recorded like any other miss
         raise NotFoundError() from exc
-    patient = patients_visible_to(actor).select_related("organization").filter(public_id=key).first()
+    patient = _visible_patient(actor, key)
     if patient is None:
         _audit_denied(actor, key)
         raise NotFoundError()
     if audit_event:
         audit_record(actor=actor, event=audit_event, action=AuditAction.READ, target=patient, patient=patient)
     return patient
+
+
+# A UUID no patient has, standing where the requested id goes in the compiled statement (core.prepared).
+_PUBLIC_ID_SENTINEL = uuid.UUID("9a7e9a7e-0000-4000-8000-9a7e9a7e9a7e")
+
+
+def _visible_patient(actor: Actor, key: uuid.UUID) -> Patient | None:
+    """
+    `patients_visible_to(actor)` filtered to one public id, with its organization: nearly every patient page,
+    service and FHIR write starts here, and building the visibility query costs several times more Python time
+    than running it. So its SQL is compiled once per connection, actor and day (core.prepared) and run with the
+    id and the clock of each call: every call still asks the database (a revoked share, an ended care team or
+    break-glass window are seen at once). Inside `failing_closed()`, like building the query, so an access
+    fault still refuses the request.
+    """
+    with failing_closed():
+        if actor is None or not actor.can_see_patients:
+            return None
+        statement = prepared_query(
+            ("patients.patient_get", actor, clock.today_in(actor.organization.tz)),
+            lambda: patients_visible_to(actor).select_related("organization").filter(public_id=_PUBLIC_ID_SENTINEL)[:1],
+            {"public_id": _PUBLIC_ID_SENTINEL},
+        )
+    if statement is None:
+        return patients_visible_to(actor).select_related("organization").filter(public_id=key).first()
+    return statement.first(public_id=key)
 
 
 def _audit_denied(actor: Actor, key) -> None:
