@@ -71,6 +71,17 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def audit_sealed_at_every_commit():
+    """
+    Every commit and read seals the audit chain at once, as on a quiet server, so a test sees its entries
+    sealed (a frozen clock would otherwise never let a second sealing fall due). Sealing at most once per
+    interval is tested on its own: tests/core/test_audit_sealing_interval.py.
+    """
+    with override_settings(CARECOORD_AUDIT_SEAL_SECONDS=0):
+        yield
+
+
 @pytest.fixture
 def _frozen_clock(request):
     """The clock stopped at the test module's NOW (a module opts in with `usefixtures("_frozen_clock")`)."""

@@ -258,6 +258,10 @@ CARECOORD_RETRY_AFTER_SECONDS = int(os.environ.get("CARECOORD_RETRY_AFTER_SECOND
 CARECOORD_MAX_INFLIGHT = int(os.environ.get("CARECOORD_MAX_INFLIGHT", "0"))
 CARECOORD_INFLIGHT_WAIT_SECONDS = float(os.environ.get("CARECOORD_INFLIGHT_WAIT_SECONDS", "2"))
 
+# The audit chain (carecoord.core.audit): a process seals after a commit or a read at most once per this many
+# seconds, taking every event waiting; the worker seals what is left each minute. 0: after every one.
+CARECOORD_AUDIT_SEAL_SECONDS = float(os.environ.get("CARECOORD_AUDIT_SEAL_SECONDS", "1"))
+
 # Outgoing email: written to var/outbox by default (see messaging later); SMTP when configured.
 EMAIL_BACKEND = os.environ.get("CARECOORD_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "outbox"

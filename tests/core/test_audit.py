@@ -312,16 +312,16 @@ def test_command_fails_when_the_chain_end_was_removed(actor):
 
 
 def test_a_transaction_recording_several_events_seals_once_after_commit(actor, django_capture_on_commit_callbacks):
-    from carecoord.core.audit import audit_record, audit_seal_quietly
+    from carecoord.core.audit import audit_record, audit_seal_when_due
 
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         for n in range(3):
             audit_record(actor=actor, event=f"test.event{n}")
-    assert [c for c in callbacks if c is audit_seal_quietly] == [audit_seal_quietly]
+    assert [c for c in callbacks if c is audit_seal_when_due] == [audit_seal_when_due]
 
 
 def test_sealing_queued_in_a_rolled_back_savepoint_is_queued_again(actor, django_capture_on_commit_callbacks):
-    from carecoord.core.audit import audit_record, audit_seal_quietly
+    from carecoord.core.audit import audit_record, audit_seal_when_due
 
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         try:
@@ -331,4 +331,4 @@ def test_sealing_queued_in_a_rolled_back_savepoint_is_queued_again(actor, django
         except RuntimeError:
             pass
         audit_record(actor=actor, event="test.kept")
-    assert [c for c in callbacks if c is audit_seal_quietly] == [audit_seal_quietly]
+    assert [c for c in callbacks if c is audit_seal_when_due] == [audit_seal_when_due]

@@ -1,7 +1,8 @@
 """
-Audit entries written outside any transaction (what a read writes) commit together with their sealing:
-sealed when `audit_record` returns, in id order after any entry left unsealed before, the chain intact.
-Entries written inside a transaction are still sealed only after it commits (tests/core/test_audit.py).
+An audit entry written outside any transaction (what a read writes) is committed alone and, sealing being
+due after every one in tests (tests/conftest.py), sealed when `audit_record` returns: in id order after any
+entry left unsealed before, the chain intact. Entries written inside a transaction are sealed only after it
+commits (tests/core/test_audit.py); sealing at most once per interval: test_audit_sealing_interval.py.
 """
 
 import pytest

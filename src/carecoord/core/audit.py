@@ -1,17 +1,22 @@
 """
 The audit trail: `audit_record` writes one event inside the caller's transaction (so a rolled-back action
-leaves no audit row), and after commit `audit_seal` links new events into a SHA-256 hash chain. Sealing in
-batches keeps the chain's single lock out of every user transaction. An event recorded outside any
-transaction (a read) is sealed in the same short transaction that inserts it: one commit instead of two.
+leaves no audit row; a read outside any transaction commits its event alone, one statement), and
+`audit_seal` links new events into a SHA-256 hash chain, in batches, outside every user transaction.
+A process seals after a commit or a read when the last sealing it ran is CARECOORD_AUDIT_SEAL_SECONDS old
+(0: after every one); the worker's `seal_audit_events` takes whatever is left each minute. Until sealed an
+event is already stored and the database's audit guard refuses any change to it (core migrations); sealing
+makes a later change by someone who can lift the guard detectable.
 `audit_verify` recomputes the chain and names the first row that no longer matches.
 """
 
+import datetime as dt
 import hashlib
 import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, models, transaction
 
 from . import clock
@@ -40,6 +45,31 @@ def audit_record(
     organization: Organization | None = None,
 ) -> AuditEvent:
     """Appends one audit event; `actor` supplies user and acting organization unless given explicitly."""
+    entry = audit_entry(
+        actor=actor, event=event, action=action, target=target, patient=patient, outcome=outcome, detail=detail,
+        user=user, organization=organization,
+    )  # fmt: skip
+    entry.save(force_insert=True)
+    if transaction.get_connection().in_atomic_block:
+        seal_after_commit()
+    else:
+        audit_seal_when_due()
+    return entry
+
+
+def audit_entry(
+    *,
+    actor=None,
+    event: str,
+    action: str = AuditAction.READ,
+    target: models.Model | None = None,
+    patient=None,
+    outcome: str = AuditOutcome.SUCCESS,
+    detail: dict | None = None,
+    user: User | None = None,
+    organization: Organization | None = None,
+) -> AuditEvent:
+    """The unsaved event `audit_record` writes for these arguments (its time: now)."""
     user = user or (actor.user if actor else None)
     acting = organization or (actor.organization if actor else None)
     info = current_request_info()
@@ -62,36 +92,31 @@ def audit_record(
     # Break-glass opens only restricted records: an entry about a patient known not to be restricted needs no
     # look-up of the user's break-glass windows (core.breakglass.flag_break_glass).
     entry.patient_restricted = getattr(patient, "restricted", None)
-    if transaction.get_connection().in_atomic_block:
-        entry.save(force_insert=True)
-        _seal_after_commit()
-    else:
-        _save_and_seal(entry)
     return entry
 
 
-def _save_and_seal(entry: AuditEvent) -> None:
-    """
-    An entry written outside any transaction (a read) commits together with its sealing: one write
-    transaction instead of two. A sealing that fails is left to the next sealer, as after a commit.
-    """
-    with transaction.atomic():
-        entry.save(force_insert=True)
-        try:
-            with transaction.atomic():
-                full = _seal_batch(SEAL_BATCH) == SEAL_BATCH
-        except Exception:
-            logger.warning("audit sealing deferred", exc_info=True)
-            return
-        if full:  # more than a batch was waiting: the rest after this commit
-            transaction.on_commit(audit_seal_quietly)
+def seal_after_commit(using: str | None = None) -> None:
+    """Queues one sealing (when due) for the end of the transaction, however many events it records."""
+    queued = transaction.get_connection(using).run_on_commit  # (savepoint ids, callback, robust)
+    if not any(callback is audit_seal_when_due for _, callback, _ in queued):
+        transaction.on_commit(audit_seal_when_due, using=using)
 
 
-def _seal_after_commit() -> None:
-    """Queues one sealing for the end of the transaction, however many events it records."""
-    queued = transaction.get_connection().run_on_commit  # (savepoint ids, callback, robust), rolled back ones gone
-    if not any(callback is audit_seal_quietly for _, callback, _ in queued):
-        transaction.on_commit(audit_seal_quietly)
+# When this process last started a sealing (clock.now(): tests move it); None before the first.
+_last_sealing: list = [None]
+
+
+def audit_seal_when_due() -> None:
+    """
+    Seals when this process's last sealing started CARECOORD_AUDIT_SEAL_SECONDS ago or more: under load one
+    sealing takes the events of many requests (a read was four statements and a commit more with its own).
+    """
+    interval = dt.timedelta(seconds=getattr(settings, "CARECOORD_AUDIT_SEAL_SECONDS", 0))
+    now, last = clock.now(), _last_sealing[0]
+    if interval and last is not None and dt.timedelta(0) <= now - last < interval:
+        return
+    _last_sealing[0] = now
+    audit_seal_quietly()
 
 
 def _tenant_of(patient, target) -> Organization | None:
