@@ -22,12 +22,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def warm_up_size(server_threads: int) -> tuple[int, int]:
+    """(requests, concurrent clients) of an untimed warm-up that reaches every server thread."""
+    return 4 * server_threads, server_threads
+
+
 class Server:
     """`carecoord serve --workers N` on 127.0.0.1, with the benchmark's environment (DATABASE_URL)."""
 
     def __init__(self, *, workers: int, log_path: Path):
         self.port = free_port()
         self.workers = workers
+        # Requests served at once: gunicorn's threads per worker (`carecoord serve --threads`) times workers.
+        self.request_threads = workers * int(os.environ.get("CARECOORD_THREADS", "4"))
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
