@@ -13,6 +13,7 @@ from django.test import override_settings
 
 from carecoord.core import audit
 from carecoord.core.audit import audit_record, audit_verify
+from carecoord.core.choices import AuditAction
 from carecoord.core.jobs import seal_audit_events
 from carecoord.core.models import AuditEvent
 
@@ -42,7 +43,8 @@ def test_reads_within_the_interval_wait_and_the_next_due_sealing_takes_them_all(
     second = audit_record(actor=actor, event="read.second")
     third = audit_record(actor=actor, event="read.third")
     assert sealed(first, second, third) == [True, False, False]
-    assert audit_verify().ok and audit_verify().unsealed == 2
+    report = audit_verify()
+    assert (report.ok, report.unsealed) == (True, 2)
 
     clock.shift(dt.timedelta(seconds=3))  # five seconds since the last sealing
     fourth = audit_record(actor=actor, event="read.fourth")
@@ -51,19 +53,19 @@ def test_reads_within_the_interval_wait_and_the_next_due_sealing_takes_them_all(
     events = AuditEvent.objects.filter(pk__in=[first.pk, second.pk, third.pk, fourth.pk]).order_by("id")
     assert [e.sequence for e in events] == list(range(events[0].sequence, events[0].sequence + 4))
     report = audit_verify()
-    assert report.ok and report.unsealed == 0
+    assert (report.ok, report.unsealed) == (True, 0)
 
 
 def test_a_commit_within_the_interval_leaves_its_events_to_the_next_sealing(clock):
     actor = make_actor()
     audit_record(actor=actor, event="read.first")
     with transaction.atomic():
-        write = audit_record(actor=actor, event="write.one", action="create")
+        write = audit_record(actor=actor, event="write.one", action=AuditAction.CREATE)
     assert sealed(write) == [False]
 
     clock.shift(dt.timedelta(seconds=6))
     with transaction.atomic():
-        later = audit_record(actor=actor, event="write.two", action="create")
+        later = audit_record(actor=actor, event="write.two", action=AuditAction.CREATE)
     assert sealed(write, later) == [True, True]
     assert audit_verify().ok
 
@@ -77,4 +79,5 @@ def test_the_workers_job_seals_what_an_idle_process_left(clock):
     assert seal_audit_events() == 1
 
     assert sealed(waiting) == [True]
-    assert audit_verify().ok and audit_verify().unsealed == 0
+    report = audit_verify()
+    assert (report.ok, report.unsealed) == (True, 0)
