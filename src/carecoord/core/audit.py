@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, router, transaction
+from django.db.models.signals import post_save, pre_save
 
 from . import clock
 from .choices import AuditAction, AuditOutcome
@@ -49,7 +50,7 @@ def audit_record(
         actor=actor, event=event, action=action, target=target, patient=patient, outcome=outcome, detail=detail,
         user=user, organization=organization,
     )  # fmt: skip
-    entry.save(force_insert=True)
+    _insert(entry)
     if transaction.get_connection().in_atomic_block:
         seal_after_commit()
     else:
@@ -93,6 +94,39 @@ def audit_entry(
     # look-up of the user's break-glass windows (core.breakglass.flag_break_glass).
     entry.patient_restricted = getattr(patient, "restricted", None)
     return entry
+
+
+def _insert(entry: AuditEvent) -> None:
+    """
+    `entry.save(force_insert=True)` with its INSERT written once per connection: every request writes at least
+    one event, and the ORM's save compiled the same statement each time (a fifth of a FHIR read's CPU). The
+    values are prepared by each field as the ORM prepares them, and the signals a save sends are sent
+    (core.breakglass flags entries on pre_save).
+    """
+    if entry.pk is not None:
+        raise PermissionError("Audit events are append-only; they cannot be changed.")
+    using = router.db_for_write(AuditEvent)
+    db = connections[using]
+    if not db.features.can_return_columns_from_insert:
+        entry.save(force_insert=True, using=using)
+        return
+    pre_save.send(sender=AuditEvent, instance=entry, raw=False, using=using, update_fields=None)
+    fields, sql = prepared_for("audit.insert", lambda: _insert_statement(db), using=using)
+    params = [field.get_db_prep_save(field.pre_save(entry, True), db) for field in fields]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding, entry._state.db = False, using
+    post_save.send(sender=AuditEvent, instance=entry, created=True, update_fields=None, raw=False, using=using)
+
+
+def _insert_statement(db) -> tuple[list, str]:
+    fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+    quote = db.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    slots = ", ".join(["%s"] * len(fields))
+    table, key = quote(AuditEvent._meta.db_table), quote(AuditEvent._meta.pk.column)
+    return fields, f"INSERT INTO {table} ({columns}) VALUES ({slots}) RETURNING {key}"  # noqa: S608
 
 
 def seal_after_commit(using: str | None = None) -> None:
