@@ -347,14 +347,28 @@ def write_export(
 ) -> list[dict]:
     """
     Writes <Type>.ndjson for each type with resources into `directory`; returns [{type, file, count}].
-    The visible patients are read once and narrow the parts that filter by them; when they are not many, the
-    types with the most rows are read as plain rows (see export_rows).
+    The visible patients are read once and narrow the parts that filter by them; when they are not many, one
+    statement finds which of those parts have no row for them (they are not read at all) and the types with
+    the most rows are read as plain rows (see export_rows).
     """
     directory.mkdir(parents=True, exist_ok=True)
     files = []
+    typed_parts = [(mapper.resource_type, mapper.parts) for mapper in map(mapper_for, types) if mapper is not None]
+    parts = [part for _, type_parts in typed_parts for part in type_parts]
     with visibility_memo():
-        typed_sources = export_querysets(actor, types, since)
-        ids = export_rows.visible_patient_ids(actor, [s for _, sources in typed_sources for s in sources])
+        ids = export_rows.visible_patient_ids(actor, [(part, None) for part in parts])
+        found = dict(zip(map(id, parts), export_rows.may_have_rows(parts, actor, ids, since), strict=True))
+        typed_sources = [
+            (
+                resource_type,
+                [
+                    (part, _since_filter(part.read_queryset(actor), since).order_by("pk"))
+                    for part in type_parts
+                    if found[id(part)]
+                ],
+            )
+            for resource_type, type_parts in typed_parts
+        ]
     for resource_type, sources in typed_sources:
         name = f"{resource_type}.ndjson"
         count = export_rows.write_rows(
