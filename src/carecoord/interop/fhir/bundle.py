@@ -22,14 +22,22 @@ from . import interactions
 from .access import Caller
 from .composite import matching
 from .context import NotKept, lenient, lenient_import, subject_cache
+from .deferred import deferred_writes, flush
 from .interactions import Result
 from .outcome import FhirError, operation_outcome
 from .registry import mapper_for
 from .resources._care import bundle_forget
+from .resources._directory import MATCHES
 from .resources.observation import OPEN_GOALS
 from .search import parse_search
 
 METHOD_ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3}
+NESTED = (dict, list)  # what a resource parsed from JSON nests
+# Types whose create writes no goal (their services touch no careplans.Goal row): after one, a patient's open
+# goals that an Observation create read earlier in the Bundle still hold.
+GOALS_UNCHANGED = frozenset({"Observation", "Condition", "Organization", "Practitioner", "Location"})
+# Types whose create changes no directory record but its own (Practitioner and Organization memos add theirs).
+DIRECTORY_UNCHANGED = frozenset({"Observation", "Condition", "Organization", "Practitioner", "Patient"})
 
 
 @dataclass
@@ -60,7 +68,7 @@ def process_bundle(
     entries = [_entry(i, raw) for i, raw in enumerate(body.get("entry") or [])]
     with lenient_import(lenient), visibility_memo():
         if kind == "transaction":
-            with transaction.atomic(), subject_cache():
+            with transaction.atomic(), subject_cache(), deferred_writes():
                 _run_transaction(caller, entries, base, lenient, {} if resolved is None else resolved)
         else:
             for entry in entries:
@@ -103,7 +111,12 @@ def _entry(index: int, raw) -> Entry:
 
 
 def _run_transaction(caller: Caller, entries: list[Entry], base: str, lenient: bool, resolved: dict) -> None:
-    for entry in _transaction_order(entries):
+    ordered = _transaction_order(entries)
+    if lenient:
+        _prefetch_existing(caller, ordered)
+    for entry in ordered:
+        if entry.method != "POST":
+            flush()  # a read, update or delete sees (or follows) every audit entry and version written so far
         try:
             if not (lenient and mapper_for(_type_of(entry)) is None):  # an entry not kept needs no references
                 _rewrite_references(caller, entry, resolved)
@@ -111,6 +124,22 @@ def _run_transaction(caller: Caller, entries: list[Entry], base: str, lenient: b
         except FhirError as error:
             error.diagnostics = f"Bundle.entry[{entry.index}] ({entry.method} {entry.url}): {error.diagnostics}"
             raise
+
+
+def _prefetch_existing(caller: Caller, entries: list[Entry]) -> None:
+    """
+    The records on file that a lenient import's POSTs will be matched against (find_existing), read at once
+    per type where its mapper can (`prefetch_existing`, into the Bundle's memos: resources/_directory.py).
+    """
+    by_type: dict[str, list[dict]] = {}
+    for entry in entries:
+        if entry.method == "POST" and not entry.if_none_exist and entry.resource is not None:
+            by_type.setdefault(_type_of(entry), []).append(entry.resource)
+    for resource_type, resources in by_type.items():
+        mapper = mapper_for(resource_type)
+        prefetch = getattr(mapper, "prefetch_existing", None)
+        if prefetch is not None and caller.grants.allows(resource_type, "read"):
+            prefetch(caller.actor, resources)
 
 
 def _run_batch_entry(caller: Caller, entry: Entry, base: str, lenient: bool) -> None:
@@ -137,17 +166,25 @@ def _transaction_order(entries: list[Entry]) -> list[Entry]:
 
 
 def _references(node) -> list[str]:
-    found = []
+    """Every reference string in a resource, in document order."""
+    found: list[str] = []
+    if isinstance(node, NESTED):
+        _collect_references(node, found)
+    return found
+
+
+def _collect_references(node, found: list[str]) -> None:
+    # Recurses into objects and arrays only (a call per string or number was most of an import's time here).
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "reference" and isinstance(value, str):
                 found.append(value)
-            else:
-                found.extend(_references(value))
-    elif isinstance(node, list):
+            elif isinstance(value, NESTED):
+                _collect_references(value, found)
+    else:
         for value in node:
-            found.extend(_references(value))
-    return found
+            if isinstance(value, NESTED):
+                _collect_references(value, found)
 
 
 def _rewrite_references(caller: Caller, entry: Entry, resolved: dict[str, str]) -> None:
@@ -156,11 +193,12 @@ def _rewrite_references(caller: Caller, entry: Entry, resolved: dict[str, str]) 
             for key, value in node.items():
                 if key == "reference" and isinstance(value, str):
                     node[key] = resolved.get(value) or _conditional_reference(caller, value) or value
-                else:
+                elif isinstance(value, NESTED):
                     rewrite(value)
-        elif isinstance(node, list):
+        else:
             for value in node:
-                rewrite(value)
+                if isinstance(value, NESTED):
+                    rewrite(value)
 
     if entry.resource is not None:
         rewrite(entry.resource)
@@ -219,8 +257,10 @@ def _perform(caller: Caller, entry: Entry, base: str, lenient: bool, resolved: d
             # An import keeps the patient's file and leaves out a resource it cannot keep, saying why.
             entry.response = _not_stored(error.diagnostics)
             return
-        if resource_type != "Observation":
+        if resource_type not in GOALS_UNCHANGED:
             bundle_forget(OPEN_GOALS)  # a write of another type may add or close a goal
+        if resource_type not in DIRECTORY_UNCHANGED:
+            bundle_forget(MATCHES)  # nor may it change the directory's records
         if entry.full_url and result.body:
             resolved[entry.full_url] = f"{resource_type}/{result.body['id']}"
     elif entry.method == "PUT":

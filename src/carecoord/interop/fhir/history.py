@@ -10,6 +10,7 @@ from django.db.models.signals import post_save
 
 from carecoord.core import clock
 
+from . import deferred
 from .base import ResourceMapper
 from .models import HistoryMethod, ResourceVersion
 from .registry import MAPPERS
@@ -34,15 +35,19 @@ def recording():
 
 def record_version(mapper: ResourceMapper, obj, method: str, resource: dict | None = None) -> None:
     """Stores `obj` as it now is (`resource`, its to_fhir, when the caller has it already) as this version."""
-    if method == HistoryMethod.DELETE:
-        resource = None
-    elif resource is None:
-        resource = mapper.to_fhir(obj)
     key = {"resource_type": mapper.resource_type, "resource_id": obj.public_id, "version_id": obj.version}
     written = _written.get()
     ident = (mapper.resource_type, obj.public_id, obj.version)
     # A record created inside `recording()` whose version was not stored yet in it has no row to update.
     new_row = written is not None and method == HistoryMethod.CREATE and ident not in written
+    waiting = deferred.pending()
+    if waiting is not None and waiting.defers(ident, obj, new_row):
+        _defer(waiting, mapper, obj, method, resource, key, ident, written)
+        return
+    if method == HistoryMethod.DELETE:
+        resource = None
+    elif resource is None:
+        resource = mapper.to_fhir(obj)
     if written is not None:
         if written.get(ident) == (method, resource):
             return  # this very version, with the same content, was stored moments ago in this transaction
@@ -60,17 +65,57 @@ def record_version(mapper: ResourceMapper, obj, method: str, resource: dict | No
         ResourceVersion.objects.create(**key, **values)
 
 
+def _defer(waiting, mapper, obj, method: str, resource, key: dict, ident: tuple, written: dict | None) -> None:
+    """
+    The version waits in the Bundle's deferred writes (deferred.py) as one row per (type, id, version), its
+    last content winning, as the UPDATE of a row written moments ago would. A resource not given yet (the
+    save's, before the create answers) is the record's to_fhir at the end of the create's block at the latest
+    (deferred.versions_deferred), as the create would have stored it.
+    """
+    lazy = resource is None and method != HistoryMethod.DELETE
+    if written is not None:
+        written[ident] = (method, resource)
+    values = {
+        "organization_id": obj.organization_id,
+        "last_updated": obj.updated_at if method != HistoryMethod.DELETE else clock.now(),
+        "method": method,
+        "resource": None if method == HistoryMethod.DELETE else resource,
+    }
+    waiting.before_change(ident)
+    item = waiting.versions.get(ident)
+    if item is None:
+        waiting.versions[ident] = deferred.PendingVersion(mapper, obj, ResourceVersion(**key, **values), lazy)
+        return
+    for name, value in values.items():
+        setattr(item.row, name, value)
+    item.mapper, item.obj, item.lazy = mapper, obj, lazy
+
+
 def _on_save(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    for part in _history_parts():
-        if part.model is sender:
-            record_version(part, instance, HistoryMethod.CREATE if created else HistoryMethod.UPDATE)
+    for part in _parts_of(sender):
+        record_version(part, instance, HistoryMethod.CREATE if created else HistoryMethod.UPDATE)
 
 
 def _history_parts() -> list[ResourceMapper]:
     """Every part of every type that keeps history (one model may back several types, e.g. a referral)."""
     return [part for mapper in MAPPERS.values() for part in mapper.parts if part.keep_history]
+
+
+# Model -> its parts keeping history, worked out for a registry of `_by_model_size[0]` types.
+_by_model: dict = {}
+_by_model_size = [-1]
+
+
+def _parts_of(model) -> list[ResourceMapper]:
+    """The parts keeping history that `model` backs (worked out once, not on every save)."""
+    if _by_model_size[0] != len(MAPPERS):
+        _by_model.clear()
+        for part in _history_parts():
+            _by_model.setdefault(part.model, []).append(part)
+        _by_model_size[0] = len(MAPPERS)
+    return _by_model.get(model, [])
 
 
 def connect() -> None:

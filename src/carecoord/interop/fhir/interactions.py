@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 
-from carecoord.core.audit import audit_record
+from carecoord.core.audit import audit_entry, audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
 
+from . import deferred
 from .access import Caller
 from .base import ResourceMapper, instant
 from .composite import count_of, matching, page_of
@@ -53,18 +54,27 @@ def _allowed(mapper: ResourceMapper, interaction: str) -> None:
 
 
 def _audit(caller: Caller, interaction: str, mapper: ResourceMapper, obj=None, detail: dict | None = None) -> None:
-    audit_record(
-        actor=caller.actor,
-        event=f"fhir.{interaction}",
-        action=AUDIT_ACTIONS.get(interaction, AuditAction.READ),
-        target=obj,
-        patient=mapper.patient_of(obj) if obj is not None else None,
-        detail={
+    """
+    The interaction's audit entry. Inside a transaction Bundle it waits for the Bundle's end (deferred.py):
+    each call here is the last step of its interaction's block, so only the Bundle's rollback can undo it.
+    """
+    fields = {
+        "actor": caller.actor,
+        "event": f"fhir.{interaction}",
+        "action": AUDIT_ACTIONS.get(interaction, AuditAction.READ),
+        "target": obj,
+        "patient": mapper.patient_of(obj) if obj is not None else None,
+        "detail": {
             "type": mapper.resource_type,
             **({"client": caller.client_id} if caller.client_id else {}),
             **(detail or {}),
         },
-    )
+    }
+    waiting = deferred.pending()
+    if waiting is None:
+        audit_record(**fields)
+    else:
+        waiting.audits.append(audit_entry(**fields))
 
 
 def version_headers(resource: dict) -> dict[str, str]:
@@ -288,7 +298,9 @@ def create(caller: Caller, resource_type: str, body, base: str, *, if_none_exist
         # What the mapper would refuse before writing anything, refused before the transaction opens (an
         # import skips many resources this way: no savepoint to open and roll back for each).
         _run(lambda: mapper.precheck(caller.actor, resource))
-    with _create_block(caller, mapper, resource), recording():
+    block, savepoint = _create_block(caller, mapper, resource)
+    models = {part.model for part in mapper.parts}
+    with block, recording(), deferred.versions_deferred(models, savepoint=savepoint):
         if if_none_exist:
             existing = _conditional_match(caller, mapper, if_none_exist)
             if existing is not None:
@@ -308,10 +320,13 @@ def _create_block(caller: Caller, mapper: ResourceMapper, resource: dict):
     nothing). Inside a transaction already, a mapper may say this create raises any error before its first
     write (`create_fails_before_writing`); then a savepoint would roll back nothing and costs two statements
     per entry (an import's observations), and an error still rolls back the enclosing Bundle or batch entry.
+    Returns the block and whether it is a savepoint.
     """
     fails_first = getattr(mapper, "create_fails_before_writing", None)
     inside = fails_first is not None and transaction.get_connection().in_atomic_block
-    return contextlib.nullcontext() if inside and fails_first(caller.actor, resource) else transaction.atomic()
+    if inside and fails_first(caller.actor, resource):
+        return contextlib.nullcontext(), False
+    return transaction.atomic(), True
 
 
 def find_existing(caller: Caller, resource_type: str, resource: dict) -> Result | None:

@@ -111,6 +111,28 @@ def bundle_memo(key: tuple, load):
     return cache[key]
 
 
+# Memos that hold nothing for a patient created in the Bundle: (memo name, the patient attribute in its key
+# after the name, a function making the empty value). Modules add theirs (empty_for_new_patient).
+_EMPTY_FOR_NEW_PATIENT: list[tuple[str, str, object]] = []
+
+
+def empty_for_new_patient(name: str, attribute: str, empty) -> None:
+    """Registers a memo keyed (name, patient.<attribute>, *actor_key) that is empty for a new patient."""
+    _EMPTY_FOR_NEW_PATIENT.append((name, attribute, empty))
+
+
+def bundle_new_patient(actor, patient) -> None:
+    """
+    A patient the Bundle has just created has no records on file yet: its memos start empty without a query
+    (the Bundle's own creates are added to them as they happen, as for a patient read from the database).
+    """
+    cache = subjects()
+    if cache is None:
+        return
+    for name, attribute, empty in _EMPTY_FOR_NEW_PATIENT:
+        cache.setdefault((name, getattr(patient, attribute), *actor_key(actor)), empty())
+
+
 def bundle_forget(name: str) -> None:
     """Drops what `bundle_memo` keeps under keys starting with `name`."""
     cache = subjects()

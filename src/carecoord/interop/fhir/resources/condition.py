@@ -20,7 +20,7 @@ from carecoord.patients.models import Condition
 from carecoord.patients.selectors import patients_visible_to
 from carecoord.patients.services import condition_add, condition_update
 
-from ._care import actor_key, bundle_memo, visible_patient
+from ._care import actor_key, bundle_memo, empty_for_new_patient, visible_patient
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -157,6 +157,7 @@ class ConditionMapper(ResourceMapper):
 # (Condition.Meta.ordering: clinical_status first; the lowest pk among equals), with the Bundle's own creates
 # added as they happen. A PUT or DELETE forgets them (context.forget_subjects).
 ON_FILE = "Condition on file"
+empty_for_new_patient(ON_FILE, "public_id", dict)
 
 
 def _on_file(mapper: ConditionMapper, actor, patient_key) -> dict | None:

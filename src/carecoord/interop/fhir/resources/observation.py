@@ -41,6 +41,7 @@ from ._care import (
     actor_key,
     bad,
     bundle_memo,
+    empty_for_new_patient,
     extension_value,
     number,
     parse_decimal,
@@ -256,6 +257,8 @@ class ObservationMapper(ResourceMapper):
 # forgets them after one; a PUT or DELETE forgets all).
 ON_FILE = "Observation on file"
 OPEN_GOALS = "Observation open goals"
+empty_for_new_patient(ON_FILE, "public_id", dict)
+empty_for_new_patient(OPEN_GOALS, "pk", list)
 
 
 def _on_file(mapper: ObservationMapper, actor, patient_key) -> dict | None:

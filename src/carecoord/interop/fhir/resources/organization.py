@@ -11,7 +11,20 @@ from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import string_filter, token_filter
 
-from ._directory import address, address_fields, npi_filter, npi_identifier, npi_of, phone_of, telecom, telecom_value
+from ._directory import (
+    address,
+    address_fields,
+    ascii_upper,
+    known_match,
+    npi_filter,
+    npi_identifier,
+    npi_of,
+    phone_of,
+    prefetch_matches,
+    remember_match,
+    telecom,
+    telecom_value,
+)
 
 ORG_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
 # Our kinds as FHIR organization-type codes (prov = healthcare provider, ins = insurer, govt, cg = community group).
@@ -83,7 +96,13 @@ class OrganizationMapper(ResourceMapper):
         }
 
     def create(self, actor, resource: dict) -> ExternalOrganization:
-        return external_organization_create(actor=actor, data=self.from_fhir(resource))
+        created = external_organization_create(actor=actor, data=self.from_fhir(resource))
+        remember_match(self, actor, created)
+        return created
+
+    def prefetch_existing(self, actor, resources: list[dict]) -> None:
+        """What find_existing looks up for the entries of a transaction Bundle, read at once (_directory)."""
+        prefetch_matches(self, actor, resources)
 
     def update(self, actor, obj: ExternalOrganization, resource: dict) -> ExternalOrganization:
         return external_organization_update(
@@ -98,9 +117,32 @@ class OrganizationMapper(ResourceMapper):
     def find_existing(self, actor, resource: dict):
         data = self.from_fhir(resource)
         found = self.queryset(actor)
+        known, obj = known_match(self, actor, self.match_key(data))
+        if known:
+            return obj
         if data["npi"]:
             return found.filter(npi=data["npi"]).first()
         return found.filter(name__iexact=data["name"], city__iexact=data["city"]).first()
+
+    # What find_existing compares, for a Bundle's matches read at once (_directory.prefetch_matches); names
+    # and cities case-insensitively, as iexact, where that is the same in Python and the database (ASCII).
+    def match_key(self, data: dict) -> tuple | None:
+        if data["npi"]:
+            return ("npi", data["npi"])
+        names = ascii_upper(data["name"], data["city"])
+        return ("name", *names) if names else None
+
+    def match_filter(self, keys: list[tuple]) -> Q:
+        match = Q(npi__in=[key[1] for key in keys if key[0] == "npi"])
+        for _, name, city in (key for key in keys if key[0] == "name"):
+            match |= Q(name__iexact=name, city__iexact=city)
+        return match
+
+    def match_keys_of(self, obj: ExternalOrganization) -> list[tuple] | None:
+        names = ascii_upper(obj.name, obj.city)
+        if names is None:
+            return None
+        return [*([("npi", obj.npi)] if obj.npi else []), ("name", *names)]
 
 
 def _identifier(value: str) -> Q:

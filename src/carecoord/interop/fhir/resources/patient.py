@@ -20,6 +20,8 @@ from carecoord.patients.models import Patient, PatientIdentifier
 from carecoord.patients.selectors import patients_visible_to
 from carecoord.patients.services import patient_register, patient_set_active, patient_update
 
+from ._care import bundle_new_patient
+
 # Two-letter codes and full names ("Massachusetts", as Synthea writes them) to the two-letter code.
 STATE_CODES = {name.lower(): code for code, name in US_STATES} | {code.lower(): code for code, _ in US_STATES}
 TELECOM_USE = {PhoneKind.MOBILE: "mobile", PhoneKind.HOME: "home", PhoneKind.WORK: "work"}
@@ -156,6 +158,7 @@ class PatientMapper(ResourceMapper):
         data = self.from_fhir(resource, actor)
         active = data.pop("active")
         patient = patient_register(actor=actor, data=data, allow_possible_duplicate=True)
+        bundle_new_patient(actor, patient)  # nothing on file for it yet (in a transaction Bundle)
         if not active:
             patient = patient_set_active(actor=actor, patient=patient, active=False, expected_version=patient.version)
         return patient

@@ -1,5 +1,7 @@
 """Practitioner <-> directory.Practitioner (US Core Practitioner 6.1.0: NPI, name)."""
 
+from django.db.models import Q
+
 from carecoord.directory.models import Practitioner
 from carecoord.directory.selectors import practitioners_for
 from carecoord.directory.services import practitioner_create, practitioner_deactivate, practitioner_update
@@ -9,7 +11,17 @@ from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import string_filter, token_filter
 
-from ._directory import npi_filter, npi_identifier, npi_of, phone_of, telecom, telecom_value
+from ._directory import (
+    known_match,
+    npi_filter,
+    npi_identifier,
+    npi_of,
+    phone_of,
+    prefetch_matches,
+    remember_match,
+    telecom,
+    telecom_value,
+)
 
 NUCC = "http://nucc.org/provider-taxonomy"
 
@@ -100,7 +112,13 @@ class PractitionerMapper(ResourceMapper):
         }
 
     def create(self, actor, resource: dict) -> Practitioner:
-        return practitioner_create(actor=actor, data=self.from_fhir(resource))
+        created = practitioner_create(actor=actor, data=self.from_fhir(resource))
+        remember_match(self, actor, created)
+        return created
+
+    def prefetch_existing(self, actor, resources: list[dict]) -> None:
+        """What find_existing looks up for the entries of a transaction Bundle, read at once (_directory)."""
+        prefetch_matches(self, actor, resources)
 
     def update(self, actor, obj: Practitioner, resource: dict) -> Practitioner:
         return practitioner_update(
@@ -113,6 +131,21 @@ class PractitionerMapper(ResourceMapper):
     def find_existing(self, actor, resource: dict):
         data = self.from_fhir(resource)
         found = self.queryset(actor)
+        known, obj = known_match(self, actor, self.match_key(data))
+        if known:
+            return obj
         if data["npi"]:
             return found.filter(npi=data["npi"]).first()
         return found.filter(given_name=data["given_name"], family_name=data["family_name"], npi="").first()
+
+    # What find_existing compares, for a Bundle's matches read at once (_directory.prefetch_matches).
+    def match_key(self, data: dict) -> tuple:
+        return ("npi", data["npi"]) if data["npi"] else ("name", data["given_name"], data["family_name"])
+
+    def match_filter(self, keys: list[tuple]) -> Q:
+        npis = [key[1] for key in keys if key[0] == "npi"]
+        names = [key[1:] for key in keys if key[0] == "name"]
+        return Q(npi__in=npis) | Q(npi="", given_name__in={g for g, _ in names}, family_name__in={f for _, f in names})
+
+    def match_keys_of(self, obj: Practitioner) -> list[tuple]:
+        return [("npi", obj.npi) if obj.npi else ("name", obj.given_name, obj.family_name)]
