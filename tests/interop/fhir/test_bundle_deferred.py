@@ -24,9 +24,9 @@ from carecoord.interop.fhir.outcome import FhirError
 from carecoord.patients.models import Condition, Patient
 
 from ...factories import ConditionFactory, OrganizationFactory, PatientFactory, make_actor
+from .test_import_observations import _post, _weight
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
-LOINC = "http://loinc.org"
 PATIENT_URL = "urn:uuid:7d1c0a2e-0000-4000-8000-0000000000bb"
 
 pytestmark = [pytest.mark.usefixtures("_frozen_clock"), pytest.mark.django_db]
@@ -34,22 +34,6 @@ pytestmark = [pytest.mark.usefixtures("_frozen_clock"), pytest.mark.django_db]
 
 def _caller(organization) -> Caller:
     return Caller(actor=make_actor(organization, Role.COORDINATOR), grants=EVERYTHING, client_id="test")
-
-
-def _weight(patient_ref: str, value, day: int = 20) -> dict:
-    return {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
-        "subject": {"reference": patient_ref},
-        "effectiveDateTime": f"2026-11-{day:02d}T10:00:00Z",
-        "valueQuantity": {"value": value, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
-    }
-
-
-def _post(resource: dict, full_url: str = "") -> dict:
-    entry = {"resource": resource, "request": {"method": "POST", "url": resource["resourceType"]}}
-    return {**entry, "fullUrl": full_url} if full_url else entry
 
 
 def _bundle(*entries) -> dict:
