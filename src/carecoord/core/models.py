@@ -184,13 +184,29 @@ class AuditEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(db_index=True)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False)
+    # The three keys below have no index of their own: the (key, occurred_at) indexes in Meta serve every look-up
+    # by them, and each index costs every request its update (each request writes at least one event).
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False
+    )
     user_email = models.CharField(max_length=254, blank=True)
     acting_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     tenant_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     action = models.CharField(max_length=1, choices=AuditAction.choices)
     event = models.CharField(max_length=80, help_text="What happened, e.g. patient.view, patient.update.")
