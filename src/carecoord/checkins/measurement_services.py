@@ -5,6 +5,7 @@ error. After either, the goal's achievement status is recomputed from its measur
 """
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,9 +15,10 @@ from carecoord.careplans.choices import GoalAchievementStatus
 from carecoord.careplans.models import Goal
 from carecoord.core import clock
 from carecoord.core.access import Actor, require_patient_editor
-from carecoord.core.audit import audit_record
+from carecoord.core.audit import audit_entry, audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import InvalidStateError, NotFoundError, ValidationError
+from carecoord.core.models import AuditEvent
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patient_get
 
@@ -93,6 +95,7 @@ def measurement_record_checked(
     goal: Goal | None = None,
     note: str = "",
     open_goals: list[Goal] | None = None,
+    insert_later: Callable[[Measurement, AuditEvent], None] | None = None,
 ) -> Measurement:
     """
     `measurement_record` for a patient `patient_get` has just returned to this actor in this transaction (the
@@ -101,6 +104,9 @@ def measurement_record_checked(
     `open_goals`: `open_goals_of_checked_patient(actor, patient)` as a list, when the caller holds it already.
     Every check runs before the first write; the writes open no savepoint of their own, so an error after the
     first write (from the goal's recompute) leaves the caller's transaction to roll back.
+    `insert_later` (a FHIR transaction Bundle, which inserts its new measurements together): a measurement
+    toward no goal is not inserted here; the unsaved measurement and its audit entry (audit_entry, what
+    audit_record would write) are handed to it, to insert in this transaction before anything reads them.
     """
     require_patient_editor(actor)
     measure = MEASURES.get(kind)
@@ -110,28 +116,33 @@ def measurement_record_checked(
     if occurred_at > clock.now():
         raise ValidationError("A measurement cannot be in the future.", field="occurred_at")
     goal = _goal_for(actor, patient, kind, goal, open_goals)
+    measurement = Measurement(
+        organization=actor.organization,
+        patient=patient,
+        goal=goal,
+        kind=kind,
+        loinc=measure.loinc,
+        value=value,
+        value2=value2,
+        unit=measure.unit,
+        occurred_at=occurred_at,
+        by=actor.user,
+        note=(note or "").strip()[:300],
+    )
+    audit = {
+        "actor": actor,
+        "event": "measurement.create",
+        "action": AuditAction.CREATE,
+        "target": measurement,
+        "patient": patient,
+        "detail": {"kind": kind, "goal": str(goal.public_id) if goal else None},
+    }
+    if goal is None and insert_later is not None:
+        insert_later(measurement, audit_entry(**audit))  # nothing to recompute: no goal reads it
+        return measurement
     with transaction.atomic(savepoint=False):
-        measurement = Measurement.objects.create(
-            organization=actor.organization,
-            patient=patient,
-            goal=goal,
-            kind=kind,
-            loinc=measure.loinc,
-            value=value,
-            value2=value2,
-            unit=measure.unit,
-            occurred_at=occurred_at,
-            by=actor.user,
-            note=(note or "").strip()[:300],
-        )
-        audit_record(
-            actor=actor,
-            event="measurement.create",
-            action=AuditAction.CREATE,
-            target=measurement,
-            patient=patient,
-            detail={"kind": kind, "goal": str(goal.public_id) if goal else None},
-        )
+        measurement.save(force_insert=True)
+        audit_record(**audit)
         if goal is not None:
             goal_recompute_achievement(actor=actor, goal=goal)
         return measurement

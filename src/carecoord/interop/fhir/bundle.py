@@ -22,7 +22,7 @@ from . import interactions
 from .access import Caller
 from .composite import matching
 from .context import NotKept, lenient, lenient_import, subject_cache
-from .deferred import deferred_writes, flush
+from .deferred import deferred_writes, flush, insert_waiting_rows
 from .interactions import Result
 from .outcome import FhirError, operation_outcome
 from .registry import mapper_for
@@ -116,7 +116,7 @@ def _run_transaction(caller: Caller, entries: list[Entry], base: str, lenient: b
         _prefetch_existing(caller, ordered)
     for entry in ordered:
         if entry.method != "POST":
-            flush()  # a read, update or delete sees (or follows) every audit entry and version written so far
+            flush()  # a read, update or delete sees (or follows) every row, audit entry and version so far
         try:
             if not (lenient and mapper_for(_type_of(entry)) is None):  # an entry not kept needs no references
                 _rewrite_references(caller, entry, resolved)
@@ -224,6 +224,7 @@ def _conditional_reference(caller: Caller, value: str) -> str | None:
         if lenient():
             return None
         raise
+    insert_waiting_rows(*(part.model for part in mapper.parts))  # the search reads them
     sources = matching(mapper, caller.actor, params, parsed, tz=caller.actor.organization.tz)
     matches = [key for source in sources for key in source.queryset.values_list("public_id", flat=True)[:2]][:2]
     if len(matches) != 1:
@@ -252,7 +253,7 @@ def _perform(caller: Caller, entry: Entry, base: str, lenient: bool, resolved: d
             entry.response = _not_stored(str(reason))
             return
         except FhirError as error:
-            if not (lenient and error.status in (400, 405, 422) and resource_type != "Patient"):
+            if not (_left_out_when_invalid(lenient, resource_type) and error.status in (400, 405, 422)):
                 raise
             # An import keeps the patient's file and leaves out a resource it cannot keep, saying why.
             entry.response = _not_stored(error.diagnostics)
@@ -276,6 +277,11 @@ def _perform(caller: Caller, entry: Entry, base: str, lenient: bool, resolved: d
         entry.output = result.body
 
 
+def _left_out_when_invalid(lenient: bool, resource_type: str) -> bool:
+    """Whether a resource the import cannot keep is left out (a patient's file fails without its Patient)."""
+    return lenient and resource_type != "Patient"
+
+
 def _not_stored(reason: str) -> dict:
     outcome = operation_outcome(f"Not stored: {reason}", code="not-supported", severity="warning")
     return {"status": "200 OK", "outcome": outcome}
@@ -288,7 +294,14 @@ def _post(caller: Caller, entry: Entry, base: str, lenient: bool, resource_type:
         existing = interactions.find_existing(caller, resource_type, resource)
         if existing is not None:
             return existing
-    return interactions.create(caller, resource_type, resource, base, if_none_exist=entry.if_none_exist)
+    return interactions.create(
+        caller,
+        resource_type,
+        resource,
+        base,
+        if_none_exist=entry.if_none_exist,
+        skip_unkept_first=_left_out_when_invalid(lenient, resource_type),
+    )
 
 
 def _get(caller: Caller, parts: list[str], query: str, base: str) -> Result:

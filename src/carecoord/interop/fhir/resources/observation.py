@@ -34,6 +34,7 @@ from carecoord.checkins.progress_selectors import (
 from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact, instant, parse_id, reference
 from carecoord.interop.fhir.codes import US_CORE, coding
 from carecoord.interop.fhir.context import subjects
+from carecoord.interop.fhir.deferred import insert_waiting_rows, wait_to_insert, waiting
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, reference_filter
 
@@ -205,6 +206,7 @@ class ObservationMapper(ResourceMapper):
             goal=goal,
             open_goals=_open_goals(actor, patient) if goal is None else None,
             note=" ".join(str(n.get("text", "")) for n in resource.get("note") or [])[:300],
+            insert_later=wait_to_insert if waiting() else None,  # a transaction Bundle's: one INSERT for all
         )
         _remember(actor, measurement)
         return measurement
@@ -246,15 +248,20 @@ class ObservationMapper(ResourceMapper):
                 .filter(patient__public_id=key, kind=kind, occurred_at=occurred_at, value=value, value2=value2)
                 .first()
             )
-        pk = on_file.get((kind, occurred_at, value, value2))
-        return self.queryset(actor).filter(pk=pk).first() if pk is not None else None
+        found = on_file.get((kind, occurred_at, value, value2))
+        if isinstance(found, Measurement):  # created earlier in this Bundle (its pk, once inserted)
+            if found.pk is None:
+                insert_waiting_rows(Measurement)  # still waiting: inserted now, to be read
+            found = found.pk
+        return self.queryset(actor).filter(pk=found).first() if found is not None else None
 
 
 # Inside a transaction Bundle (_care.bundle_memo), what an Observation create or match looks up is read once
 # per subject patient: the measurements on file ((kind, occurred_at, value, value2) -> the pk .first() found:
 # Measurement.Meta.ordering puts the highest id first among equal times), with the Bundle's own creates added
-# as they happen; and the patient's open goals, which only an entry of another type can change (bundle.py
-# forgets them after one; a PUT or DELETE forgets all).
+# as they happen (the measurement itself: it may still wait to be inserted, deferred.py); and the
+# patient's open goals, which only an entry of another type can change (bundle.py forgets them after one; a
+# PUT or DELETE forgets all).
 ON_FILE = "Observation on file"
 OPEN_GOALS = "Observation open goals"
 empty_for_new_patient(ON_FILE, "public_id", dict)
@@ -263,6 +270,7 @@ empty_for_new_patient(OPEN_GOALS, "pk", list)
 
 def _on_file(mapper: ObservationMapper, actor, patient_key) -> dict | None:
     def load() -> dict:
+        insert_waiting_rows(Measurement)
         rows = mapper.queryset(actor).filter(patient__public_id=patient_key).order_by("pk")
         fields = ("kind", "occurred_at", "value", "value2", "pk")
         return {(kind, at, value, value2): pk for kind, at, value, value2, pk in rows.values_list(*fields)}
@@ -274,7 +282,7 @@ def _remember(actor, measurement: Measurement) -> None:
     """Adds a new measurement to its patient's measurements on file, when the Bundle has read them."""
     found = (subjects() or {}).get((ON_FILE, measurement.patient.public_id, *actor_key(actor)))
     if found is not None:
-        found[(measurement.kind, measurement.occurred_at, measurement.value, measurement.value2)] = measurement.pk
+        found[(measurement.kind, measurement.occurred_at, measurement.value, measurement.value2)] = measurement
 
 
 def _open_goals(actor, patient) -> list | None:
