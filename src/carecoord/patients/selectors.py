@@ -107,6 +107,33 @@ def visibility_memo():
         _visible_memo.reset(token)
 
 
+@contextlib.contextmanager
+def visibility_narrowed(actor: Actor, ids: list[int] | None):
+    """
+    Within the block, `patients_visible_to(actor)` is the visibility query also limited to `ids`, which must be
+    every patient visible to the actor, just read (`visible_patient_ids`): for a bulk export building many
+    querysets over the same few patients. Each then finds the visible patients among those ids by primary
+    key instead of testing the rule on every patient of the database (SQLite scanned all of them for each
+    query: 60-110 ms a query at 100,000 patients). The rule stays in the query, so the narrowing can only
+    leave a patient out, never add one. The block has a memo of its own holding only this entry: the memo of
+    an enclosing block (a request's) never sees the narrowed query. Nothing is narrowed without ids.
+    """
+    today = clock.today_in(actor.organization.tz) if actor is not None else None
+    try:
+        key = (actor, today)
+        hash(key)
+    except TypeError:  # an actor that cannot be a memo key (an unsaved user): the memo builds as it would
+        ids = None
+    if not ids:
+        yield
+        return
+    token = _visible_memo.set({key: (clock.now(), patients_visible_to(actor).filter(pk__in=ids))})
+    try:
+        yield
+    finally:
+        _visible_memo.reset(token)
+
+
 def _restriction_q(actor: Actor, pk_ref: str, prefix: str, today) -> Q:
     """A home-organization patient is visible unless restricted; then to its current care team and break-glass."""
     if actor.user is None:  # a job or feed acting for the organization (no person reads)

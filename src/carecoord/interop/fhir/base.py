@@ -5,6 +5,7 @@ Writes go through the owning app's services, so the API keeps every rule the web
 """
 
 import datetime as dt
+import decimal
 import functools
 import uuid
 from collections.abc import Callable
@@ -129,7 +130,7 @@ def parse_id(value: str) -> uuid.UUID | None:
 
 def instant(value: dt.datetime) -> str:
     """A FHIR instant in UTC (2026-01-05T14:30:00Z, with milliseconds when there are any)."""
-    utc = value.astimezone(dt.UTC)
+    utc = value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)  # the database's are UTC already
     return utc.isoformat(timespec="seconds" if utc.microsecond == 0 else "milliseconds").replace("+00:00", "Z")
 
 
@@ -160,28 +161,62 @@ def referenced_id(ref: dict | None, resource_type: str, *, path: str) -> uuid.UU
     return key
 
 
-def _empty(value) -> bool:
-    """None, "", [] or {}: what FHIR JSON leaves out (False and 0 are values)."""
-    return value is None or (isinstance(value, str | list | dict) and not value)
-
-
 def compact(resource: dict) -> dict:
     """Drops empty values, which FHIR JSON does not allow (no nulls, empty strings, lists or objects)."""
+    # Every resource an export writes goes through here, so: one pass per level, and the exact types mappers
+    # produce tested first with `is` (the isinstance chains and second pass over each list of the plain
+    # version were a quarter of an export's time); subclasses and other types go the slow way.
     out = {}
     for key, value in resource.items():
-        if isinstance(value, dict):
-            value = compact(value)
-            if not value:
-                continue
-        elif isinstance(value, list):
-            value = [compact(v) if isinstance(v, dict) else v for v in value if not _empty(v)]
-            value = [v for v in value if not (isinstance(v, dict) and not v)]  # objects emptied by compacting
-            if not value:
-                continue
-        elif _empty(value):
+        kind = type(value)
+        if kind is str:
+            if value:
+                out[key] = value
+        elif kind is dict:
+            if value and (value := compact(value)):
+                out[key] = value
+        elif kind is list:
+            if value and (value := _compact_items(value)):
+                out[key] = value
+        elif value is None:
             continue
-        out[key] = value
+        elif kind in _SCALARS:
+            out[key] = value
+        elif isinstance(value, dict):
+            if value and (value := compact(value)):
+                out[key] = value
+        elif isinstance(value, list):
+            if value and (value := _compact_items(value)):
+                out[key] = value
+        elif not (isinstance(value, str) and not value):
+            out[key] = value
     return out
+
+
+def _compact_items(values: list) -> list:
+    """A list's items without the empty ones, objects compacted (and left out when that empties them)."""
+    items = []
+    for value in values:
+        kind = type(value)
+        if kind is dict:
+            if value and (value := compact(value)):
+                items.append(value)
+        elif kind is str or kind is list:  # a list in a list is kept as it is unless empty
+            if value:
+                items.append(value)
+        elif value is None:
+            continue
+        elif kind in _SCALARS:
+            items.append(value)
+        elif isinstance(value, dict):
+            if value and (value := compact(value)):
+                items.append(value)
+        elif not (isinstance(value, str | list) and not value):
+            items.append(value)
+    return items
+
+
+_SCALARS = frozenset((bool, int, float, decimal.Decimal))
 
 
 @functools.cache

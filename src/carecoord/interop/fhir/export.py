@@ -34,7 +34,7 @@ from carecoord.core.access import Actor, actor_for
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError
-from carecoord.patients.selectors import visibility_memo
+from carecoord.patients.selectors import visibility_memo, visibility_narrowed
 
 from . import export_rows
 from .access import Caller
@@ -358,31 +358,33 @@ def write_export(
     with visibility_memo():
         ids = export_rows.visible_patient_ids(actor, [(part, None) for part in parts])
         found = dict(zip(map(id, parts), export_rows.may_have_rows(parts, actor, ids, since), strict=True))
-        typed_sources = [
-            (
-                resource_type,
-                [
-                    (part, _since_filter(part.read_queryset(actor), since).order_by("pk"))
-                    for part in type_parts
-                    if found[id(part)]
-                ],
+        with visibility_narrowed(actor, ids):
+            typed_sources = [
+                (
+                    resource_type,
+                    [
+                        (part, _since_filter(part.read_queryset(actor), since).order_by("pk"))
+                        for part in type_parts
+                        if found[id(part)]
+                    ],
+                )
+                for resource_type, type_parts in typed_parts
+            ]
+    with export_rows.planned_for_every_row():
+        for resource_type, sources in typed_sources:
+            name = f"{resource_type}.ndjson"
+            count = export_rows.write_rows(
+                [(part, export_rows.narrowed(part, queryset, ids)) for part, queryset in sources],
+                directory / name,
+                on_batch=(lambda n, t=resource_type: on_batch(t, n)) if on_batch else None,
+                check=check,
+                plain=ids is not None,
             )
-            for resource_type, type_parts in typed_parts
-        ]
-    for resource_type, sources in typed_sources:
-        name = f"{resource_type}.ndjson"
-        count = export_rows.write_rows(
-            [(part, export_rows.narrowed(part, queryset, ids)) for part, queryset in sources],
-            directory / name,
-            on_batch=(lambda n, t=resource_type: on_batch(t, n)) if on_batch else None,
-            check=check,
-            plain=ids is not None,
-        )
-        item = {"type": resource_type, "file": name, "count": count}
-        if count:
-            files.append(item)
-        if on_type:
-            on_type(item)
+            item = {"type": resource_type, "file": name, "count": count}
+            if count:
+                files.append(item)
+            if on_type:
+                on_type(item)
     return files
 
 
