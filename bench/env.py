@@ -68,9 +68,12 @@ def configure(scale: str) -> str:
 
 
 def setup_django() -> None:
+    import gc
+
     import django
 
     django.setup()
+    gc.freeze()  # as the server's processes and the worker do (carecoord.wsgi)
 
 
 def redact(url: str) -> str:

@@ -1,3 +1,4 @@
+import gc
 import importlib
 import time
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         load_jobs()
+        gc.freeze()  # as carecoord.wsgi: what is loaded by now lives as long as the process
         last_runs: dict = {}
         self.stdout.write(f"Worker started with {len(REGISTRY)} periodic jobs.")
         while True:
