@@ -9,6 +9,8 @@ makes a later change by someone who can lift the guard detectable.
 `audit_verify` recomputes the chain and names the first row that no longer matches.
 """
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json
@@ -17,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, connections, models, router, transaction
+from django.db import DatabaseError, connection, connections, models, router, transaction
 from django.db.models.signals import post_save, pre_save
 
 from . import clock
@@ -50,12 +52,59 @@ def audit_record(
         actor=actor, event=event, action=action, target=target, patient=patient, outcome=outcome, detail=detail,
         user=user, organization=organization,
     )  # fmt: skip
+    _write(entry)
+    return entry
+
+
+def _write(entry: AuditEvent) -> None:
     _insert(entry)
     if transaction.get_connection().in_atomic_block:
         seal_after_commit()
     else:
         audit_seal_when_due()
-    return entry
+
+
+# Refused accesses recorded inside a transaction during this request and not yet committed (audit_denied).
+_denials_waiting: contextvars.ContextVar[list | None] = contextvars.ContextVar("audit_denials", default=None)
+
+
+def audit_denied(*, actor, event: str, detail: dict) -> None:
+    """
+    Records a refused access (outcome denied). Inside a transaction, an entry written at once would be rolled
+    back with the action it refused (a FHIR create naming another organization's patient fails, and its
+    transaction with it): within a request (`denials_outlive_rollback`), the entry is written when the
+    transaction commits, or when the request ends if it never does. Either way it keeps the attempt's time.
+    """
+    entry = audit_entry(actor=actor, event=event, action=AuditAction.READ, outcome=AuditOutcome.DENIED, detail=detail)
+    waiting = _denials_waiting.get()
+    if waiting is None or not transaction.get_connection().in_atomic_block:
+        _write(entry)
+        return
+    waiting.append(entry)
+    # Discarded by Django if the transaction (or the savepoint it was registered in) rolls back.
+    transaction.on_commit(lambda: _write_waiting_denial(waiting, entry))
+
+
+def _write_waiting_denial(waiting: list, entry: AuditEvent) -> None:
+    if any(item is entry for item in waiting):
+        waiting[:] = [item for item in waiting if item is not entry]
+        _write(entry)
+
+
+@contextlib.contextmanager
+def denials_outlive_rollback():
+    """Around a request: refused accesses recorded in transactions that rolled back are written at its end."""
+    waiting: list[AuditEvent] = []
+    token = _denials_waiting.set(waiting)
+    try:
+        yield
+    finally:
+        _denials_waiting.reset(token)
+        for entry in list(waiting):
+            try:
+                _write_waiting_denial(waiting, entry)
+            except DatabaseError:  # the database that failed the request: say so, do not mask its answer
+                logger.exception("A refused access could not be audited (event %s).", entry.event)
 
 
 def audit_entry(

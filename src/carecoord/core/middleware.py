@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from . import clock
 from .access import Actor, memberships_of
+from .audit import denials_outlive_rollback
 from .context import RequestInfo, reset_request_info, set_request_info
 from .errors import NotFoundError
 from .signals import SIGNED_IN_AT_SESSION_KEY
@@ -54,7 +55,8 @@ class RequestContextMiddleware:
             )
         )
         try:
-            return self.get_response(request)
+            with denials_outlive_rollback():
+                return self.get_response(request)
         finally:
             reset_request_info(token)
 

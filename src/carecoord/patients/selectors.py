@@ -16,8 +16,8 @@ from django.db.models.lookups import Exact
 
 from carecoord.core import clock
 from carecoord.core.access import Actor, failing_closed
-from carecoord.core.audit import audit_record
-from carecoord.core.choices import AuditAction, AuditOutcome
+from carecoord.core.audit import audit_denied, audit_record
+from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError
 from carecoord.core.models import BreakGlassAccess
 from carecoord.core.prepared import prepared_query
@@ -223,13 +223,7 @@ def _audit_denied(actor: Actor, key) -> None:
     """Records an attempt to open a patient the actor may not see (or that does not exist)."""
     if actor is None:
         return
-    audit_record(
-        actor=actor,
-        event="patient.view",
-        action=AuditAction.READ,
-        outcome=AuditOutcome.DENIED,
-        detail={"requested": str(key)[:64]},
-    )
+    audit_denied(actor=actor, event="patient.view", detail={"requested": str(key)[:64]})
 
 
 def patient_search(actor: Actor, query: str) -> QuerySet[Patient]:
