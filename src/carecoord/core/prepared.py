@@ -158,7 +158,7 @@ def run_statement(connection, sql: str, params: list, *, one: bool):
     Runs a statement compiled once per connection and fetches its first row (`one`) or all rows. On
     PostgreSQL it runs as a server-side prepared statement, planned once per connection rather than on every
     run: the visibility query of a FHIR read took 0.58 ms to plan and 0.05 ms to run (EXPLAIN ANALYZE, medium
-    data), and PostgreSQL's CPU per read fell from ~3.8 to ~1.4 ms.
+    data), and PostgreSQL's CPU per read fell from 3.3-3.9 to 1.4-1.5 ms.
     Django's cursor is used where something watches the SQL (query logging in tests and DEBUG, execute
     wrappers) and where `CARECOORD_DB_PREPARED_STATEMENTS` is off (a pooler that drops them, e.g. PgBouncer
     before 1.21 in transaction mode).
