@@ -7,6 +7,8 @@ A process seals after a commit or a read when the last sealing it ran is CARECOO
 event is already stored and the database's audit guard refuses any change to it (core migrations); sealing
 makes a later change by someone who can lift the guard detectable.
 `audit_verify` recomputes the chain and names the first row that no longer matches.
+A refused access (`audit_denied`) is the exception to "rolled back with its action": within a request it is
+written at the commit, or after the request when the action's transaction rolled back.
 """
 
 import contextlib
