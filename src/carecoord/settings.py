@@ -72,27 +72,28 @@ INSTALLED_APPS = [
     "carecoord.demo",
 ]
 
+# core.browser_middleware: the browser-session middleware, which bearer-token FHIR calls skip (its docstring).
 MIDDLEWARE = [
     "carecoord.core.resilience.DatabaseUnavailableMiddleware",  # first: turns a lost database into 503
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "carecoord.core.resilience.ConcurrencyLimitMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "carecoord.core.browser_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "carecoord.core.middleware.RejectNulCharactersMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",  # as named: Django's deploy checks look for this path
+    "carecoord.core.browser_middleware.AuthenticationMiddleware",
+    "carecoord.core.browser_middleware.OTPMiddleware",
+    "carecoord.core.browser_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "carecoord.core.browser_middleware.HtmxMiddleware",
     "carecoord.core.middleware.RequestContextMiddleware",
-    "carecoord.core.middleware.ActorMiddleware",
-    "carecoord.core.middleware.SessionPolicyMiddleware",
+    "carecoord.core.browser_middleware.ActorMiddleware",
+    "carecoord.core.browser_middleware.SessionPolicyMiddleware",
     "carecoord.core.middleware.NoStoreMiddleware",
     "carecoord.core.middleware.ApplicationErrorMiddleware",
-    "axes.middleware.AxesMiddleware",
+    "axes.middleware.AxesMiddleware",  # as named: axes checks for this path; cheap for a bearer call
 ]
 
 ROOT_URLCONF = "carecoord.urls"
