@@ -127,6 +127,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with its per-request `SELECT 1` skipped for a connection that just worked (its docstring).
+    DATABASES["default"]["ENGINE"] = "carecoord.core.pgbackend"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Connections are kept (per server thread) like PostgreSQL's: opening one runs the PRAGMAs below and
     # registers Django's SQL functions, and closing the last one checkpoints the WAL, together ~3 ms of CPU
