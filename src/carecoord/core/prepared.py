@@ -6,7 +6,9 @@ ORM query cost several times more Python time than running it.
 A `Prepared` is built from a queryset holding sentinel values (unique values nobody stores) where the
 request's values go; the compiled parameters are searched for them, so running it again only swaps those
 parameters. Rows come back as the ORM would return them: the same converters, `select_related` objects,
-annotations and `prefetch_related` lookups (for a values_list() queryset, converted tuples: `rows`).
+annotations and `prefetch_related` lookups (for a values_list() queryset, converted tuples: `rows`). On
+PostgreSQL a plain reverse foreign key lookup (patient.identifiers) whose columns read back exactly from
+JSON rides in the statement itself, as an array of JSON rows per object: one round trip for both.
 Compiled statements are kept per database connection (so per thread: nothing is shared between threads) by
 `prepared_for`.
 
@@ -22,8 +24,9 @@ from collections.abc import Callable, Hashable
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import Model, OuterRef, QuerySet, prefetch_related_objects
 from django.db.models.fields.related_descriptors import ReverseManyToOneDescriptor
+from django.db.models.functions import JSONArray
 from django.db.models.query import ModelIterable, get_related_populators
 
 from . import clock
@@ -79,6 +82,7 @@ class Prepared:
     def __init__(self, queryset: QuerySet, sentinels: dict[str, object], clock_read_between=None):
         self.db = queryset.db
         self.connection = connections[self.db]
+        queryset = self._with_prefetchers(queryset)
         compiler = queryset.query.get_compiler(using=self.db)
         try:
             sql, params = compiler.as_sql()
@@ -103,9 +107,15 @@ class Prepared:
         self.populators = get_related_populators(klass_info, compiler.select, self.db)
         self.annotations = dict(compiler.annotation_col_map or {})
         self.converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
-        lookups = tuple(queryset._prefetch_related_lookups)
-        self.prefetchers = [_ReverseForeignKey.of(self.model, lookup) for lookup in lookups]
-        self.prefetch = lookups if None in self.prefetchers else ()
+
+    def _with_prefetchers(self, queryset: QuerySet) -> QuerySet:
+        """Chooses how the `prefetch_related` lookups are read; the queryset, annotated with those riding in it."""
+        lookups = tuple(queryset._prefetch_related_lookups) if queryset._iterable_class is ModelIterable else ()
+        prefetchers = [_ReverseForeignKey.of(queryset.model, lookup, self.connection) for lookup in lookups]
+        self.prefetch = lookups if None in prefetchers else ()  # Django's prefetch_related_objects reads them all
+        self.prefetchers = [] if self.prefetch else prefetchers
+        riding = {p.alias: p.subquery for p in self.prefetchers if p.subquery is not None}
+        return queryset.annotate(**riding) if riding else queryset
 
     def first(self, **values) -> Model | None:
         """The first row for these values, as a model instance (None when there is none)."""
@@ -200,18 +210,34 @@ _PK_SENTINEL = 7_345_987_123_456_789
 
 class _ReverseForeignKey:
     """
-    A `prefetch_related` lookup of the rows pointing at an object by foreign key (patient.identifiers), run
-    as a prepared statement per object and left where Django's prefetch leaves it (the manager's cache).
+    A `prefetch_related` lookup of the rows pointing at an object by foreign key (patient.identifiers), left
+    where Django's prefetch leaves it (the manager's cache). On PostgreSQL the rows ride in the object's own
+    statement: `subquery`, annotated as `alias`, is an array of JSON arrays of their columns (in the manager's
+    order), read back into instances here; only the rows of an object the statement returned come back.
+    Elsewhere, or when a column would not come back from JSON exactly as the ORM reads it (`_json_reader`),
+    they are read by a prepared statement of their own per object.
     """
 
-    def __init__(self, descriptor):
+    def __init__(self, descriptor, connection):
         self.field = descriptor.field
         self.lookup = descriptor.rel.get_accessor_name()
-        related = self.field.model._default_manager
-        self.statement = Prepared(related.filter(**{f"{self.field.name}__in": [_PK_SENTINEL]}), {"pk": _PK_SENTINEL})
+        self.alias = self.subquery = self.statement = None
+        related = self.field.model
+        fields = related._meta.concrete_fields
+        readers = [_json_reader(f, connection) for f in fields] if connection.vendor == "postgresql" else None
+        if readers is None or None in readers:
+            rows = related._default_manager.filter(**{f"{self.field.name}__in": [_PK_SENTINEL]})
+            self.statement = Prepared(rows, {"pk": _PK_SENTINEL})
+            return
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        rows = related._default_manager.filter(**{self.field.name: OuterRef("pk")})
+        self.alias = f"_carecoord_prefetch_{self.lookup}"
+        self.subquery = ArraySubquery(rows.values(row=JSONArray(*[f.attname for f in fields])))
+        self.db, self.attnames, self.readers = connection.alias, [f.attname for f in fields], readers
 
     @classmethod
-    def of(cls, model, lookup):
+    def of(cls, model, lookup, connection):
         """The prefetcher of `lookup` on `model`, or None when it is not a plain reverse foreign key."""
         descriptor = model.__dict__.get(lookup) if isinstance(lookup, str) else None
         if type(descriptor) is not ReverseManyToOneDescriptor:
@@ -219,16 +245,62 @@ class _ReverseForeignKey:
         target = descriptor.field.target_field
         if not target.primary_key or target.get_internal_type() not in INTEGER_KEYS:
             return None
-        return cls(descriptor)
+        return cls(descriptor, connection)
 
     def fill(self, objects) -> None:
         for obj in objects:
-            rows = self.statement.all(pk=obj.pk)
+            rows = self._rows_in(obj) if self.alias else self.statement.all(pk=obj.pk)
             for row in rows:
                 self.field.set_cached_value(row, obj)
             cached = getattr(obj, self.lookup).get_queryset()
             cached._result_cache, cached._prefetch_done = rows, True
             obj.__dict__.setdefault("_prefetched_objects_cache", {})[self.field.remote_field.cache_name] = cached
+
+    def _rows_in(self, obj) -> list[Model]:
+        """The instances of the JSON rows annotated on `obj` (the annotation goes: it is no attribute of it)."""
+        rows = []
+        for values in obj.__dict__.pop(self.alias):
+            read = [v if v is None else reader(v) for reader, v in zip(self.readers, values, strict=True)]
+            rows.append(self.field.model.from_db(self.db, self.attnames, read))
+        return rows
+
+
+# Column types whose JSON value (a number, a string, a boolean) is the value the ORM reads.
+_JSON_AS_READ = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "CharField",
+        "TextField",
+        "SlugField",
+        "BooleanField",
+    }
+)
+
+
+def _json_reader(field, connection) -> Callable | None:
+    """How `field`'s value, read back from JSON, becomes the value the ORM reads; None if it may not exactly."""
+    if hasattr(field, "from_db_value"):
+        return None
+    kind = (field.target_field if field.is_relation else field).get_internal_type()
+    if kind in _JSON_AS_READ:
+        return _as_is
+    if kind in ("DateField", "UUIDField"):  # ISO dates, uuids as text
+        return field.to_python
+    if kind == "DateTimeField" and connection.timezone is not None:  # ISO, with the session's offset
+        return lambda value: field.to_python(value).astimezone(connection.timezone)
+    return None
+
+
+def _as_is(value):
+    return value
 
 
 INTEGER_KEYS = ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField")

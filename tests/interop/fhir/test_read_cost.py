@@ -1,8 +1,9 @@
 """
 The fast FHIR read (a bearer token's read of one Patient through statements compiled once per connection,
-core.prepared): a fixed, small number of statements, the same answer as the ORM read, and no staleness: a
-revoked share, an ended break-glass window, an expired or revoked token and an access-check fault are all
-seen on the very next read, although the statements were compiled by an earlier one.
+core.prepared): a fixed, small number of statements (test_read_identifiers counts what libpq sends), the
+same answer as the ORM read, and no staleness: a revoked share, an ended break-glass window, an expired or
+revoked token and an access-check fault are all seen on the very next read, although the statements were
+compiled by an earlier one.
 """
 
 import datetime as dt
@@ -39,14 +40,15 @@ def _grant(home_actor, patient, grantee):
     return share_by_consent(home_actor, patient, grantee, NOW.date())
 
 
-def test_a_read_is_three_selects_and_one_audit_entry(fhir):
+def test_a_read_is_two_or_three_selects_and_one_audit_entry(fhir):
     patient = PatientFactory(organization=fhir.organization)
     assert fhir.get(f"Patient/{patient.public_id}").status_code == 200  # compiles the statements
     before = AuditEvent.objects.filter(event="fhir.read").count()
     with CaptureQueriesContext(connection) as captured:
         assert fhir.get(f"Patient/{patient.public_id}").status_code == 200
     kinds = [q["sql"].lstrip().split(" ", 1)[0].upper() for q in captured.captured_queries]
-    assert kinds.count("SELECT") == 3, kinds  # the token, the patient (visibility inside), its identifiers
+    # The token, the patient (visibility inside), its identifiers: in the patient's statement on PostgreSQL.
+    assert kinds.count("SELECT") == (2 if connection.vendor == "postgresql" else 3), kinds
     assert kinds.count("INSERT") == 1, kinds  # the audit entry
     entry = AuditEvent.objects.filter(event="fhir.read").order_by("-id").first()
     assert AuditEvent.objects.filter(event="fhir.read").count() == before + 1

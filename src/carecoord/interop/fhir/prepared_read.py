@@ -2,7 +2,9 @@
 The record a FHIR read names, for the types whose access-filtered queryset is built from ids, dates and the
 clock alone (Patient: patients_visible_to): its SQL is compiled once per connection, actor and day
 (core.prepared) and run again with the id and the clock of each read, so every read still asks the database
-(a revoked share, an ended break-glass window are seen on the next read). Other types use `mapper.get`.
+(a revoked share, an ended break-glass window are seen on the next read). On PostgreSQL a Patient's
+identifiers (the mapper's prefetch) come back in its own row, one round trip for both (core.prepared).
+Other types use `mapper.get`.
 """
 
 import uuid
