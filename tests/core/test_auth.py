@@ -364,6 +364,24 @@ def test_switch_only_to_an_organization_the_user_belongs_to(alice, org, other_or
     assert "You are not a member of that organization." in text(client.get("/", follow=True))
 
 
+def test_a_new_session_starts_in_the_organization_last_chosen(alice, org, other_org):
+    make_actor(other_org, Role.PROVIDER, user=alice)
+    first = signed_in(alice)
+    first.get("/")
+    assert first.session[ACTIVE_ORG_SESSION_KEY] == org.pk  # nothing chosen yet: the first by name
+    first.post("/account/organization/", {"organization": other_org.slug})
+
+    later = signed_in(alice)  # another device, or tomorrow's sign-in
+    later.get("/")
+    assert later.session[ACTIVE_ORG_SESSION_KEY] == other_org.pk
+    assert "Riverside Hospital" in text(later.get("/", follow=True))
+
+    alice.memberships.filter(organization=other_org).update(active=False)
+    after_leaving = signed_in(alice)
+    after_leaving.get("/")
+    assert after_leaving.session[ACTIVE_ORG_SESSION_KEY] == org.pk  # no longer a member there: back to the first
+
+
 def test_an_inactive_membership_cannot_be_switched_to(alice, other_org):
     membership = make_actor(other_org, Role.PROVIDER, user=alice).user.memberships.get(organization=other_org)
     membership.active = False

@@ -59,6 +59,7 @@ def test_one_user_belongs_to_two_organizations(world):
     maria = User.objects.get(email="maria.lopez@prairie.demo")
     assert set(maria.memberships.values_list("organization__slug", flat=True)) == {"prairie", "northside"}
     assert actor_for(maria, world.organizations["northside"]).has_role(Role.COORDINATOR)
+    assert maria.last_organization == world.organizations["prairie"]  # she signs in to her own organization first
 
 
 def test_logins_list_every_membership_and_the_password_works(world):

@@ -89,7 +89,8 @@ class ActorMiddleware:
         if org_id not in orgs:
             if not orgs:
                 return None
-            org_id = memberships[0].organization_id
+            # A new session starts where the user last chose to work, else in the first organization by name.
+            org_id = user.last_organization_id if user.last_organization_id in orgs else memberships[0].organization_id
             request.session[ACTIVE_ORG_SESSION_KEY] = org_id
         if not user.is_active:
             return None

@@ -101,6 +101,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         editable=False,
         help_text="Raised to end every open session of the user (see `_get_session_auth_hash`).",
     )
+    last_organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The organization the user last chose to work in; a new session starts there.",
+    )
 
     objects = UserManager()
 

@@ -170,6 +170,13 @@ def organization_settings_update(
 # --- account security: ending sessions, password change, disabling, roles --------------------------------------
 
 
+def organization_choose(*, user: User, organization: Organization) -> None:
+    """Remembers the organization `user` chose to work in, so their next session starts there."""
+    User.objects.filter(pk=user.pk).update(last_organization=organization)
+    user.last_organization = organization
+    audit_record(user=user, organization=organization, event="auth.switch_organization", action=AuditAction.EXECUTE)
+
+
 def _end_sessions(user: User) -> None:
     """Ends every open session of `user` at its next request (see `User._get_session_auth_hash`)."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)

@@ -29,7 +29,7 @@ from .http import safe_next_url
 from .login_throttle import address_throttled, record_throttled_attempt
 from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, next_query, user_has_confirmed_device
 from .selectors import audit_events_for
-from .services import organization_settings_update
+from .services import organization_choose, organization_settings_update
 from .signals import home_organization
 
 
@@ -180,12 +180,7 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
         messages.error(request, "You are not a member of that organization.")
     else:
         request.session[ACTIVE_ORG_SESSION_KEY] = membership.organization_id
-        audit_record(
-            user=request.user,
-            organization=membership.organization,
-            event="auth.switch_organization",
-            action=AuditAction.EXECUTE,
-        )
+        organization_choose(user=request.user, organization=membership.organization)
         messages.success(request, f"You are now working in {membership.organization.name}.")
     return redirect("core:home")
 

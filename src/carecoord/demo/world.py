@@ -194,7 +194,10 @@ def _users_create(world: DemoWorld, password: str, names: NameMaker) -> dict[str
         rows[slug] = []
         for given, family, role, _, _ in staff:
             names.used.add((fold(given), fold(family)))
-            user = User(email=staff_email(given, family, domains[slug]), full_name=f"{given} {family}", password=hashed)
+            email = staff_email(given, family, domains[slug])
+            # Each signs in to their own organization first (Maria Lopez also belongs to a clinic).
+            home = world.organizations[slug]
+            user = User(email=email, full_name=f"{given} {family}", password=hashed, last_organization=home)
             rows[slug].append((user, role))
     User.objects.bulk_create([user for staff in rows.values() for user, _ in staff])
     memberships = [Membership(user=user, organization=world.organizations[slug], role=role)
