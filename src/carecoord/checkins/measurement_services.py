@@ -104,9 +104,10 @@ def measurement_record_checked(
     `open_goals`: `open_goals_of_checked_patient(actor, patient)` as a list, when the caller holds it already.
     Every check runs before the first write; the writes open no savepoint of their own, so an error after the
     first write (from the goal's recompute) leaves the caller's transaction to roll back.
-    `insert_later` (a FHIR transaction Bundle, which inserts its new measurements together): a measurement
-    toward no goal is not inserted here; the unsaved measurement and its audit entry (audit_entry, what
-    audit_record would write) are handed to it, to insert in this transaction before anything reads them.
+    `insert_later` (a FHIR create, alone or in a transaction Bundle, which inserts its new rows together at the
+    end of its transaction: interop/fhir/deferred.py): a measurement toward no goal is not inserted here; the
+    unsaved measurement and its audit entry (audit_entry, what audit_record would write) are handed to it, to
+    insert in this transaction before anything reads them.
     """
     require_patient_editor(actor)
     measure = MEASURES.get(kind)

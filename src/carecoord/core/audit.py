@@ -1,6 +1,8 @@
 """
 The audit trail: `audit_record` writes one event inside the caller's transaction (so a rolled-back action
-leaves no audit row; a read outside any transaction commits its event alone, one statement), and
+leaves no audit row; a read outside any transaction commits its event alone, one statement; inside
+`entries_wait`, a FHIR create's or transaction Bundle's, the event waits to be written with the others
+before the commit, and is dropped if a savepoint rolls its action back), and
 `audit_seal` links new events into a SHA-256 hash chain, in batches, outside every user transaction.
 A process seals after a commit or a read when the last sealing it ran is CARECOORD_AUDIT_SEAL_SECONDS old
 (0: after every one); the worker's `seal_audit_events` takes whatever is left each minute. Until sealed an
@@ -54,8 +56,55 @@ def audit_record(
         actor=actor, event=event, action=action, target=target, patient=patient, outcome=outcome, detail=detail,
         user=user, organization=organization,
     )  # fmt: skip
-    _write(entry)
+    waiting = _entries_waiting.get()
+    if waiting is not None and transaction.get_connection().in_atomic_block:
+        _wait(waiting, entry)
+    else:
+        _write(entry)
     return entry
+
+
+# Inside `entries_wait` (a FHIR create or transaction Bundle: interop/fhir/deferred.py), the entries audit_record
+# makes inside the transaction: their owner writes them together (audit_bulk.audit_record_many) before it commits.
+_entries_waiting: contextvars.ContextVar[list | None] = contextvars.ContextVar("audit_entries_waiting", default=None)
+
+
+@contextlib.contextmanager
+def entries_wait(entries: list[AuditEvent]):
+    """
+    Within the block, an entry audit_record makes inside a transaction is appended to `entries` instead of
+    written: the caller writes `still_waiting(entries)` in that transaction before the block ends.
+    """
+    token = _entries_waiting.set(entries)
+    try:
+        yield
+    finally:
+        _entries_waiting.reset(token)
+
+
+def _wait(entries: list[AuditEvent], entry: AuditEvent) -> None:
+    # Django drops an on_commit callback registered in a savepoint that rolls back: the no-op registered now
+    # tells whether the entry's action was rolled back with one (a service catching its own failed block).
+    mark = _Mark()
+    transaction.on_commit(mark)
+    entry._rolled_back_unless = mark
+    entries.append(entry)
+
+
+class _Mark:
+    def __call__(self) -> None:
+        pass
+
+
+def still_waiting(entries: list[AuditEvent], using: str | None = None) -> list[AuditEvent]:
+    """The entries (of `entries_wait`) whose action was not rolled back by a savepoint since, in their order."""
+    queued = {id(callback) for _, callback, _ in transaction.get_connection(using).run_on_commit}
+    kept = []
+    for entry in entries:
+        mark = getattr(entry, "_rolled_back_unless", None)
+        if mark is None or id(mark) in queued:  # no mark: the owner drops it itself (deferred.versions_deferred)
+            kept.append(entry)
+    return kept
 
 
 def _write(entry: AuditEvent) -> None:

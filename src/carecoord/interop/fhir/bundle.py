@@ -51,6 +51,8 @@ class Entry:
     if_match: str = ""
     response: dict = field(default_factory=dict)
     output: dict | None = None  # the resource a GET entry returns
+    # The objects of a POST's resource holding a reference string (found once, when the POSTs are ordered).
+    holders: list[dict] | None = None
 
 
 def process_bundle(
@@ -156,7 +158,8 @@ def _transaction_order(entries: list[Entry]) -> list[Entry]:
     by_url = {e.full_url: e for e in posts if e.full_url}
     graph = graphlib.TopologicalSorter()
     for entry in posts:
-        graph.add(entry.index, *(by_url[ref].index for ref in _references(entry.resource) if ref in by_url))
+        entry.holders = _holders(entry.resource)
+        graph.add(entry.index, *(by_url[h["reference"]].index for h in entry.holders if h["reference"] in by_url))
     try:
         post_order = list(graph.static_order())
     except graphlib.CycleError as exc:
@@ -165,43 +168,34 @@ def _transaction_order(entries: list[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (METHOD_ORDER[e.method], position.get(e.index, 0), e.index))
 
 
-def _references(node) -> list[str]:
-    """Every reference string in a resource, in document order."""
-    found: list[str] = []
+def _holders(node) -> list[dict]:
+    """The objects in a resource holding a reference string ("reference": "..."), in document order."""
+    found: list[dict] = []
     if isinstance(node, NESTED):
-        _collect_references(node, found)
+        _collect_holders(node, found)
     return found
 
 
-def _collect_references(node, found: list[str]) -> None:
+def _collect_holders(node, found: list[dict]) -> None:
     # Recurses into objects and arrays only (a call per string or number was most of an import's time here).
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "reference" and isinstance(value, str):
-                found.append(value)
+                found.append(node)
             elif isinstance(value, NESTED):
-                _collect_references(value, found)
+                _collect_holders(value, found)
     else:
         for value in node:
             if isinstance(value, NESTED):
-                _collect_references(value, found)
+                _collect_holders(value, found)
 
 
 def _rewrite_references(caller: Caller, entry: Entry, resolved: dict[str, str]) -> None:
-    def rewrite(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "reference" and isinstance(value, str):
-                    node[key] = resolved.get(value) or _conditional_reference(caller, value) or value
-                elif isinstance(value, NESTED):
-                    rewrite(value)
-        else:
-            for value in node:
-                if isinstance(value, NESTED):
-                    rewrite(value)
-
-    if entry.resource is not None:
-        rewrite(entry.resource)
+    # A POST's holders were found when the POSTs were ordered (nothing changes a resource's shape since).
+    holders = entry.holders if entry.holders is not None else _holders(entry.resource)
+    for node in holders:
+        value = node["reference"]
+        node["reference"] = resolved.get(value) or _conditional_reference(caller, value) or value
 
 
 def _conditional_reference(caller: Caller, value: str) -> str | None:

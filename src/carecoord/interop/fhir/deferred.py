@@ -1,17 +1,20 @@
 """
 Writes of a transaction Bundle that wait for the end of the Bundle (or the next entry that could read them) and
-then go in one INSERT each: the FHIR interactions' own audit entries (core.audit_bulk; each action keeps its own
-entry, with audit_record's content and time: core.audit.audit_entry), the history versions of the records
-the Bundle's creates make (versions_deferred), and new rows a service handed over instead of inserting them
-(`wait_to_insert`: an Observation create's measurement and its audit entry). All are written in the Bundle's
-transaction, so a Bundle that fails leaves none of them, and an entry whose block fails leaves none either.
+then go in one INSERT each: audit entries (core.audit_bulk; each action keeps its own entry, with audit_record's
+content and time: core.audit.audit_entry), the FHIR interactions' own and those the services record inside the
+transaction (core.audit.entries_wait; one whose savepoint rolled back is dropped), the history versions of the
+records the Bundle's creates make (versions_deferred), and new rows a service handed over instead of inserting
+them (`wait_to_insert`: an Observation create's measurement and its audit entry). All are written in the
+Bundle's transaction, so a Bundle that fails leaves none of them, and an entry whose block fails leaves none
+either. A single create (interactions.create outside a Bundle) opens the same scope for its own transaction:
+its rows, version and audit entries go in at its end, one INSERT each.
 
 Waiting rows have their ids (public_id) and times already; their integer keys come with the INSERT. Whatever
 reads their table inside the Bundle first calls `insert_waiting_rows(model)`: every non-POST entry (flush), a
 search (conditional references and creates), an Observation match against what is on file.
 
-Only `process_bundle` opens `deferred_writes()` (a transaction Bundle); everywhere else audit entries and
-versions are written at once.
+Only `process_bundle` (a transaction Bundle) and a single create open `deferred_writes()`; everywhere else audit
+entries and versions are written at once.
 """
 
 import contextlib
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 
 from django.db import router
 
+from carecoord.core.audit import entries_wait, still_waiting
 from carecoord.core.audit_bulk import audit_record_many, insert_rows
 from carecoord.core.models import AuditEvent
 
@@ -71,7 +75,8 @@ def deferred_writes():
     pending = Pending()
     token = _pending.set(pending)
     try:
-        yield
+        with entries_wait(pending.audits):  # the list itself: flush and _drop_added change it in place
+            yield
         flush()
     finally:
         _pending.reset(token)
@@ -133,13 +138,13 @@ def _drop_added(current: Pending, marks: tuple) -> None:
 
 def wait_to_insert(obj, audit: AuditEvent) -> None:
     """
-    Inside a transaction Bundle: `obj` (unsaved) gets the values its save would give it (auto_now times) now,
-    and is inserted with the Bundle's other waiting rows, its audit entry with the Bundle's entries. Its model's
-    save signals are not sent: the FHIR create records the history version itself.
+    Inside deferred_writes (a transaction Bundle or a single FHIR create): `obj` (unsaved) gets the values its
+    save would give it (auto_now times) now, and is inserted with the other waiting rows, its audit entry with
+    the other entries. Its model's save signals are not sent: the FHIR create records the history version itself.
     """
     current = _pending.get()
     if current is None:
-        raise RuntimeError("wait_to_insert runs inside a transaction Bundle (deferred_writes).")
+        raise RuntimeError("wait_to_insert runs inside deferred_writes (a transaction Bundle or FHIR create).")
     for field_ in obj._meta.local_concrete_fields:
         if field_ is not obj._meta.auto_field:
             field_.pre_save(obj, True)  # what save's INSERT runs (a raw INSERT, later, keeps these values)
@@ -148,7 +153,7 @@ def wait_to_insert(obj, audit: AuditEvent) -> None:
 
 
 def waiting() -> bool:
-    """Whether new rows may wait now (inside a transaction Bundle): writers then hand them to wait_to_insert."""
+    """Whether new rows may wait now (inside deferred_writes): writers then hand them to wait_to_insert."""
     return _pending.get() is not None
 
 
@@ -164,29 +169,36 @@ def insert_waiting_rows(*models) -> None:
         return
     if current.in_savepoint:
         raise RuntimeError("Rows waiting in a Bundle are inserted before a create's savepoint opens, not in it.")
+    for model, objs, raw in _take_rows(current):
+        insert_rows(model, objs, using=router.db_for_write(model), raw=raw)
+
+
+def _take_rows(current: Pending) -> list[tuple]:
+    """The waiting rows as (model, instances, raw: their save's values, as prepared), no longer waiting."""
     rows, current.rows = current.rows, []
+    if not rows:
+        return []
     current.inserts += 1
     by_model: dict = {}
     for obj in rows:
         by_model.setdefault(type(obj), []).append(obj)
-    for model, objs in by_model.items():
-        insert_rows(model, objs, using=router.db_for_write(model), raw=True)  # their save's values, as prepared
+    return [(model, objs, True) for model, objs in by_model.items()]
 
 
 def flush() -> None:
-    """Writes what waits (rows, versions, then audit entries, each in its order); a no-op outside a Bundle."""
+    """
+    Writes what waits (versions, rows and audit entries, each in its order); a no-op outside a Bundle. They go
+    in one statement where the database takes it (audit_bulk.insert_together), else one INSERT per table.
+    """
     current = _pending.get()
     if current is None:
         return
-    insert_waiting_rows()
-    if current.versions:
-        rows = []
-        for item in current.versions.values():
-            if item.lazy:
-                item.row.resource = item.mapper.to_fhir(item.obj)
-            rows.append(item.row)
-        current.versions = {}
-        insert_rows(ResourceVersion, rows, using=router.db_for_write(ResourceVersion))
-    if current.audits:
-        audits, current.audits = current.audits, []
-        audit_record_many(audits)
+    versions = []
+    for item in current.versions.values():
+        if item.lazy:
+            item.row.resource = item.mapper.to_fhir(item.obj)
+        versions.append(item.row)
+    current.versions = {}
+    audits = still_waiting(current.audits, router.db_for_write(AuditEvent)) if current.audits else []
+    current.audits.clear()
+    audit_record_many(audits, along=[(ResourceVersion, versions, False), *_take_rows(current)])

@@ -6,6 +6,7 @@ not keep are counted, not refused) and idempotent: a resource whose identifiers 
 not created again. Directory files (Organization, Practitioner) load first so patients' references resolve.
 """
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -99,7 +100,8 @@ def _import_file(caller: Caller, path: Path, resolved: dict[str, str]) -> FileRe
     known = dict(resolved)
     try:
         bundle = _as_bundle(path)
-        with transaction.atomic():
+        # A transaction Bundle is one transaction of process_bundle's own; a batch's entries are made one here.
+        with contextlib.nullcontext() if bundle.get("type") == "transaction" else transaction.atomic():
             result = process_bundle(caller, bundle, BASE, lenient=True, resolved=resolved)
     except FhirError as error:
         resolved.clear()

@@ -55,8 +55,9 @@ def _allowed(mapper: ResourceMapper, interaction: str) -> None:
 
 def _audit(caller: Caller, interaction: str, mapper: ResourceMapper, obj=None, detail: dict | None = None) -> None:
     """
-    The interaction's audit entry. Inside a transaction Bundle it waits for the Bundle's end (deferred.py):
-    each call here is the last step of its interaction's block, so only the Bundle's rollback can undo it.
+    The interaction's audit entry. Inside a transaction Bundle (or a single create) it waits for the end of the
+    transaction (deferred.py): each call here is the last step of its interaction's block, so only the
+    transaction's rollback can undo it.
     """
     fields = {
         "actor": caller.actor,
@@ -312,6 +313,12 @@ def create(
         # Rows of earlier entries waiting in a transaction Bundle (deferred.py) go in before this savepoint,
         # which would take them along if it rolled back, and before a search or write that reads them.
         deferred.insert_waiting_rows(*models)
+    own = deferred.pending() is None
+    if own:
+        # Outside a Bundle the create's rows, version and audit entries wait for the end of its transaction
+        # too, and go in one INSERT per table (a measurement's two audit entries in one): nothing else in it
+        # reads them, and all are written before its commit. Its savepoint is the whole transaction.
+        block, savepoint = _own_deferred_writes(block), False
     with block, recording(), deferred.versions_deferred(models, savepoint=savepoint):
         if if_none_exist:
             existing = _conditional_match(caller, mapper, if_none_exist)
@@ -324,6 +331,12 @@ def create(
         record_version(mapper, obj, HistoryMethod.CREATE, created)
         _audit(caller, "create", mapper, obj)
     return Result(201, created, {**version_headers(created), "Location": _location(base, created)})
+
+
+@contextlib.contextmanager
+def _own_deferred_writes(block):
+    with block, deferred.deferred_writes():
+        yield
 
 
 def _precheck_first(caller: Caller, mapper: ResourceMapper, body) -> None:
@@ -352,10 +365,15 @@ def _create_block(caller: Caller, mapper: ResourceMapper, resource: dict):
     per entry (an import's observations), and an error still rolls back the enclosing Bundle or batch entry.
     Returns the block and whether it is a savepoint.
     """
+    inside = transaction.get_connection().in_atomic_block
     fails_first = getattr(mapper, "create_fails_before_writing", None)
-    inside = fails_first is not None and transaction.get_connection().in_atomic_block
-    if inside and fails_first(caller.actor, resource):
+    if inside and fails_first is not None and fails_first(caller.actor, resource):
         return contextlib.nullcontext(), False
+    # Or all it writes is inside its service's own atomic block, whose savepoint undoes it on an error: the
+    # create's block is treated as a savepoint (what waits of it is dropped on an error) without opening one.
+    rolls_back_itself = getattr(mapper, "create_rolls_back_itself", None)
+    if inside and rolls_back_itself is not None and rolls_back_itself(caller.actor, resource):
+        return contextlib.nullcontext(), True
     return transaction.atomic(), True
 
 

@@ -36,6 +36,7 @@ from ._care import (
     parse_date,
     period_filter,
     references_to,
+    subject_checked_in_bundle,
     subject_patient,
     user_reference,
 )
@@ -126,6 +127,9 @@ class CarePlanMapper(ResourceMapper):
         patient = subject_patient(actor, resource.get("subject"), "CarePlan.subject")
         data = self.from_fhir(resource, actor)
         return careplan_create(actor=actor, patient=patient, data=data, addresses=self._addresses(patient, resource))
+
+    def create_rolls_back_itself(self, actor, resource: dict) -> bool:
+        return subject_checked_in_bundle(actor, resource, "CarePlan.subject")  # careplan_create's own block
 
     def update(self, actor, obj: CarePlan, resource: dict) -> CarePlan:
         patient = subject_patient(actor, resource.get("subject"), "CarePlan.subject")

@@ -20,7 +20,7 @@ from carecoord.patients.models import Condition
 from carecoord.patients.selectors import patients_visible_to
 from carecoord.patients.services import condition_add, condition_update
 
-from ._care import actor_key, bundle_memo, empty_for_new_patient, visible_patient
+from ._care import actor_key, bundle_memo, empty_for_new_patient, subject_checked_in_bundle, visible_patient
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -86,6 +86,9 @@ class ConditionMapper(ResourceMapper):
         condition = condition_add(actor=actor, patient=patient, data=self.from_fhir(resource))
         _remember(actor, condition)
         return condition
+
+    def create_rolls_back_itself(self, actor, resource: dict) -> bool:
+        return subject_checked_in_bundle(actor, resource, "Condition.subject")  # condition_add's own block
 
     def update(self, actor, obj: Condition, resource: dict) -> Condition:
         self._subject(actor, resource)

@@ -206,7 +206,7 @@ class ObservationMapper(ResourceMapper):
             goal=goal,
             open_goals=_open_goals(actor, patient) if goal is None else None,
             note=" ".join(str(n.get("text", "")) for n in resource.get("note") or [])[:300],
-            insert_later=wait_to_insert if waiting() else None,  # a transaction Bundle's: one INSERT for all
+            insert_later=wait_to_insert if waiting() else None,  # inserted at the end, with the other rows
         )
         _remember(actor, measurement)
         return measurement
