@@ -1,6 +1,8 @@
 """
-One inbound ADT message, start to finish: store it raw -> deduplicate (organization + sending facility +
-control ID) -> parse -> match the patient -> call the transitions services -> answer with an ACK.
+One inbound ADT message, start to finish: store it raw (its Social Security numbers blanked, see `redact`)
+-> deduplicate (organization + sending facility + control ID) -> parse -> match the patient -> call the
+transitions services -> answer with an ACK. What is stored is also what is parsed, so a review decided
+later re-reads exactly what the message did on arrival.
 
 All of a message's effects happen in one savepoint inside the transaction that stores it: when anything
 fails, none of its changes remain, while the raw message stays stored as rejected with the reason (AE or
@@ -43,6 +45,7 @@ from .parse import (
     parse_adt,
     read_header,
 )
+from .redact import redact_ssns
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +88,7 @@ def _handle(text: str, organization: Organization, peer: str, create_unknown: bo
         header = read_header(text)
     except Hl7Error as exc:
         return _refuse_unreadable(organization, text, exc, peer)
+    text = redact_ssns(text)  # the MSH (and so the deduplication key) is left as it was
     try:
         with transaction.atomic():
             message, fresh = _claim(organization, header, text, peer)
@@ -111,10 +115,10 @@ def _ack(code: str, header: Header | None, text: str, now, error_code: str = "",
 def _refuse_unreadable(organization: Organization, text: str, exc: Hl7Error, peer: str) -> Outcome:
     """A message without a readable MSH: stored (once per distinct content) as rejected, answered AR."""
     now = clock.now()
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]  # of the text as sent: deduplication as before
     message, _ = InboundMessage.objects.get_or_create(
         organization=organization, sending_facility="", control_id=f"unreadable:{digest}",
-        defaults={"raw": text, "message_type": "", "version": "", "received_at": now, "processed_at": now,
+        defaults={"raw": redact_ssns(text), "message_type": "", "version": "", "received_at": now, "processed_at": now,
                   "status": MessageStatus.REJECTED, "ack_code": "AR", "error": exc.message, "peer": peer[:100]},
     )  # fmt: skip
     audit_record(organization=organization, event="hl7v2.message", action=AuditAction.CREATE, target=message,
