@@ -1,7 +1,8 @@
 """Optimistic concurrency: an edit names the version it started from and fails if the row moved on."""
 
-from django.db import models
+from django.db import models, router
 from django.db.models import F
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from .errors import ConflictError
@@ -13,13 +14,19 @@ CONFLICT_MESSAGE = (
 
 
 def save_versioned(instance: models.Model, *, expected_version: int, fields: list[str]) -> None:
-    """Writes `fields` of `instance` only if its stored version is still `expected_version`."""
+    """
+    Writes `fields` of `instance` only if its stored version is still `expected_version`, then tells the
+    post_save receivers as a save() would (the FHIR history stores each version: interop.fhir.history).
+    """
     values = {name: getattr(instance, name) for name in fields}
-    updated = (
-        type(instance)
-        .objects.filter(pk=instance.pk, version=expected_version)
-        .update(**values, version=F("version") + 1, updated_at=timezone.now())
+    now = timezone.now()
+    model = type(instance)
+    updated = model.objects.filter(pk=instance.pk, version=expected_version).update(
+        **values, version=F("version") + 1, updated_at=now
     )
     if not updated:
         raise ConflictError(CONFLICT_MESSAGE)
-    instance.version = expected_version + 1
+    instance.version, instance.updated_at = expected_version + 1, now
+    using = instance._state.db or router.db_for_write(model)
+    saved = frozenset([*fields, "version", "updated_at"])
+    post_save.send(sender=model, instance=instance, created=False, update_fields=saved, raw=False, using=using)
