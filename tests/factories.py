@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 
 from carecoord.core.access import Actor
 from carecoord.core.choices import OrganizationKind, Role
-from carecoord.core.models import Membership, Organization, User
+from carecoord.core.models import BreakGlassAccess, Membership, Organization, User
 from carecoord.directory.models import ExternalOrganization, Location, Practitioner
 from carecoord.patients.domain import search_name
 from carecoord.patients.models import Condition, Patient, RelatedPerson
@@ -141,3 +141,11 @@ def share_by_consent(home_actor: Actor, patient: Patient, grantee: Organization,
         method="Signed form",
     )  # fmt: skip
     return services.share_grant(actor=home_actor, patient=patient, consent=consent)
+
+
+def open_break_glass(user: User, patient: Patient, opened_at: dt.datetime, expires_at: dt.datetime, reason="Emergency"):
+    """A break-glass window of `user` on a restricted `patient` (of the patient's organization), as stored."""
+    return BreakGlassAccess.objects.create(
+        organization=patient.organization, user=user, patient_pk=patient.pk, patient_public_id=patient.public_id,
+        reason=reason, opened_at=opened_at, expires_at=expires_at,
+    )  # fmt: skip

@@ -12,10 +12,9 @@ import time_machine
 from carecoord.careplans.selectors import WorklistFilters, worklist_for
 from carecoord.careplans.worklist_rows import ROW_FIELDS
 from carecoord.careplans.worklist_statements import ROW_SLOTS
-from carecoord.core.models import BreakGlassAccess
 from carecoord.patients.models import CareTeamMember
 
-from ..factories import PatientFactory
+from ..factories import PatientFactory, open_break_glass
 from .factories import TaskFactory
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)  # 09:00 in Chicago
@@ -69,10 +68,7 @@ def test_a_break_glass_window_ends_on_time_within_the_day(org, actor, clock):
     restricted = PatientFactory(organization=org, restricted=True)
     TaskFactory(patient=restricted, owner=actor.user, title="Restricted call")
     assert _page(actor) == []
-    BreakGlassAccess.objects.create(
-        user=actor.user, organization=org, patient_pk=restricted.pk, patient_public_id=restricted.public_id,
-        reason="Emergency", opened_at=NOW, expires_at=NOW + dt.timedelta(minutes=60),
-    )  # fmt: skip
+    open_break_glass(actor.user, restricted, NOW, NOW + dt.timedelta(minutes=60), reason="Emergency")
     assert _page(actor) == ["Restricted call"]
     clock.move_to(NOW + dt.timedelta(minutes=59))
     assert _page(actor) == ["Restricted call"]

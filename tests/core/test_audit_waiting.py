@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from carecoord.core.audit import audit_record, entries_wait, still_waiting
 from carecoord.core.audit_bulk import audit_record_many
 from carecoord.core.choices import AuditAction, Role
-from carecoord.core.models import AuditEvent, BreakGlassAccess
+from carecoord.core.models import AuditEvent
 
-from ..factories import OrganizationFactory, PatientFactory, make_actor
+from ..factories import OrganizationFactory, PatientFactory, make_actor, open_break_glass
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
@@ -89,14 +89,8 @@ def test_a_waiting_entry_about_a_break_glass_patient_is_flagged():
     organization = OrganizationFactory(slug="wait-glass")
     actor = make_actor(organization, Role.COORDINATOR)
     patient = PatientFactory(organization=organization, restricted=True)
-    BreakGlassAccess.objects.create(
-        organization=organization,
-        user=actor.user,
-        patient_pk=patient.pk,
-        patient_public_id=patient.public_id,
-        reason="Emergency admission",
-        opened_at=NOW - dt.timedelta(minutes=5),
-        expires_at=NOW + dt.timedelta(minutes=55),
+    open_break_glass(
+        actor.user, patient, NOW - dt.timedelta(minutes=5), NOW + dt.timedelta(minutes=55), reason="Emergency admission"
     )
     waiting: list = []
     with transaction.atomic(), entries_wait(waiting):

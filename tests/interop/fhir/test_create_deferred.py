@@ -17,12 +17,12 @@ from django.test.utils import CaptureQueriesContext
 
 from carecoord.checkins.models import Measurement
 from carecoord.core.choices import AuditAction, Role
-from carecoord.core.models import AuditEvent, BreakGlassAccess
+from carecoord.core.models import AuditEvent
 from carecoord.interop.fhir import interactions
 from carecoord.interop.fhir.access import EVERYTHING, Caller
 from carecoord.interop.fhir.models import ResourceVersion
 
-from ...factories import OrganizationFactory, PatientFactory, make_actor
+from ...factories import OrganizationFactory, PatientFactory, make_actor, open_break_glass
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 LOINC = "http://loinc.org"
@@ -140,14 +140,12 @@ def test_a_create_under_break_glass_flags_both_entries():
     organization = OrganizationFactory(slug="create-glass")
     actor = make_actor(organization, Role.COORDINATOR)
     patient = PatientFactory(organization=organization, restricted=True)
-    BreakGlassAccess.objects.create(
-        organization=organization,
-        user=actor.user,
-        patient_pk=patient.pk,
-        patient_public_id=patient.public_id,
+    open_break_glass(
+        actor.user,
+        patient,
+        NOW - dt.timedelta(minutes=5),
+        NOW + dt.timedelta(minutes=55),
         reason="Emergency: unconscious in the ward",
-        opened_at=NOW - dt.timedelta(minutes=5),
-        expires_at=NOW + dt.timedelta(minutes=55),
     )
     caller = Caller(actor=actor, grants=EVERYTHING, client_id="test")
     result = interactions.create(caller, "Observation", _weight(patient), "urn:test/")

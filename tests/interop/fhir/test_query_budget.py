@@ -15,7 +15,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from carecoord.core.choices import Role
-from carecoord.core.models import BreakGlassAccess
 from carecoord.interop.fhir.access import EVERYTHING, Caller
 from carecoord.interop.fhir.bundle import process_bundle
 from carecoord.interop.fhir.export import write_export
@@ -23,7 +22,7 @@ from carecoord.interop.fhir.models import ResourceVersion
 from carecoord.patients import services
 from carecoord.patients.selectors import patients_visible_to, visibility_memo
 
-from ...factories import OrganizationFactory, PatientFactory, make_actor, share_by_consent
+from ...factories import OrganizationFactory, PatientFactory, make_actor, open_break_glass, share_by_consent
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 LOINC = "http://loinc.org"
@@ -190,14 +189,8 @@ def test_the_visibility_memo_sees_a_break_glass_grant_expire():
     organization = OrganizationFactory(slug="memo-glass")
     reader = make_actor(organization, Role.COORDINATOR)
     patient = PatientFactory(organization=organization, restricted=True)
-    BreakGlassAccess.objects.create(
-        organization=organization,
-        user=reader.user,
-        patient_pk=patient.pk,
-        patient_public_id=patient.public_id,
-        reason="Emergency",
-        opened_at=NOW - dt.timedelta(minutes=5),
-        expires_at=NOW + dt.timedelta(seconds=1),
+    open_break_glass(
+        reader.user, patient, NOW - dt.timedelta(minutes=5), NOW + dt.timedelta(seconds=1), reason="Emergency"
     )
     with visibility_memo():
         assert patients_visible_to(reader).filter(pk=patient.pk).exists()

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from carecoord.core.choices import Role
-from carecoord.core.models import AuditEvent, BreakGlassAccess
+from carecoord.core.models import AuditEvent
 from carecoord.interop.fhir import interactions
 from carecoord.interop.fhir.access import Caller
 from carecoord.interop.fhir.clients import token_access
@@ -24,7 +24,7 @@ from carecoord.patients import services
 from carecoord.patients.models import PatientIdentifier
 from carecoord.patients.selectors import visibility_memo
 
-from ...factories import OrganizationFactory, PatientFactory, make_actor, share_by_consent
+from ...factories import OrganizationFactory, PatientFactory, make_actor, open_break_glass, share_by_consent
 from .conftest import FhirCaller, get_token
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
@@ -90,14 +90,12 @@ def test_a_break_glass_window_ends_on_time_for_a_read_compiled_before(fhir):
     patient = PatientFactory(organization=fhir.organization, restricted=True)
     path = f"Patient/{patient.public_id}"
     assert fhir.get(path).status_code == 404
-    BreakGlassAccess.objects.create(
-        organization=fhir.organization,
-        user=_service_user(fhir.organization),
-        patient_pk=patient.pk,
-        patient_public_id=patient.public_id,
+    open_break_glass(
+        _service_user(fhir.organization),
+        patient,
+        NOW - dt.timedelta(minutes=5),
+        NOW + dt.timedelta(seconds=1),
         reason="Emergency admission",
-        opened_at=NOW - dt.timedelta(minutes=5),
-        expires_at=NOW + dt.timedelta(seconds=1),
     )
     assert fhir.get(path).status_code == 200
     entry = AuditEvent.objects.filter(event="fhir.read").order_by("-id").first()
