@@ -185,6 +185,18 @@ def test_a_message_without_an_ssn_is_stored_unchanged(org):
         assert outcome.message.raw == text
 
 
+def test_shorthand_ssn_labels_are_recognised_and_never_kept(listener):
+    """Feeds write "SSA" for the assigning authority or "SSN" for the type as often as HL7's own codes."""
+    message = story("A04", "SSN-SHORT", SSNS).replace("^^^USSSA^SS", "^^^SSA").replace("^^^LGH^PI", "^^^LGH^SSN")
+    with connect(listener) as sock:
+        assert msa(exchange(sock, message)) == ("AA", "SSN-SHORT")
+    stored = InboundMessage.objects.get().raw
+    assert_no_ssn(stored)
+    assert "^^^SSA" in stored  # where the SSN was stays visible
+    assert "NK-77" not in stored  # typed SSN: blanked like SS
+    assert_no_ssn(" ".join(PatientIdentifier.objects.values_list("value", flat=True)))
+
+
 def test_the_messages_own_separators_are_used():
     raw = ("MSH#$%*!#ADT#LGH#CC#LAKE#20260226080000##ADT$A04#SEP-1#P#2.5.1\r"
            "PID#1##H1$$$LGH$MR%987654321$$$USSSA$SS##ROE$ANN##19510412#F###########987-65-4320|x^y~z\r"

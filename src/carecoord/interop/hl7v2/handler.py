@@ -33,7 +33,7 @@ from carecoord.transitions import services as transitions
 from carecoord.transitions.choices import PATIENT_CLASS_TO_ENCOUNTER, DischargeDisposition, EncounterClass
 
 from .ack import build_ack
-from .matching import NEVER_STORED_TYPES, match_patient
+from .matching import match_patient
 from .models import InboundMessage, MessageStatus, PatientMatchReview
 from .parse import (
     APPLICATION_ERROR,
@@ -45,7 +45,7 @@ from .parse import (
     parse_adt,
     read_header,
 )
-from .redact import redact_ssns
+from .redact import is_ssn_identifier, redact_ssns
 
 logger = logging.getLogger(__name__)
 
@@ -286,7 +286,9 @@ def _act(adt: AdtMessage, data: dict, common: dict) -> str:
 def _storable(patient) -> dict:
     """What PID says, without the identifiers CareCoord never stores (Social Security numbers)."""
     found = patient.as_json()
-    found["identifiers"] = [i for i in found["identifiers"] if str(i["type"]).upper() not in NEVER_STORED_TYPES]
+    found["identifiers"] = [
+        i for i in found["identifiers"] if not is_ssn_identifier(str(i["type"]), str(i.get("authority") or ""))
+    ]
     return found
 
 

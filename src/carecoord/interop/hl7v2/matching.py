@@ -14,7 +14,8 @@ Which of the organization's patients an ADT message is about. In order:
    - `REVIEW` (70): any other candidate at or above it -> a PatientMatchReview for a coordinator.
    - below `REVIEW` for everyone -> nobody matches: a new patient is created from PID (when allowed and PID
      has a name and a birth date), else review.
-SSNs (type SS) are never stored and never used to match.
+SSNs (type SS or SSN, or assigned by the SSA: redact.is_ssn_identifier) are never stored and never used to
+match.
 """
 
 import contextlib
@@ -35,10 +36,10 @@ from carecoord.patients.selectors import patients_visible_to
 from carecoord.patients.services import identifier_add, patient_register
 
 from .parse import PatientData
+from .redact import is_ssn_identifier
 
 AUTO_MATCH = 95.0
 REVIEW = 70.0
-NEVER_STORED_TYPES = frozenset({"SS"})  # US Social Security numbers
 SEX_TO_GENDER = {"F": "female", "M": "male", "O": "other", "A": "other", "U": "unknown", "N": "unknown"}
 STATES = frozenset(code for code, _ in US_STATES)
 
@@ -60,7 +61,7 @@ def _candidates_json(scored: list[tuple[float, Patient, list[str]]]) -> list[dic
 
 
 def _usable_identifiers(data: PatientData):
-    return [i for i in data.identifiers if i.authority and i.type.upper() not in NEVER_STORED_TYPES]
+    return [i for i in data.identifiers if i.authority and not is_ssn_identifier(i.type, i.authority)]
 
 
 def match_by_identifier(organization: Organization, data: PatientData) -> MatchResult | None:

@@ -6,8 +6,8 @@ What is removed, by HL7 v2.5.1 definition (the same positions in 2.3 to 2.8.2; h
   (guarantor SSN), IN2-2 (insured's Social Security number);
 - in every field of a person-identifier type (CX: PID-2/3/4/21, MRG-1..., NK1-33, GT1-2, IN2-1...; XCN/PPN:
   clinicians, e.g. PV1-7), the ID of each repetition that is an SSN: identifier type code SS (HL7 table
-  0203; CX-5, XCN-13), or assigned by the US Social Security Administration (table 0363 USSSA, or the SSN
-  OID 2.16.840.1.113883.4.1 in the HD), with its check digit;
+  0203; CX-5, XCN-13; or SSN), or assigned by the US Social Security Administration (table 0363 USSSA, the
+  shorthand SSA, or the SSN OID 2.16.840.1.113883.4.1 in the HD), with its check digit;
 - then the same nine digits wherever else the message repeats them (an old Medicare HICN in IN2-8 is the
   SSN plus a letter; free text).
 
@@ -27,8 +27,9 @@ import hl7apy
 from .parse import PARSE_AS, SUPPORTED_VERSIONS, Encoding, Hl7Error, encoding_of, unescape
 
 SSN_FIELDS = frozenset({("PID", 19), ("NK1", 37), ("GT1", 12), ("IN2", 2)})
-SSN_TYPE = "SS"  # HL7 table 0203
-SSN_AUTHORITY = "USSSA"  # HL7 table 0363
+# HL7 table 0203 "SS", and the "SSN" some feeds send; table 0363 "USSSA", and the shorthand "SSA".
+SSN_TYPES = frozenset({"SS", "SSN"})
+SSN_AUTHORITIES = frozenset({"USSSA", "SSA"})
 SSN_OID = "2.16.840.1.113883.4.1"
 HL7_NULL = '""'  # "delete the value": not an SSN, kept
 _SSN_DIGITS = re.compile(r"(?<!\d)(\d{3})[- ]?(\d{2})[- ]?(\d{4})(?!\d)")
@@ -121,10 +122,17 @@ def _is_ssn(components: list[str], shape: _Shape, encoding: Encoding) -> bool:
     def part(number: int) -> str:
         return components[number - 1] if number <= len(components) else ""
 
-    if unescape(part(shape.type), encoding).strip().upper() == SSN_TYPE:
-        return True
     authority = [unescape(s, encoding).strip() for s in part(shape.authority).split(encoding.subcomponent)]
-    return authority[0].upper() == SSN_AUTHORITY or (len(authority) > 1 and authority[1] == SSN_OID)
+    return is_ssn_identifier(unescape(part(shape.type), encoding), authority[0], authority[1:2])
+
+
+def is_ssn_identifier(type_code: str, namespace: str, universal_ids=()) -> bool:
+    """Whether an identifier with this type code and assigning authority is a Social Security number."""
+    return (
+        type_code.strip().upper() in SSN_TYPES
+        or namespace.strip().upper() in SSN_AUTHORITIES
+        or any(uid.strip() == SSN_OID for uid in universal_ids)
+    )
 
 
 def _remember(value: str, removed: set[str]) -> None:
