@@ -1,8 +1,16 @@
-"""ADT messages for tests: the public samples in tests/data/hl7v2 and a builder for clean v2.5.1 stories."""
+"""
+ADT messages for tests: the public samples in tests/data/hl7v2 and a builder for clean v2.5.1 stories; talking
+to the listener (conftest.listener) and reading its ACKs.
+"""
 
+import socket
 from pathlib import Path
 
+from hl7apy.consts import VALIDATION_LEVEL
+from hl7apy.parser import parse_message
+
 DATA = Path(__file__).resolve().parents[2] / "data" / "hl7v2"
+MAX_BYTES = 64 * 1024  # the test listener's limit (conftest.listener): a message beyond it is refused
 
 
 def sample(name: str) -> bytes:
@@ -62,3 +70,13 @@ def adt(
     for number, (code, text, system) in enumerate(diagnoses, start=1):
         segments.append(f"DG1|{number}||{code}^{text}^{system}||{admitted}|A")
     return "\r".join(segments) + "\r"
+
+
+def connect(server) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=10)
+
+
+def msa(ack: str) -> tuple[str, str]:
+    """An ACK's acknowledgment code and the control ID it answers (MSA-1, MSA-2)."""
+    message = parse_message(ack, validation_level=VALIDATION_LEVEL.TOLERANT, find_groups=False)
+    return message.msa.msa_1.to_er7(), message.msa.msa_2.to_er7()

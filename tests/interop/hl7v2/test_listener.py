@@ -9,45 +9,14 @@ import time
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from hl7apy.consts import VALIDATION_LEVEL
-from hl7apy.parser import parse_message
 
 from carecoord.careplans.models import Task
-from carecoord.interop.hl7v2.handler import handle_message
 from carecoord.interop.hl7v2.mllp import END_BLOCK, START_BLOCK, MllpServer, exchange, frame, send
 from carecoord.interop.hl7v2.models import InboundMessage, MessageStatus
 from carecoord.patients.models import Patient
 from carecoord.transitions.models import Encounter, TransitionEpisode
 
-from ...factories import OrganizationFactory
-from .messages import DATA, adt, sample, with_control_id
-
-MAX_BYTES = 64 * 1024
-
-
-@pytest.fixture
-def feed_org(transactional_db):
-    return OrganizationFactory(name="Lakeside Clinic", slug="lakeside-feed")
-
-
-@pytest.fixture
-def listener(feed_org):
-    def on_message(raw: bytes, peer: str) -> str:
-        return handle_message(raw, organization=feed_org, peer=peer).ack
-
-    server = MllpServer(("127.0.0.1", 0), on_message, max_message_bytes=MAX_BYTES, idle_timeout=10)
-    server.start()
-    yield server
-    server.stop()
-
-
-def msa(ack: str) -> tuple[str, str]:
-    message = parse_message(ack, validation_level=VALIDATION_LEVEL.TOLERANT, find_groups=False)
-    return message.msa.msa_1.to_er7(), message.msa.msa_2.to_er7()
-
-
-def connect(server: MllpServer) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", server.port), timeout=10)
+from .messages import DATA, MAX_BYTES, adt, connect, msa, sample, with_control_id
 
 
 def test_public_samples_over_one_connection(listener):

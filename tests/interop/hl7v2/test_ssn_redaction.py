@@ -7,28 +7,25 @@ The SSNs below are from the 987-65-4320..4329 range the SSA reserves for adverti
 import dataclasses
 import datetime as dt
 import importlib
-import socket
 
 import pytest
 import time_machine
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
-from hl7apy.consts import VALIDATION_LEVEL
-from hl7apy.parser import parse_message
 
 from carecoord.core.choices import Role
 from carecoord.interop.hl7v2 import services
 from carecoord.interop.hl7v2.handler import handle_message
-from carecoord.interop.hl7v2.mllp import MllpServer, exchange
+from carecoord.interop.hl7v2.mllp import exchange
 from carecoord.interop.hl7v2.models import InboundMessage, MessageStatus, PatientMatchReview, ReviewStatus
 from carecoord.interop.hl7v2.parse import normalize, parse_adt
 from carecoord.interop.hl7v2.redact import redact_ssns
 from carecoord.patients.models import Patient, PatientIdentifier
 from carecoord.transitions.models import Encounter
 
-from ...factories import OrganizationFactory, PatientFactory, make_actor
-from .messages import adt, sample, with_control_id
+from ...factories import PatientFactory, make_actor
+from .messages import adt, connect, msa, sample, with_control_id
 
 MIGRATION = importlib.import_module("carecoord.interop.hl7v2.migrations.0002_blank_stored_ssns")
 
@@ -89,32 +86,7 @@ def assert_no_ssn(text: str) -> None:
         assert digits not in bare, name
 
 
-def msa(ack: str) -> tuple[str, str]:
-    message = parse_message(ack, validation_level=VALIDATION_LEVEL.TOLERANT, find_groups=False)
-    return message.msa.msa_1.to_er7(), message.msa.msa_2.to_er7()
-
-
 # --- over MLLP ----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def feed_org(transactional_db):
-    return OrganizationFactory(name="Lakeside Clinic", slug="lakeside-ssn")
-
-
-@pytest.fixture
-def listener(feed_org):
-    def on_message(raw: bytes, peer: str) -> str:
-        return handle_message(raw, organization=feed_org, peer=peer).ack
-
-    server = MllpServer(("127.0.0.1", 0), on_message, idle_timeout=10)
-    server.start()
-    yield server
-    server.stop()
-
-
-def connect(server: MllpServer) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", server.port), timeout=10)
 
 
 def test_ssns_sent_over_mllp_are_not_stored_and_the_rest_is_byte_identical(listener, feed_org):
