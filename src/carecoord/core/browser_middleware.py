@@ -18,12 +18,11 @@ from django_otp.middleware import OTPMiddleware as _OTP
 
 from . import middleware as _ours
 
-FHIR_PREFIX = "/fhir/"
-
 
 def is_bearer_api_call(request) -> bool:
     """A FHIR API request carrying `Authorization: Bearer ...` (valid or not: caller_for decides)."""
-    return request.path.startswith(FHIR_PREFIX) and request.META.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer "
+    scheme = request.META.get("HTTP_AUTHORIZATION", "")[:7].lower()
+    return request.path.startswith(_ours.FHIR_PREFIX) and scheme == "bearer "
 
 
 def browser_only(middleware: type, **defaults) -> type:
