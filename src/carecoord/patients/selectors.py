@@ -209,14 +209,43 @@ def _visible_patient(actor: Actor, key: uuid.UUID) -> Patient | None:
     with failing_closed():
         if actor is None or not actor.can_see_patients:
             return None
+        remembered = _remembered.get()
+        if remembered is not None and (patient := remembered.get((key, *actor_key(actor)))) is not None:
+            return patient
         statement = prepared_query(
             ("patients.patient_get", actor, clock.today_in(actor.organization.tz)),
             lambda: patients_visible_to(actor).select_related("organization").filter(public_id=_PUBLIC_ID_SENTINEL)[:1],
             {"public_id": _PUBLIC_ID_SENTINEL},
         )
     if statement is None:
-        return patients_visible_to(actor).select_related("organization").filter(public_id=key).first()
-    return statement.first(public_id=key)
+        patient = patients_visible_to(actor).select_related("organization").filter(public_id=key).first()
+    else:
+        patient = statement.first(public_id=key)
+    if remembered is not None and patient is not None:
+        remembered[(key, *actor_key(actor))] = patient
+    return patient
+
+
+# Inside one transaction Bundle (interop.fhir.context.subject_cache) its entries name the same few patients
+# again and again, and every service re-checks the patient it is given (condition_add, careplan_create: 250
+# reads in an import of 48 patients). Visibility cannot change inside that transaction except through a PUT
+# or DELETE, which empties the store; so within `visible_patients_remembered(store)` a patient found visible
+# to an actor is answered from `store` for that actor (its organization, user and roles) until then.
+_remembered: contextvars.ContextVar[dict | None] = contextvars.ContextVar("patients_remembered", default=None)
+
+
+@contextlib.contextmanager
+def visible_patients_remembered(store: dict):
+    token = _remembered.set(store)
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def actor_key(actor: Actor) -> tuple:
+    """What an access decision remembered for an actor depends on: its organization, user and roles."""
+    return (actor.organization.pk, getattr(actor.user, "pk", None), actor.roles)
 
 
 def _audit_denied(actor: Actor, key) -> None:

@@ -116,3 +116,36 @@ def test_a_condition_failing_after_its_insert_is_left_out_with_nothing_written()
     created = [e for e in events if e.event == "condition.create" or e.detail.get("type") == "Condition"]
     assert len(created) == 10
     assert {e.object_id for e in created} == {str(c.public_id) for c in kept}
+
+
+def _patient_reads(statements: list[str]) -> int:
+    return sum(
+        1
+        for sql in statements
+        if sql.upper().startswith("SELECT") and re.match(r'SELECT .* FROM "?patients_patient"? ', sql)
+    )
+
+
+def test_condition_add_finds_the_bundles_checked_patient_without_reading_it_again():
+    # condition_add re-checks the patient it is given; inside the Bundle that check is answered by what the
+    # Bundle found already (patients.selectors.visible_patients_remembered), so more conditions read no more.
+    _, few = _import(OrganizationFactory(slug="cond-reads-few"), CODES[:2])
+    _, many = _import(OrganizationFactory(slug="cond-reads-many"), CODES[:5])
+    assert _patient_reads(few) >= 1
+    assert _patient_reads(many) == _patient_reads(few)
+
+
+def test_outside_a_bundle_condition_add_still_checks_the_patient():
+    from carecoord.patients.selectors import patient_get
+    from carecoord.patients.services import condition_add
+
+    from ...factories import PatientFactory
+
+    home, other = OrganizationFactory(slug="cond-home"), OrganizationFactory(slug="cond-other")
+    patient = PatientFactory(organization=home)
+    outsider = make_actor(other, Role.COORDINATOR)
+    with pytest.raises(Exception) as refused:
+        condition_add(actor=outsider, patient=patient, data={"code_system": "http://snomed.info/sct", "code": CODES[0]})
+    assert type(refused.value).__name__ == "NotFoundError"
+    assert not Condition.objects.filter(patient=patient).exists()
+    assert patient_get(make_actor(home, Role.COORDINATOR), patient.public_id, audit_event=None) == patient

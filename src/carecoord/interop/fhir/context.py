@@ -3,6 +3,8 @@
 import contextlib
 import contextvars
 
+from carecoord.patients.selectors import visible_patients_remembered
+
 _lenient = contextvars.ContextVar("fhir_lenient_import", default=False)
 
 
@@ -33,9 +35,11 @@ def subject_cache():
     check of a patient runs once per Bundle rather than once per resource (visibility cannot change inside
     the Bundle's transaction except through a PUT or DELETE, which forgets them).
     """
-    token = _subjects.set({})
+    store: dict = {}
+    token = _subjects.set(store)
     try:
-        yield
+        with visible_patients_remembered(store):  # the services' own checks of a patient find it here too
+            yield
     finally:
         _subjects.reset(token)
 

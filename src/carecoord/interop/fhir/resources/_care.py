@@ -17,7 +17,7 @@ from carecoord.interop.fhir.base import parse_id, referenced_id
 from carecoord.interop.fhir.context import NotKept, lenient, subjects
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.search import parse_date_range, split_prefix
-from carecoord.patients.selectors import patient_get
+from carecoord.patients.selectors import actor_key, patient_get
 
 
 def carecoord_system(kind: str) -> str:
@@ -81,15 +81,8 @@ def subject_patient(actor, ref: dict | None, path: str):
 
 
 def visible_patient(actor, key):
-    """patient_get without an audit entry, remembered for the rest of a transaction Bundle (context.py)."""
-    cache = subjects()
-    cache_key = (key, *actor_key(actor))
-    if cache is not None and cache_key in cache:
-        return cache[cache_key]
-    patient = patient_get(actor, key, audit_event=None)
-    if cache is not None:
-        cache[cache_key] = patient
-    return patient
+    """patient_get without an audit entry (remembered for the rest of a transaction Bundle: context.py)."""
+    return patient_get(actor, key, audit_event=None)
 
 
 def subject_checked_in_bundle(actor, resource: dict, path: str) -> bool:
@@ -104,11 +97,6 @@ def subject_checked_in_bundle(actor, resource: dict, path: str) -> bool:
         return False
     cache = subjects()
     return key is not None and cache is not None and (key, *actor_key(actor)) in cache
-
-
-def actor_key(actor) -> tuple:
-    """What a cached access decision depends on: the actor's organization, user and roles."""
-    return (actor.organization.pk, getattr(actor.user, "pk", None), actor.roles)
 
 
 def bundle_memo(key: tuple, load):
