@@ -18,12 +18,12 @@ from django.db import transaction
 
 from carecoord.patients.selectors import visibility_memo
 
-from . import interactions
+from . import interactions, searchset
 from .access import Caller
 from .composite import matching
 from .context import NotKept, lenient, lenient_import, subject_cache
 from .deferred import deferred_writes, flush, insert_waiting_rows
-from .interactions import Result
+from .interaction_parts import Result
 from .outcome import FhirError, operation_outcome
 from .registry import mapper_for
 from .resources._care import bundle_forget
@@ -301,7 +301,7 @@ def _post(caller: Caller, entry: Entry, base: str, lenient: bool, resource_type:
 def _get(caller: Caller, parts: list[str], query: str, base: str) -> Result:
     params = urllib.parse.parse_qsl(query, keep_blank_values=True)
     if len(parts) == 1:
-        return interactions.search(caller, parts[0], params, base)
+        return searchset.search(caller, parts[0], params, base)
     return interactions.read(caller, parts[0], parts[1])
 
 

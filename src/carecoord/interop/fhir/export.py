@@ -39,7 +39,7 @@ from carecoord.patients.selectors import visibility_memo, visibility_narrowed
 from . import export_rows
 from .access import Caller
 from .base import ResourceMapper, instant, parse_id
-from .interactions import Result, mapper_or_404
+from .interaction_parts import Result, mapper_or_404
 from .models import ExportJob, ExportStatus
 from .outcome import FhirError, operation_outcome
 from .registry import MAPPERS, mapper_for

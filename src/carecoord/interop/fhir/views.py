@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 
 from carecoord.patients.selectors import visibility_memo
 
-from . import interactions
+from . import interactions, searchset
 from .access import Caller, caller_for
 from .bundle import process_bundle
 from .capability import capability_statement
 from .clients import TokenRequestError, audit_token_refused, token_issue
+from .interaction_parts import Result
 from .outcome import FhirError, error_response, fhir_response
 
 JSON_TYPES = ("application/fhir+json", "application/json", "json", "")
@@ -70,7 +71,7 @@ def _body(request: HttpRequest):
         raise FhirError(400, f"The body is not valid JSON: {exc}.", code="structure") from exc
 
 
-def _answer(result: interactions.Result) -> HttpResponse:
+def _answer(result: Result) -> HttpResponse:
     if result.body is None:
         response = HttpResponse(status=result.status)
         for name, value in result.headers.items():
@@ -79,11 +80,11 @@ def _answer(result: interactions.Result) -> HttpResponse:
     return fhir_response(result.body, status=result.status, headers=result.headers)
 
 
-def _prefer_return(request: HttpRequest, result: interactions.Result) -> HttpResponse:
+def _prefer_return(request: HttpRequest, result: Result) -> HttpResponse:
     """Honours `Prefer: return=minimal` (no body) and `return=OperationOutcome`."""
     prefer = request.headers.get("Prefer", "")
     if "return=minimal" in prefer:
-        return _answer(interactions.Result(result.status, None, result.headers))
+        return _answer(Result(result.status, None, result.headers))
     return _answer(result)
 
 
@@ -108,7 +109,7 @@ def resource_type(request: HttpRequest, resource_type: str) -> HttpResponse:
     caller = caller_for(request)
     if request.method == "GET":
         params = _query(request)
-        return _answer(interactions.search(caller, resource_type, params, base_url(request), strict=_strict(request)))
+        return _answer(searchset.search(caller, resource_type, params, base_url(request), strict=_strict(request)))
     result = interactions.create(
         caller, resource_type, _body(request), base_url(request), if_none_exist=request.headers.get("If-None-Exist", "")
     )
@@ -121,7 +122,7 @@ def search_post(request: HttpRequest, resource_type: str) -> HttpResponse:
     if request.content_type != "application/x-www-form-urlencoded":
         raise FhirError(415, "POST _search takes application/x-www-form-urlencoded parameters.", code="not-supported")
     params = _query(request) + [(k, v) for k in request.POST for v in request.POST.getlist(k)]
-    return _answer(interactions.search(caller, resource_type, params, base_url(request), strict=_strict(request)))
+    return _answer(searchset.search(caller, resource_type, params, base_url(request), strict=_strict(request)))
 
 
 @fhir_view(("GET", "PUT", "DELETE"))
@@ -140,13 +141,13 @@ def instance(request: HttpRequest, resource_type: str, resource_id: str) -> Http
 @fhir_view(("GET",))
 def instance_history(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
     caller = caller_for(request)
-    return _answer(interactions.history(caller, resource_type, resource_id, _query(request), base_url(request)))
+    return _answer(searchset.history(caller, resource_type, resource_id, _query(request), base_url(request)))
 
 
 @fhir_view(("GET",))
 def type_history(request: HttpRequest, resource_type: str) -> HttpResponse:
     caller = caller_for(request)
-    return _answer(interactions.history(caller, resource_type, None, _query(request), base_url(request)))
+    return _answer(searchset.history(caller, resource_type, None, _query(request), base_url(request)))
 
 
 @fhir_view(("GET",))
