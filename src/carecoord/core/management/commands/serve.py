@@ -82,6 +82,8 @@ class Command(BaseCommand):
             "20",
             "--access-logfile",
             "-",
+            "--logger-class",
+            "carecoord.core.access_log.AccessLogger",  # the same line, gathered for less (its docstring)
             # gunicorn's control socket lives at one path per user; two servers on a machine would share it.
             "--no-control-socket",
         ]
