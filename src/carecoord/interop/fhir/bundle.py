@@ -23,13 +23,12 @@ from .access import Caller
 from .composite import matching
 from .context import NotKept, lenient, lenient_import, subject_cache
 from .deferred import deferred_writes, flush, insert_waiting_rows
-from .interaction_parts import Result
+from .interaction_parts import Result, parsed_search
 from .outcome import FhirError, operation_outcome
 from .registry import mapper_for
 from .resources._care import bundle_forget
 from .resources._directory import MATCHES
 from .resources.observation import OPEN_GOALS
-from .search import parse_search
 
 METHOD_ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3}
 NESTED = (dict, list)  # what a resource parsed from JSON nests
@@ -206,14 +205,7 @@ def _conditional_reference(caller: Caller, value: str) -> str | None:
         return None
     params = urllib.parse.parse_qsl(query, keep_blank_values=True)
     try:
-        parsed = parse_search(
-            params,
-            mapper.search_params,
-            mapper.sort_fields,
-            resource_type=resource_type,
-            tz=caller.actor.organization.tz,
-            strict=True,
-        )
+        parsed = parsed_search(caller, mapper, params, strict=True)
     except FhirError:
         if lenient():
             return None

@@ -13,6 +13,7 @@ from .access import Caller
 from .base import ResourceMapper
 from .outcome import FhirError
 from .registry import mapper_for
+from .search import ParsedSearch, parse_search
 
 AUDIT_ACTIONS = {"create": AuditAction.CREATE, "update": AuditAction.UPDATE, "delete": AuditAction.DELETE}
 
@@ -75,3 +76,17 @@ def whole_number(value: str, name: str) -> int:
         return int(value)
     except (TypeError, ValueError) as exc:
         raise FhirError(400, f"{name} must be a whole number, not “{value}”.") from exc
+
+
+def parsed_search(
+    caller: Caller, mapper: ResourceMapper, params: list[tuple[str, str]], *, strict: bool
+) -> ParsedSearch:
+    """`params` parsed against the type's search parameters, dates in the caller's organization's time zone."""
+    return parse_search(
+        params,
+        mapper.search_params,
+        mapper.sort_fields,
+        resource_type=mapper.resource_type,
+        tz=caller.actor.organization.tz,
+        strict=strict,
+    )

@@ -23,13 +23,13 @@ from .interaction_parts import (
     allowed,
     audit_interaction,
     mapper_or_404,
+    parsed_search,
     version_headers,
     whole_number,
 )
 from .models import HistoryMethod, ResourceVersion
 from .outcome import FhirError
 from .prepared_read import read_get
-from .search import parse_search
 from .validation import validate_resource
 
 
@@ -203,14 +203,7 @@ def find_existing(caller: Caller, resource_type: str, resource: dict) -> Result 
 
 def _conditional_match(caller: Caller, mapper: ResourceMapper, query: str):
     params = urllib.parse.parse_qsl(query.split("?", 1)[-1], keep_blank_values=True)
-    parsed = parse_search(
-        params,
-        mapper.search_params,
-        mapper.sort_fields,
-        resource_type=mapper.resource_type,
-        tz=caller.actor.organization.tz,
-        strict=True,
-    )
+    parsed = parsed_search(caller, mapper, params, strict=True)
     matches = [
         obj
         for source in matching(mapper, caller.actor, params, parsed, tz=caller.actor.organization.tz)

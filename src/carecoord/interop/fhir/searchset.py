@@ -12,25 +12,17 @@ from django.db.models import Q
 from .access import Caller
 from .base import instant
 from .composite import count_of, matching, page_of
-from .interaction_parts import Result, allowed, audit_interaction, mapper_or_404, whole_number
+from .interaction_parts import Result, allowed, audit_interaction, mapper_or_404, parsed_search, whole_number
 from .models import ResourceVersion
 from .outcome import operation_outcome
 from .registry import mapper_for
-from .search import parse_search
 
 
 def search(caller: Caller, resource_type: str, params: list[tuple[str, str]], base: str, *, strict=False) -> Result:
     mapper = mapper_or_404(resource_type)
     allowed(mapper, "search-type")
     caller.require(resource_type, "search-type")
-    parsed = parse_search(
-        params,
-        mapper.search_params,
-        mapper.sort_fields,
-        resource_type=resource_type,
-        tz=caller.actor.organization.tz,
-        strict=strict,
-    )
+    parsed = parsed_search(caller, mapper, params, strict=strict)
     sources = matching(mapper, caller.actor, params, parsed, tz=caller.actor.organization.tz)
     total = count_of(sources) if parsed.total or parsed.summary_count else None
     bundle = {"resourceType": "Bundle", "type": "searchset"}
