@@ -238,6 +238,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["acting_organization", "occurred_at"], name="audit_org_time"),
             models.Index(fields=["tenant_organization", "occurred_at"], name="audit_tenant_time"),
             models.Index(fields=["user", "occurred_at"], name="audit_user_time"),
+            # The events waiting for sealing (core.audit._pending, once a second per process). Through the
+            # unique index on sequence, "sequence IS NULL" also visited every sealed event's old row version
+            # until vacuum removed it: 57 ms a sealing at 240,000 events, growing with the audit trail.
+            models.Index(fields=["id"], condition=models.Q(sequence__isnull=True), name="audit_unsealed"),
         ]
 
     def __str__(self) -> str:
