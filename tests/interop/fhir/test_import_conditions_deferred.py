@@ -148,3 +148,30 @@ def test_outside_a_bundle_condition_add_still_checks_the_patient():
         condition_add(actor=outsider, patient=patient, data={"code_system": "http://snomed.info/sct", "code": CODES[0]})
     assert not Condition.objects.filter(patient=patient).exists()
     assert patient_get(make_actor(home, Role.COORDINATOR), patient.public_id, audit_event=None) == patient
+
+
+def test_a_condition_failing_after_its_service_returned_fails_the_whole_bundle(monkeypatch):
+    # No savepoint of the interaction's own around such a condition (its service's was released): an error
+    # after the service returned cannot be undone for this entry alone, so the import does not leave the
+    # entry out and go on (the row would stay without its version and audit entries); the Bundle fails whole.
+    from carecoord.interop.fhir.outcome import FhirError
+    from carecoord.interop.fhir.resources.condition import ConditionMapper
+    from carecoord.patients.models import Patient
+
+    to_fhir = ConditionMapper.to_fhir
+
+    def failing_to_fhir(self, obj):
+        if obj.code == FAILING:
+            raise FhirError(422, "Refused after its service returned (test).")
+        return to_fhir(self, obj)
+
+    monkeypatch.setattr(ConditionMapper, "to_fhir", failing_to_fhir)
+    organization = OrganizationFactory(slug="cond-fails-late")
+    with pytest.raises(FhirError) as failed:
+        _import(organization, CODES)  # the failing one last: its subject checked already, no savepoint
+    assert failed.value.status == 500
+    assert "Refused after its service returned" in failed.value.diagnostics
+    assert not Condition.objects.filter(organization=organization).exists()
+    assert not Patient.objects.filter(organization=organization).exists()
+    assert not ResourceVersion.objects.filter(organization=organization).exists()
+    assert not AuditEvent.objects.filter(tenant_organization=organization, event="condition.create").exists()

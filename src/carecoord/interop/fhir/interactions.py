@@ -120,6 +120,7 @@ def create(
         # import skips many resources this way: no savepoint to open and roll back for each).
         _run(lambda: mapper.precheck(caller.actor, resource))
     block, savepoint = _create_block(caller, mapper, resource)
+    undoable = isinstance(block, transaction.Atomic)  # a savepoint or a transaction of its own
     models = {part.model for part in mapper.parts}
     if savepoint or if_none_exist:
         # Rows of earlier entries waiting in a transaction Bundle (deferred.py) go in before this savepoint,
@@ -139,10 +140,32 @@ def create(
                 audit_interaction(caller, "read", mapper, existing, {"conditional": if_none_exist[:300]})
                 return Result(200, found, {**version_headers(found), "Location": _location(base, found)})
         obj = _run(lambda: mapper.create(caller.actor, resource))
-        created = mapper.to_fhir(obj)
-        record_version(mapper, obj, HistoryMethod.CREATE, created)
-        audit_interaction(caller, "create", mapper, obj)
+        with _after_writing(undoable=undoable):
+            created = mapper.to_fhir(obj)
+            record_version(mapper, obj, HistoryMethod.CREATE, created)
+            audit_interaction(caller, "create", mapper, obj)
     return Result(201, created, {**version_headers(created), "Location": _location(base, created)})
+
+
+@contextlib.contextmanager
+def _after_writing(*, undoable: bool):
+    """
+    Around what follows a create's writes. When the create's block cannot undo them (no savepoint of its own
+    inside a Bundle: _create_block), an error here would leave the record without its version and audit
+    entries if the Bundle went on, as a lenient import does past an entry it cannot keep: such an error fails
+    the whole Bundle instead (500, not one of the statuses an import skips an entry for).
+    """
+    if undoable:
+        yield
+        return
+    try:
+        yield
+    except (FhirError, NotKept, ApplicationError) as exc:
+        raise FhirError(
+            500,
+            f"The record was written but could not be recorded, so nothing of this request is kept: {exc}",
+            code="exception",
+        ) from exc
 
 
 @contextlib.contextmanager
