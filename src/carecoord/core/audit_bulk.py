@@ -249,12 +249,9 @@ def _unnest_sql(db, model, fields: list, types: tuple) -> str:
 def _unnest_statement(db, model, fields: list, types: tuple, objs: list, raw: bool) -> tuple[str, list]:
     """
     The unnest INSERT of `objs` and its parameters, one per field; the VALUES form if a JSON value is not the
-    Jsonb get_db_prep_save gives on PostgreSQL. Each value taken in _params' order (pre_save may set it).
+    Jsonb get_db_prep_save gives on PostgreSQL.
     """
-    rows = [
-        [f.get_db_prep_save(getattr(obj, f.attname) if raw else f.pre_save(obj, True), db) for f in fields]
-        for obj in objs
-    ]
+    rows = _rows(db, fields, objs, raw)
     columns = [list(column) for column in zip(*rows, strict=True)]
     for number, db_type in enumerate(types):
         if db_type == "jsonb":
@@ -279,12 +276,16 @@ def _json_column(values: list) -> str | None:
     return f"[{','.join(parts)}]"
 
 
-def _params(db, fields: list, objs: list, raw: bool) -> list:
+def _rows(db, fields: list, objs: list, raw: bool) -> list[list]:
+    """Each instance's values as the database takes them, in field order (pre_save may set them, unless raw)."""
     return [
-        f.get_db_prep_save(getattr(obj, f.attname) if raw else f.pre_save(obj, True), db)
+        [f.get_db_prep_save(getattr(obj, f.attname) if raw else f.pre_save(obj, True), db) for f in fields]
         for obj in objs
-        for f in fields
     ]
+
+
+def _params(db, fields: list, objs: list, raw: bool) -> list:
+    return [value for row in _rows(db, fields, objs, raw) for value in row]
 
 
 def _set_keys(objs: list, keys: list, using: str) -> None:
