@@ -36,7 +36,7 @@ class WorklistFilterForm(forms.Form):
     bucket = forms.ChoiceField(
         required=False,
         choices=[
-            ("", "Overdue, today and upcoming"),
+            ("", "All but snoozed"),  # overdue, due today and upcoming; short enough to read whole in the filter bar
             ("overdue", "Overdue"),
             ("today", "Due today"),
             ("upcoming", "Upcoming"),
