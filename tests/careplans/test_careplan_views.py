@@ -403,6 +403,25 @@ def test_the_chart_banner_counts_open_and_overdue_tasks(actor, client_for, patie
     assert f'href="{tab}">3 open tasks · <strong>2 overdue</strong></a>' in page
 
 
+def test_a_snoozed_late_task_is_snoozed_not_overdue_on_the_tab_and_the_banner(actor, client_for, patient):
+    TaskFactory(
+        patient=patient,
+        owner=actor.user,
+        title="Late call",
+        due_date=dt.date(2026, 11, 20),
+        snoozed_until=dt.date(2026, 11, 30),
+        snooze_reason="Patient away",
+    )
+    TaskFactory(patient=patient, owner=actor.user, title="Later visit", due_date=dt.date(2026, 12, 3))
+    page = body(client_for(actor).get(reverse("careplans:patient_careplans", args=[patient.public_id])))
+    assert "Late call" in page
+    assert "Snoozed until 11/30/2026" in page
+    assert "Overdue</span>" not in page
+    assert "is-overdue" not in page
+    tab = reverse("careplans:patient_careplans", args=[patient.public_id])
+    assert f'href="{tab}">2 open tasks · 0 overdue</a>' in page
+
+
 def test_another_organization_gets_404_for_every_care_plan_url(other_actor, client_for, plan):
     goal = GoalFactory(careplan=plan)
     plan_id, patient_id = plan.public_id, plan.patient.public_id

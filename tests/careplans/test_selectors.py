@@ -224,6 +224,21 @@ def test_team_load_per_coordinator(actor, org, other_org):
     assert next(load.user for load in team_load(supervisor)) == busy.user  # by name
 
 
+def test_team_load_counts_overdue_as_the_worklist_does_leaving_snoozed_tasks_out(org, patient):
+    supervisor = make_actor(org, Role.SUPERVISOR)
+    maria = make_actor(org, Role.COORDINATOR)
+    TaskFactory(patient=patient, owner=maria.user, due_date=TODAY - 3 * DAY)
+    TaskFactory(patient=patient, owner=maria.user, due_date=TODAY - 3 * DAY, snoozed_until=TODAY + 2 * DAY)
+    TaskFactory(patient=patient, owner=maria.user, due_date=TODAY - 2 * DAY, snoozed_until=TODAY)  # snooze over
+    TaskFactory(patient=patient, owner=maria.user, due_date=TODAY + DAY, snoozed_until=TODAY + 2 * DAY)
+
+    load = next(load for load in team_load(supervisor) if load.user == maria.user)
+    counts = worklist_for(supervisor, WorklistFilters(owner=maria.user)).counts
+    assert counts == {"overdue": 2, "today": 0, "upcoming": 0, "snoozed": 2}
+    assert load.overdue == counts["overdue"]
+    assert load.open_tasks == 4  # snoozed tasks are still open
+
+
 @pytest.mark.parametrize("size", [2, 12])
 def test_team_load_takes_a_few_queries_whatever_the_team_size(org, size):
     supervisor = make_actor(org, Role.SUPERVISOR)

@@ -101,3 +101,49 @@ def test_the_reassign_form_loads_on_demand_so_rows_do_not_carry_every_member(act
     )
     assert response.status_code == 200
     assert Task.objects.get(pk=task.pk).owner == colleague
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_reversed_due_range_is_a_filter_error_and_the_list_leaves_only_the_dates_out(org, client_for):
+    from carecoord.core.choices import Role
+
+    from ..factories import make_actor
+
+    supervisor = make_actor(org, Role.SUPERVISOR, Role.COORDINATOR)
+    maria = make_actor(org, Role.COORDINATOR).user
+    patient = PatientFactory(organization=org)
+    TaskFactory(patient=patient, owner=maria, due_date=dt.date(2026, 11, 20), title="Overdue call")
+    TaskFactory(patient=patient, owner=maria, due_date=dt.date(2026, 12, 3), title="Later paperwork")
+    TaskFactory(patient=patient, owner=supervisor.user, due_date=dt.date(2026, 11, 20), title="Supervisor's own")
+    client = client_for(supervisor)
+    url = f"/worklist/?owner={maria.pk}&due_from=2026-12-10&due_to=2026-12-01"
+    error = "“Due to” must be on or after “Due from”."
+
+    page = client.get(url).content.decode()  # a reload of the URL htmx pushed
+    assert error in page
+    assert 'value="2026-12-10"' in page  # the dates stay as typed
+    assert 'value="2026-12-01"' in page
+    assert f"Worklist of {maria.full_name}" in page  # the valid filters still apply
+    assert "Overdue call" in page
+    assert "Later paperwork" in page
+    assert "Supervisor's own" not in page
+    assert "Nothing here" not in page
+    assert "<strong>1</strong> overdue" in page
+    assert "<strong>1</strong> upcoming" in page
+
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "worklist-results"}
+    fragment = client.get(url, **htmx).content.decode()
+    assert "<html" not in fragment
+    assert error in fragment  # the filter form is not swapped, so the error comes with the results
+    assert "Overdue call" in fragment
+    assert "Later paperwork" in fragment
+    assert 'id="worklist-counts" hx-swap-oob="true"' in fragment
+    assert "<strong>1</strong> overdue" in fragment
+
+    one_day = client.get(f"/worklist/?owner={maria.pk}&due_from=2026-12-03&due_to=2026-12-03", **htmx)
+    fragment = one_day.content.decode()
+    assert error not in fragment
+    assert "Later paperwork" in fragment
+    assert "Overdue call" not in fragment
+    assert "<strong>0</strong> overdue" in fragment  # the counts follow the filter, as on a reload
+    assert "<strong>1</strong> upcoming" in fragment

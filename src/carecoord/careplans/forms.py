@@ -54,6 +54,27 @@ class WorklistFilterForm(forms.Form):
             self.fields["owner"].queryset = team
             self.fields["owner"].empty_label = "Me"
 
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("due_from"), data.get("due_to")
+        if start and end and end < start:
+            self.add_error("due_to", "“Due to” must be on or after “Due from”.")
+        return data
+
+    def filters(self) -> dict:
+        """
+        The filters to apply: every valid one, so an invalid field drops only itself (a supervisor's "Worklist
+        of" or the "Show" choice stay as the address says). A range with either end invalid drops both ends.
+        """
+        if not self.is_bound:
+            return {}
+        self.is_valid()  # runs the cleaning once; cleaned_data then holds the valid fields only
+        data = dict(self.cleaned_data)
+        if "due_from" in self.errors or "due_to" in self.errors:
+            data.pop("due_from", None)
+            data.pop("due_to", None)
+        return {name: value for name, value in data.items() if value not in (None, "")}
+
 
 class CompleteTaskForm(forms.Form):
     note = forms.CharField(label="Outcome", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, required=False)

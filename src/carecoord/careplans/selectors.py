@@ -81,6 +81,7 @@ def task_get(actor: Actor, public_id) -> Task:
 
 
 def _bucket_expression(today: dt.date):
+    """A task's worklist bucket code (BUCKET_NAMES): snoozed first, so a snoozed late task is not overdue."""
     return Case(
         When(snoozed_until__gt=today, then=Value(BUCKET_CODES[SNOOZED])),
         When(due_date__lt=today, then=Value(BUCKET_CODES[OVERDUE])),
@@ -277,8 +278,9 @@ def team_load(actor: Actor) -> list[TeamMemberLoad]:
     task_rows = (
         tasks_visible_to(actor)
         .filter(owner_id__in=ids, status__in=OPEN_TASK_STATUSES)
+        .annotate(bucket=_bucket_expression(today))
         .values("owner_id")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
+        .annotate(open=Count("id"), overdue=_overdue_count())
     )
     tasks = {row["owner_id"]: row for row in task_rows}
     return [
@@ -290,6 +292,11 @@ def team_load(actor: Actor) -> list[TeamMemberLoad]:
         )
         for u in coordinators
     ]
+
+
+def _overdue_count() -> Count:
+    """Tasks in the worklist's overdue bucket, of a query annotated with `bucket=_bucket_expression(today)`."""
+    return Count("id", filter=Q(bucket=BUCKET_CODES[OVERDUE]))
 
 
 def _current_on(day: dt.date) -> Q:
@@ -342,19 +349,25 @@ def templates_for(actor: Actor) -> QuerySet[CarePlanTemplate]:
 
 
 def patient_task_counts(actor: Actor, patient: Patient) -> dict[str, int]:
-    """Open and overdue tasks of one patient (for the chart badge)."""
+    """Open and overdue tasks of one patient (for the chart badge); a snoozed task is not overdue."""
     today = clock.today_in(actor.organization.tz)
     return (
         tasks_visible_to(actor)
         .filter(patient=patient, status__in=OPEN_TASK_STATUSES)
-        .aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
+        .annotate(bucket=_bucket_expression(today))
+        .aggregate(open=Count("id"), overdue=_overdue_count())
     )
 
 
 def patient_task_timeline(actor: Actor, patient: Patient, *, completed_limit: int = 10) -> dict[str, list[Task]]:
-    """A patient's open tasks by due date (undated last), and the most recently completed ones."""
+    """
+    A patient's open tasks by due date (undated last), each with its worklist `bucket`, and the most recently
+    completed ones.
+    """
+    today = clock.today_in(actor.organization.tz)
     tasks = tasks_visible_to(actor).filter(patient=patient).select_related("careplan", "owner", "completed_by")
+    open_tasks = tasks.filter(status__in=OPEN_TASK_STATUSES).annotate(bucket=_bucket_expression(today))
     return {
-        "open": list(tasks.filter(status__in=OPEN_TASK_STATUSES).order_by(F("due_date").asc(nulls_last=True), "id")),
+        "open": list(open_tasks.order_by(F("due_date").asc(nulls_last=True), "id")),
         "completed": list(tasks.filter(status=TaskStatus.COMPLETED).order_by("-completed_at", "-id")[:completed_limit]),
     }

@@ -60,8 +60,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     actor = clinical_actor(request)
     team = org_members(actor) if _is_supervisor(actor) else None
     form = WorklistFilterForm(request.GET or None, team=team)
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = WorklistFilters(**{k: v for k, v in data.items() if v not in (None, "")})
+    filters = WorklistFilters(**form.filters())
     work = worklist_for(actor, filters)
     rows = work.tasks.only(*ROW_FIELDS)
     page = KnownCountPaginator(rows, PAGE_SIZE, count=work.total).get_page(request.GET.get("page"))
@@ -83,6 +82,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     }
     template = "careplans/worklist.html"
     if request.htmx and request.htmx.target == "worklist-results":
+        # The counts come along (out of band): they follow the filters, as on a reload of the pushed URL.
+        context["results_only"] = True
         template += "#results"
     return render(request, template, context)
 
