@@ -147,7 +147,10 @@ def test_empty_results_explain_why(world, actor, client_for, extra, message):
 
 @pytest.mark.parametrize(
     ("first", "last", "message"),
-    [("2026-12-01", "2026-11-30", "before its start"), ("2026-11-30", "2027-03-30", "at most 92 days")],
+    [
+        ("2026-12-01", "2026-11-30", "To: The search window ends before it starts."),
+        ("2026-11-30", "2027-03-30", "at most 92 days"),
+    ],
 )
 def test_bad_windows_are_refused_with_a_message(world, actor, client_for, first, last, message):
     params = {**search(world["kind"]), "first_day": first, "last_day": last}
@@ -409,6 +412,20 @@ def test_reschedule_into_closed_hours_is_refused_with_fresh_times(world, actor, 
     assert "move to Mon 11/30" in body
     appointment.refresh_from_db()
     assert appointment.start == at(10)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_reschedule_with_the_days_in_the_wrong_order_says_so(world, actor, client_for, htmx):
+    appointment = book(actor, world, at(10))
+    headers = {"HX-Request": "true", "HX-Target": "slot-results"} if htmx else {}
+    params = {"first_day": "2026-12-10", "last_day": "2026-12-01"}
+    response = client_for(actor).get(detail_url(appointment), params, headers=headers)
+    body = response.content.decode()
+    assert response.status_code == 200
+    results = body[body.index('id="slot-results"') :]
+    assert "To: The search window ends before it starts." in results
+    assert 'role="alert"' in results
+    assert 'name="slot"' not in body
 
 
 # The chart's Schedule tab --------------------------------------------------------------------------------------

@@ -194,3 +194,52 @@ def test_the_slots_api_runs_the_same_queries_and_keeps_plain_earliest_first_orde
         (o.start.astimezone(CHICAGO).isoformat(), str(o.practitioner.public_id)) for o in expected
     ]
     assert {dt.datetime.fromisoformat(s["start"]).date() for s in body["slots"]} == {MONDAY}
+
+
+def _search_links(html: str) -> list[str]:
+    return [href.replace("&amp;", "&") for href in re.findall(r'href="(/schedule/find/\?[^"]*)"', html)]
+
+
+@pytest.mark.parametrize("opened_with", ["patient only", "a full search"])
+def test_day_and_later_links_keep_the_patient_so_the_coordinator_can_book(
+    clinic_of, org, actor, client_for, opened_with
+):
+    kind = clinic_of(8)
+    patient = PatientFactory(organization=org, given_name="Marisol", family_name="Quintero")
+    client = client_for(actor)
+    if opened_with == "patient only":  # the Schedule tab's "Find a slot"
+        response = client.get(reverse("scheduling:find"), {"patient": str(patient.public_id)})
+    else:
+        response = find(client, kind, MONDAY, MONDAY + dt.timedelta(days=13), patient=str(patient.public_id))
+    html = response.content.decode()
+    assert "All times on" in html
+    assert "Later times, from" in html
+    links = _search_links(html)
+    assert len(links) >= 2
+    book_url = reverse("scheduling:patient_book", args=[patient.public_id])
+    for link in links:
+        assert f"patient={patient.public_id}" in link
+        followed = client.get(link)
+        assert followed.context["patient"] == patient
+        body = followed.content.decode()
+        assert f'action="{book_url}"' in body
+        assert "To book, open a patient" not in body
+    search_field = re.search(r'name="search" value="([^"]*)"', html).group(1)
+    assert f"patient={patient.public_id}" in search_field.replace("&amp;", "&")
+
+
+def test_htmx_results_keep_the_patient_in_their_links(clinic_of, org, actor, client_for):
+    kind = clinic_of(8)
+    patient = PatientFactory(organization=org)
+    params = {
+        "patient": str(patient.public_id),
+        "appointment_type": str(kind.public_id),
+        "first_day": MONDAY.isoformat(),
+        "last_day": (MONDAY + dt.timedelta(days=13)).isoformat(),
+    }
+    response = client_for(actor).get(
+        reverse("scheduling:find"), params, headers={"HX-Request": "true", "HX-Target": "slot-results"}
+    )
+    links = _search_links(response.content.decode())
+    assert links
+    assert all(f"patient={patient.public_id}" in link for link in links)

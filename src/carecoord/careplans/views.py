@@ -12,7 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecoord.core import clock
@@ -24,7 +26,7 @@ from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
 from . import pdf, services
-from .choices import OPEN_TASK_STATUSES, CarePlanStatus, GoalAchievementStatus, GoalLifecycleStatus
+from .choices import OPEN_TASK_STATUSES, CarePlanStatus, GoalAchievementStatus, GoalLifecycleStatus, TaskKind
 from .domain import EDITABLE_PLAN_STATUSES, PLAN_TRANSITIONS
 from .forms import (
     ApplyTemplateForm,
@@ -386,6 +388,13 @@ def careplan_pdf(request: HttpRequest, public_id) -> HttpResponse:
 # A task's page ----------------------------------------------------------------------------------------------
 
 
+def _find_slot_url(task) -> str:
+    """The patient's find-a-slot page for an open "appointment to schedule" task; empty for any other task."""
+    if task.kind != TaskKind.SCHEDULE or task.status not in OPEN_TASK_STATUSES:
+        return ""
+    return f"{reverse('scheduling:find')}?{urlencode({'patient': task.patient.public_id})}"
+
+
 @login_required
 @require_GET
 def task_detail(request: HttpRequest, public_id) -> HttpResponse:
@@ -400,5 +409,6 @@ def task_detail(request: HttpRequest, public_id) -> HttpResponse:
             "events": task.events.select_related("by"),
             "today": clock.today_in(actor.organization.tz),
             "is_open": task.status in OPEN_TASK_STATUSES,
+            "find_slot_url": _find_slot_url(task),
         },
     )

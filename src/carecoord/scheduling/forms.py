@@ -76,7 +76,7 @@ class FindSlotForm(forms.Form):
         first, last = data.get("first_day"), data.get("last_day")
         if first and last:
             if last < first:
-                self.add_error("last_day", "The end of the window is before its start.")
+                self.add_error("last_day", "The search window ends before it starts.")
             elif (last - first).days > MAX_WINDOW_DAYS:
                 self.add_error("last_day", f"Search at most {MAX_WINDOW_DAYS} days at a time.")
         return data

@@ -71,16 +71,20 @@ def _patient_from(request: HttpRequest, actor):
     return patient_get(actor, key, audit_event=None) if key else None
 
 
+def _query_string(query: QueryDict, **changes: str) -> str:
+    """The query string of a link that keeps the search (and whom it is for), with `changes` applied."""
+    changed = query.copy()
+    for key, value in changes.items():
+        changed[key] = value
+    return changed.urlencode()
+
+
 def _later_query(query: QueryDict, search: SlotSearch | None) -> str:
     """The same search from the last day shown, for "Later times" when the results were cut short."""
     if search is None or not search.truncated:
         return ""
-    later = query.copy()
-    later["first_day"] = search.next_first_day.isoformat()
-    last = later.get("last_day", "")
-    if last < later["first_day"]:
-        later["last_day"] = later["first_day"]
-    return later.urlencode()
+    first = search.next_first_day.isoformat()
+    return _query_string(query, first_day=first, last_day=max(query.get("last_day", ""), first))
 
 
 def _day_queries(query: QueryDict, search: SlotSearch | None) -> None:
@@ -89,16 +93,28 @@ def _day_queries(query: QueryDict, search: SlotSearch | None) -> None:
         return
     for group in search.days:
         if group.capped:
-            alone = query.copy()
-            alone["first_day"] = alone["last_day"] = group.day.isoformat()
-            group.day_query = alone.urlencode()
+            day = group.day.isoformat()
+            group.day_query = _query_string(query, first_day=day, last_day=day)
+
+
+def _find_query(actor, query: QueryDict, patient, types) -> QueryDict:
+    """
+    The search the find page runs and every link on it keeps: the request's, or the opening search when none
+    was asked for, always naming the patient so that following a link still lets the coordinator book.
+    """
+    if "appointment_type" in query:
+        found = query.copy()
+    else:
+        found = QueryDict(mutable=True)
+        found.update(FindSlotForm.initial_for(actor, types=types, patient=patient))
+    if patient is not None:
+        found["patient"] = str(patient.public_id)
+    return found
 
 
 def _find_context(actor, query: QueryDict, patient, *, book_error: str = "", reason: str = "") -> dict:
     types = appointment_types_for(actor)
-    if "appointment_type" not in query:
-        query = QueryDict(mutable=True)
-        query.update(FindSlotForm.initial_for(actor, types=types, patient=patient))
+    query = _find_query(actor, query, patient, types)
     form = FindSlotForm(query, actor=actor, types=types)
     preference = scheduling_preference_for(actor, patient) if patient else None
     search: SlotSearch | None = search_slots(actor, form, patient=patient, preference=preference)
@@ -109,7 +125,7 @@ def _find_context(actor, query: QueryDict, patient, *, book_error: str = "", rea
         "patient": patient,
         "preference": preference,
         "search": search,
-        "search_query": query.urlencode(),
+        "search_query": _query_string(query),
         "has_types": types.exists(),
         "book_error": book_error,
         "reason": reason,
@@ -167,8 +183,7 @@ def patient_book(request: HttpRequest, public_id) -> HttpResponse:
             return redirect(reverse("scheduling:appointment_detail", args=[appointment.public_id]))
     else:
         error = _errors(form)
-    query = QueryDict(request.POST.get("search", ""), mutable=True)
-    query["patient"] = str(patient.public_id)
+    query = QueryDict(request.POST.get("search", ""))
     context = _find_context(actor, query, patient, book_error=error, reason=request.POST.get("reason", ""))
     return render(request, "scheduling/find.html", context, status=status)
 
@@ -232,7 +247,7 @@ def _detail_context(actor, appointment, query: QueryDict, **extra) -> dict:
         context.update(
             form=form,
             search=search,
-            search_query=search_query.urlencode() if search_query else "",
+            search_query=_query_string(search_query) if search_query else "",
             reschedule_open=search_query is not None,
             later_query=_later_query(search_query, search) if search_query else "",
             preference=preference,

@@ -1,0 +1,46 @@
+"""The task page through the test client: an "Appointment to schedule" task links to the patient's find-a-slot page."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from carecoord.careplans.choices import TaskKind, TaskStatus
+
+from ..factories import PatientFactory
+from .factories import TaskFactory
+
+
+def find_slot_links(page: str) -> list[str]:
+    return [
+        href.replace("&amp;", "&")
+        for href, text in re.findall(r'href="([^"]+)"[^>]*>([^<]+)<', page)
+        if text == "Find a slot"
+    ]
+
+
+def test_a_task_to_schedule_links_to_find_a_slot_for_its_patient(actor, client_for):
+    patient = PatientFactory(organization=actor.organization)
+    task = TaskFactory(patient=patient, owner=actor.user, kind=TaskKind.SCHEDULE, title="Book the cardiology visit")
+    client = client_for(actor)
+    page = client.get(reverse("careplans:task_detail", args=[task.public_id])).content.decode()
+    assert find_slot_links(page) == [f"{reverse('scheduling:find')}?patient={patient.public_id}"]
+    found = client.get(find_slot_links(page)[0])
+    assert found.status_code == 200
+    assert found.context["patient"] == patient
+    status = task.status
+    task.refresh_from_db()
+    assert task.status == status  # the link only opens the search; it closes nothing
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [(TaskKind.CALL, TaskStatus.REQUESTED), (TaskKind.SCHEDULE, TaskStatus.COMPLETED)],
+    ids=["another kind", "closed"],
+)
+def test_other_tasks_offer_no_find_a_slot_link(actor, client_for, kind, status):
+    task = TaskFactory(
+        patient=PatientFactory(organization=actor.organization), owner=actor.user, kind=kind, status=status
+    )
+    page = client_for(actor).get(reverse("careplans:task_detail", args=[task.public_id])).content.decode()
+    assert find_slot_links(page) == []
