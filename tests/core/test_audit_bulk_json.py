@@ -1,9 +1,10 @@
 """
-core.audit_bulk on PostgreSQL: each model's INSERT takes one array per column (unnest), its text the same for
-3 rows as for 300, and every value comes back as it was given, awkward ones included (quotes, backslashes,
+core.audit_bulk on PostgreSQL: each model's INSERT takes its rows as one JSON document, its text the same for
+one row as for 300, and every value comes back as it was given, awkward ones included (quotes, backslashes,
 braces, commas, the word NULL, JSON null next to SQL NULL, time zones, decimals, addresses); every instance
-gets the key of its own row, across the models of one insert_together. Models with a field of another type
-keep the VALUES form. On SQLite the same rows go through the VALUES form and come back the same too.
+gets the key of its own row, across the models of one insert_together. Models with a field of another type,
+and values JSON cannot carry, keep the VALUES form. On SQLite the same rows go through the VALUES form and
+come back the same too.
 """
 
 import datetime as dt
@@ -22,7 +23,7 @@ from carecoord.checkins.choices import CareProgram
 from carecoord.checkins.models import CareManagementEnrollment, Measurement
 from carecoord.community.models import ResourceLocation
 from carecoord.core import audit_bulk
-from carecoord.core.audit_bulk import _fields, _json_column, _unnest_types, insert_rows, insert_together
+from carecoord.core.audit_bulk import _fields, _json_columns, _json_document, insert_rows, insert_together
 from carecoord.core.choices import AuditAction, AuditOutcome
 from carecoord.core.models import AuditEvent
 from carecoord.interop.fhir.models import ResourceVersion
@@ -33,7 +34,7 @@ NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
 pytestmark = [pytest.mark.usefixtures("_frozen_clock"), pytest.mark.django_db]
 
-on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the unnest form is PostgreSQL's")
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the JSON form is PostgreSQL's")
 
 AWKWARD = [
     "",
@@ -206,18 +207,9 @@ def _insert_together(batches) -> _Statements:
     return statements
 
 
-SMALLEST_UNNEST = audit_bulk.UNNEST_MIN_ROWS
-
-
-@pytest.fixture(autouse=True)
-def _unnest_from_one_row(monkeypatch):
-    """The round trips below use a few rows each; they go through the unnest form as a Bundle's rows do."""
-    monkeypatch.setattr(audit_bulk, "UNNEST_MIN_ROWS", 1)
-
-
 @pytest.fixture
 def world():
-    organization = OrganizationFactory(slug="unnest")
+    organization = OrganizationFactory(slug="json-form")
     return organization, UserFactory(), PatientFactory(organization=organization)
 
 
@@ -227,7 +219,7 @@ def test_audit_events_come_back_as_given(world):
     writes = _insert_rows(AuditEvent, events).writes()
     on_pg = connection.vendor == "postgresql"
     assert len(writes) == 1 or not on_pg  # SQLite: as many as its parameter limit takes
-    assert all(("unnest(" in sql) == on_pg for sql, _ in writes)
+    assert all(("json_populate_record(" in sql) == on_pg for sql, _ in writes)
     _assert_round_trip(events)
     assert [e.pk for e in events] == sorted(e.pk for e in events)
 
@@ -305,7 +297,7 @@ def test_several_models_in_one_statement_keep_each_instance_its_row(world):
 def test_statement_text_does_not_grow_with_the_rows(world):
     organization, user, patient = world
     texts = {}
-    for count in (3, 300):
+    for count in (1, 300):
         events = _audit_events(organization, user, count)
         versions = _versions(organization, count)
         measurements = _measurements(organization, patient, user, count)
@@ -315,15 +307,18 @@ def test_statement_text_does_not_grow_with_the_rows(world):
         ).writes()
         assert len(alone) == len(together) == 1
         texts[count] = (alone[0][0], together[0][0])
-        # One parameter per column, each a list of the column's values (a JSON column's: one JSON document).
-        assert len(together[0][1]) == sum(len(_fields(m)) for m in (ResourceVersion, Measurement, AuditEvent))
-        assert all(isinstance(p, str) or len(p) == count for p in together[0][1])
+        # One parameter per model: its rows' document.
+        assert len(together[0][1]) == 3
+        assert [len(json.loads(p)) for p in together[0][1]] == [count] * 3
         _assert_round_trip(events)
-    assert texts[3] == texts[300]
-    # Short enough, with few enough parameters, for psycopg to keep its conversion (psycopg/_queries.py).
+        _assert_round_trip(versions)
+        _assert_round_trip(measurements)
+    assert texts[1] == texts[300]
+    # Short enough, with few enough parameters, for psycopg to keep its conversion (psycopg/_queries.py): a
+    # single FHIR create's rows (one of each) included.
     from psycopg import _queries
 
-    for text in texts[3]:
+    for text in texts[1]:
         assert len(text.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
     assert len(together[0][1]) <= _queries.MAX_CACHED_STATEMENT_PARAMS
 
@@ -332,7 +327,7 @@ def test_statement_text_does_not_grow_with_the_rows(world):
 def test_a_value_too_long_for_its_column_fails_as_in_values(world):
     organization, user, _ = world
     events = _audit_events(organization, user, 3)
-    events[1].event = "x" * 81  # varchar(80): refused, not cut to 80 by the array's cast
+    events[1].event = "x" * 81  # varchar(80): refused, not cut to 80
     with pytest.raises(DataError), transaction.atomic():
         _insert_rows(AuditEvent, events)
 
@@ -340,7 +335,7 @@ def test_a_value_too_long_for_its_column_fails_as_in_values(world):
 @on_postgresql
 def test_long_lists_go_in_several_statements(world, monkeypatch):
     organization, user, _ = world
-    monkeypatch.setattr(audit_bulk, "UNNEST_ROWS", 4)
+    monkeypatch.setattr(audit_bulk, "JSON_ROWS", 4)
     events = _audit_events(organization, user, 10)
     assert len(_insert_rows(AuditEvent, events).writes()) == 3
     _assert_round_trip(events)
@@ -349,47 +344,49 @@ def test_long_lists_go_in_several_statements(world, monkeypatch):
     events, versions = _audit_events(organization, user, 5), _versions(organization, 2)
     with transaction.atomic():
         writes = _insert_together([(ResourceVersion, versions, False), (AuditEvent, events, False)]).writes()
-    assert len(writes) == 3  # a model past UNNEST_ROWS: one insert_rows per model, as past MAX_PARAMS
+    assert len(writes) == 3  # a model past JSON_ROWS: one insert_rows per model, as past MAX_PARAMS
     _assert_round_trip(events)
     _assert_round_trip(versions)
 
 
 def test_models_with_another_field_type_keep_the_values_form(world):
     organization, _, _ = world
-    assert _unnest_types(connection, ResourceLocation, _fields(ResourceLocation)) is None  # FloatField
+    assert _json_columns(connection, ResourceLocation, _fields(ResourceLocation)) is None  # FloatField
     if connection.vendor == "postgresql":
-        assert _unnest_types(connection, AuditEvent, _fields(AuditEvent))[0] == "timestamp with time zone"
-        assert "varchar" in _unnest_types(connection, AuditEvent, _fields(AuditEvent))
+        columns = _json_columns(connection, AuditEvent, _fields(AuditEvent))
+        assert ("occurred_at", False) in columns
+        assert ("detail", True) in columns
     else:
-        assert _unnest_types(connection, AuditEvent, _fields(AuditEvent)) is None
+        assert _json_columns(connection, AuditEvent, _fields(AuditEvent)) is None
     locations = [
         ResourceLocation(organization=organization, name=AWKWARD[n], latitude=[None, 41.5, -0.1][n % 3])
         for n in range(3)
     ]
     (write,) = _insert_rows(ResourceLocation, locations).writes()
-    assert "unnest(" not in write[0]
+    assert "json_populate_record(" not in write[0]
     assert write[0].count("%s") == len(_fields(ResourceLocation)) * 3
     _assert_round_trip(locations)
 
 
 @on_postgresql
-def test_json_values_not_as_postgresql_prepares_them_keep_the_values_form():
+def test_values_json_cannot_carry_keep_the_values_form(world):
     from django.db.backends.postgresql.psycopg_any import Jsonb
 
-    assert _json_column([Jsonb({"a": 1}, dumps=json.dumps), None]) == '[{"v":{"a": 1}},{}]'
-    assert _json_column([Jsonb({"a": 1}), None]) is None  # psycopg's own dumps: not known here
-    assert _json_column(['{"a": 1}']) is None
-
-
-@on_postgresql
-def test_a_few_rows_keep_the_values_form(world, monkeypatch):
-    # A single create's rows: dumping an array per column costs more than the short VALUES text (audit_bulk).
-    monkeypatch.setattr(audit_bulk, "UNNEST_MIN_ROWS", SMALLEST_UNNEST)
+    columns = (("n", False), ("doc", True))
+    assert json.loads(_json_document(columns, [[1, Jsonb({"a": 1}, dumps=json.dumps)], [None, None]])) == [
+        {"n": 1, "doc:json": {"a": 1}},
+        {},
+    ]
+    assert _json_document(columns, [[1, Jsonb({"a": 1})]]) is None  # psycopg's own dumps: not known here
+    assert _json_document(columns, [[1, '{"a": 1}']]) is None  # a JSON column's value not as Jsonb
+    assert _json_document(columns, [[1, Jsonb({"a": float("nan")}, dumps=json.dumps)]]) is None
+    assert _json_document(columns, [[object(), None]]) is None
     organization, user, _ = world
-    few = _audit_events(organization, user, SMALLEST_UNNEST - 1)
-    (write,) = _insert_rows(AuditEvent, few).writes()
-    assert "unnest(" not in write[0]
-    many = _audit_events(organization, user, SMALLEST_UNNEST)
-    (write,) = _insert_rows(AuditEvent, many).writes()
-    assert "unnest(" in write[0]
-    _assert_round_trip(few + many)
+    events = _audit_events(organization, user, 3)
+    events[2].detail = {"a": float("inf")}  # not JSON: VALUES carries it to the server, which refuses it
+    statements = _Statements()
+    with pytest.raises(DataError), transaction.atomic(), connection.execute_wrapper(statements):
+        insert_rows(AuditEvent, events, using="default")
+    (write,) = statements.writes()
+    assert " VALUES " in write[0]
+    assert "json_populate_record(" not in write[0]

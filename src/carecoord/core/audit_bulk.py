@@ -10,15 +10,21 @@ new measurements): bulk_create's statement and values, without the ORM compiling
 (most of a Bundle's final writes' time). `insert_together` writes the rows of several models so, in one
 statement on PostgreSQL (one INSERT per model inside a WITH): one round trip instead of one per table.
 
-On PostgreSQL a model's INSERT takes one array per column (`SELECT ... FROM unnest(%s::type[], ...)`): its
-text is the same whatever the number of rows, so psycopg converts it once and caches it (a multi-row VALUES
-statement's text grows with its rows; past 4 KB psycopg parses it again on every call), and its parameters
-are one per column (a JSON column's, one JSON document the server makes an array of). Models with a field
-whose values might not come back the same through an array (a type not in UNNEST_TYPES, a field with
-get_placeholder) keep the multi-row VALUES form.
+On PostgreSQL a model's INSERT takes its rows as one JSON document, a list of one object per row keyed by
+column, which the server turns back into rows (json_populate_record): the statement's text and its single
+parameter are the same whatever the number of rows, so psycopg converts the text once and caches it (a
+multi-row VALUES statement's text grows with its rows and its parameters; past 4 KB or 50 parameters psycopg
+parses it again on every call, a single FHIR create's included), and the values go as one json.dumps instead
+of one literal each. Models with a field whose values might not come back the same through JSON (a type not
+in JSON_TYPES, a field with get_placeholder), or a batch holding a value JSON cannot carry (a float that is
+not finite), keep the multi-row VALUES form.
 """
 
-import re
+import datetime as dt
+import decimal
+import ipaddress
+import json
+import uuid
 
 from django.db import connections, router, transaction
 from django.db.models.signals import post_save, pre_save
@@ -29,22 +35,16 @@ from .models import AuditEvent
 # PostgreSQL's limit on the parameters of one statement (with server-side binding; client-side has none).
 MAX_PARAMS = 65535
 
-# Rows of one model in one unnest INSERT (at most; _unnest_size). Its text and parameter count do not grow
-# with its rows, but its arrays do: a longer list goes in several statements, so that one statement (the
-# literal psycopg builds, the arrays the server parses; history versions carry whole resources) stays a few
-# MB. About what MAX_PARAMS allowed a model of 13+ columns in VALUES form: what fitted one statement still does.
-UNNEST_ROWS = 5000
+# Rows of one model in one JSON INSERT (at most; _json_size). Its text and parameter count do not grow with its
+# rows, but its document does: a longer list goes in several statements, so that one statement (history
+# versions carry whole resources) stays a few MB. About what MAX_PARAMS allowed a model of 13+ columns in VALUES
+# form: what fitted one statement still does.
+JSON_ROWS = 5000
 
-# Fewer rows of a model than this keep the VALUES form: dumping one array per column is Python code per
-# element, which for a single FHIR create (four rows of three models) cost more than psycopg parsing the short
-# VALUES text again (11.3 M -> 12.6 M instructions per create, valgrind); from a Bundle's tens of rows up, the
-# unnest form is cheaper.
-UNNEST_MIN_ROWS = 16
-
-# Field types (of the field, or of the key a relation points to) whose values come back equal through a
-# PostgreSQL array of their column's type (tests/core/test_audit_bulk_unnest.py writes each kind of awkward
-# value); any other type keeps the VALUES form.
-UNNEST_TYPES = frozenset(
+# Field types (of the field, or of the key a relation points to) whose values come back equal through JSON and
+# the server's conversion of the JSON text to the column's type (tests/core/test_audit_bulk_json.py writes each
+# kind of awkward value); any other type keeps the VALUES form.
+JSON_TYPES = frozenset(
     {
         "AutoField",
         "BigAutoField",
@@ -107,18 +107,14 @@ def insert_rows(model, objs: list, *, using: str, raw: bool = False) -> None:
         return
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # as bulk_create: no unsaved relation
-    types = _unnest_types(db, model, fields) if len(objs) >= UNNEST_MIN_ROWS else None
-    size = _unnest_size(fields) if types else max(db.ops.bulk_batch_size(fields, objs), 1)
+    size = JSON_ROWS if _json_columns(db, model, fields) else _values_size(db, fields, objs)
     for start in range(0, len(objs), size):
         batch = objs[start : start + size]
-        if types:
-            sql, params = _unnest_statement(db, model, fields, types, batch, raw)
-        else:
-            sql, params = _insert_sql(db, model, fields, len(batch)), _params(db, fields, batch, raw)
+        sql, params = _statement(db, model, fields, batch, raw)
         with db.cursor() as cursor:
             cursor.execute(sql, params)
             keys = [found[0] for found in cursor.fetchall()]
-        _set_keys(batch, keys, using)
+        _set_keys(batch, sorted(keys), using)
 
 
 def insert_together(batches: list[tuple], *, using: str) -> None:
@@ -133,21 +129,18 @@ def insert_together(batches: list[tuple], *, using: str) -> None:
         for model, objs, raw in batches:
             insert_rows(model, objs, using=using, raw=raw)
         return
-    parts, params, too_many = [], [], False
+    parts, params = [], []
     for number, (model, objs, raw) in enumerate(batches):
         fields = _fields(model)
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        types = _unnest_types(db, model, fields) if len(objs) >= UNNEST_MIN_ROWS else None
-        if types:
-            too_many = too_many or len(objs) > _unnest_size(fields)
-            sql, values = _unnest_statement(db, model, fields, types, objs, raw)
-            parts.append(f"t{number} AS ({sql})")
-            params += values
-        else:
-            parts.append(f"t{number} AS ({_insert_sql(db, model, fields, len(objs))})")
-            params += _params(db, fields, objs, raw)
-    if too_many or len(params) > MAX_PARAMS:
+        if len(objs) > (JSON_ROWS if _json_columns(db, model, fields) else _values_size(db, fields, objs)):
+            parts = None
+            break
+        sql, values = _statement(db, model, fields, objs, raw)
+        parts.append(f"t{number} AS ({sql})")
+        params += values
+    if parts is None or len(params) > MAX_PARAMS:
         for model, objs, raw in batches:
             insert_rows(model, objs, using=using, raw=raw)
         return
@@ -159,8 +152,8 @@ def insert_together(batches: list[tuple], *, using: str) -> None:
         cursor.execute(f"WITH {', '.join(parts)} {keys}", params)
         returned = cursor.fetchall()
     for number, (_, objs, _) in enumerate(batches):
-        # A multi-row INSERT draws its keys from the sequence in the order of its rows (the unnest form's rows
-        # in their ORDER BY's order, their number in the list): sorted, they are the rows' keys in order,
+        # A multi-row INSERT draws its keys from the sequence in the order of its rows (the JSON form's rows in
+        # their ORDER BY's order, their place in the document): sorted, they are the rows' keys in order,
         # whatever order the WITH returns them in.
         _set_keys(objs, sorted(key for at, key in returned if at == number), using)
 
@@ -183,6 +176,21 @@ def _fields(model) -> list:
     return [f for f in meta.local_concrete_fields if f is not meta.auto_field]
 
 
+def _values_size(db, fields: list, objs: list) -> int:
+    return max(db.ops.bulk_batch_size(fields, objs), 1)
+
+
+def _statement(db, model, fields: list, objs: list, raw: bool) -> tuple[str, list]:
+    """The INSERT of `objs` and its parameters: the JSON form where the model and the values allow, else VALUES."""
+    rows = _rows(db, fields, objs, raw)
+    columns = _json_columns(db, model, fields)
+    if columns is not None:
+        document = _json_document(columns, rows)
+        if document is not None:
+            return _json_sql(db, model, fields, columns), [document]
+    return _insert_sql(db, model, fields, len(objs)), [value for row in rows for value in row]
+
+
 def _insert_sql(db, model, fields: list, rows: int) -> str:
     quote, meta = db.ops.quote_name, model._meta
     # Names from the model's meta, quoted; every value a parameter.
@@ -191,89 +199,99 @@ def _insert_sql(db, model, fields: list, rows: int) -> str:
     return head + ", ".join([row] * rows) + f" RETURNING {quote(meta.pk.column)}"
 
 
-# Per (model, database alias): each field's array cast, or None when the model keeps the VALUES form.
-_unnest_cache: dict = {}
+# --- the JSON form (PostgreSQL) -----------------------------------------------------------------------------------
+
+# Per (model, database alias): each field's (column, is a JSON column), or None when the model keeps VALUES.
+_json_cache: dict = {}
+
+# Where a JSON column's value goes in a row's object: a key of its own, not its column's name, so that
+# json_populate_record (which turns JSON null into SQL NULL) leaves it alone and the statement reads it as it
+# is: a JSON null stays JSON null, SQL NULL is the key left out.
+JSON_VALUE_KEY = "{}:json"
 
 
-def _unnest_types(db, model, fields: list) -> tuple | None:
-    """The PostgreSQL type of each field's array (its column's type without length or precision), or None."""
+def _json_columns(db, model, fields: list) -> tuple | None:
     if db.vendor != "postgresql":
         return None
     key = (model, db.alias)
-    if key not in _unnest_cache:
-        _unnest_cache[key] = _unnest_types_of(db, fields)
-    return _unnest_cache[key]
+    if key not in _json_cache:
+        _json_cache[key] = _json_columns_of(fields)
+    return _json_cache[key]
 
 
-def _unnest_types_of(db, fields: list) -> tuple | None:
+def _json_columns_of(fields: list) -> tuple | None:
     if not fields:
         return None
-    types = []
+    columns = []
     for field in fields:
-        if hasattr(field, "get_placeholder"):
-            return None
         kind = (field.target_field if field.is_relation else field).get_internal_type()
-        db_type = field.db_type(db)
-        if kind not in UNNEST_TYPES or not db_type:
+        if hasattr(field, "get_placeholder") or kind not in JSON_TYPES:
             return None
-        # As Django's own unnest INSERT (postgresql/compiler.py): without its parameters, so that a value too
-        # long for a varchar(n) column fails as in VALUES, where a cast to varchar(n) would cut it silently.
-        types.append(re.sub(r"\([^)]*\)", "", db_type).strip())
-    return tuple(types)
+        columns.append((field.column, kind == "JSONField"))
+    return tuple(columns)
 
 
-def _unnest_size(fields: list) -> int:
-    """Rows of one unnest INSERT: UNNEST_ROWS, fewer if the VALUES form it may fall back to would pass MAX_PARAMS."""
-    return max(1, min(UNNEST_ROWS, MAX_PARAMS // len(fields)))
-
-
-# A JSON column's argument: the column as one JSON document, [{"v": value} or {} for SQL NULL, ...], made a
-# jsonb[] by the server. psycopg's array literal of Jsonb values costs several times their json.dumps (a regex
-# and an escape per element, Python code); this is one dumps per value and one string, escaped once.
-_JSON_ARRAY = "(SELECT array_agg(e -> 'v' ORDER BY i) FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY x(e, i))"
-
-
-def _unnest_sql(db, model, fields: list, types: tuple) -> str:
+def _json_sql(db, model, fields: list, columns: tuple) -> str:
     quote, meta = db.ops.quote_name, model._meta
-    names = [f"c{n}" for n in range(len(fields))]
-    arrays = [_JSON_ARRAY if t == "jsonb" else f"%s::{t}[]" for t in types]
-    # Names from the model's meta, quoted, types from its fields; every value in an array parameter. The rows
-    # go in the order of their number in the arrays (ORDER BY): each draws its key from the sequence so.
+    picked = [
+        f"(e.doc -> '{JSON_VALUE_KEY.format(column)}')::jsonb" if is_json else f"r.{quote(column)}"
+        for column, is_json in columns
+    ]
+    # Names from the model's meta, quoted; the values in the one parameter. The rows go in the order of their
+    # place in the document (ORDER BY): each draws its key from the sequence so. The server converts each
+    # value with its column's type, length limits included (a value too long fails as in VALUES).
     return (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"SELECT {', '.join(names)} FROM unnest({', '.join(arrays)}) "
-        f"WITH ORDINALITY AS r({', '.join(names)}, n) ORDER BY n RETURNING {quote(meta.pk.column)}"
+        f"SELECT {', '.join(picked)} FROM json_array_elements(%s::json) WITH ORDINALITY AS e(doc, n) "
+        f"CROSS JOIN LATERAL json_populate_record(NULL::{quote(meta.db_table)}, e.doc) AS r "
+        f"ORDER BY e.n RETURNING {quote(meta.pk.column)}"
     )
 
 
-def _unnest_statement(db, model, fields: list, types: tuple, objs: list, raw: bool) -> tuple[str, list]:
-    """
-    The unnest INSERT of `objs` and its parameters, one per field; the VALUES form if a JSON value is not the
-    Jsonb get_db_prep_save gives on PostgreSQL.
-    """
-    rows = _rows(db, fields, objs, raw)
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    for number, db_type in enumerate(types):
-        if db_type == "jsonb":
-            columns[number] = _json_column(columns[number])
-            if columns[number] is None:
-                return _insert_sql(db, model, fields, len(objs)), [value for row in rows for value in row]
-    return _unnest_sql(db, model, fields, types), columns
+class _NotJson(Exception):
+    """A value the JSON form cannot carry exactly."""
 
 
-def _json_column(values: list) -> str | None:
-    """_JSON_ARRAY's document: each value as psycopg would dump it (its Jsonb's dumps), or None."""
+def _json_document(columns: tuple, rows: list[list]) -> str | None:
+    """The rows as _json_sql's document, or None if a value cannot go through JSON unchanged."""
+    try:
+        return json.dumps([_json_row(columns, row) for row in rows], allow_nan=False, separators=(",", ":"))
+    except (_NotJson, ValueError):
+        return None
+
+
+def _json_row(columns: tuple, row: list) -> dict:
+    out = {}
+    for (column, is_json), value in zip(columns, row, strict=True):
+        if is_json:
+            if value is not None:
+                out[JSON_VALUE_KEY.format(column)] = _jsonb_content(value)
+        elif value is not None:
+            out[column] = value if type(value) in _AS_IS else _json_scalar(value)
+    return out
+
+
+_AS_IS = frozenset({str, int, bool, float})
+
+
+def _json_scalar(value):
+    """A value as the text its column's type reads back to the same value (get_db_prep_save's types)."""
+    if isinstance(value, dt.date):  # datetime too: isoformat keeps the microseconds and the UTC offset
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal | ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return str(value)
+    if isinstance(value, str | int):  # choices' enum members
+        return value
+    raise _NotJson(type(value).__name__)
+
+
+def _jsonb_content(value):
+    """What a JSONField's Jsonb holds, when it would be written as plain json.dumps writes it."""
     from django.db.backends.postgresql.psycopg_any import Jsonb  # psycopg: PostgreSQL only
 
-    parts = []
-    for value in values:
-        if value is None:
-            parts.append("{}")
-        elif type(value) is Jsonb and value.dumps is not None and isinstance(text := value.dumps(value.obj), str):
-            parts.append(f'{{"v":{text}}}')
-        else:
-            return None
-    return f"[{','.join(parts)}]"
+    if type(value) is Jsonb and value.dumps is json.dumps:
+        return value.obj
+    raise _NotJson(type(value).__name__)
 
 
 def _rows(db, fields: list, objs: list, raw: bool) -> list[list]:
@@ -282,10 +300,6 @@ def _rows(db, fields: list, objs: list, raw: bool) -> list[list]:
         [f.get_db_prep_save(getattr(obj, f.attname) if raw else f.pre_save(obj, True), db) for f in fields]
         for obj in objs
     ]
-
-
-def _params(db, fields: list, objs: list, raw: bool) -> list:
-    return [value for row in _rows(db, fields, objs, raw) for value in row]
 
 
 def _set_keys(objs: list, keys: list, using: str) -> None:
