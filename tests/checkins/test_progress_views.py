@@ -11,7 +11,7 @@ from carecoord.checkins.models import CareManagementEnrollment, Measurement, The
 from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
 from tests.careplans.factories import CarePlanFactory, GoalFactory
-from tests.factories import PatientFactory, make_actor
+from tests.factories import ExternalOrganizationFactory, PatientFactory, PractitionerFactory, make_actor
 from tests.scheduling.factories import AppointmentTypeFactory
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)  # 9:00 in Chicago
@@ -186,6 +186,35 @@ def test_time_by_hand_and_marking_it_in_error(actor, client_for, patient, other_
     assert client.post(url("time_enter_in_error", entry)).status_code == 302
     entry.refresh_from_db()
     assert entry.entered_in_error
+
+
+def test_the_billing_practitioner_list_offers_only_who_may_bill_and_a_forged_choice_is_refused(
+    actor, client_for, patient
+):
+    org = actor.organization
+    outside = ExternalOrganizationFactory(organization=org, name="St. Brendan Medical Center")
+    PractitionerFactory(organization=org, family_name="Doctorow", specialty_code="207Q00000X")
+    PractitionerFactory(organization=org, family_name="Nurseprac", suffix="NP", specialty_code="363LF0000X")
+    PractitionerFactory(organization=org, family_name="Assistant", suffix="PA-C", specialty_code="363A00000X")
+    chw = PractitionerFactory(organization=org, family_name="Worker", suffix="CHW", specialty_code="172V00000X")
+    PractitionerFactory(organization=org, family_name="Casenurse", suffix="RN", specialty_code="163WC0400X")
+    PractitionerFactory(organization=org, family_name="Pharma", suffix="PharmD", specialty_code="183500000X")
+    PractitionerFactory(organization=org, family_name="Socialwork", suffix="LCSW", specialty_code="1041C0700X")
+    cardiologist = PractitionerFactory(organization=org, family_name="Outsider", specialty_code="207RC0000X",
+                                       external_organization=outside)  # fmt: skip
+    client = client_for(actor)
+    html = body(client.get(url("patient_progress", patient)))
+    select = re.search(r'<select name="enroll-billing_practitioner".*?</select>', html, re.S).group(0)
+    assert re.findall(r"<option value=\"[^\"]+\">[^ ]+ (\w+)", select) == ["Assistant", "Doctorow", "Nurseprac"]
+    data = {"enroll-program": "ccm", "enroll-consent_on": "2026-11-02", "enroll-start_date": "2026-11-02",
+            "enroll-end_date": ""}  # fmt: skip
+    for forged in (chw, cardiologist):
+        response = client.post(url("patient_enrollment_set", patient),
+                               {**data, "enroll-billing_practitioner": forged.pk})  # fmt: skip
+        assert response.status_code == 400
+        assert 'id="id_enroll-billing_practitioner_error"' in body(response)
+        assert "Choose a physician, nurse practitioner, physician assistant" in body(response)
+    assert not CareManagementEnrollment.objects.exists()
 
 
 def test_enrollment_from_the_tab(actor, client_for, patient):

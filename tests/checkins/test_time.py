@@ -12,7 +12,7 @@ from carecoord.checkins.progress_selectors import patient_month_summary
 from carecoord.core.choices import Role
 from carecoord.core.errors import InvalidStateError, NotFoundError, ValidationError
 from carecoord.core.models import AuditEvent
-from tests.factories import PatientFactory, PractitionerFactory, make_actor
+from tests.factories import ExternalOrganizationFactory, PatientFactory, PractitionerFactory, make_actor
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)  # 9:00 in Chicago
 
@@ -247,3 +247,44 @@ def test_the_billing_practitioner_must_be_in_the_organizations_directory(actor, 
         services.enrollment_set(actor=actor, patient=patient, program="ccm", consent_on=dt.date(2026, 11, 1),
                                 start_date=dt.date(2026, 11, 1),
                                 billing_practitioner=PractitionerFactory(organization=other_org))  # fmt: skip
+
+
+# CCM/PCM are billed by a physician or an NP, PA, CNS or CNM (STANDARDS.md 5.2-5.3, checkins.domain).
+BILLERS = {"207R00000X": "Internal Medicine", "363LF0000X": "Nurse Practitioner, Family",
+           "363A00000X": "Physician Assistant", "364S00000X": "Clinical Nurse Specialist",
+           "367A00000X": "Advanced Practice Midwife"}  # fmt: skip
+NOT_BILLERS = {"172V00000X": "Community Health Worker", "163WC0400X": "Registered Nurse, Case Management",
+               "183500000X": "Pharmacist", "1041C0700X": "Social Worker, Clinical", "": ""}  # fmt: skip
+
+
+@pytest.mark.parametrize("code", BILLERS)
+def test_a_physician_or_np_pa_cns_cnm_of_the_organization_may_be_the_billing_practitioner(actor, patient, code):
+    practitioner = PractitionerFactory(organization=actor.organization, specialty_code=code,
+                                       specialty_display=BILLERS[code])  # fmt: skip
+    with time_machine.travel(NOW, tick=False):
+        enrollment = services.enrollment_set(actor=actor, patient=patient, program="pcm", consent_on=dt.date(2026,
+                                             11, 1), start_date=dt.date(2026, 11, 1),
+                                             billing_practitioner=practitioner)  # fmt: skip
+    assert enrollment.billing_practitioner == practitioner
+
+
+@pytest.mark.parametrize("code", NOT_BILLERS)
+def test_clinical_staff_cannot_be_the_billing_practitioner(actor, patient, code):
+    practitioner = PractitionerFactory(organization=actor.organization, specialty_code=code,
+                                       specialty_display=NOT_BILLERS[code])  # fmt: skip
+    with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError) as caught:
+        services.enrollment_set(actor=actor, patient=patient, program="ccm", consent_on=dt.date(2026, 11, 1),
+                                start_date=dt.date(2026, 11, 1), billing_practitioner=practitioner)  # fmt: skip
+    assert caught.value.field == "billing_practitioner"
+    assert "physician, nurse practitioner" in caught.value.message
+    assert not CareManagementEnrollment.objects.exists()
+
+
+def test_a_physician_of_an_outside_organization_cannot_be_the_billing_practitioner(actor, patient):
+    outside = ExternalOrganizationFactory(organization=actor.organization)
+    practitioner = PractitionerFactory(organization=actor.organization, external_organization=outside)
+    with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError) as caught:
+        services.enrollment_set(actor=actor, patient=patient, program="ccm", consent_on=dt.date(2026, 11, 1),
+                                start_date=dt.date(2026, 11, 1), billing_practitioner=practitioner)  # fmt: skip
+    assert caught.value.field == "billing_practitioner"
+    assert not CareManagementEnrollment.objects.exists()

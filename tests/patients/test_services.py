@@ -141,6 +141,10 @@ def test_register_ignores_fields_that_are_not_demographics(actor, other_org):
         ({"family_name": ""}, "family_name"),
         ({"mrn": " "}, "mrn"),
         ({"state": "XX"}, "state"),
+        ({"postal_code": "ZZZ"}, "postal_code"),
+        ({"postal_code": "6060"}, "postal_code"),
+        ({"postal_code": "60601-12"}, "postal_code"),
+        ({"postal_code": "60601 1234"}, "postal_code"),
         ({"gender": "robot"}, "gender"),
         ({"preferred_language": "xx"}, "preferred_language"),
         ({"given_name": "R" * 101}, "given_name"),
@@ -153,6 +157,13 @@ def test_register_rejects_bad_input_and_writes_nothing(actor, overrides, field):
     assert info.value.field == field
     assert info.value.message
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"), [("60601", "60601"), (" 60601-1234 ", "60601-1234"), ("606011234", "60601-1234"), ("", "")]
+)
+def test_register_keeps_a_us_zip_code_or_zip_plus_4(actor, typed, kept):
+    assert services.patient_register(actor=actor, data=registration(postal_code=typed)).postal_code == kept
 
 
 @pytest.mark.parametrize("born", [dt.date(1900, 1, 1), TODAY])
@@ -270,6 +281,17 @@ def test_update_with_bad_input_changes_nothing(actor, patient):
     patient.refresh_from_db()
     assert patient.city == ""
     assert patient.version == 1
+    assert audit.events == []
+
+
+def test_update_refuses_a_postal_code_that_is_not_a_zip_code(actor, patient):
+    with AuditWatch() as audit, pytest.raises(ValidationError) as info:
+        services.patient_update(actor=actor, patient=patient, data={"city": "Cicero", "postal_code": "ZZZ"},
+                                expected_version=patient.version)  # fmt: skip
+    assert info.value.field == "postal_code"
+    assert "ZIP" in info.value.message
+    patient.refresh_from_db()
+    assert (patient.city, patient.postal_code, patient.version) == ("", "", 1)
     assert audit.events == []
 
 

@@ -32,3 +32,25 @@ def test_list_and_search(actor, client_for):
     client = client_for(actor)
     assert "Smith, John" in client.get("/patients/?q=smi+jo").content.decode()
     assert "Smith, John" in client.get("/patients/?q=03/07/1948").content.decode()
+
+
+def test_the_edit_page_refuses_a_postal_code_that_is_not_a_zip_code(actor, client_for):
+    patient = PatientFactory(organization=actor.organization, given_name="Rosa", family_name="Delgado")
+    client = client_for(actor)
+    data = {
+        "mrn": patient.mrn, "given_name": "Rosa", "family_name": "Delgado", "birth_date": "1950-04-02",
+        "gender": "female", "sex_at_birth": "F", "phone_primary_kind": "mobile", "phone_secondary_kind": "home",
+        "preferred_language": "en", "preferred_contact_method": "phone", "city": "Cicero", "state": "IL",
+        "postal_code": "ZZZ", "version": patient.version,
+    }  # fmt: skip
+    response = client.post(f"/patients/{patient.public_id}/edit/", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_postal_code_error"' in html
+    assert "is not a ZIP code" in html
+    patient.refresh_from_db()
+    assert (patient.city, patient.postal_code) == ("", "")
+    response = client.post(f"/patients/{patient.public_id}/edit/", {**data, "postal_code": "60804-1234"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    patient.refresh_from_db()
+    assert (patient.city, patient.postal_code) == ("Cicero", "60804-1234")

@@ -110,6 +110,27 @@ def month_readiness(program: Program, *, staff_minutes: int, physician_minutes: 
     return results
 
 
+# --- Who may bill care management -------------------------------------------------------------------------
+# ../shared/STANDARDS.md sections 5.2 and 5.3: CCM and PCM have one billing practitioner per month, a
+# "physician/QHP" under whom clinical staff time counts. For these codes CMS counts as QHPs the non-physician
+# practitioners NPs, PAs, clinical nurse specialists and certified nurse midwives (CMS "Chronic Care
+# Management Services" booklet, MLN909188; not spelled out in STANDARDS.md, verify). RNs, pharmacists, social
+# workers and CHWs are clinical staff: their time counts, they do not bill. Read from the practitioner's NUCC
+# taxonomy code (directory.Practitioner.specialty_code), not the free-text credentials.
+PHYSICIAN_TAXONOMY_PREFIX = "20"  # NUCC "Allopathic & Osteopathic Physicians" (202...-209...)
+CARE_MANAGEMENT_NPP_TAXONOMY_PREFIXES = (
+    "363L",  # Nurse Practitioner
+    "363A",  # Physician Assistant
+    "364S",  # Clinical Nurse Specialist
+    "367A",  # Advanced Practice Midwife (certified nurse midwife)
+)
+CARE_MANAGEMENT_BILLER_PREFIXES = (PHYSICIAN_TAXONOMY_PREFIX, *CARE_MANAGEMENT_NPP_TAXONOMY_PREFIXES)
+NOT_A_BILLING_PRACTITIONER = (
+    "Choose a physician, nurse practitioner, physician assistant, clinical nurse specialist or certified nurse "
+    "midwife of your organization as the billing practitioner."
+)
+
+
 # --- Goals and their measurements ---------------------------------------------------------------------------
 
 

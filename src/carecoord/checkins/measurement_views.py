@@ -19,7 +19,6 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from carecoord.core.http import clinical_actor, editor_actor, put_service_error
-from carecoord.directory.selectors import practitioners_for
 from carecoord.patients.chart import chart_context
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patient_get
@@ -37,6 +36,7 @@ from .progress_forms import (
     TimerStartForm,
 )
 from .progress_selectors import (
+    billing_practitioners_for,
     enrollment_in_force,
     goals_for_measurement,
     measurement_get,
@@ -122,7 +122,6 @@ def progress_context(actor: Actor, patient: Patient, **bound) -> dict:
     today = clock.today_in(tz)
     now_local = clock.now().astimezone(tz).replace(second=0, microsecond=0, tzinfo=None)
     goals = list(open_goals_for_patient(actor, patient))
-    practitioners = practitioners_for(actor)
     enrollment = enrollment_in_force(actor, patient, today.year, today.month)
     context = chart_context(actor, patient, tab="progress")
     context.update(
@@ -137,7 +136,9 @@ def progress_context(actor: Actor, patient: Patient, **bound) -> dict:
         timer_form=TimerStartForm(prefix="timer"),
         time_form=TimeAddForm(prefix="time", initial={"on_date": today}),
         enrollment_form=EnrollmentForm(
-            prefix="enroll", practitioners=practitioners, initial={"start_date": today, "consent_on": today}
+            prefix="enroll",
+            practitioners=billing_practitioners_for(actor),
+            initial={"start_date": today, "consent_on": today},
         ),
         enrollment_end_form=EnrollmentEndForm(prefix="end", initial={"end_date": today}),
         error_form=MeasurementErrorForm(),

@@ -10,7 +10,7 @@ from carecoord.directory.models import Practitioner
 from carecoord.scheduling.models import AppointmentType
 
 from .choices import ActivityType, CareProgram, TherapyDiscipline, TimeKind
-from .domain import MAX_ENTRY_MINUTES, MAX_VISITS_BETWEEN_REPORTS
+from .domain import MAX_ENTRY_MINUTES, MAX_VISITS_BETWEEN_REPORTS, NOT_A_BILLING_PRACTITIONER
 from .measures import MEASURES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -94,7 +94,11 @@ class EnrollmentForm(forms.Form):
     program = forms.ChoiceField(choices=CareProgram.choices)
     consent_on = forms.DateField(widget=DATE, label="Consent given on")
     billing_practitioner = forms.ModelChoiceField(
-        queryset=Practitioner.objects.none(), required=False, label="Billing practitioner"
+        queryset=Practitioner.objects.none(),
+        required=False,
+        label="Billing practitioner",
+        help_text="A physician, NP, PA, CNS or CNM of your organization (by their specialty in the directory).",
+        error_messages={"invalid_choice": NOT_A_BILLING_PRACTITIONER},
     )
     start_date = forms.DateField(widget=DATE, label="Start")
     end_date = forms.DateField(widget=DATE, required=False, label="End")

@@ -7,6 +7,7 @@ are clinical results: roles that do not read them (the scheduler, `selectors.see
   goals_for_measurement                          a patient's active goals a kind of measurement counts toward
   time_entry_get / running_timer / time_entries_for_patient
   enrollment_in_force / patient_month_summary    one patient's month of care-management minutes
+  billing_practitioners_for                      who may be an enrollment's billing practitioner
   billing_rows                                   the month's report: two aggregate queries for all patients
   therapy_plans_for_patient / therapy_plan_get
 """
@@ -21,11 +22,13 @@ from carecoord.careplans.models import CarePlan, Goal
 from carecoord.core.access import Actor
 from carecoord.core.errors import NotFoundError
 from carecoord.core.prepared import prepared_query
+from carecoord.directory.models import Practitioner
+from carecoord.directory.selectors import practitioners_for
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
 from .choices import TimeKind
-from .domain import Program, Readiness, month_bounds, month_days, month_readiness
+from .domain import CARE_MANAGEMENT_BILLER_PREFIXES, Program, Readiness, month_bounds, month_days, month_readiness
 from .measures import MEASURES
 from .models import CareManagementEnrollment, Measurement, TherapyPlan, TimeEntry
 from .selectors import sees_clinical_results
@@ -201,6 +204,18 @@ def enrollment_get(actor: Actor, public_id) -> CareManagementEnrollment:
     if enrollment is None:
         raise NotFoundError()
     return enrollment
+
+
+def billing_practitioners_for(actor: Actor) -> QuerySet[Practitioner]:
+    """
+    The practitioners who may be the billing practitioner of a care-management enrollment: the organization's
+    own (not listed under an outside organization), active physicians and NP/PA/CNS/CNMs, by NUCC taxonomy
+    code (domain.CARE_MANAGEMENT_BILLER_PREFIXES).
+    """
+    by_taxonomy = Q()
+    for prefix in CARE_MANAGEMENT_BILLER_PREFIXES:
+        by_taxonomy |= Q(specialty_code__startswith=prefix)
+    return practitioners_for(actor).filter(by_taxonomy, external_organization__isnull=True)
 
 
 def enrollment_in_force(actor: Actor, patient: Patient, year: int, month: int) -> CareManagementEnrollment | None:

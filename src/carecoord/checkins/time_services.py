@@ -5,7 +5,8 @@ Writes on care-management time and program enrollment.
                                 another while one runs is refused unless the caller asks to stop it first
   time_add                      minutes entered by hand for a day
   time_enter_in_error           entries are never deleted: they are marked and no longer counted
-  enrollment_set                the program (CCM, complex CCM, PCM) that decides what a month's minutes bill
+  enrollment_set                the program (CCM, complex CCM, PCM) that decides what a month's minutes bill,
+                                and its billing practitioner (a physician or NP/PA/CNS/CNM of the organization)
 
 Whose time it is (clinical staff vs physician/QHP) follows the user's role in the organization: a provider's
 time is physician/QHP time, anyone else's clinical staff time, unless the caller says otherwise.
@@ -25,9 +26,9 @@ from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patient_get
 
 from .choices import ActivityType, CareProgram, TimeKind, TimeSource
-from .domain import MAX_ENTRY_MINUTES, timer_minutes
+from .domain import MAX_ENTRY_MINUTES, NOT_A_BILLING_PRACTITIONER, timer_minutes
 from .models import CareManagementEnrollment, TimeEntry
-from .progress_selectors import running_timer
+from .progress_selectors import billing_practitioners_for, running_timer
 
 
 class TimerRunningError(ConflictError):
@@ -247,6 +248,11 @@ def enrollment_set(
     _check_enrollment_dates(actor, consent_on, start_date, end_date)
     if billing_practitioner is not None and billing_practitioner.organization_id != actor.organization.pk:
         raise NotFoundError("That practitioner is not in your directory.")
+    if (
+        billing_practitioner is not None
+        and not billing_practitioners_for(actor).filter(pk=billing_practitioner.pk).exists()
+    ):
+        raise ValidationError(NOT_A_BILLING_PRACTITIONER, field="billing_practitioner")
     existing = CareManagementEnrollment.objects.select_for_update().filter(
         organization=actor.organization, patient=patient
     )

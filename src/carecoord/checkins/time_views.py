@@ -12,13 +12,12 @@ from django.views.decorators.http import require_POST
 
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from carecoord.core.http import clinical_actor, editor_actor
-from carecoord.directory.selectors import practitioners_for
 from carecoord.patients.selectors import patient_get
 
 from . import time_services
 from .measurement_views import progress_url, put_error, render_progress
 from .progress_forms import EnrollmentEndForm, EnrollmentForm, TimeAddForm, TimeErrorForm, TimerStartForm, TimerStopForm
-from .progress_selectors import enrollment_get, time_entry_get
+from .progress_selectors import billing_practitioners_for, enrollment_get, time_entry_get
 from .time_services import TimerRunningError
 
 
@@ -115,7 +114,7 @@ def time_enter_in_error(request: HttpRequest, public_id) -> HttpResponse:
 def patient_enrollment_set(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
-    form = EnrollmentForm(request.POST, prefix="enroll", practitioners=practitioners_for(actor))
+    form = EnrollmentForm(request.POST, prefix="enroll", practitioners=billing_practitioners_for(actor))
     if form.is_valid():
         try:
             enrollment = time_services.enrollment_set(actor=actor, patient=patient, **form.cleaned_data)

@@ -24,7 +24,11 @@ class PatientForm(forms.ModelForm):
             "phone_primary": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
             "phone_secondary": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
-        help_texts = {"phone_primary": "Any format, e.g. (312) 555-0100.", "phone_secondary": ""}
+        help_texts = {
+            "phone_primary": "Any format, e.g. (312) 555-0100.",
+            "phone_secondary": "",
+            "postal_code": "5 digits, or ZIP+4 like 60601-1234.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from carecoord.core.models import Organization, User
 from carecoord.core.versioning import save_versioned
+from carecoord.directory.domain import normalize_zip
 from carecoord.directory.models import Practitioner
 
 from .choices import ConsentScope, ConsentStatus
@@ -102,6 +103,7 @@ def _clean_patient(patient: Patient) -> None:
         except PhoneError as exc:
             raise ValidationError(str(exc), field=field) from exc
     patient.email = (patient.email or "").strip().lower()
+    patient.postal_code = normalize_zip(patient.postal_code, required=False)
     patient.search_name = search_name(
         patient.given_name, patient.middle_name, patient.family_name, patient.preferred_name
     )

@@ -128,6 +128,20 @@ def test_invalid_resources_get_an_outcome_naming_the_element_and_nothing_is_save
     assert Patient.objects.count() == 0
 
 
+def test_a_postal_code_that_is_not_a_zip_code_is_refused_naming_the_element(fhir):
+    def with_zip(postal_code: str) -> dict:
+        return patient_resource(address=[{"use": "home", "city": "Cicero", "state": "IL", "postalCode": postal_code}])
+
+    bad = fhir.post("Patient", with_zip("ZZZ"))
+    assert bad.status_code == 400
+    assert bad.json()["issue"][0]["expression"] == ["Patient.address.postalCode"]
+    assert "ZZZ" in outcome_text(bad)
+    assert Patient.objects.count() == 0
+    good = fhir.post("Patient", with_zip("608041234"))
+    assert good.status_code == 201, good.content
+    assert Patient.objects.get().postal_code == "60804-1234"
+
+
 def test_conditional_create_returns_the_existing_match(fhir):
     first = fhir.post("Patient", patient_resource(mrn="C-1"))
     again = fhir.post("Patient", patient_resource(mrn="C-1"), headers={"If-None-Exist": "identifier=C-1"})

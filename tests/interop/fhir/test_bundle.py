@@ -68,6 +68,15 @@ def test_unsupported_types_fail_a_transaction_unless_lenient(fhir):
     assert Patient.objects.count() == 1
 
 
+def test_a_lenient_import_keeps_a_patient_and_leaves_out_a_postal_code_that_is_not_one(fhir):
+    address = [{"use": "home", "line": ["4801 W 14th St"], "city": "Cicero", "state": "IL", "postalCode": "ZZZ"}]
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [entry(patient_resource(address=address))]}
+    response = fhir.post("", bundle, headers={"Prefer": "handling=lenient"})
+    assert response.status_code == 200, response.content
+    patient = Patient.objects.get()
+    assert (patient.address_line1, patient.city, patient.postal_code) == ("4801 W 14th St", "Cicero", "")
+
+
 def test_bundle_shape_errors_are_precise(fhir):
     assert "transaction or batch" in outcome_text(fhir.post("", {"resourceType": "Bundle", "type": "collection"}))
     no_request = fhir.post("", {"resourceType": "Bundle", "type": "batch", "entry": [{"resource": {}}]})

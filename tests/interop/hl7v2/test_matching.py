@@ -113,6 +113,19 @@ def test_a_refused_address_does_not_stop_the_registration(org):
     assert result.patient.phone_primary == ""
 
 
+def test_a_pid_zip_code_that_is_not_one_is_left_out_and_the_rest_of_the_address_kept(org):
+    result = match_patient(org, pid(postal_code="ABCDE"), create_unknown=True)
+    assert result.how == "created"
+    patient = result.patient
+    assert (patient.address_line1, patient.city, patient.state, patient.postal_code) == ("12 Elm St", "Springfield",
+                                                                                         "IL", "")  # fmt: skip
+    assert patient.phone_primary == "+12175550143"
+
+
+def test_a_pid_zip_plus_4_is_kept_with_its_hyphen(org):
+    assert match_patient(org, pid(postal_code="627011234"), create_unknown=True).patient.postal_code == "62701-1234"
+
+
 def test_unknown_patients_go_to_review_when_the_feed_does_not_create_them(org):
     result = match_patient(org, pid(), create_unknown=False)
     assert result.how == "review"

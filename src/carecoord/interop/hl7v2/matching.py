@@ -27,8 +27,9 @@ from django.db.models import Q
 
 from carecoord.careplans.services import _system_actor
 from carecoord.core.choices import US_STATES
-from carecoord.core.errors import ApplicationError
+from carecoord.core.errors import ApplicationError, ValidationError
 from carecoord.core.models import Organization
+from carecoord.directory.domain import normalize_zip
 from carecoord.patients.choices import IdentifierType
 from carecoord.patients.domain import DuplicateCandidate, PhoneError, duplicate_score, fold, normalize_phone
 from carecoord.patients.models import Patient, PatientIdentifier
@@ -191,7 +192,7 @@ def create_from_pid(organization: Organization, data: PatientData) -> Patient | 
         "address_line1": data.address_line1[:200],
         "city": data.city[:100],
         "state": data.state if data.state in STATES else "",
-        "postal_code": data.postal_code[:10],
+        "postal_code": _zip(data.postal_code),
     }
     patient = _register(organization, values)
     if patient is None:  # an address or phone the registry refuses: register without them
@@ -210,6 +211,14 @@ def _register(organization: Organization, values: dict) -> Patient | None:
             return patient_register(actor=_system_actor(organization), data=values, allow_possible_duplicate=True)
     except ApplicationError:
         return None
+
+
+def _zip(text: str) -> str:
+    """PID-11's ZIP code as the registry keeps it, or "" (the rest of the address still kept) if it is not one."""
+    try:
+        return normalize_zip(text, required=False)
+    except ValidationError:
+        return ""
 
 
 def _name(text: str) -> str:

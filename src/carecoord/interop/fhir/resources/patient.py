@@ -8,6 +8,8 @@ import datetime as dt
 from django.db.models import Q
 
 from carecoord.core.choices import US_STATES
+from carecoord.core.errors import ValidationError
+from carecoord.directory.domain import normalize_zip
 from carecoord.interop.fhir.base import ResourceMapper, SearchParam, compact
 from carecoord.interop.fhir.codes import BCP47, BIRTH_SEX_URL, INTERPRETER_URL, US_CORE, V2_0203, coding, local_system
 from carecoord.interop.fhir.context import lenient
@@ -267,8 +269,19 @@ def _address(resource: dict) -> dict:
         "address_line2": " ".join(lines[1:]),
         "city": home.get("city", ""),
         "state": state,
-        "postal_code": str(home.get("postalCode", ""))[:10],
+        "postal_code": _postal_code(str(home.get("postalCode") or "")),
     }
+
+
+def _postal_code(raw: str) -> str:
+    try:
+        return normalize_zip(raw, required=False)
+    except ValidationError as exc:
+        if lenient():
+            return ""  # an import keeps the patient and leaves out a ZIP code that is not one
+        raise FhirError(
+            400, f"Patient.address.postalCode: {exc.message}", expression=["Patient.address.postalCode"]
+        ) from exc
 
 
 def _language(resource: dict) -> str:
