@@ -44,3 +44,36 @@ def test_other_tasks_offer_no_find_a_slot_link(actor, client_for, kind, status):
     )
     page = client_for(actor).get(reverse("careplans:task_detail", args=[task.public_id])).content.decode()
     assert find_slot_links(page) == []
+
+
+def test_the_history_names_the_people_a_task_moved_between_not_their_emails(actor, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from carecoord.careplans import services
+    from carecoord.core.choices import Role
+
+    from ..factories import UserFactory, make_actor
+
+    maria = make_actor(actor.organization, user=UserFactory(full_name="Maria Lopez", email="maria.lopez@x.test"))
+    james = make_actor(actor.organization, user=UserFactory(full_name="James Carter", email="james.carter@x.test"))
+    task = TaskFactory(patient=PatientFactory(organization=actor.organization), owner=maria.user)
+    services.task_reassign(actor=actor, task=task, owner=james.user, expected_version=1, note="vacation")
+    services.task_reassign(actor=actor, task=task, owner=None, owner_role=Role.SCHEDULER, expected_version=2)
+    client = client_for(actor)
+    url = reverse("careplans:task_detail", args=[task.public_id])
+    page = client.get(url).content.decode()
+    history = page[page.index("<h2>History</h2>") :]
+    assert "Maria Lopez → James Carter: vacation" in history
+    assert "James Carter → Scheduler" in history
+    assert "@x.test" not in history
+
+    # Names come from one query, however many moves the history holds.
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    for version in (3, 4):
+        services.task_reassign(actor=actor, task=task, owner=maria.user, expected_version=version)
+        task.refresh_from_db()
+    with CaptureQueriesContext(connection) as after:
+        client.get(url)
+    assert len(after.captured_queries) == len(before.captured_queries)

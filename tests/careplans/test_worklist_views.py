@@ -147,3 +147,54 @@ def test_a_reversed_due_range_is_a_filter_error_and_the_list_leaves_only_the_dat
     assert "Overdue call" not in fragment
     assert "<strong>0</strong> overdue" in fragment  # the counts follow the filter, as on a reload
     assert "<strong>1</strong> upcoming" in fragment
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_bulk_move_with_nothing_filled_in_names_what_is_missing(org, client_for):
+    from django.contrib.messages import get_messages
+
+    from carecoord.core.choices import Role
+
+    from ..factories import make_actor
+
+    supervisor = make_actor(org, Role.SUPERVISOR, Role.COORDINATOR)
+    client = client_for(supervisor)
+    response = client.post("/worklist/reassign/", {"owner": "", "note": ""})
+    assert response.status_code == 302
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message == "Move selected tasks to: this field is required. Choose at least one task to move."
+    client.get(response.url)  # shows the message, which is then gone
+
+    task = TaskFactory(patient=PatientFactory(organization=org), owner=supervisor.user)
+    response = client.post("/worklist/reassign/", {"owner": "", "note": "x" * 201, "task": [task.public_id]})
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("Move selected tasks to: this field is required. Reason: ensure this value has at")
+    assert Task.objects.get(pk=task.pk).owner == supervisor.user
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_worklist_of_offers_the_team_but_not_the_supervisor_who_is_me(org, client_for):
+    from carecoord.core.choices import Role
+
+    from ..factories import UserFactory, make_actor
+
+    supervisor = make_actor(org, Role.SUPERVISOR, Role.COORDINATOR, user=UserFactory(full_name="Denise Washington"))
+    maria = make_actor(org, Role.COORDINATOR, user=UserFactory(full_name="Maria Lopez")).user
+    TaskFactory(patient=PatientFactory(organization=org), owner=supervisor.user, title="Denise own call")
+    client = client_for(supervisor)
+    page = client.get("/worklist/").content.decode()
+    start = page.index('name="owner"')
+    select = page[start : page.index("</select>", start)]
+    assert ">Me</option>" in select
+    assert f'value="{maria.pk}"' in select
+    assert f'value="{supervisor.user.pk}"' not in select
+
+    # An address naming the supervisor (the team page links each person's list) is their own list, no error.
+    page = client.get(f"/worklist/?owner={supervisor.user.pk}").content.decode()
+    assert "My worklist" in page
+    assert "Denise own call" in page
+    assert "Select a valid choice" not in page
+    # The supervisor can still be given tasks in a bulk move.
+    page = client.get(f"/worklist/?owner={maria.pk}").content.decode()
+    bulk = page[page.index('id="bulk-owner"') : page.index("</select>", page.index('id="bulk-owner"'))]
+    assert "Denise Washington" in bulk

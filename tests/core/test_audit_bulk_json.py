@@ -95,7 +95,7 @@ def _audit_events(organization, user, count: int) -> list[AuditEvent]:
                 acting_organization_id=organization.pk if n % 2 else None,
                 tenant_organization_id=organization.pk if n % 4 == 1 else None,
                 action=ACTIONS[n % len(ACTIONS)],
-                event=f"test.unnest.{n}",
+                event=f"test.json-form.{n}",
                 object_type=AWKWARD[(n + 1) % len(AWKWARD)],
                 object_id=AWKWARD[(n + 2) % len(AWKWARD)],
                 patient_public_id=uuid.UUID(int=n + 1) if n % 2 else None,
@@ -283,7 +283,7 @@ def test_several_models_in_one_statement_keep_each_instance_its_row(world):
     writes = statements.writes()
     assert len(writes) == (1 if connection.vendor == "postgresql" else 3)
     for n, event in enumerate(events):
-        assert AuditEvent.objects.get(pk=event.pk).event == f"test.unnest.{n}"
+        assert AuditEvent.objects.get(pk=event.pk).event == f"test.json-form.{n}"
     for n, version in enumerate(versions):
         assert ResourceVersion.objects.get(pk=version.pk).resource_type == f"Type{n}"
     _assert_round_trip(versions)
@@ -340,7 +340,7 @@ def test_long_lists_go_in_several_statements(world, monkeypatch):
     assert len(_insert_rows(AuditEvent, events).writes()) == 3
     _assert_round_trip(events)
     for n, event in enumerate(events):
-        assert AuditEvent.objects.get(pk=event.pk).event == f"test.unnest.{n}"
+        assert AuditEvent.objects.get(pk=event.pk).event == f"test.json-form.{n}"
     events, versions = _audit_events(organization, user, 5), _versions(organization, 2)
     with transaction.atomic():
         writes = _insert_together([(ResourceVersion, versions, False), (AuditEvent, events, False)]).writes()

@@ -61,6 +61,24 @@ def test_snomed_and_rxnorm_codes_match_exactly_not_by_prefix():
     assert material_reasons(WARFARIN_EN, PatientFacts(rxnorm_codes=("112890",))) == ()
 
 
+def test_a_reason_reads_as_a_person_names_it_not_as_codes():
+    medicine_list = material("medication-list", icd10_prefixes=("Z79",), careplan_categories=("chronic",))
+    names = {
+        ("condition", "Z79.84"): "Long term (current) use of oral hypoglycemic drugs",
+        ("careplan", "chronic"): "Chronic condition management",
+    }
+    patient = PatientFacts(icd10_codes=("z79.84",), careplan_categories=("chronic",), names=names)
+    (suggestion,) = suggest([medicine_list], patient)
+    assert suggestion.why == (
+        "Long term (current) use of oral hypoglycemic drugs (Z79.84); care plan program: Chronic condition management"
+    )
+    warfarin = PatientFacts(rxnorm_codes=("11289",), names={("medication", "11289"): "warfarin 5 MG Oral Tablet"})
+    assert material_reasons(WARFARIN_EN, warfarin)[0].text == "medicine: warfarin 5 MG Oral Tablet (RxNorm 11289)"
+    # Without a name the code still says what it is.
+    assert material_reasons(WARFARIN_EN, PatientFacts(rxnorm_codes=("11289",)))[0].text == "medicine RxNorm 11289"
+    assert material_reasons(DIABETES_EN, PatientFacts(icd10_codes=("E11.9",)))[0].text == "condition E11.9"
+
+
 def test_a_spanish_speaker_gets_the_spanish_version_first():
     patient = PatientFacts(language="es", icd10_codes=("E11.9", "I50.9"))
     suggestions = suggest(LIBRARY, patient)

@@ -177,6 +177,7 @@ def test_a_patient_taking_warfarin_gets_the_blood_thinner_material_from_the_medi
     )
     reasons = {m.topic: s.reasons for s, m in suggestions_for(actor, patient)}
     assert [(r.kind, r.code) for r in reasons["blood-thinners"]] == [("medication", "11289")]
+    assert [r.text for r in reasons["blood-thinners"]] == ["medicine: warfarin 5 MG Oral Tablet (RxNorm 11289)"]
     assert "insulin" not in reasons
 
 

@@ -14,6 +14,7 @@ from carecoord.core.models import AuditEvent
 from carecoord.education import services
 from carecoord.education.models import Delivery, Material
 
+from ..careplans.factories import CarePlanFactory
 from ..factories import ConditionFactory, PatientFactory, RelatedPersonFactory, make_actor
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
@@ -138,6 +139,21 @@ def test_the_education_tab_suggests_spanish_first_and_is_audited(client, rosa):
     assert "Vivir con diabetes" in suggestions
     assert "Living with diabetes" not in suggestions
     assert AuditEvent.objects.filter(event="education.view", patient_public_id=rosa.public_id).exists()
+
+
+def test_the_tab_says_why_a_material_is_suggested_in_words_not_codes(client, org):
+    patient = PatientFactory(organization=org, preferred_language="en")
+    ConditionFactory(patient=patient, code="Z79.84", display="Long term (current) use of oral hypoglycemic drugs")
+    CarePlanFactory(patient=patient, category="chronic", status="active")
+    body = client.get(reverse("education:patient_education", args=[patient.public_id])).content.decode()
+    start = body.index("Keeping a list of your medicines")
+    item = body[start : body.index("</li>", start)]
+    assert (
+        "Why: Long term (current) use of oral hypoglycemic drugs (Z79.84); "
+        "care plan program: Chronic condition management"
+    ) in item
+    assert "careplan chronic" not in body
+    assert "condition Z79.84" not in body
 
 
 def test_the_suggestion_order_puts_the_spanish_diabetes_material_first(client, rosa):

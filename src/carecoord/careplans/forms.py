@@ -46,13 +46,19 @@ class WorklistFilterForm(forms.Form):
     )
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Worklist of")
 
-    def __init__(self, *args, team=None, **kwargs):
+    def __init__(self, *args, team=None, me=None, **kwargs):
+        """`team` (a supervisor's) fills "Worklist of"; `me` is left out of it, since "Me" is them."""
         super().__init__(*args, **kwargs)
         if team is None:
             del self.fields["owner"]
-        else:
-            self.fields["owner"].queryset = team
-            self.fields["owner"].empty_label = "Me"
+            return
+        if me is not None:
+            team = team.exclude(pk=me.pk)
+            if self.is_bound and self.data.get("owner") == str(me.pk):  # an address naming yourself means "Me"
+                self.data = self.data.copy()
+                self.data["owner"] = ""
+        self.fields["owner"].queryset = team
+        self.fields["owner"].empty_label = "Me"
 
     def clean(self):
         data = super().clean()
@@ -99,7 +105,7 @@ class ReassignTaskForm(forms.Form):
 
 class BulkReassignForm(forms.Form):
     tasks = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40_000)  # ~1,000 task ids
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Move the selected tasks to")
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Move selected tasks to")
     note = forms.CharField(max_length=200, required=False, label="Reason")
 
     def __init__(self, *args, members, **kwargs):

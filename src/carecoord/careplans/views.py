@@ -7,6 +7,8 @@ the other panels out of band (the plan's version and history change with every a
 they redirect back to the plan, or re-render it with the form's errors.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
@@ -22,6 +24,7 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
 from carecoord.core.http import clinical_actor, editor_actor
+from carecoord.core.models import User
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
@@ -49,6 +52,9 @@ STATUS_ACTIONS = {
 }
 PLAN_PANELS = ("plan-header", "goals-panel", "tasks-panel", "history-panel")
 
+
+# A reassignment's note as `task_reassign` stores it: "<email or role> → <email or role>[: why]".
+REASSIGN_NOTE = re.compile(r"(?P<before>\S*) → (?P<after>\S*)(?P<rest>: .*)?", re.DOTALL)
 
 # Service fields that a form names differently.
 FIELD_ALIASES = {"recurrence": "repeat", "note": "reason"}
@@ -406,9 +412,32 @@ def task_detail(request: HttpRequest, public_id) -> HttpResponse:
         {
             "nav": "worklist",
             "task": task,
-            "events": task.events.select_related("by"),
+            "events": _task_history(task),
             "today": clock.today_in(actor.organization.tz),
             "is_open": task.status in OPEN_TASK_STATUSES,
             "find_slot_url": _find_slot_url(task),
         },
     )
+
+
+def _task_history(task) -> list:
+    """The task's events, each with `note_text`: a reassignment names people and roles, not the emails kept."""
+    events = list(task.events.select_related("by"))
+    moves = {e.pk: m for e in events if e.kind == "reassign" and (m := REASSIGN_NOTE.fullmatch(e.note))}
+    emails = {value for m in moves.values() for value in (m["before"], m["after"]) if "@" in value}
+    names = {}
+    if emails:  # one query for the whole history; only people of the task's organization are named
+        people = User.objects.filter(email__in=emails, memberships__organization=task.organization_id)
+        names = dict(people.exclude(full_name="").values_list("email", "full_name"))
+
+    def who(value: str) -> str:
+        if value in Role.values:
+            return Role(value).label
+        return names.get(value) or value or "no one"
+
+    for event in events:
+        move = moves.get(event.pk)
+        event.note_text = (
+            event.note if move is None else f"{who(move['before'])} → {who(move['after'])}{move['rest'] or ''}"
+        )
+    return events

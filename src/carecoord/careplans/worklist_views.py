@@ -59,7 +59,7 @@ def _is_supervisor(actor) -> bool:
 def worklist(request: HttpRequest) -> HttpResponse:
     actor = clinical_actor(request)
     team = org_members(actor) if _is_supervisor(actor) else None
-    form = WorklistFilterForm(request.GET or None, team=team)
+    form = WorklistFilterForm(request.GET or None, team=team, me=actor.user)
     filters = WorklistFilters(**form.filters())
     work = worklist_for(actor, filters)
     rows = work.tasks.only(*ROW_FIELDS)
@@ -132,7 +132,20 @@ def _list_owner(request: HttpRequest, actor) -> User | None:
 
 
 def _errors(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+    """The form's errors for a banner, each field's named by its label ("Snooze until: enter a valid date.")."""
+    messages_ = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = (field.label or name.replace("_", " ").capitalize()) if field is not None else ""
+        for error in errors:
+            text = str(error)
+            if label:
+                first = text.split(" ", 1)[0]
+                if first[1:] == first[1:].lower():  # "This field…" reads "this field…"; "RxNorm…" stays
+                    text = text[:1].lower() + text[1:]
+                text = f"{label}: {text}"
+            messages_.append(text)
+    return " ".join(messages_)
 
 
 @login_required
@@ -269,7 +282,8 @@ def bulk_reassign(request: HttpRequest) -> HttpResponse:
     form = BulkReassignForm(request.POST, members=org_members(actor))
     task_ids = request.POST.getlist("task")
     if not form.is_valid() or not task_ids:
-        messages.error(request, _errors(form) or "Choose at least one task to move.")
+        problems = [_errors(form), "" if task_ids else "Choose at least one task to move."]
+        messages.error(request, " ".join(p for p in problems if p))
     else:
         try:
             moved = services.tasks_bulk_reassign(

@@ -2,7 +2,8 @@
 Which education materials suit a patient. Pure rules, no database:
 
   normalize_icd10(code) -> str          "e11.65" -> "E1165" (prefixes compare without the dot)
-  material_reasons(material, patient)   why one material fits: conditions, medicines, care-plan categories
+  material_reasons(material, patient)   why one material fits: conditions, medicines, care-plan categories,
+                                        each named as a person reads it (`Reason.text`, `Suggestion.why`)
   suggest(materials, patient)           one suggestion per topic, in the patient's language when there is a
                                         version in it (else English, flagged), best matches first: the
                                         patient's language, clinical reasons, more reasons, then materials
@@ -12,7 +13,7 @@ A material tags ICD-10-CM code prefixes ("E11" matches E11.9 and E11.65), SNOMED
 hierarchy is not in its codes, so a prefix means nothing), RxNorm codes (exact) and care-plan categories.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 FALLBACK_LANGUAGE = "en"
@@ -47,12 +48,24 @@ class PatientFacts:
     snomed_codes: tuple[str, ...] = ()
     rxnorm_codes: tuple[str, ...] = ()
     careplan_categories: tuple[str, ...] = ()
+    # What a person reads for a (kind, code): the condition's or medicine's display, the plan category's label.
+    names: Mapping[tuple[str, str], str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class Reason:
     kind: str  # "condition", "medication" or "careplan"
     code: str
+    name: str = field(default="", compare=False)
+
+    @property
+    def text(self) -> str:
+        """The reason as a coordinator reads it: "Type 2 diabetes mellitus (E11.9)", "care plan program: ..."."""
+        if self.kind == "careplan":
+            return f"care plan program: {self.name or self.code}"
+        if self.kind == "medication":
+            return f"medicine: {self.name} (RxNorm {self.code})" if self.name else f"medicine RxNorm {self.code}"
+        return f"{self.name} ({self.code})" if self.name else f"condition {self.code}"
 
 
 @dataclass(frozen=True)
@@ -67,20 +80,29 @@ class Suggestion:
         """Shown in English because the topic has no version in the patient's language."""
         return not self.in_patient_language
 
+    @property
+    def why(self) -> str:
+        return "; ".join(reason.text for reason in self.reasons)
+
 
 def material_reasons(material: MaterialFacts, patient: PatientFacts) -> tuple[Reason, ...]:
     """Every reason the material fits the patient (empty when it does not)."""
+    names = patient.names
+
+    def reason(kind: str, code: str) -> Reason:
+        return Reason(kind, code, names.get((kind, code), ""))
+
     reasons: list[Reason] = []
     codes = sorted({(c.strip().upper(), normalize_icd10(c)) for c in patient.icd10_codes if c})
     for prefix in material.icd10_prefixes:
         wanted = normalize_icd10(prefix)
-        reasons.extend(Reason("condition", code) for code, bare in codes if wanted and bare.startswith(wanted))
+        reasons.extend(reason("condition", code) for code, bare in codes if wanted and bare.startswith(wanted))
     snomed = set(patient.snomed_codes)
-    reasons.extend(Reason("condition", code) for code in material.snomed_codes if code in snomed)
+    reasons.extend(reason("condition", code) for code in material.snomed_codes if code in snomed)
     rxnorm = set(patient.rxnorm_codes)
-    reasons.extend(Reason("medication", code) for code in material.rxnorm_codes if code in rxnorm)
+    reasons.extend(reason("medication", code) for code in material.rxnorm_codes if code in rxnorm)
     categories = set(patient.careplan_categories)
-    reasons.extend(Reason("careplan", c) for c in material.careplan_categories if c in categories)
+    reasons.extend(reason("careplan", c) for c in material.careplan_categories if c in categories)
     return tuple(dict.fromkeys(reasons))  # one reason per code, in order
 
 

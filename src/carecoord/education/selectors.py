@@ -7,7 +7,7 @@ import uuid
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from carecoord.careplans.choices import CarePlanStatus
+from carecoord.careplans.choices import CarePlanCategory, CarePlanStatus
 from carecoord.careplans.selectors import careplans_for_patient
 from carecoord.core.access import Actor
 from carecoord.core.errors import NotFoundError
@@ -74,32 +74,56 @@ def translations_of(actor: Actor, material: Material) -> list[Material]:
     )
 
 
-def _rxnorm_codes(actor: Actor, patient: Patient) -> tuple[str, ...] | None:
-    """The patient's active RxNorm codes from the medications app, or None while that app has no selector."""
+def _medicines(actor: Actor, patient: Patient) -> tuple[tuple[str, ...], dict[tuple[str, str], str]]:
+    """
+    The patient's active RxNorm codes from the medications app, with the name of the line each comes from;
+    nothing while that app has no selector.
+    """
     try:
-        from carecoord.medications.selectors import active_rxnorm_codes_for  # type: ignore[import-not-found,attr-defined,unused-ignore]  # built by another capability, may be absent
+        from carecoord.medications.selectors import active_rxnorm_codes_for, lines_in_force  # type: ignore[import-not-found,attr-defined,unused-ignore]  # built by another capability, may be absent
     except ImportError:
-        return None
-    return tuple(str(code) for code in active_rxnorm_codes_for(actor, patient))
+        return (), {}
+    codes = tuple(sorted(str(code) for code in active_rxnorm_codes_for(actor, patient)))
+    names: dict[tuple[str, str], str] = {}
+    if codes:
+        for line in lines_in_force(actor, patient):
+            for code in (line.rxnorm_code, line.ingredient_code):
+                if code and str(code) in codes:
+                    names.setdefault(("medication", str(code)), line.display)
+    return codes, names
 
 
 def patient_facts(actor: Actor, patient: Patient) -> PatientFacts:
-    """What suggestion matching reads of the patient: live coded problems, medicines, plan categories, language."""
+    """
+    What suggestion matching reads of the patient: live coded problems, medicines, plan categories, language,
+    and the names a person reads for each (the condition's display, the category's label).
+    """
     conditions = patient.conditions.filter(clinical_status__in=LIVE_CONDITION_STATUSES).exclude(
         verification_status__in=(ConditionVerificationStatus.ENTERED_IN_ERROR, ConditionVerificationStatus.REFUTED)
     )
     icd10, snomed = [], []
-    for system, code in conditions.values_list("code_system", "code"):
-        (icd10 if system == CodeSystem.ICD10CM else snomed).append(code)
-    categories = (
+    names: dict[tuple[str, str], str] = {}
+    for system, code, display in conditions.values_list("code_system", "code", "display"):
+        if system == CodeSystem.ICD10CM:
+            icd10.append(code)
+            code = code.strip().upper()  # as `material_reasons` names it
+        else:
+            snomed.append(code)
+        if display:
+            names.setdefault(("condition", code), display)
+    categories = set(
         careplans_for_patient(actor, patient).filter(status__in=LIVE_PLAN_STATUSES).values_list("category", flat=True)
     )
+    names.update((("careplan", c), CarePlanCategory(c).label) for c in categories if c in CarePlanCategory.values)
+    rxnorm, medicine_names = _medicines(actor, patient)
+    names.update(medicine_names)
     return PatientFacts(
         language=patient.preferred_language,
         icd10_codes=tuple(icd10),
         snomed_codes=tuple(snomed),
-        rxnorm_codes=_rxnorm_codes(actor, patient) or (),
-        careplan_categories=tuple(sorted(set(categories))),
+        rxnorm_codes=rxnorm,
+        careplan_categories=tuple(sorted(categories)),
+        names=names,
     )
 
 
