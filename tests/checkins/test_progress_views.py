@@ -188,6 +188,18 @@ def test_time_by_hand_and_marking_it_in_error(actor, client_for, patient, other_
     assert entry.entered_in_error
 
 
+def test_time_by_hand_shows_every_problem_on_the_first_submit(actor, client_for, patient):
+    data = {"time-activity": "coordination", "time-minutes": "900", "time-on_date": "2026-11-27", "time-kind": "",
+            "time-note": "x" * 2000}  # fmt: skip
+    response = client_for(actor).post(url("patient_time_add", patient), data)
+    assert response.status_code == 400
+    html = body(response)
+    for field in ("minutes", "on_date", "note"):
+        assert f'id="id_time-{field}_error"' in html, field
+    assert "Time cannot be entered for a day still to come." in html
+    assert not TimeEntry.objects.exists()
+
+
 def test_the_billing_practitioner_list_offers_only_who_may_bill_and_a_forged_choice_is_refused(
     actor, client_for, patient
 ):

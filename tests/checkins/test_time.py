@@ -130,6 +130,15 @@ def test_manual_entries_are_checked(actor, patient, minutes, on_date, field):
     assert caught.value.field == field
 
 
+def test_a_manual_entry_reports_every_bad_field_at_once_and_writes_nothing(actor, patient):
+    with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError) as caught:
+        services.time_add(actor=actor, patient=patient, activity="nap", minutes=900, on_date=dt.date(2026, 11, 27))
+    assert set(caught.value.field_errors) == {"activity", "minutes", "on_date"}
+    assert caught.value.field_errors["on_date"] == ["Time cannot be entered for a day still to come."]
+    assert not TimeEntry.objects.exists()
+    assert not AuditEvent.objects.filter(event="time.add").exists()
+
+
 def test_a_manual_entry_falls_on_its_local_day(actor, patient):
     with time_machine.travel(NOW, tick=False):
         entry = services.time_add(

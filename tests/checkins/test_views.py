@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from carecoord.careplans.models import Task
@@ -11,9 +13,10 @@ from carecoord.checkins import services
 from carecoord.checkins.models import Assessment, CheckinCadence, OutreachAttempt, ProgressNote
 from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
+from carecoord.patients.models import Consent, PatientShare
 
 from ..careplans.factories import CarePlanFactory, GoalFactory, TaskFactory
-from ..factories import PatientFactory, RelatedPersonFactory, make_actor
+from ..factories import PatientFactory, RelatedPersonFactory, UserFactory, make_actor
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)  # 9:00 in Chicago
 TODAY = dt.date(2026, 11, 26)
@@ -75,6 +78,60 @@ def test_the_tab_shows_cadence_outreach_notes_and_questionnaires_and_audits_the_
     assert f"/patients/{patient.public_id}/progress/" in page
     assert "1 attempt in a row" in page
     assert AuditEvent.objects.filter(event="checkins.view", patient_public_id=patient.public_id).count() == 1
+
+
+def shared_with(patient, grantee_org, granted_by) -> None:
+    consent = Consent.objects.create(organization=patient.organization, patient=patient, grantee=grantee_org,
+                                     signed_on=dt.date(2026, 1, 2), signed_by="Rosa Delgado", method="form",
+                                     recorded_by=granted_by)  # fmt: skip
+    PatientShare.objects.create(patient=patient, organization=grantee_org, consent=consent, granted_by=granted_by)
+
+
+def provider_named(org, name: str):
+    return make_actor(org, Role.PROVIDER, user=UserFactory(full_name=name)).user
+
+
+def test_two_plans_of_one_title_are_told_apart_in_the_dropdown_and_in_the_notes_goals(
+    actor, client_for, other_actor, other_org, patient
+):
+    shared_with(patient, other_org, actor.user)
+    home_plan = CarePlanFactory(patient=patient, title="Hypertension", author=provider_named(actor.organization,
+                                "Michael Chen"))  # fmt: skip
+    own_plan = CarePlanFactory(patient=patient, organization=other_org, title="Hypertension",
+                               author=provider_named(other_org, "Ana Ruiz"))  # fmt: skip
+    CarePlanFactory(patient=patient, title="Diabetes", author=actor.user)
+    GoalFactory(careplan=home_plan, description="BP below 130/80")
+    GoalFactory(careplan=own_plan, description="Walk daily")
+    GoalFactory(careplan=home_plan, description="Less salt")
+    client = client_for(other_actor)
+
+    page = body(client.get(tab(patient)))
+    assert ">Hypertension — Michael Chen, Lakeside Clinic</option>" in page
+    assert ">Hypertension — Ana Ruiz, Riverside Hospital</option>" in page
+    assert ">Diabetes</option>" in page  # a title of its own stays as it is
+
+    note = body(client.get(reverse("checkins:patient_note_new", args=[patient.public_id]),
+                           {"template": "phone_checkin"}))  # fmt: skip
+    order = [note.index(text) for text in ("Hypertension — Michael Chen, Lakeside Clinic", "BP below 130/80",
+             "Less salt", "Hypertension — Ana Ruiz, Riverside Hospital", "Walk daily")]  # fmt: skip
+    assert order == sorted(order)
+    assert note.count("Hypertension — Michael Chen") == 1
+
+
+def test_the_care_plan_dropdown_labels_its_plans_without_a_query_for_each(actor, client, patient):
+    def tab_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(tab(patient)).status_code == 200
+        return len(queries)
+
+    for name in ("Michael Chen", "Ana Ruiz"):
+        CarePlanFactory(patient=patient, title="Hypertension", author=provider_named(actor.organization, name))
+    before = tab_queries()
+    for name in ("Grace Lee", "Omar Haddad", "Lena Park"):
+        CarePlanFactory(patient=patient, title="Hypertension", author=provider_named(actor.organization, name))
+    page = body(client.get(tab(patient)))
+    assert ">Hypertension — Lena Park, Lakeside Clinic</option>" in page
+    assert tab_queries() == before
 
 
 def test_the_tab_and_records_of_another_organization_answer_404(actor, client_for, other_actor, patient):

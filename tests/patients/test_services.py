@@ -159,6 +159,17 @@ def test_register_rejects_bad_input_and_writes_nothing(actor, overrides, field):
     assert counts() == before
 
 
+def test_register_reports_every_bad_field_at_once(actor):
+    before = counts()
+    bad = {"given_name": "", "birth_date": dt.date(2030, 1, 1), "phone_primary": "abc", "postal_code": "ZZZ"}
+    with pytest.raises(ValidationError) as info:
+        services.patient_register(actor=actor, data=registration(**bad))
+    assert set(info.value.field_errors) == {"given_name", "birth_date", "phone_primary", "postal_code"}
+    assert info.value.field_errors["birth_date"] == ["The date of birth cannot be in the future."]
+    assert (info.value.field, info.value.message) == ("birth_date", "The date of birth cannot be in the future.")
+    assert counts() == before
+
+
 @pytest.mark.parametrize(
     ("typed", "kept"), [("60601", "60601"), (" 60601-1234 ", "60601-1234"), ("606011234", "60601-1234"), ("", "")]
 )
@@ -281,6 +292,16 @@ def test_update_with_bad_input_changes_nothing(actor, patient):
     patient.refresh_from_db()
     assert patient.city == ""
     assert patient.version == 1
+    assert audit.events == []
+
+
+def test_update_reports_every_bad_field_at_once_and_changes_nothing(actor, patient):
+    data = {"city": "Chicago", "family_name": "", "birth_date": dt.date(2030, 1, 1), "phone_secondary": "abc"}
+    with AuditWatch() as audit, pytest.raises(ValidationError) as info:
+        services.patient_update(actor=actor, patient=patient, data=data, expected_version=patient.version)
+    assert set(info.value.field_errors) == {"family_name", "birth_date", "phone_secondary"}
+    patient.refresh_from_db()
+    assert (patient.city, patient.family_name, patient.version) == ("", "Delgado", 1)
     assert audit.events == []
 
 

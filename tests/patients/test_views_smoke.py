@@ -54,3 +54,38 @@ def test_the_edit_page_refuses_a_postal_code_that_is_not_a_zip_code(actor, clien
     assert response.status_code == 302, response.content.decode()[:3000]
     patient.refresh_from_db()
     assert (patient.city, patient.postal_code) == ("Cicero", "60804-1234")
+
+
+def test_the_edit_page_shows_every_problem_on_the_first_submit(actor, client_for):
+    patient = PatientFactory(organization=actor.organization, given_name="Rosa", family_name="Delgado")
+    client = client_for(actor)
+    data = {
+        "mrn": patient.mrn, "given_name": "", "family_name": "D" * 300, "birth_date": "2030-01-01",
+        "gender": "female", "sex_at_birth": "F", "phone_primary": "abc", "phone_primary_kind": "mobile",
+        "phone_secondary_kind": "home", "preferred_language": "en", "preferred_contact_method": "phone",
+        "city": "Cicero", "version": patient.version,
+    }  # fmt: skip
+    response = client.post(f"/patients/{patient.public_id}/edit/", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    for field in ("given_name", "family_name", "birth_date", "phone_primary"):
+        assert f'id="id_{field}_error"' in html, field
+    assert "The date of birth cannot be in the future." in html
+    assert "is not a phone number" in html
+    patient.refresh_from_db()
+    assert (patient.given_name, patient.city, patient.version) == ("Rosa", "", 1)
+
+
+def test_the_register_page_shows_every_problem_on_the_first_submit(actor, client_for):
+    data = {
+        "mrn": "A100", "given_name": "", "family_name": "Delgado", "birth_date": "2030-01-01",
+        "gender": "female", "sex_at_birth": "F", "phone_primary": "abc", "phone_primary_kind": "mobile",
+        "phone_secondary_kind": "home", "preferred_language": "es", "preferred_contact_method": "phone",
+        "postal_code": "ZZZ",
+    }  # fmt: skip
+    response = client_for(actor).post("/patients/new/", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    for field in ("given_name", "birth_date", "phone_primary", "postal_code"):
+        assert f'id="id_{field}_error"' in html, field
+    assert not Patient.objects.filter(mrn="A100").exists()

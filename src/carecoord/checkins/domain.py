@@ -190,6 +190,13 @@ def achievement_from(
 MAX_ENTRY_MINUTES = 600
 
 
+def time_day_problem(on_date: dt.date, today: dt.date) -> str | None:
+    """Why minutes cannot be entered by hand for `on_date` (`today` is the organization's), or None."""
+    if on_date > today:
+        return "Time cannot be entered for a day still to come."
+    return None
+
+
 def month_bounds(year: int, month: int, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
     """The UTC instants where a calendar month begins and the next begins, in the time zone `tz`."""
     first = dt.datetime(year, month, 1, tzinfo=tz)

@@ -1,8 +1,11 @@
 """Forms of check-ins: policy, cadence, outreach, progress notes, addenda, questionnaires, timeline filters."""
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
 
 from django import forms
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from carecoord.careplans.choices import GoalAchievementStatus
 from carecoord.core import clock
@@ -35,6 +38,44 @@ class LocalDateTimeField(forms.DateTimeField):
         return result.replace(tzinfo=None).replace(tzinfo=self.tz)
 
 
+def careplan_labels(plans: Iterable) -> dict[int, str]:
+    """
+    Each care plan's label, by primary key: its title, with its author and organization added where another
+    of `plans` has the same title (and its start date, where even those are the same). Reads `author` and
+    `organization`: select them with the plans.
+    """
+    plans = list(plans)
+    titles = Counter(plan.title for plan in plans)
+    labels = {
+        plan.pk: f"{plan.title} — {plan.author}, {plan.organization.name}" if titles[plan.title] > 1 else plan.title
+        for plan in plans
+    }
+    repeated = Counter(labels.values())
+    for plan in plans:
+        if repeated[labels[plan.pk]] > 1:
+            day = plan.start_date
+            labels[plan.pk] += f", started {day:%b} {day.day}, {day.year}"
+    return labels
+
+
+class _CarePlanChoices(ModelChoiceIterator):
+    """Reads the plans once and labels them together, so plans with the same title can be told apart."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        plans = list(self.queryset)
+        labels = careplan_labels(plans)
+        for plan in plans:
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(plan), plan), labels[plan.pk])
+
+
+class CarePlanChoiceField(forms.ModelChoiceField):
+    """A care plan dropdown; give it plans with `author` and `organization` selected (no query per option)."""
+
+    iterator = _CarePlanChoices
+
+
 class CheckinPolicyForm(forms.Form):
     high_risk_interval_days = forms.IntegerField(min_value=1, max_value=365, label="High-risk patients: every (days)")
     default_interval_days = forms.IntegerField(min_value=1, max_value=365, label="Other patients: every (days)")
@@ -55,7 +96,7 @@ class CadenceForm(forms.Form):
         min_value=1, max_value=365, required=False, label="Every (days)", help_text="For “Another interval”."
     )
     reason = forms.CharField(max_length=200, required=False)
-    careplan = forms.ModelChoiceField(queryset=None, required=False, label="Care plan", empty_label="None")
+    careplan = CarePlanChoiceField(queryset=None, required=False, label="Care plan", empty_label="None")
     first_due = forms.DateField(
         widget=DATE, required=False, label="First check-in due", help_text="Blank: one interval from the last contact."
     )
@@ -154,6 +195,21 @@ class NoteForm(forms.Form):
     def goal_rows(self) -> list[tuple]:
         """(goal, progress field, status field) for the template."""
         return [(g, self[f"goal_{i}_progress"], self[f"goal_{i}_status"]) for i, g in enumerate(self.goals)]
+
+    def goal_groups(self) -> list[tuple[str, list[tuple]]]:
+        """
+        The goal rows by care plan, each group under its plan's label (with its author and organization where
+        two plans share a title), in the order of `goals`.
+        """
+        labels = careplan_labels({g.careplan.pk: g.careplan for g in self.goals}.values())
+        groups: list[tuple[str, list[tuple]]] = []
+        last_plan = None
+        for row in self.goal_rows():
+            if row[0].careplan_id != last_plan:
+                last_plan = row[0].careplan_id
+                groups.append((labels[last_plan], []))
+            groups[-1][1].append(row)
+        return groups
 
     def note_data(self, patient) -> dict:
         data = self.cleaned_data

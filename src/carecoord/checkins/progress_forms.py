@@ -10,7 +10,8 @@ from carecoord.directory.models import Practitioner
 from carecoord.scheduling.models import AppointmentType
 
 from .choices import ActivityType, CareProgram, TherapyDiscipline, TimeKind
-from .domain import MAX_ENTRY_MINUTES, MAX_VISITS_BETWEEN_REPORTS, NOT_A_BILLING_PRACTITIONER
+from .domain import MAX_ENTRY_MINUTES, MAX_VISITS_BETWEEN_REPORTS, NOT_A_BILLING_PRACTITIONER, time_day_problem
+from .forms import CarePlanChoiceField
 from .measures import MEASURES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -85,6 +86,18 @@ class TimeAddForm(forms.Form):
     kind = _kind_field()
     note = forms.CharField(max_length=300, required=False)
 
+    def __init__(self, *args, today: dt.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_on_date(self):
+        # The service's rule, checked here too so it shows with the form's own errors on the same submit.
+        value = self.cleaned_data["on_date"]
+        problem = time_day_problem(value, self.today) if self.today else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
 
 class TimeErrorForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False)
@@ -132,7 +145,7 @@ class TherapyPlanForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Fulfilled appointments of these types count as the plan's visits.",
     )
-    careplan = forms.ModelChoiceField(queryset=None, required=False, label="Care plan")
+    careplan = CarePlanChoiceField(queryset=None, required=False, label="Care plan")
     active = forms.BooleanField(required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

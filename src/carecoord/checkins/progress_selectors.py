@@ -353,6 +353,8 @@ def therapy_plan_get(actor: Actor, public_id) -> TherapyPlan:
 
 def therapy_careplans_for(actor: Actor, patient: Patient) -> QuerySet[CarePlan]:
     """The patient's care plans a therapy plan may belong to (the actor's organization's or the home one's)."""
-    return CarePlan.objects.filter(patient=patient, patient__in=patients_visible_to(actor)).filter(
-        _own_or_home(actor, patient)
+    return (
+        CarePlan.objects.filter(patient=patient, patient__in=patients_visible_to(actor))
+        .filter(_own_or_home(actor, patient))
+        .select_related("author", "organization")  # the dropdown labels plans that share a title by both
     )

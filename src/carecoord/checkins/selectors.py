@@ -166,8 +166,8 @@ def open_goals_for(actor: Actor, patient: Patient) -> list[Goal]:
             lifecycle_status__in=OPEN_GOAL_STATUSES,
         )
         .filter(Q(organization=actor.organization) | Q(organization=patient.organization_id))
-        .select_related("careplan")
-        .order_by("careplan__title", "id")
+        .select_related("careplan", "careplan__author", "careplan__organization")
+        .order_by("careplan__title", "careplan_id", "id")  # each plan's goals together, two plans of one title apart
     )
 
 

@@ -13,6 +13,7 @@ time is physician/QHP time, anyone else's clinical staff time, unless the caller
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 
@@ -26,7 +27,7 @@ from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patient_get
 
 from .choices import ActivityType, CareProgram, TimeKind, TimeSource
-from .domain import MAX_ENTRY_MINUTES, NOT_A_BILLING_PRACTITIONER, timer_minutes
+from .domain import MAX_ENTRY_MINUTES, NOT_A_BILLING_PRACTITIONER, time_day_problem, timer_minutes
 from .models import CareManagementEnrollment, TimeEntry
 from .progress_selectors import billing_practitioners_for, running_timer
 
@@ -57,6 +58,30 @@ def _check_activity(activity: str) -> None:
 def _check_kind(kind: str) -> None:
     if kind not in TimeKind.values:
         raise ValidationError("Choose whose time it is.", field="kind")
+
+
+def _check_minutes(minutes: int) -> None:
+    if not isinstance(minutes, int) or not 1 <= minutes <= MAX_ENTRY_MINUTES:
+        raise ValidationError(f"Give between 1 and {MAX_ENTRY_MINUTES} minutes.", field="minutes")
+
+
+def _check_day(on_date: dt.date, today: dt.date) -> None:
+    problem = time_day_problem(on_date, today)
+    if problem:
+        raise ValidationError(problem, field="on_date")
+
+
+def _all_at_once(*checks: Callable[[], None]) -> None:
+    """Runs every check and raises one ValidationError naming every field that failed, not only the first."""
+    problems: dict[str | None, list[str]] = {}
+    for check in checks:
+        try:
+            check()
+        except ValidationError as exc:
+            for field, messages in exc.field_errors.items():
+                problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise ValidationError.of(problems)
 
 
 def _audit(actor: Actor, event: str, action: str, entry: TimeEntry, **detail) -> None:
@@ -166,14 +191,14 @@ def time_add(
     """Records minutes spent on a day (in the organization's time zone), entered by hand."""
     require_patient_editor(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
-    _check_activity(activity)
     kind = kind or time_kind_for(actor)
-    _check_kind(kind)
-    if not isinstance(minutes, int) or not 1 <= minutes <= MAX_ENTRY_MINUTES:
-        raise ValidationError(f"Give between 1 and {MAX_ENTRY_MINUTES} minutes.", field="minutes")
     tz = actor.organization.tz
-    if on_date > clock.today_in(tz):
-        raise ValidationError("Time cannot be entered for a day still to come.", field="on_date")
+    _all_at_once(
+        lambda: _check_activity(activity),
+        lambda: _check_kind(kind),
+        lambda: _check_minutes(minutes),
+        lambda: _check_day(on_date, clock.today_in(tz)),
+    )
     entry = TimeEntry.objects.create(
         organization=actor.organization,
         patient=patient,

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from carecoord.core import clock
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.patients.selectors import patient_get
@@ -70,7 +71,7 @@ def time_stop(request: HttpRequest, public_id) -> HttpResponse:
 def patient_time_add(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
-    form = TimeAddForm(request.POST, prefix="time")
+    form = TimeAddForm(request.POST, prefix="time", today=clock.today_in(actor.organization.tz))
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -111,7 +111,8 @@ def _tab_context(actor, request, patient, **bound) -> dict:
 
 
 def _plans(actor, patient):
-    return careplans_for_patient(actor, patient).filter(status__in=ACTIVE_PLAN_STATUSES)
+    # With their organization: the dropdown labels plans that share a title by author and organization.
+    return careplans_for_patient(actor, patient).filter(status__in=ACTIVE_PLAN_STATUSES).select_related("organization")
 
 
 @login_required

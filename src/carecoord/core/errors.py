@@ -1,7 +1,10 @@
 """
 The application's errors. Each carries a stable code and a message fit for a person; the edges translate
-them (HTML shows them inline, JSON answers 4xx, FHIR answers an OperationOutcome).
+them (HTML shows them inline, JSON answers 4xx, FHIR answers an OperationOutcome). A ValidationError may
+carry several fields' messages at once (`ValidationError.of`), so a form can show every problem on one submit.
 """
+
+from collections.abc import Mapping, Sequence
 
 
 class ApplicationError(Exception):
@@ -14,10 +17,35 @@ class ApplicationError(Exception):
         self.field = field
         self.details = details or {}
 
+    @property
+    def field_errors(self) -> dict[str | None, list[str]]:
+        """Every message this error carries, by field (None: not about one field)."""
+        return {self.field: [self.message]}
+
 
 class ValidationError(ApplicationError):
     code = "invalid"
     http_status = 400
+
+    _several: dict[str | None, list[str]] | None = None
+
+    @classmethod
+    def of(cls, errors: Mapping[str | None, Sequence[str]]) -> "ValidationError":
+        """
+        One error for several problems, by field. `message` and `field` are the first problem's, so an edge
+        that shows a single message still shows one of them; `field_errors` has them all.
+        """
+        several = {field: list(messages) for field, messages in errors.items() if messages}
+        if not several:
+            raise ValueError("ValidationError.of needs at least one message.")
+        field, messages = next(iter(several.items()))
+        exc = cls(messages[0], field=field)
+        exc._several = several
+        return exc
+
+    @property
+    def field_errors(self) -> dict[str | None, list[str]]:
+        return dict(self._several) if self._several else super().field_errors
 
 
 class NotFoundError(ApplicationError):

@@ -43,13 +43,15 @@ def safe_next_url(request: HttpRequest, default: str) -> str:
 
 def put_service_error(form, exc: ApplicationError, *, propagate: tuple[type, ...] = (NotFoundError,)) -> None:
     """
-    Shows a service's error on the form: on its field when the form has that field, else above the form.
+    Shows a service's error on the form (every field's, when it carries several): on its field when the form
+    has that field, else above the form.
     Errors of the `propagate` kinds (a missing record; for staff-only pages, a forbidden action) are raised
     again, so they answer with their own page.
     """
     if isinstance(exc, propagate):
         raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    for field, messages in exc.field_errors.items():
+        form.add_error(field if field in form.fields else None, messages)
 
 
 TWO_FACTOR_FOR_TOKENS = "Set up two-factor authentication (Account → Two-factor) before creating a feed or token."

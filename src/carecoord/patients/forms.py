@@ -1,6 +1,7 @@
 """Forms of the patient registry. They validate input; the services act on `cleaned_data`."""
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from carecoord.core.models import Organization, User
 from carecoord.directory.models import Practitioner
@@ -8,7 +9,7 @@ from carecoord.directory.models import Practitioner
 from .choices import CareTeamRole, CodeSystem, ConditionClinicalStatus, IdentifierType
 from .codes import COMMON_ICD10CM
 from .models import Patient, RelatedPerson
-from .services import PATIENT_FIELDS, RELATED_FIELDS
+from .services import PATIENT_FIELDS, RELATED_FIELDS, patient_problems
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -30,19 +31,30 @@ class PatientForm(forms.ModelForm):
             "postal_code": "5 digits, or ZIP+4 like 60601-1234.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organization: Organization | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("phone_primary", "phone_secondary", "email"):
             self.fields[name].widget.attrs.setdefault("autocomplete", "off")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            organization = organization or self.instance.organization
+        self.organization = organization
 
     def validate_unique(self):
         """Uniqueness is the service's job (it knows the organization)."""
 
     def _post_clean(self):
-        # Model validation runs in the service, after normalization (phones, names).
-        pass
+        # Instead of model validation, the service's own checks (after normalizing phones, names, ZIP) on a
+        # scratch copy: the service runs only on a valid form, so without them a bad birth date or phone
+        # would show only once the other fields were fixed.
+        if self.organization is None:
+            return
+        data = {name: value for name, value in self.cleaned_data.items() if name in PATIENT_FIELDS}
+        draft = Patient(organization=self.organization, **data)
+        # Fields already in error, and those the user does not type (the service still checks them).
+        skip = {*self.errors, *(f.name for f in Patient._meta.fields if f.name not in self.fields)}
+        for field, messages in patient_problems(draft, skip=skip).items():
+            self.add_error(None if field == NON_FIELD_ERRORS else field, messages)
 
     def patient_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in PATIENT_FIELDS}

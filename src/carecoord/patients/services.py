@@ -4,6 +4,7 @@ transaction and leaves an audit entry.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -87,27 +88,53 @@ def _full_clean(instance: Model, exclude: list[str] | None = None) -> None:
         raise ValidationError(messages[0], field=None if field == "__all__" else field) from exc
 
 
-def _clean_patient(patient: Patient) -> None:
+def patient_problems(patient: Patient, *, skip: Iterable[str] = ()) -> dict[str, list[str]]:
+    """
+    Normalizes the patient's demographics in place (names, phones, email, ZIP) and returns every problem
+    found, by field, leaving out the `skip` fields (already reported). The services raise them together;
+    PatientForm shows them beside its own errors, so one submit reports every problem.
+    """
+    skip = set(skip)
+    problems: dict[str, list[str]] = {}
     today = clock.today_in(patient.organization.tz)
     for name in ("mrn", "given_name", "family_name"):
         setattr(patient, name, (getattr(patient, name) or "").strip())
-    if not isinstance(patient.birth_date, dt.date):
-        raise ValidationError("Enter the date of birth as YYYY-MM-DD.", field="birth_date")
-    if patient.birth_date > today:
-        raise ValidationError("The date of birth cannot be in the future.", field="birth_date")
-    if patient.birth_date < OLDEST_BIRTH_DATE:
-        raise ValidationError("The date of birth is before 1900; check the year.", field="birth_date")
+    if "birth_date" not in skip:
+        if not isinstance(patient.birth_date, dt.date):
+            problems["birth_date"] = ["Enter the date of birth as YYYY-MM-DD."]
+        elif patient.birth_date > today:
+            problems["birth_date"] = ["The date of birth cannot be in the future."]
+        elif patient.birth_date < OLDEST_BIRTH_DATE:
+            problems["birth_date"] = ["The date of birth is before 1900; check the year."]
     for field in ("phone_primary", "phone_secondary"):
-        try:
-            setattr(patient, field, normalize_phone(getattr(patient, field)))
-        except PhoneError as exc:
-            raise ValidationError(str(exc), field=field) from exc
+        if field not in skip:
+            try:
+                setattr(patient, field, normalize_phone(getattr(patient, field)))
+            except PhoneError as exc:
+                problems[field] = [str(exc)]
     patient.email = (patient.email or "").strip().lower()
-    patient.postal_code = normalize_zip(patient.postal_code, required=False)
+    if "postal_code" not in skip:
+        try:
+            patient.postal_code = normalize_zip(patient.postal_code, required=False)
+        except ValidationError as exc:
+            problems["postal_code"] = [exc.message]
     patient.search_name = search_name(
         patient.given_name, patient.middle_name, patient.family_name, patient.preferred_name
     )
-    _full_clean(patient, exclude=["organization"])
+    exclude = ["organization", *skip, *problems]
+    try:
+        patient.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except DjangoValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            problems.setdefault(field, []).extend(messages)
+    return problems
+
+
+def _clean_patient(patient: Patient) -> None:
+    """Normalizes the patient's demographics, or raises one ValidationError naming every bad field."""
+    problems = patient_problems(patient)
+    if problems:
+        raise ValidationError.of({None if f == "__all__" else f: m for f, m in problems.items()})
 
 
 def _audit(actor: Actor, event: str, action: str, target, patient: Patient, **detail) -> None:

@@ -11,7 +11,7 @@ from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError
-from carecoord.core.http import clinical_actor, editor_actor
+from carecoord.core.http import clinical_actor, editor_actor, put_service_error
 
 from . import services
 from .chart import chart_context, empty_forms
@@ -51,7 +51,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def patient_register(request: HttpRequest) -> HttpResponse:
     actor = editor_actor(request)
-    form = PatientForm(request.POST or None, initial={"state": actor.organization.state})
+    form = PatientForm(
+        request.POST or None, initial={"state": actor.organization.state}, organization=actor.organization
+    )
     duplicates = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,7 +65,7 @@ def patient_register(request: HttpRequest) -> HttpResponse:
         except services.PossibleDuplicateError as exc:
             duplicates = exc.candidates
         except ApplicationError as exc:
-            form.add_error(exc.field, exc.message)
+            put_service_error(form, exc)
         else:
             messages.success(request, f"{patient.display_name} is registered.")
             return redirect(patient.get_absolute_url())
@@ -142,7 +144,7 @@ def patient_edit(request: HttpRequest, public_id) -> HttpResponse:
             conflict = exc.field is None
             form.add_error(exc.field, exc.message)
         except ApplicationError as exc:
-            form.add_error(exc.field, exc.message)
+            put_service_error(form, exc)
         else:
             messages.success(request, "Changes saved.")
             return redirect(patient.get_absolute_url())
