@@ -2,7 +2,8 @@
 The demo world: four Illinois organizations (a coordination organization, a hospital, a clinic and a
 nursing home), their staff in every role, their directories, about 200 patients with families, problem
 lists and care teams, the coordination organization's consented shares of clinic and hospital patients, and
-care plans with goals and tasks that give every coordinator a worklist (careplans.py).
+care plans with goals and tasks that give every coordinator a worklist (careplans.py), the hospital discharges
+behind the transitional-care plans (transitions.py) and a community resource directory (community.py).
 
 `world_create` builds it in one transaction from a seed (the same world every time, except the password,
 which the caller chooses); rows go in with bulk_create and the audit log gets one `demo.load` entry per
@@ -31,10 +32,12 @@ from carecoord.patients.models import CareTeamMember, Condition, Consent, Patien
 
 from .careplans import careplans_create
 from .careteams import Tenant, care_team_rows, condition_rows, share_rows
+from .community import community_create
 from .directory import PLANS, directory_create, registry_create
 from .people import NameMaker, PhoneBook, staff_email
 from .population import PatientDraft, patient_draw
 from .scheduling import scheduling_create
+from .transitions import transitions_create
 
 DEMO_SEED = 2026
 DEMO_PATIENTS = 200
@@ -110,6 +113,9 @@ COUNT_LABELS = {
     "tasks_overdue": "Overdue tasks",
     "appointments": "Appointments (past and next 30 days)",
     "appointments_upcoming": "Upcoming appointments",
+    "transitions": "Hospital discharges (transitions of care)",
+    "transitions_open": "Open transition episodes",
+    "community_services": "Community services (in each organization's directory)",
 }
 
 
@@ -177,6 +183,8 @@ def world_create(*, password: str, seed: int = DEMO_SEED, patients: int = DEMO_P
                      today=today, now=clock.now(), counts=world.counts)  # fmt: skip
     scheduling_create(rng, organizations=world.organizations, coordination_slug=COORDINATION_SLUG, today=today,
                       now=clock.now(), counts=world.counts)  # fmt: skip
+    transitions_create(rng, organizations=world.organizations, today=today, counts=world.counts)
+    community_create(organizations=world.organizations, counts=world.counts)
     for org in world.organizations.values():
         audit_record(event="demo.load", action=AuditAction.CREATE, organization=org, target=org,
                      detail={"seed": seed, "patients": Patient.objects.filter(organization=org).count()})  # fmt: skip
