@@ -390,3 +390,23 @@ def test_values_json_cannot_carry_keep_the_values_form(world):
     (write,) = statements.writes()
     assert " VALUES " in write[0]
     assert "json_populate_record(" not in write[0]
+
+
+@on_postgresql
+def test_the_json_form_runs_as_a_prepared_statement_values_do_not(world):
+    # Its text is the same whatever the rows, so the server plans it once per connection (audit_bulk._run); a
+    # VALUES text changes with its rows and is not kept.
+    organization, user, _ = world
+    events, versions = _audit_events(organization, user, 2), _versions(organization, 3)
+    with transaction.atomic():
+        insert_together([(ResourceVersion, versions, False), (AuditEvent, events, False)], using="default")
+    locations = [ResourceLocation(organization=organization, name="Clinic", latitude=41.5)]
+    insert_rows(ResourceLocation, locations, using="default")  # a FloatField: the VALUES form
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("json_populate_record(" in text and "fhir_resourceversion" in text for text in prepared)
+    assert not any(ResourceLocation._meta.db_table in text for text in prepared)
+    _assert_round_trip(events)
+    _assert_round_trip(versions)
+    _assert_round_trip(locations)

