@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from carecoord.careplans.models import Task
+from carecoord.core.choices import Role
 from carecoord.core.errors import NotFoundError, ValidationError
 from carecoord.core.models import AuditEvent
 from carecoord.messaging.models import OutboxMessage
@@ -18,7 +19,7 @@ from carecoord.patients.models import CareTeamMember
 from carecoord.transitions import services
 from carecoord.transitions.selectors import episode_get, episode_progress, episode_tcm_code, episodes_open_for
 
-from ..factories import ConditionFactory, ExternalOrganizationFactory, PatientFactory
+from ..factories import ConditionFactory, ExternalOrganizationFactory, PatientFactory, make_actor, share_by_consent
 
 CHICAGO = ZoneInfo("America/Chicago")
 SOURCE = {"event": "test"}
@@ -95,6 +96,22 @@ def test_without_a_care_team_coordinator_the_task_goes_to_the_role(org, patient,
     task = Task.objects.get(focus_id=encounter.public_id)
     assert (task.owner, task.owner_role) == (None, "coordinator")
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_shared_patients_task_goes_to_their_coordinator_in_the_acting_organization(org, actor, other_org):
+    # The care team is the home organization's record (care_team_add); a coordination organization the patient
+    # is shared with finds its own coordinator there, not the whole coordinator pool. The home coordinator,
+    # listed first, is not staff of the acting organization.
+    home_coordinator = make_actor(other_org, Role.COORDINATOR)
+    patient = PatientFactory(organization=other_org)
+    share_by_consent(home_coordinator, patient, org, dt.date(2026, 1, 5))
+    for user, start in ((home_coordinator.user, dt.date(2025, 1, 1)), (actor.user, dt.date(2026, 1, 5))):
+        CareTeamMember.objects.create(organization=other_org, patient=patient, role="coordinator", user=user,
+                                      start_date=start)  # fmt: skip
+    hospital = ExternalOrganizationFactory(organization=org, name="Lakeside General", kind="hospital")
+    encounter = admit(org, patient, hospital)
+    task = Task.objects.get(focus_id=encounter.public_id)
+    assert (task.organization, task.owner, task.owner_role) == (org, actor.user, "")
 
 
 def test_a_patient_of_another_organization_cannot_be_admitted(org, other_org, hospital):

@@ -263,8 +263,8 @@ def _kind(task: Task, first_keys: dict) -> str:
 
 def _take(actor: Actor, episode: TransitionEpisode, at: dt.datetime) -> TransitionEpisode:
     """
-    The coordinator takes the discharge's tasks: the feed gives them to the coordinator pool when the patient's
-    coordinator is not on the organization's own care-team record (a shared patient's, at Prairie).
+    The coordinator takes any of the discharge's tasks the feed gave the coordinator pool (a patient whose care
+    team has no coordinator of the organization).
     """
 
     mark = clock.now()

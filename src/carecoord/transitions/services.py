@@ -156,12 +156,21 @@ def _facility_name(encounter: Encounter) -> str:
 
 
 def _coordinator_of(patient: Patient, organization: Organization, day: dt.date):
-    """The patient's care-team coordinator (a staff member) in this organization, if there is one."""
+    """
+    The patient's current care-team coordinator who is active staff of this organization, if there is one. The
+    care team is the patient's home organization's record (patients.services.care_team_add), so for a patient
+    shared with a coordination organization its coordinator sits on the home record: looking only at
+    records kept by `organization` sent a shared patient's discharge tasks to the whole coordinator pool.
+    """
     members = CareTeamMember.objects.filter(
-        patient=patient, organization=organization, role=CareTeamRole.COORDINATOR, user__isnull=False
+        patient=patient,
+        role=CareTeamRole.COORDINATOR,
+        user__is_active=True,
+        user__memberships__organization=organization,
+        user__memberships__active=True,
     ).select_related("user")
-    for member in members:
-        if member.is_current(day) and member.user.is_active:
+    for member in members.order_by("start_date", "pk"):
+        if member.is_current(day):
             return member.user
     return None
 
@@ -169,9 +178,7 @@ def _coordinator_of(patient: Patient, organization: Organization, day: dt.date):
 def _owner(patient: Patient, organization: Organization) -> dict:
     """Who a transition task goes to: the care-team coordinator, else anyone in the coordinator role."""
     user = _coordinator_of(patient, organization, clock.today_in(organization.tz))
-    if user and user.memberships.filter(organization=organization, active=True).exists():
-        return {"owner": user}
-    return {"owner_role": Role.COORDINATOR}
+    return {"owner": user} if user else {"owner_role": Role.COORDINATOR}
 
 
 def _task(actor: Actor, patient: Patient, *, focus_type: str, focus_id: uuid.UUID, key: str, **fields) -> Task:
