@@ -19,6 +19,8 @@ from carecoord.community.domain import (
     distance_miles,
     limit_dollars,
     poverty_line,
+    referral_next_statuses,
+    referral_outcome_error,
     referral_transition_error,
 )
 
@@ -177,3 +179,46 @@ def test_age_eligibility(minimum, maximum, age, fits):
 def test_referral_transitions(from_status, to_status, party, on_carecoord, allowed):
     error = referral_transition_error(from_status, to_status, party=party, receiver_uses_carecoord=on_carecoord)
     assert (error == "") is allowed
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome", "fits"),
+    [
+        ("completed", "service-provided", True),
+        ("completed", "partly-provided", True),
+        ("declined", "service-provided", False),  # a declined referral gave no service
+        ("cancelled", "partly-provided", False),
+        ("declined", "not-eligible", True),
+        ("declined", "no-capacity", True),
+        ("completed", "no-capacity", False),
+        ("cancelled", "no-capacity", False),  # the receiver's reason, not the sender's
+        ("cancelled", "patient-declined", True),
+        ("declined", "", True),
+        ("accepted", "service-provided", False),  # an open referral has no outcome yet
+        ("accepted", "", True),
+    ],
+)
+def test_referral_outcome_fits_the_status(status, outcome, fits):
+    assert (referral_outcome_error(status, outcome) == "") is fits
+
+
+def test_referral_outcome_error_names_the_outcomes_that_fit():
+    assert referral_outcome_error("declined", "service-provided") == (
+        "“Service provided” is not an outcome of a declined referral; choose one of: patient not eligible, "
+        "no capacity, could not reach the patient, patient declined the service, other."
+    )
+
+
+@pytest.mark.parametrize(
+    ("from_status", "party", "on_carecoord", "offered"),
+    [
+        ("sent", RECEIVER, True, ["received", "accepted", "declined"]),  # completed only once accepted
+        ("accepted", RECEIVER, True, ["completed"]),
+        ("sent", SENDER, True, ["cancelled"]),  # the receiver answers in CareCoord
+        ("sent", SENDER, False, ["received", "accepted", "declined", "cancelled"]),
+        ("accepted", SENDER, False, ["completed", "cancelled"]),
+        ("declined", SENDER, False, []),
+    ],
+)
+def test_referral_next_statuses(from_status, party, on_carecoord, offered):
+    assert referral_next_statuses(from_status, party=party, receiver_uses_carecoord=on_carecoord) == offered

@@ -176,6 +176,26 @@ def test_sender_records_answers_for_a_receiver_without_carecoord(actor, org, pat
     assert Referral.objects.get(pk=referral.pk).outcome == "partly-provided"
 
 
+def test_an_outcome_must_fit_the_status(actor, org, patient, pantry_service, pantry_actor):
+    referral = send(actor, patient, pantry_service)
+    with pytest.raises(ValidationError, match="not an outcome of a declined referral") as caught:
+        services.referral_set_status(actor=pantry_actor, referral=referral, status="declined", expected_version=1,
+                                     outcome="service-provided", note="Out of stock")  # fmt: skip
+    assert caught.value.field == "outcome"
+    with pytest.raises(ValidationError, match="has no outcome yet"):
+        services.referral_set_status(actor=pantry_actor, referral=referral, status="accepted", expected_version=1,
+                                     outcome="service-provided")  # fmt: skip
+    assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.SENT
+    services.referral_set_status(actor=pantry_actor, referral=referral, status="declined", expected_version=1,
+                                 outcome="no-capacity", note="Out of stock")  # fmt: skip
+    assert Referral.objects.get(pk=referral.pk).outcome == "no-capacity"
+    other = send(actor, patient, ServiceFactory(agency=AgencyFactory(organization=org, name="Church pantry")))
+    services.referral_set_status(actor=actor, referral=other, status="accepted", expected_version=1)
+    with pytest.raises(ValidationError, match="not an outcome of a cancelled referral"):
+        services.referral_set_status(actor=actor, referral=other, status="cancelled", expected_version=2,
+                                     outcome="partly-provided")  # fmt: skip
+
+
 def test_referral_needs_consent_and_a_service_of_the_directory(actor, other_org, patient, pantry_service):
     with pytest.raises(ValidationError, match="consent"):
         send(actor, patient, pantry_service, consent_by=" ")

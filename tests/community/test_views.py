@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from carecoord.core.choices import Role
 from carecoord.patients.models import Condition
 
 from ..factories import ConditionFactory, make_actor
+from .factories import AgencyFactory, ServiceFactory
 from .test_screening import NEGATIVE
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "hsds"
@@ -97,6 +99,36 @@ def test_find_resources_by_the_patients_zip_and_refer(client_for, actor, patient
     assert "Northside Food Pantry answers this referral" in client.get(response["Location"]).content.decode()
 
 
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"radius": "-5"}, "Enter a distance in whole miles from 1 to 100."),
+        ({"radius": "101"}, "Enter a distance in whole miles from 1 to 100."),
+        ({"postal_code": "abcde"}, "is not a ZIP code: use 5 digits, or ZIP+4 like 60601-1234."),
+        ({"age": "200"}, "Enter an age in years from 0 to 120."),
+        ({"age": "-1"}, "Enter an age in years from 0 to 120."),
+    ],
+)
+@pytest.mark.parametrize("page", ["patient_resources", "directory"])
+def test_a_bad_search_filter_is_shown_and_left_out(client_for, actor, patient, pantry_service, page, params, message):
+    args = [patient.public_id] if page == "patient_resources" else []
+    response = client_for(actor).get(url(page, *args), {"need": "food-insecurity", **params})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="field has-error"' in body
+    assert message in body
+    assert "The search leaves that filter out." in body
+    assert "Weekly groceries" in body  # searched with the valid filters only
+
+
+def test_zip_plus_four_and_nine_digits_are_searched(client_for, actor, patient, pantry_service):
+    for zip_code in ("60614-1234", "606141234"):
+        response = client_for(actor).get(url("directory"), {"postal_code": zip_code, "radius": "100"})
+        body = response.content.decode()
+        assert "has-error" not in body
+        assert "0.0 mi" in body
+
+
 def referral_for(actor, patient, service):
     return services.referral_send(
         actor=actor, patient=patient, service=service, need="food-insecurity", reason="Needs groceries",
@@ -155,6 +187,37 @@ def test_an_invalid_transition_is_shown_on_the_form(client_for, actor, patient, 
                                              {"status": "completed", "outcome": "other", "version": 1})  # fmt: skip
     assert response.status_code == 400
     assert "cannot become completed" in response.content.decode()
+
+
+def _offered_statuses(body):
+    select = body[body.index('name="status"') : body.index("</select>", body.index('name="status"'))]
+    return re.findall(r'<option value="([a-z]+)"', select)
+
+
+def test_only_the_allowed_next_statuses_are_offered(client_for, actor, org, patient, pantry_service, pantry_actor):
+    referral = referral_for(actor, patient, pantry_service)
+    inbox = client_for(pantry_actor).get(url("referral_incoming", referral.public_id)).content.decode()
+    assert _offered_statuses(inbox) == ["received", "accepted", "declined"]
+    sender = client_for(actor).get(url("referral_detail", referral.public_id)).content.decode()
+    assert _offered_statuses(sender) == ["cancelled"]
+    church = ServiceFactory(agency=AgencyFactory(organization=org, name="Church pantry"))
+    offline = referral_for(actor, patient, church)
+    services.referral_set_status(actor=actor, referral=offline, status="accepted", expected_version=1)
+    page = client_for(actor).get(url("referral_detail", offline.public_id)).content.decode()
+    assert _offered_statuses(page) == ["completed", "cancelled"]
+
+
+def test_a_declined_referral_saying_service_provided_is_refused(client_for, actor, patient, pantry_service,
+                                                                 pantry_actor):  # fmt: skip
+    referral = referral_for(actor, patient, pantry_service)
+    response = client_for(pantry_actor).post(
+        url("referral_answer", referral.public_id),
+        {"status": "declined", "outcome": "service-provided", "note": "Full", "version": 1},
+    )
+    assert response.status_code == 400
+    assert "is not an outcome of a declined referral" in response.content.decode()
+    referral.refresh_from_db()
+    assert (referral.status, referral.outcome) == ("sent", "")
 
 
 def test_benefits_pre_screen_page(client_for, actor, patient):

@@ -23,7 +23,7 @@ from carecoord.core.uploads import MB, read_text, safe_filename
 
 from . import importer, selectors, services
 from .choices import ReferralStatus
-from .domain import DEFAULT_THRESHOLDS, SOURCES
+from .domain import DEFAULT_THRESHOLDS, RECEIVER, SOURCES, referral_next_statuses
 from .forms import (
     AgencyForm,
     DirectorySearchForm,
@@ -49,17 +49,8 @@ def directory(request: HttpRequest) -> HttpResponse:
     actor = clinical_actor(request)
     form = DirectorySearchForm(request.GET or None)
     hits, origin = [], None
-    if form.is_bound and form.is_valid():
-        c = form.cleaned_data
-        hits, origin = selectors.directory_search(
-            actor,
-            need=c["need"],
-            postal_code=c["postal_code"] or "",
-            radius_miles=c["radius"],
-            language=c["language"],
-            age=c["age"],
-            text=c["q"],
-        )
+    if form.is_bound:
+        hits, origin = selectors.directory_search(actor, **form.filters())
     context = {
         "nav": "community",
         "form": form,
@@ -293,13 +284,19 @@ def incoming(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _status_form(referral, data=None) -> ReferralStatusForm:
+    """The receiver's status form, offering only the answers it may give now."""
+    statuses = referral_next_statuses(referral.status, party=RECEIVER, receiver_uses_carecoord=True)
+    return ReferralStatusForm(data, initial={"version": referral.version}, statuses=statuses)
+
+
 def _incoming_context(referral, form=None) -> dict:
     return {
         "nav": "community",
         "referral": referral,
         "summary": referral.patient_summary,
         "events": list(referral.events.select_related("by", "by_organization")),
-        "form": form or ReferralStatusForm(initial={"version": referral.version}),
+        "form": form or _status_form(referral),
         "statuses": ReferralStatus,
     }
 
@@ -324,7 +321,7 @@ def referral_incoming(request: HttpRequest, public_id) -> HttpResponse:
 def referral_answer(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
     referral = selectors.incoming_referral_get(actor, public_id)
-    form = ReferralStatusForm(request.POST)
+    form = _status_form(referral, request.POST)
     if form.is_valid():
         try:
             services.referral_set_status(

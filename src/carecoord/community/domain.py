@@ -40,7 +40,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .choices import BenefitProgram, InsuranceStatus
+from .choices import BenefitProgram, InsuranceStatus, ReferralOutcome
 
 # (first person, each additional person), annual dollars.
 POVERTY_GUIDELINES: dict[int, dict[str, tuple[int, int]]] = {
@@ -321,6 +321,16 @@ REFERRAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 RECEIVER_STATUSES = frozenset({"received", "accepted", "declined", "completed"})
 
+# to-status -> the outcomes it may carry. The SDOHCC referral Task closes as completed, rejected (our declined)
+# or cancelled (../shared/STANDARDS.md section 2.2), so the outcome must say the same thing as the status: a
+# service given only on completed, the receiver's reasons for refusing only on declined, the patient's side
+# (unreachable, not interested) on declined or cancelled. Open statuses carry no outcome.
+REFERRAL_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "completed": ("service-provided", "partly-provided", "other"),
+    "declined": ("not-eligible", "no-capacity", "unable-to-contact", "patient-declined", "other"),
+    "cancelled": ("unable-to-contact", "patient-declined", "other"),
+}
+
 
 def referral_transition_error(from_status: str, to_status: str, *, party: str, receiver_uses_carecoord: bool) -> str:
     """
@@ -335,3 +345,28 @@ def referral_transition_error(from_status: str, to_status: str, *, party: str, r
     if party == SENDER and to_status in RECEIVER_STATUSES and receiver_uses_carecoord:
         return "The receiving organization answers this referral in CareCoord; it will update the status."
     return ""
+
+
+def referral_next_statuses(from_status: str, *, party: str, receiver_uses_carecoord: bool) -> list[str]:
+    """The statuses `party` may move a referral to from `from_status`, in lifecycle order."""
+    return [
+        to_status
+        for to_status in REFERRAL_TRANSITIONS
+        if not referral_transition_error(
+            from_status, to_status, party=party, receiver_uses_carecoord=receiver_uses_carecoord
+        )
+    ]
+
+
+def referral_outcome_error(status: str, outcome: str) -> str:
+    """Why `outcome` does not fit a referral that becomes `status` ("" when it does, or when there is none)."""
+    if not outcome:
+        return ""
+    allowed = REFERRAL_OUTCOMES.get(status, ())
+    if outcome in allowed:
+        return ""
+    label = ReferralOutcome(outcome).label if outcome in ReferralOutcome.values else outcome
+    if not allowed:
+        return f"A referral that becomes {status} has no outcome yet: leave “{label}” out."
+    fits = ", ".join(ReferralOutcome(o).label.lower() for o in allowed)
+    return f"“{label}” is not an outcome of a {status} referral; choose one of: {fits}."

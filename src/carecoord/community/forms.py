@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 
 from carecoord.core.choices import US_STATES
+from carecoord.core.errors import ApplicationError
+from carecoord.directory.domain import normalize_zip
 from carecoord.patients.choices import LANGUAGES
 
 from . import screening as hrsn
@@ -17,6 +19,11 @@ from .choices import (
     ReferralStatus,
     ServiceStatus,
 )
+
+# A coordinator looks for help the patient can reach; past this a distance filter means little.
+MAX_SEARCH_RADIUS_MILES = 100
+RADIUS_MESSAGE = f"Enter a distance in whole miles from 1 to {MAX_SEARCH_RADIUS_MILES}."
+AGE_MESSAGE = "Enter an age in years from 0 to 120."
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -64,16 +71,49 @@ class BenefitsForm(forms.Form):
 
 class DirectorySearchForm(forms.Form):
     need = forms.ChoiceField(choices=[("", "Any need"), *Need.choices], required=False)
-    postal_code = forms.RegexField(
-        regex=r"^\d{5}(-\d{4})?$",
+    postal_code = forms.CharField(max_length=10, required=False, label="ZIP code")
+    radius = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_SEARCH_RADIUS_MILES,
         required=False,
-        label="ZIP code",
-        error_messages={"invalid": "Enter a 5-digit ZIP code."},
+        label="Within (miles)",
+        error_messages={
+            "invalid": RADIUS_MESSAGE,
+            "min_value": RADIUS_MESSAGE,
+            "max_value": RADIUS_MESSAGE,
+        },
     )
-    radius = forms.IntegerField(min_value=1, max_value=500, required=False, label="Within (miles)")
     language = forms.ChoiceField(choices=[("", "Any language"), *LANGUAGES], required=False)
-    age = forms.IntegerField(min_value=0, max_value=120, required=False, label="Age")
+    age = forms.IntegerField(
+        min_value=0,
+        max_value=120,
+        required=False,
+        label="Age",
+        error_messages={"invalid": AGE_MESSAGE, "min_value": AGE_MESSAGE, "max_value": AGE_MESSAGE},
+    )
     q = forms.CharField(max_length=100, required=False, label="Name or words")
+
+    def clean_postal_code(self):
+        try:
+            return normalize_zip(self.cleaned_data["postal_code"], required=False)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def filters(self) -> dict:
+        """
+        The search's filters: every valid one, so an invalid field drops only itself and the search runs
+        without it while the form shows the error (as the worklist filter does).
+        """
+        self.is_valid()  # cleaned_data then holds the valid fields only
+        data = self.cleaned_data
+        return {
+            "need": data.get("need", ""),
+            "postal_code": data.get("postal_code", ""),
+            "radius_miles": data.get("radius"),
+            "language": data.get("language", ""),
+            "age": data.get("age"),
+            "text": data.get("q", ""),
+        }
 
 
 class ReferralForm(forms.Form):
@@ -100,6 +140,15 @@ class ReferralStatusForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False, label="Note")
     outcome = forms.ChoiceField(choices=[("", "—"), *ReferralOutcome.choices], required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, statuses=None, **kwargs):
+        """
+        `statuses`: the ones the referral may move to now (domain.referral_next_statuses), the only ones offered.
+        Any status still validates here, so a stale page gets the service's reason rather than "not a choice".
+        """
+        super().__init__(*args, **kwargs)
+        if statuses is not None:
+            self.fields["status"].widget.choices = [(s, ReferralStatus(s).label) for s in statuses]
 
 
 class AgencyForm(forms.Form):

@@ -32,7 +32,7 @@ from carecoord.patients.services import condition_add
 
 from . import screening as hrsn
 from .choices import OPEN_REFERRAL_STATUSES, Need, ReferralStatus, ServiceStatus
-from .domain import RECEIVER, SENDER, referral_transition_error
+from .domain import RECEIVER, SENDER, referral_outcome_error, referral_transition_error
 from .models import (
     Agency,
     BenefitThreshold,
@@ -366,6 +366,9 @@ def referral_set_status(
         raise ValidationError("Say why the referral is declined.", field="note")
     if status == ReferralStatus.COMPLETED and not outcome:
         raise ValidationError("Record the outcome for the patient.", field="outcome")
+    mismatch = referral_outcome_error(status, outcome or "")
+    if mismatch:
+        raise ValidationError(mismatch, field="outcome")
     previous = referral.status
     referral.status = status
     fields = ["status"]

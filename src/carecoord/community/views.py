@@ -167,24 +167,9 @@ def patient_resources(request: HttpRequest, public_id) -> HttpResponse:
     if not data:
         data.update({"postal_code": (patient.postal_code or "")[:5], "age": patient.age_on(today)})
     form = DirectorySearchForm(data)
-    hits, origin = [], None
-    if form.is_valid():
-        hits, origin = _search(actor, form)
+    hits, origin = selectors.directory_search(actor, **form.filters())
     context = {"nav": "patients", "patient": patient, "form": form, "hits": hits, "origin": origin}
     return render(request, "community/patient_resources.html", context)
-
-
-def _search(actor, form):
-    c = form.cleaned_data
-    return selectors.directory_search(
-        actor,
-        need=c["need"],
-        postal_code=c["postal_code"] or "",
-        radius_miles=c["radius"],
-        language=c["language"],
-        age=c["age"],
-        text=c.get("q", ""),
-    )
 
 
 @login_required
@@ -239,13 +224,21 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "community/referral_detail.html", _referral_detail_context(referral))
 
 
+def _status_form(referral, data=None) -> ReferralStatusForm:
+    """The sender's status form, offering only the statuses it may move the referral to now."""
+    statuses = domain.referral_next_statuses(
+        referral.status, party=domain.SENDER, receiver_uses_carecoord=referral.receiving_organization_id is not None
+    )
+    return ReferralStatusForm(data, initial={"version": referral.version}, statuses=statuses)
+
+
 def _referral_detail_context(referral, form=None) -> dict:
     return {
         "nav": "patients",
         "referral": referral,
         "patient": referral.patient,
         "events": list(referral.events.select_related("by", "by_organization")),
-        "form": form or ReferralStatusForm(initial={"version": referral.version}),
+        "form": form or _status_form(referral),
         "receiver_on_carecoord": referral.receiving_organization_id is not None,
         "statuses": ReferralStatus,
     }
@@ -257,7 +250,7 @@ def referral_status(request: HttpRequest, public_id) -> HttpResponse:
     """The referring side: cancel, or record the answer of a receiver that does not use CareCoord."""
     actor = editor_actor(request)
     referral = selectors.referral_get(actor, public_id)
-    form = ReferralStatusForm(request.POST)
+    form = _status_form(referral, request.POST)
     if form.is_valid():
         try:
             services.referral_set_status(
