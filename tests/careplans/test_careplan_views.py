@@ -319,6 +319,25 @@ def test_goal_errors_are_shown_inline_and_nothing_is_added(actor, client_for, pl
     assert not Goal.objects.filter(careplan=plan).exists()
 
 
+def test_a_goal_target_without_its_kind_is_refused_not_thrown_away(actor, client_for, plan):
+    url = reverse("careplans:careplan_goal_add", args=[plan.public_id])
+    data = {
+        "goal-description": "Reach a healthy weight",
+        "goal-lifecycle_status": "active",
+        "goal-achievement_status": "in-progress",
+        "goal-measure_display": "Weight",
+        "goal-target_comparator": "",
+        "goal-target_value": "70",
+        "goal-target_value_high": "90",
+        "goal-target_unit": "kg",
+    }
+    response = client_for(actor).post(url, data)
+    assert response.status_code == 400
+    assert "Choose how the result compares with the target, or clear the target." in body(response)
+    assert 'value="70"' in body(response)  # what was typed is kept for the correction
+    assert not Goal.objects.filter(careplan=plan).exists()
+
+
 def test_goal_progress_is_edited_in_place_and_a_stale_version_is_refused(actor, client_for, plan):
     goal = GoalFactory(careplan=plan)
     url = reverse("careplans:careplan_goal_status", args=[plan.public_id, goal.public_id])

@@ -355,6 +355,8 @@ def test_adding_a_goal_is_a_change_to_the_plan(actor, patient):
         ({"start_date": dt.date(2026, 12, 1), "due_date": dt.date(2026, 11, 30)}, "due_date", "due before it starts"),
         ({"target_comparator": "=", "target_value": Decimal("4")}, "target_comparator", None),
         ({"description": ""}, "description", None),
+        ({"target_value": Decimal("70"), "target_value_high": Decimal("90")}, "target_comparator", "compares"),
+        ({"target_unit": "kg"}, "target_comparator", "compares"),
     ],
 )
 def test_goal_validation(actor, patient, data, field, message):
@@ -404,6 +406,16 @@ def test_goal_update_records_the_change_and_refuses_stale_or_invalid_edits(actor
                              data={"due_date": dt.date(2025, 1, 1)}, expected_version=2)  # fmt: skip
     stored = Goal.objects.get(pk=goal.pk)
     assert (stored.description, stored.due_date, stored.version) == ("HbA1c below 7 %", None, 2)
+
+
+def test_a_target_without_its_kind_is_refused_only_when_the_target_is_edited(actor, patient):
+    # Saved before the check existed: a progress edit still goes through, an edit of the target does not.
+    goal = GoalFactory(careplan=CarePlanFactory(patient=patient), target_value=Decimal("70"), target_unit="kg")
+    services.goal_update(actor=actor, goal=goal, data={"achievement_status": "improving"}, expected_version=1)
+    with pytest.raises(ValidationError, match="compares") as refused:
+        services.goal_update(actor=actor, goal=Goal.objects.get(pk=goal.pk), data={"target_unit": "lb"},
+                             expected_version=2)  # fmt: skip
+    assert refused.value.field == "target_comparator"
 
 
 def test_a_goal_change_from_a_stale_plan_object_does_not_wind_the_plan_version_back(actor, patient):

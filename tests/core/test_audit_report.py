@@ -7,6 +7,8 @@ import io
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from carecoord.core.audit import audit_record
@@ -90,3 +92,58 @@ def test_the_page_and_csv_use_the_filters(org, events, client_for):
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
     assert {r["patient_public_id"] for r in rows} == {str(events["bert"].public_id)}
     assert client_for(events["nurse"]).get(reverse("core:audit_log")).status_code == 404
+
+
+def test_a_start_after_the_end_is_an_error_not_an_empty_log(org, events, client_for):
+    auditor = make_actor(org, Role.AUDITOR)
+    page = client_for(auditor).get(reverse("core:audit_log"), {"start": "2026-11-05", "end": "2026-11-01"})
+    body = page.content.decode()
+    assert "The end date is before the start date." in body
+    # The start still filters (the second week's events only); the contradicting end is left out.
+    assert "<td>patient.view</td>" in body
+    assert "<td>patient.update</td>" not in body
+
+
+def test_an_invalid_filter_is_shown_and_left_out_while_the_others_still_apply(org, events, client_for):
+    auditor = make_actor(org, Role.AUDITOR)
+    client = client_for(auditor)
+    page = client.get(reverse("core:audit_log"), {"action": "update", "user": events["admin"].user.email})
+    body = page.content.decode()
+    assert "Not applied" in body
+    assert "Select a valid choice." in body
+    assert "patient.update" not in body  # the nurse's event: the user filter still applies
+    assert body.count("<td>patient.view</td>") == 1
+    assert client.get(reverse("core:audit_export"), {"action": "update"}).status_code == 400
+
+
+def test_the_user_filter_matches_part_of_the_email_or_name_in_any_case(org, events):
+    auditor = make_actor(org, Role.AUDITOR)
+    admin = events["admin"].user
+    part = admin.email.split("@")[0][:4].upper()
+    assert admin in {e.user for e in found(auditor, user=part)}
+    assert admin in {e.user for e in found(auditor, user=admin.full_name.split()[0].lower())}
+    assert found(auditor, user="nobody-matches-this") == []
+
+
+def test_the_patient_column_names_visible_patients_in_a_constant_number_of_queries(org, events, client_for):
+    auditor = make_actor(org, Role.AUDITOR)
+    client = client_for(auditor)
+    url = reverse("core:audit_log")
+    client.get(url)  # warms the session and the caches
+    with CaptureQueriesContext(connection) as few:
+        body = client.get(url).content.decode()
+    assert "Crustwell, Almadine (RPT-1)" in body
+    assert "Oakhollow, Bertrand (RPT-2)" in body
+    assert str(events["stranger"].public_id) not in body
+    nurse = events["nurse"]
+    for _ in range(10):
+        patient = PatientFactory(organization=org)
+        audit_record(actor=nurse, event="patient.view", target=patient, patient=patient)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
+
+
+def test_the_audit_table_scrolls_inside_its_card(org, events, client_for):
+    body = client_for(make_actor(org, Role.AUDITOR)).get(reverse("core:audit_log")).content.decode()
+    assert '<div class="table-scroll">\n<table class="table">' in body

@@ -192,6 +192,13 @@ class GoalForm(forms.Form):
     target_unit = forms.CharField(max_length=30, required=False, label="Unit")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def clean(self):
+        data = super().clean()
+        entered = any(data.get(name) not in (None, "") for name in ("target_value", "target_value_high", "target_unit"))
+        if entered and not data.get("target_comparator") and "target_comparator" not in self.errors:
+            self.add_error("target_comparator", "Choose how the result compares with the target, or clear the target.")
+        return data
+
     def goal_data(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 

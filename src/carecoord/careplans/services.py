@@ -257,9 +257,22 @@ def _close_open_tasks(actor: Actor, careplan: CarePlan, note: str) -> None:
 # Goals ------------------------------------------------------------------------------------------------------
 
 
-def _validate_goal(goal: Goal) -> None:
+GOAL_TARGET_FIELDS = ("target_comparator", "target_value", "target_value_high", "target_unit")
+
+
+def _validate_goal(goal: Goal, *, target_changed: bool = True) -> None:
     if goal.target_comparator and goal.target_value is None:
         raise ValidationError("Give the target value.", field="target_value")
+    # Only when the target is edited: goals saved before this check may hold such a target, and a change of
+    # their status alone must still go through.
+    if (
+        target_changed
+        and not goal.target_comparator
+        and (goal.target_value is not None or goal.target_value_high is not None or goal.target_unit)
+    ):
+        raise ValidationError(
+            "Choose how the result compares with the target, or clear the target.", field="target_comparator"
+        )
     if goal.target_comparator == "between" and (
         goal.target_value_high is None or goal.target_value_high <= goal.target_value
     ):
@@ -298,7 +311,7 @@ def goal_update(*, actor: Actor, goal: Goal, data: dict, expected_version: int) 
     }
     for name in changes:
         setattr(goal, name, data[name])
-    _validate_goal(goal)
+    _validate_goal(goal, target_changed=any(name in changes for name in GOAL_TARGET_FIELDS))
     save_versioned(goal, expected_version=expected_version, fields=list(GOAL_FIELDS))
     careplan_touch(
         actor, goal.careplan, f"Goal changed: {goal.description}", {f"goal.{k}": v for k, v in changes.items()}

@@ -44,7 +44,9 @@ class OrganizationSettingsForm(forms.Form):
 class AuditFilterForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    user = forms.CharField(required=False, max_length=254, label="User email")
+    user = forms.CharField(
+        required=False, max_length=254, label="User", help_text="Part of the user's email address or name."
+    )
     event = forms.CharField(required=False, max_length=100, label="Event (e.g. patient.view)")
     patient = forms.CharField(required=False, max_length=200, label="Patient (name, MRN or id)")
     action = forms.ChoiceField(
@@ -56,3 +58,15 @@ class AuditFilterForm(forms.Form):
     )
     # Not shown as a field: the column headers set it. An unknown value is ignored (the default order).
     sort = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The end date is before the start date.")
+        return data
+
+    def valid_filters(self) -> dict:
+        """The filters that validated: an invalid one is left out, never the others with it."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}

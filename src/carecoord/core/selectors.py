@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from .access import Actor
 from .errors import NotFoundError
-from .models import AuditEvent
+from .models import AuditEvent, User
 
 
 def audit_events_for(*, actor: Actor, filters: dict) -> QuerySet[AuditEvent]:
@@ -24,7 +24,9 @@ def audit_events_for(*, actor: Actor, filters: dict) -> QuerySet[AuditEvent]:
             occurred_at__lt=dt.datetime.combine(filters["end"], dt.time.min, tzinfo=tz) + dt.timedelta(days=1)
         )
     if filters.get("user"):
-        events = events.filter(user_email__iexact=filters["user"].strip())
+        text = filters["user"].strip()
+        # The exact email also finds events with no user row, such as a failed sign-in with an unknown email.
+        events = events.filter(Q(user__in=audit_user_ids(text)) | Q(user_email__iexact=text))
     if filters.get("event"):
         events = events.filter(event__startswith=filters["event"].strip())
     if filters.get("patient"):
@@ -61,6 +63,16 @@ def audit_order(filters: dict) -> list[str]:
     return [f"{prefix}{column}", f"{prefix}id"]
 
 
+def audit_user_ids(text: str) -> list:
+    """
+    The ids of the users whose email or name contains the text (any case). The user table is small; the events
+    are then found through their (user, occurred_at) index, where a pattern on the audit table's user_email
+    would scan it.
+    """
+    match = Q(email__icontains=text) | Q(full_name__icontains=text)
+    return list(User.objects.filter(match).values_list("id", flat=True)[:500])
+
+
 def audit_patient_ids(org, text: str) -> list:
     """
     The public ids of the organization's patients a search names: a public id, an MRN (exact) or name words
@@ -83,3 +95,19 @@ def audit_patient_ids(org, text: str) -> list:
             name_match &= Q(search_name__contains=f" {term}")
         match |= name_match
     return list(patients.filter(match).values_list("public_id", flat=True)[:500])
+
+
+def audit_patient_labels(actor: Actor, events) -> dict:
+    """
+    "Name (MRN)" by public id, in one query, for the events' patients the auditor may see: those of the actor's
+    organization, deleted ones included. Another organization's patient stays an id.
+    """
+    from carecoord.patients.models import Patient
+
+    ids = {e.patient_public_id for e in events if e.patient_public_id}
+    if not ids:
+        return {}
+    patients = Patient.objects.filter(organization=actor.organization, public_id__in=ids).only(
+        "public_id", "given_name", "family_name", "preferred_name", "mrn"
+    )
+    return {p.public_id: f"{p.display_name} ({p.mrn})" for p in patients}

@@ -28,7 +28,7 @@ from .forms import AuditFilterForm, LoginForm, OrganizationSettingsForm, TokenFo
 from .http import safe_next_url
 from .login_throttle import address_throttled, record_throttled_attempt
 from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, next_query, user_has_confirmed_device
-from .selectors import audit_events_for
+from .selectors import audit_events_for, audit_patient_labels
 from .services import organization_choose, organization_settings_update
 from .signals import home_organization
 
@@ -231,9 +231,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if actor is None or not (actor.is_auditor or actor.is_org_admin):
         return render(request, "404.html", status=404)
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.valid_filters() if form.is_bound else {}
     events = audit_events_for(actor=actor, filters=filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    labels = audit_patient_labels(actor, page.object_list)
+    for event in page.object_list:
+        event.patient_label = labels.get(event.patient_public_id)
     audit_record(actor=actor, event="audit.view", action=AuditAction.READ, detail={"filters": _plain(filters)})
     query = request.GET.copy()
     query.pop("page", None)
@@ -281,7 +285,10 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if actor is None or not (actor.is_auditor or actor.is_org_admin):
         return render(request, "404.html", status=404)
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        # An export must never pass for filtered when a filter was dropped: refuse it, the page shows why.
+        return HttpResponse("Correct the audit log's filters before exporting.", status=400, content_type="text/plain")
+    filters = form.cleaned_data if form.is_bound else {}
     events = audit_events_for(actor=actor, filters=filters)
     audit_record(actor=actor, event="audit.export", action=AuditAction.EXECUTE, detail={"filters": _plain(filters)})
     response = StreamingHttpResponse(audit.audit_csv_stream(events.iterator(2000)), content_type="text/csv")
