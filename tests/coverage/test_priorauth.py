@@ -74,6 +74,23 @@ def test_refused_transitions(actor, auth):
         svc.prior_auth_visit_record(actor=actor, auth=auth, service_date=dt.date(2026, 3, 2))
 
 
+def test_dates_in_the_future_are_refused(actor, auth):
+    with time_machine.travel(dt.datetime(2026, 2, 20, 18, 0, tzinfo=dt.UTC), tick=False):
+        with pytest.raises(ValidationError, match="cannot be submitted on a future date"):
+            move(actor, auth, "submitted", on=dt.date(2026, 4, 20))
+        move(actor, auth, "submitted", on=dt.date(2026, 2, 20))
+        for status in ("approved", "partially_approved", "denied"):
+            with pytest.raises(ValidationError, match="cannot be decided on a future date"):
+                move(actor, auth, status, on=dt.date(2026, 2, 21), units_approved=6, denial_reason="No")
+        auth = move(actor, auth, "denied", on=dt.date(2026, 2, 20), denial_reason="Not medically necessary")
+        appeal = svc.appeal_create(actor=actor, auth=auth)
+        with pytest.raises(ValidationError, match="appeal cannot be filed or decided on a future date"):
+            svc.appeal_set_status(
+                actor=actor, appeal=appeal, status="filed", expected_version=appeal.version, on=dt.date(2026, 2, 21)
+            )
+    assert auth.submitted_on == dt.date(2026, 2, 20)
+
+
 def test_a_denial_needs_a_reason_and_puts_the_appeal_on_the_worklist(actor, auth):
     move(actor, auth, "submitted", on=dt.date(2026, 2, 20))
     with pytest.raises(ValidationError, match="reason"):

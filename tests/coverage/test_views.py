@@ -1,10 +1,14 @@
 """The Insurance tab and its pages through the test client."""
 
+import datetime as dt
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from carecoord.careplans.models import Task
+from carecoord.core import clock
 from carecoord.core.models import AuditEvent
 from carecoord.coverage.models import Coverage, EligibilityCheck, FundingApplication, Payer, PriorAuthorization
 from carecoord.coverage.x12 import parse_270
@@ -84,6 +88,30 @@ def test_a_portal_check_is_recorded(client, actor, patient):
     response = client.post(url, {"record-method": "portal", "record-status": "active", "record-plan_name": "Gold"})
     assert response.status_code == 302
     assert EligibilityCheck.objects.get().status == "active"
+
+
+def test_a_future_submission_is_refused_and_only_the_next_statuses_are_offered(client, actor, patient):
+    coverage = make_coverage(actor, patient)
+    data = {"auth-coverage": str(coverage.public_id), "auth-service": "Home health", "auth-procedure_codes": "G0151",
+            "auth-diagnosis_codes": "I50.22", "auth-units_requested": "6", "auth-start_date": "2026-03-01",
+            "auth-end_date": "2026-04-30"}  # fmt: skip
+    client.post(reverse("coverage:patient_priorauth_add", args=[patient.public_id]), data)
+    auth = PriorAuthorization.objects.get()
+    status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
+    later = (clock.today_in(actor.organization.tz) + dt.timedelta(days=60)).isoformat()
+    refused = client.post(status_url, {"status": "submitted", "on": later, "version": 1})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "The request cannot be submitted on a future date." in body
+    assert re.findall(r'<option value="([^"]+)"', body) == ["submitted"]
+    auth.refresh_from_db()
+    assert (auth.status, auth.submitted_on) == ("draft", None)
+    assert client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1}).status_code == 302
+    refused = client.post(status_url, {"status": "approved", "on": later, "version": 2})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "The request cannot be decided on a future date." in body
+    assert re.findall(r'<option value="([^"]+)"', body) == ["pended", "approved", "partially_approved", "denied"]
 
 
 def test_prior_auth_pages(client, actor, patient):

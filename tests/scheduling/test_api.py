@@ -145,17 +145,21 @@ def test_book_list_reschedule_status_and_cancel(world):
     assert stale.status_code == 409
     assert stale.json()["code"] == "conflict"
 
-    confirmed = post(client, f"{url}/status", {"status": "arrived"})
-    assert confirmed.status_code == 200, confirmed.content
-    assert confirmed.json()["status"] == "arrived"
-    bad_status = post(client, f"{url}/status", {"status": "partying"})
-    assert (bad_status.status_code, bad_status.json()["field"]) == (400, "status")
+    early = post(client, f"{url}/status", {"status": "arrived"})
+    assert early.status_code == 409, early.content  # not before the day of the visit
+    with time_machine.travel(dt.datetime(2026, 3, 5, 16, 30, tzinfo=dt.UTC), tick=False):
+        client = signed_in_client(world["actor"])  # signed in on the day (sessions end when idle)
+        confirmed = post(client, f"{url}/status", {"status": "arrived"})
+        assert confirmed.status_code == 200, confirmed.content
+        assert confirmed.json()["status"] == "arrived"
+        bad_status = post(client, f"{url}/status", {"status": "partying"})
+        assert (bad_status.status_code, bad_status.json()["field"]) == (400, "status")
 
-    no_reason = post(client, f"{url}/cancel", {"note": "x"})
-    assert (no_reason.status_code, no_reason.json()["field"]) == (400, "reason")
-    cancelled = post(client, f"{url}/cancel", {"reason": "pat", "note": "Feeling better"})
-    assert cancelled.status_code in (200, 409), cancelled.content  # arrived visits may not be cancellable
-    assert client.get(url).json()["id"] == booked["id"]
+        no_reason = post(client, f"{url}/cancel", {"note": "x"})
+        assert (no_reason.status_code, no_reason.json()["field"]) == (400, "reason")
+        cancelled = post(client, f"{url}/cancel", {"reason": "pat", "note": "Feeling better"})
+        assert cancelled.status_code in (200, 409), cancelled.content  # arrived visits may not be cancellable
+        assert client.get(url).json()["id"] == booked["id"]
 
 
 def test_cancel_a_booked_appointment(world):

@@ -317,10 +317,26 @@ def test_appointment_page_offers_the_allowed_status_changes(world, actor, client
     appointment = book(actor, world, at(10))
     body = client_for(actor).get(detail_url(appointment)).content.decode()
     buttons = re.findall(r'name="status" value="([^"]+)"', body)
-    assert buttons == ["arrived", "checked-in", "entered-in-error"]  # no no-show before the visit starts
+    assert buttons == ["entered-in-error"]  # nothing of the visit's progress before its day
     assert "Cancel this appointment" in body
     assert "Reschedule" in body
     assert AuditEvent.objects.filter(event="appointment.view", object_id=str(appointment.public_id)).exists()
+
+
+def test_the_visit_progress_buttons_wait_for_the_day_and_the_start(world, actor, client_for):
+    appointment = book(actor, world, at(10))
+    with time_machine.travel(at(8), tick=False):
+        client = client_for(actor)
+        buttons = re.findall(r'name="status" value="([^"]+)"', client.get(detail_url(appointment)).content.decode())
+        assert buttons == ["arrived", "checked-in", "entered-in-error"]  # no no-show before the visit starts
+        url = reverse("scheduling:appointment_status", args=[appointment.public_id])
+        client.post(url, {"status": "arrived", "version": appointment.version})
+        buttons = re.findall(r'name="status" value="([^"]+)"', client.get(detail_url(appointment)).content.decode())
+        assert buttons == ["checked-in", "entered-in-error"]  # not seen before it starts
+    with time_machine.travel(at(10), tick=False):
+        client = client_for(actor)
+        buttons = re.findall(r'name="status" value="([^"]+)"', client.get(detail_url(appointment)).content.decode())
+        assert buttons == ["checked-in", "fulfilled", "entered-in-error"]
 
 
 def test_status_changes_follow_the_rules(world, actor, client_for):
@@ -330,14 +346,20 @@ def test_status_changes_follow_the_rules(world, actor, client_for):
     response = client.post(url, {"status": "fulfilled", "version": appointment.version}, follow=True)
     assert "An appointment that is booked cannot be marked fulfilled." in response.content.decode()
     response = client.post(url, {"status": "arrived", "version": appointment.version}, follow=True)
-    assert "Marked “Arrived”." in response.content.decode()
-    appointment.refresh_from_db()
-    assert appointment.status == S.ARRIVED
-    stale = client.post(url, {"status": "checked-in", "version": appointment.version - 1}, follow=True)
-    assert "Someone else saved changes" in stale.content.decode()
-    appointment.refresh_from_db()
-    assert appointment.status == S.ARRIVED
-    assert "Choose a status" in client.post(url, {"status": "arrived"}, follow=True).content.decode()
+    assert "cannot be marked arrived before the day of the appointment." in response.content.decode()
+    with time_machine.travel(at(9), tick=False):
+        client = client_for(actor)  # signed in on the day (sessions end when idle)
+        response = client.post(url, {"status": "arrived", "version": appointment.version}, follow=True)
+        assert "Marked “Arrived”." in response.content.decode()
+        appointment.refresh_from_db()
+        assert appointment.status == S.ARRIVED
+        response = client.post(url, {"status": "fulfilled", "version": appointment.version}, follow=True)
+        assert "cannot be marked seen (fulfilled) before it starts." in response.content.decode()
+        stale = client.post(url, {"status": "checked-in", "version": appointment.version - 1}, follow=True)
+        assert "Someone else saved changes" in stale.content.decode()
+        appointment.refresh_from_db()
+        assert appointment.status == S.ARRIVED
+        assert "Choose a status" in client.post(url, {"status": "arrived"}, follow=True).content.decode()
 
 
 def test_no_show_after_the_visit_counts_in_the_rate(world, actor, client_for):

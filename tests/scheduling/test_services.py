@@ -194,9 +194,10 @@ def test_visit_path_and_refused_transitions(actor, setup):
         appointment_status_set(actor=actor, appointment=appointment, status=S.NOSHOW)
     with pytest.raises(InvalidStateError, match="cannot be marked fulfilled"):
         appointment_status_set(actor=actor, appointment=appointment, status=S.FULFILLED)
-    for status in (S.ARRIVED, S.CHECKED_IN, S.FULFILLED):
-        appointment = appointment_status_set(actor=actor, appointment=appointment, status=status)
-        assert Appointment.objects.get(pk=appointment.pk).status == status
+    with time_machine.travel(at(10, 5), tick=False):
+        for status in (S.ARRIVED, S.CHECKED_IN, S.FULFILLED):
+            appointment = appointment_status_set(actor=actor, appointment=appointment, status=status)
+            assert Appointment.objects.get(pk=appointment.pk).status == status
     with pytest.raises(InvalidStateError, match="cannot be moved"):
         appointment_reschedule(actor=actor, appointment=appointment, start=at(14), expected_version=appointment.version)
     with pytest.raises(ValidationError, match="reason"):
@@ -206,6 +207,24 @@ def test_visit_path_and_refused_transitions(actor, setup):
     )
     events = list(AuditEvent.objects.filter(event__startswith="appointment.").values_list("event", flat=True))
     assert {"appointment.arrived", "appointment.checked-in", "appointment.fulfilled"} <= set(events)
+
+
+def test_arrived_waits_for_the_day_and_fulfilled_for_the_start(actor, setup):
+    appointment = book(actor, setup, at(9))
+    for status in (S.ARRIVED, S.CHECKED_IN):
+        with pytest.raises(InvalidStateError, match="before the day of the appointment"):
+            appointment_status_set(actor=actor, appointment=appointment, status=status)
+    # Sunday 23:30 in Chicago is already Monday in UTC: still the day before in the organization's time zone.
+    sunday_night = at(23, 30, day=MONDAY - dt.timedelta(days=1))
+    with time_machine.travel(sunday_night, tick=False), pytest.raises(InvalidStateError, match="before the day"):
+        appointment_status_set(actor=actor, appointment=appointment, status=S.ARRIVED)
+    with time_machine.travel(at(7), tick=False):
+        appointment = appointment_status_set(actor=actor, appointment=appointment, status=S.ARRIVED)
+        with pytest.raises(InvalidStateError, match=r"seen \(fulfilled\) before it starts"):
+            appointment_status_set(actor=actor, appointment=appointment, status=S.FULFILLED)
+    with time_machine.travel(at(9), tick=False):
+        appointment = appointment_status_set(actor=actor, appointment=appointment, status=S.FULFILLED)
+    assert Appointment.objects.get(pk=appointment.pk).status == S.FULFILLED
 
 
 def test_noshow_after_the_start(actor, setup):

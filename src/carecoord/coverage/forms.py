@@ -157,6 +157,10 @@ class PriorAuthStatusForm(forms.Form):
     denial_reason = forms.CharField(max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
+    def limit_statuses(self, allowed) -> None:
+        """Offers only the statuses the authorization may move to next (also when shown again with an error)."""
+        self.fields["status"].choices = [c for c in PriorAuthStatus.choices if c[0] in allowed]
+
 
 class VisitForm(forms.Form):
     service_date = forms.DateField(widget=DATE, label="Visit date")

@@ -54,6 +54,10 @@ TRANSITIONS = {
     PriorAuthStatus.DENIED: set(),
     PriorAuthStatus.EXPIRED: set(),
 }  # fmt: skip
+# The statuses that record the date they happened (submitted_on or decided_on).
+DATED = (
+    PriorAuthStatus.SUBMITTED, PriorAuthStatus.APPROVED, PriorAuthStatus.PARTIALLY_APPROVED, PriorAuthStatus.DENIED,
+)  # fmt: skip
 FOCUS = "coverage.PriorAuthorization"
 APPEAL_FOCUS = "coverage.Appeal"
 
@@ -143,7 +147,14 @@ def prior_auth_set_status(
             f"An authorization that is {auth.get_status_display().lower()} cannot become "
             f"{PriorAuthStatus(status).label.lower() if status in PriorAuthStatus.values else status}."
         )
-    on = on or clock.today_in(actor.organization.tz)
+    today = clock.today_in(actor.organization.tz)
+    on = on or today
+    if on > today and status in DATED:
+        what = "submitted" if status == PriorAuthStatus.SUBMITTED else "decided"
+        raise ValidationError(
+            f"The request cannot be {what} on a future date. Enter the day it happened (today at the latest).",
+            field="on",
+        )
     _apply_status(auth, status, on, units_approved, denial_reason)
     auth.status = status
     if reference_number:
@@ -378,9 +389,15 @@ def appeal_set_status(
     require_patient_editor(actor)
     patient = _visible(actor, appeal.patient)
     _own(actor, appeal)
-    on = on or clock.today_in(actor.organization.tz)
+    today = clock.today_in(actor.organization.tz)
+    on = on or today
     if appeal.status in APPEAL_OUTCOMES:
         raise InvalidStateError("This appeal is closed.")
+    if on > today:
+        raise ValidationError(
+            "An appeal cannot be filed or decided on a future date. Enter the day it happened (today at the latest).",
+            field="on",
+        )
     if status == AppealStatus.FILED:
         if appeal.status != AppealStatus.PREPARING:
             raise InvalidStateError("This appeal was already filed.")

@@ -17,7 +17,7 @@ from carecoord.core.uploads import attachment_response
 from carecoord.patients.selectors import patient_get
 
 from . import domain, funding_services, priorauth_services
-from .choices import APPEAL_OUTCOMES, PriorAuthStatus
+from .choices import APPEAL_OUTCOMES
 from .forms import AppealStatusForm, ApplicationForm, DocumentForm, PriorAuthForm, PriorAuthStatusForm, VisitForm
 from .priorauth_services import TRANSITIONS
 from .selectors import (
@@ -56,8 +56,8 @@ def patient_priorauth_add(request: HttpRequest, public_id) -> HttpResponse:
 def _auth_context(actor, auth, **bound) -> dict:
     appeals = list(auth.appeals.prefetch_related("documents"))
     allowed = TRANSITIONS.get(auth.status, set())
-    status_form = PriorAuthStatusForm(initial={"version": auth.version})
-    status_form.fields["status"].choices = [c for c in PriorAuthStatus.choices if c[0] in allowed]
+    status_form = bound.pop("status_form", None) or PriorAuthStatusForm(initial={"version": auth.version})
+    status_form.limit_statuses(allowed)
     return {
         "nav": "patients",
         "patient": auth.patient,

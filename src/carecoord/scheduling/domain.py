@@ -4,7 +4,11 @@ Appointment status rules, pure: which FHIR R4 AppointmentStatus may follow which
 proposed/pending/waitlist → booked (or cancelled); booked → arrived → checked-in → fulfilled
 (arrived or checked-in may go straight to fulfilled); booked → noshow; anything not yet final → cancelled;
 every status → entered-in-error, which is final.
+A visit's progress also waits for its time: arrived and checked-in from its day (in the organization's time
+zone), fulfilled and no-show from its start.
 """
+
+import datetime as dt
 
 from .choices import AppointmentStatus as S
 
@@ -34,3 +38,18 @@ def check_transition(current: str, new: str) -> None:
         raise TransitionError(
             f"An appointment that is {S(current).label.lower()} cannot be marked {S(new).label.lower()}."
         )
+
+
+# The visit's progress that may be recorded from the start of its day (the rest waits for its start).
+FROM_THE_DAY = frozenset({S.ARRIVED, S.CHECKED_IN})
+
+
+def timing_error(status: str, start: dt.datetime, now: dt.datetime, tz) -> str | None:
+    """Why `status` cannot be recorded yet for a visit starting at `start`, or None when it can."""
+    if status in FROM_THE_DAY and now.astimezone(tz).date() < start.astimezone(tz).date():
+        return f"An appointment cannot be marked {S(status).label.lower()} before the day of the appointment."
+    if status == S.NOSHOW and now < start:
+        return "An appointment cannot be a no-show before it starts."
+    if status == S.FULFILLED and now < start:
+        return "An appointment cannot be marked seen (fulfilled) before it starts."
+    return None

@@ -27,7 +27,7 @@ from carecoord.patients.selectors import patient_get
 
 from . import slots as slot_math
 from .choices import BLOCKING_STATUSES, RESCHEDULABLE_STATUSES, AppointmentStatus, CancellationReason
-from .domain import TransitionError, check_transition
+from .domain import TransitionError, check_transition, timing_error
 from .models import (
     Appointment,
     AppointmentType,
@@ -285,8 +285,9 @@ def appointment_status_set(
         raise ValidationError("Unknown appointment status.", field="status")
     current = _editable(actor, appointment)
     _transition(current, status)
-    if status == AppointmentStatus.NOSHOW and current.start > clock.now():
-        raise InvalidStateError("An appointment cannot be a no-show before it starts.")
+    too_early = timing_error(status, current.start, clock.now(), actor.organization.tz)
+    if too_early:
+        raise InvalidStateError(too_early)
     previous = current.status
     current.status = status
     _save_guarded(

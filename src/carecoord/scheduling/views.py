@@ -25,7 +25,7 @@ from carecoord.patients.selectors import patient_get
 
 from . import services
 from .choices import RESCHEDULABLE_STATUSES, AppointmentStatus
-from .domain import TRANSITIONS
+from .domain import TRANSITIONS, timing_error
 from .forms import BookForm, CancelForm, FindSlotForm, PreferenceForm, RescheduleForm, StatusForm
 from .selectors import (
     appointment_get,
@@ -191,15 +191,18 @@ def patient_book(request: HttpRequest, public_id) -> HttpResponse:
 # The appointment's page --------------------------------------------------------------------------------------
 
 
-def _status_actions(appointment) -> list[tuple[str, str]]:
+def _status_actions(appointment, tz) -> list[tuple[str, str]]:
     if appointment.is_outside:
         return []  # an outside visit is confirmed, attended or missed through its own actions
     allowed = set(TRANSITIONS.get(appointment.status, frozenset())) - {AppointmentStatus.CANCELLED}
     if appointment.status != AppointmentStatus.ENTERED_IN_ERROR:
         allowed.add(AppointmentStatus.ENTERED_IN_ERROR)
-    if appointment.start > clock.now():
-        allowed.discard(AppointmentStatus.NOSHOW)  # a visit cannot be missed before it starts
-    return [(status, label) for status, label in STATUS_BUTTONS.items() if status in allowed]
+    now = clock.now()
+    return [
+        (status, label)
+        for status, label in STATUS_BUTTONS.items()
+        if status in allowed and not timing_error(status, appointment.start, now, tz)
+    ]
 
 
 def _can_reschedule(appointment) -> bool:
@@ -222,7 +225,7 @@ def _detail_context(actor, appointment, query: QueryDict, **extra) -> dict:
         "appointment": appointment,
         "patient": patient,
         "tz": actor.organization.tz,
-        "status_actions": _status_actions(appointment),
+        "status_actions": _status_actions(appointment, actor.organization.tz),
         "can_cancel": AppointmentStatus.CANCELLED in TRANSITIONS.get(appointment.status, frozenset()),
         "can_reschedule": _can_reschedule(appointment),
         "cancel_form": CancelForm(initial={"version": appointment.version}),

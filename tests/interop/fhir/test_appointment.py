@@ -203,7 +203,7 @@ def test_update_reschedules_then_cancels_with_if_match(fhir, setup):
     assert history["total"] == 3
 
 
-def test_update_moves_the_status_and_refuses_what_cannot_change(fhir, setup):
+def test_update_moves_the_status_and_refuses_what_cannot_change(fhir, setup, make_caller):
     appointment = booked(setup, at(9))
     path = f"Appointment/{appointment.public_id}"
     body = fhir.get(path).json()
@@ -212,17 +212,22 @@ def test_update_moves_the_status_and_refuses_what_cannot_change(fhir, setup):
     assert early.status_code == 409
     assert "before it starts" in outcome_text(early)
     body["status"] = "arrived"
-    arrived = fhir.put(path, body)
-    assert arrived.status_code == 200, arrived.content
-    assert arrived.json()["status"] == "arrived"
-
-    changed = arrived.json()
-    changed["reasonCode"] = [{"text": "Something else"}]
-    assert "cannot change" in outcome_text(fhir.put(path, changed))
+    too_soon = fhir.put(path, body)
+    assert too_soon.status_code == 409
+    assert "before the day of the appointment" in outcome_text(too_soon)
     other = PatientFactory(organization=fhir.organization)
-    moved = arrived.json()
-    moved["participant"][0]["actor"]["reference"] = f"Patient/{other.public_id}"
-    assert "cannot change" in outcome_text(fhir.put(path, moved))
+    with time_machine.travel(appointment.start - dt.timedelta(minutes=30), tick=False):
+        on_the_day = make_caller(fhir.organization)  # a new token: the first one has expired
+        arrived = on_the_day.put(path, body)
+        assert arrived.status_code == 200, arrived.content
+        assert arrived.json()["status"] == "arrived"
+
+        changed = arrived.json()
+        changed["reasonCode"] = [{"text": "Something else"}]
+        assert "cannot change" in outcome_text(on_the_day.put(path, changed))
+        moved = arrived.json()
+        moved["participant"][0]["actor"]["reference"] = f"Patient/{other.public_id}"
+        assert "cannot change" in outcome_text(on_the_day.put(path, moved))
 
 
 def test_outside_visit_confirm_and_outcome_through_put(fhir, setup, make_caller):
