@@ -260,11 +260,29 @@ def over_http(ctx, args, console, names: list[str]) -> dict:
             console.print(f"• {name.replace('_', ' ')} over HTTP, {args.concurrency} clients")
             runner = read_patients if name == "fhir_read" else create_observations
             results[name] = runner(ctx, args, server.port, token, server.request_threads)
+            console.print(f"  {results[name]['throughput_rps']} requests/s, p95 {results[name]['p95_ms']} ms")
+        if "fhir_read" in names:
+            results["fhir_read_floor"] = _read_floor(ctx, args, console, client, secret, server.request_threads)
     finally:
         server.stop()
         api_client_deactivate(client=client)
         _clean_created()
     return results
+
+
+def _read_floor(ctx, args, console, client, secret, server_threads: int) -> dict:
+    """The read's floor (bench/read_floor.py) in the same run, and ours as a ratio to it."""
+    from carecoord.interop.fhir.clients import token_issue
+
+    from .read_floor import read_floors
+
+    console.print("• fhir read floor: the same read by a bare WSGI app on the same gunicorn settings")
+    token, _ = token_issue(client_id=client.client_id, client_secret=secret)
+    floors = read_floors(ctx, args, token, server_threads, DATA_DIR)
+    for shape, found in floors.items():
+        if isinstance(found, dict) and found.get("throughput_rps"):
+            console.print(f"  {shape}: {found['throughput_rps']} requests/s, p95 {found['p95_ms']} ms")
+    return floors
 
 
 def _concurrent(port: int, total: int, concurrency: int, send) -> dict:
