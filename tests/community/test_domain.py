@@ -22,6 +22,7 @@ from carecoord.community.domain import (
     referral_next_statuses,
     referral_outcome_error,
     referral_transition_error,
+    zip_code_center,
 )
 
 
@@ -143,6 +144,16 @@ def test_distances():
     assert distance_miles(41.8781, -87.6298, 40.7128, -74.0060) == pytest.approx(711, abs=5)  # Chicago-New York
     assert centroid([]) is None
     assert centroid([(1.0, 2.0), (3.0, 4.0)]) == (2.0, 3.0)
+
+
+def test_zip_code_centres_come_from_the_us_table():
+    assert zip_code_center("60660") == pytest.approx((41.99, -87.66), abs=0.02)  # Edgewater, Chicago
+    assert zip_code_center("60540") == pytest.approx((41.77, -88.14), abs=0.02)  # Naperville
+    assert zip_code_center("60660-1234") == zip_code_center("606601234") == zip_code_center(" 60660 ")
+    assert zip_code_center("99999") is None  # not a ZIP code the table knows
+    assert zip_code_center("09001") is None  # military (APO): the table has no place for it (0, 0)
+    for not_a_zip in ("", "6066", "abcde"):
+        assert zip_code_center(not_a_zip) is None
 
 
 @given(st.floats(-89, 89), st.floats(-179, 179), st.floats(-89, 89), st.floats(-179, 179))

@@ -8,7 +8,8 @@ import time_machine
 from carecoord.careplans.models import Task
 from carecoord.community import services
 from carecoord.community.choices import Need, ReferralStatus
-from carecoord.community.models import Referral, ReferralEvent
+from carecoord.community.domain import zip_code_center
+from carecoord.community.models import Referral, ReferralEvent, ResourceLocation
 from carecoord.community.selectors import directory_search, incoming_referral_get, referral_get, zip_centroid
 from carecoord.core.audit import AuditEvent
 from carecoord.core.choices import Role
@@ -72,7 +73,7 @@ def test_directory_search_by_need_zip_distance_language_and_age(actor, org, pant
 
     hits, origin = directory_search(actor, need=Need.FOOD_INSECURITY, postal_code="60614", age=40)
     assert [h.service.name for h in hits] == ["Weekly groceries", "Suburban pantry"]
-    assert origin == pytest.approx((41.92385, -87.65165), abs=1e-3)  # the ZIP's centre from the directory
+    assert origin == pytest.approx((41.9229, -87.6483), abs=1e-3)  # the ZIP's centre from the US table
     assert hits[0].distance < 1
     assert 20 < hits[1].distance < 35
     near, _ = directory_search(actor, need=Need.FOOD_INSECURITY, postal_code="60614", radius_miles=10, age=40)
@@ -83,10 +84,44 @@ def test_directory_search_by_need_zip_distance_language_and_age(actor, org, pant
     assert {h.service.name for h in teen} == {"Teen meals", "Weekly groceries"}
 
 
-def test_zip_unknown_to_the_directory_matches_by_zip_only(actor, pantry_service):
-    assert zip_centroid(actor, "99501") is None
-    hits, origin = directory_search(actor, postal_code="99501")
+@pytest.mark.parametrize(
+    ("zip_code", "place"),
+    [
+        ("60660", dict(postal_code="60640", latitude=41.9688, longitude=-87.6594)),  # Broadway at Lawrence, Uptown
+        ("60540", dict(postal_code="60563", latitude=41.7895, longitude=-88.1690)),  # north Naperville
+    ],
+)
+def test_a_zip_without_listed_services_finds_those_nearby(actor, org, zip_code, place):
+    nearby = ServiceFactory(agency=AgencyFactory(organization=org), name="Nearby pantry")
+    offered_at(nearby, **place)
+    assert not ResourceLocation.objects.filter(postal_code__startswith=zip_code).exists()
+    hits, origin = directory_search(actor, need=Need.FOOD_INSECURITY, postal_code=zip_code, radius_miles=5)
+    assert origin == zip_code_center(zip_code)
+    assert [h.service.name for h in hits] == ["Nearby pantry"]
+    assert 1 < hits[0].distance < 2.5
+    assert directory_search(actor, need=Need.FOOD_INSECURITY, postal_code=zip_code, radius_miles=1)[0] == []
+
+
+def test_a_zip_unknown_to_the_table_falls_back_to_the_directory(actor, org, pantry_service):
+    assert zip_code_center("60627") is None  # an unassigned Chicago ZIP code, standing in for a newer one
+    newer = ServiceFactory(agency=AgencyFactory(organization=org), name="New-ZIP pantry")
+    offered_at(newer, postal_code="60627", latitude=41.9000, longitude=-87.7000)
+    assert zip_centroid(actor, "60627") == pytest.approx((41.9, -87.7))
+    hits, origin = directory_search(actor, need=Need.FOOD_INSECURITY, postal_code="60627", radius_miles=5)
+    assert origin == pytest.approx((41.9, -87.7))
+    assert [(h.service.name, h.distance) for h in hits] == [("New-ZIP pantry", 0.0), ("Weekly groceries", 2.9)]
+
+
+def test_a_zip_unknown_to_the_table_and_the_directory_matches_by_zip_only(actor, pantry_service):
+    assert zip_centroid(actor, "99999") is None
+    hits, origin = directory_search(actor, postal_code="99999")
     assert (hits, origin) == ([], None)
+
+
+def test_a_known_zip_far_from_every_service_finds_none_within_the_radius(actor, pantry_service):
+    hits, origin = directory_search(actor, postal_code="99501", radius_miles=25)  # Anchorage
+    assert hits == []
+    assert origin == pytest.approx((61.2, -149.9), abs=0.1)
 
 
 def test_deactivated_services_and_agencies_are_not_found(actor, pantry_service):

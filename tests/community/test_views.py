@@ -18,7 +18,7 @@ from carecoord.core.choices import Role
 from carecoord.patients.models import Condition
 
 from ..factories import ConditionFactory, make_actor
-from .factories import AgencyFactory, ServiceFactory
+from .factories import AgencyFactory, ServiceFactory, offered_at
 from .test_screening import NEGATIVE
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "hsds"
@@ -74,7 +74,8 @@ def test_find_resources_by_the_patients_zip_and_refer(client_for, actor, patient
                                                                         "postal_code": "60614"})  # fmt: skip
     body = response.content.decode()
     assert "Weekly groceries" in body
-    assert "0.0 mi" in body
+    assert "0.3 mi" in body  # from the centre of 60614 in the US ZIP code table
+    assert "Languages: English, Spanish" in body
     refer = url("patient_referral_new", patient.public_id) + f"?service={pantry_service.public_id}"
     assert client.get(refer).status_code == 200
     concern = ConditionFactory(patient=patient, category="health-concern", code_system="http://snomed.info/sct",
@@ -126,7 +127,26 @@ def test_zip_plus_four_and_nine_digits_are_searched(client_for, actor, patient, 
         response = client_for(actor).get(url("directory"), {"postal_code": zip_code, "radius": "100"})
         body = response.content.decode()
         assert "has-error" not in body
-        assert "0.0 mi" in body
+        assert "0.3 mi" in body
+
+
+def test_a_zip_with_no_listed_service_finds_one_nearby_on_the_page(client_for, actor, org, patient):
+    service = ServiceFactory(agency=AgencyFactory(organization=org), name="Uptown pantry", languages=",en,ko,")
+    offered_at(service, postal_code="60640", latitude=41.9688, longitude=-87.6594)  # Broadway at Lawrence
+    body = client_for(actor).get(url("directory"), {"postal_code": "60660", "radius": "5"}).content.decode()
+    assert "Uptown pantry" in body
+    assert "1.5 mi" in body
+    assert "Languages: English, Korean" in body
+    assert "distances are unknown" not in body
+    detail = client_for(actor).get(url("service_detail", service.public_id)).content.decode()
+    assert "English, Korean" in detail
+    assert "en, ko" not in detail
+
+
+def test_a_zip_nobody_knows_is_searched_by_the_zip_itself(client_for, actor, pantry_service):
+    body = client_for(actor).get(url("directory"), {"postal_code": "99999", "radius": "5"}).content.decode()
+    assert "distances are unknown" in body
+    assert "No services match." in body
 
 
 def referral_for(actor, patient, service):
@@ -150,7 +170,11 @@ def test_the_receiver_answers_in_its_inbox_and_sees_only_the_referral(
     assert "Lakeside Clinic" in inbox
     page = client.get(url("referral_incoming", referral.public_id)).content.decode()
     assert "Rosa Delgado" in page
-    assert "+13125550142" in page
+    assert "(312) 555-0142" in page
+    assert "+13125550142" not in page
+    assert f"<dd>{patient.birth_date:%m/%d/%Y}</dd>" in page
+    assert "<dd>English</dd>" in page
+    assert patient.birth_date.isoformat() not in page
     assert "Needs groceries" in page
     for secret in ("MRN-SECRET-42", "Secret diabetes", str(patient.public_id), "60614"):
         assert secret not in page

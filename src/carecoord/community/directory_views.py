@@ -4,6 +4,7 @@ curates; HSDS import), the inbox of referrals other organizations sent it, and i
 An incoming referral shows only the referral and its patient summary, never the chart.
 """
 
+import datetime as dt
 import json
 
 from django.contrib import messages
@@ -290,11 +291,21 @@ def _status_form(referral, data=None) -> ReferralStatusForm:
     return ReferralStatusForm(data, initial={"version": referral.version}, statuses=statuses)
 
 
+def _summary_for_display(summary: dict) -> dict:
+    """The stored summary, its date of birth (stored as ISO text) as a date the page formats."""
+    shown = dict(summary or {})
+    try:
+        shown["birth_date"] = dt.date.fromisoformat(shown.get("birth_date") or "")
+    except ValueError:
+        shown["birth_date"] = None
+    return shown
+
+
 def _incoming_context(referral, form=None) -> dict:
     return {
         "nav": "community",
         "referral": referral,
-        "summary": referral.patient_summary,
+        "summary": _summary_for_display(referral.patient_summary),
         "events": list(referral.events.select_related("by", "by_organization")),
         "form": form or _status_form(referral),
         "statuses": ReferralStatus,

@@ -1,6 +1,6 @@
 """
-Pure rules of the community app (no database): the benefits pre-screen, distances for the resource directory,
-and a service's age eligibility.
+Pure rules of the community app (no database): the benefits pre-screen, distances for the resource directory
+(with the centre of a US ZIP code from the `zipcodes` package's embedded table), and a service's age eligibility.
 
 Benefits pre-screen. From household size, annual income, state, age, disability and insurance status it lists
 the programs a patient may qualify for, each with the rule and the figure that decided it. It is a pre-screen
@@ -36,9 +36,12 @@ Figures and sources (../shared/STANDARDS.md section 6):
   <= 200% FPL and discounted care <= 400% FPL, a common pattern rather than a rule.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+import zipcodes
 
 from .choices import BenefitProgram, InsuranceStatus, ReferralOutcome
 
@@ -298,6 +301,27 @@ def centroid(points: list[tuple[float, float]]) -> tuple[float, float] | None:
 
 def valid_coordinates(lat, lon) -> bool:
     return lat is not None and lon is not None and -90 <= float(lat) <= 90 and -180 <= float(lon) <= 180
+
+
+@functools.lru_cache(maxsize=4096)
+def zip_code_center(postal_code: str) -> tuple[float, float] | None:
+    """
+    The centre of a US ZIP code from the `zipcodes` package (MIT; its table embedded in the wheel, no network:
+    coordinates from GeoNames, CC BY 4.0, ZIP codes from USPS and unitedstateszipcodes.org), or None when the
+    table does not know the ZIP code (newer than the table, or not a ZIP code) or has no place for it (military
+    ZIP codes read 0, 0).
+    """
+    zip5 = (postal_code or "").strip()[:5]
+    if len(zip5) != 5 or not zip5.isdigit():
+        return None
+    for row in zipcodes.matching(zip5):
+        try:
+            lat, lon = float(row["lat"]), float(row["long"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if (lat, lon) != (0.0, 0.0) and valid_coordinates(lat, lon):
+            return lat, lon
+    return None
 
 
 def age_fits(minimum: int | None, maximum: int | None, age: int | None) -> bool:

@@ -15,7 +15,7 @@ from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
 from .choices import OPEN_REFERRAL_STATUSES, ServiceStatus
-from .domain import age_fits, centroid, distance_miles, valid_coordinates
+from .domain import age_fits, centroid, distance_miles, valid_coordinates, zip_code_center
 from .models import Agency, BenefitThreshold, CommunityService, Referral, ResourceLocation, SocialScreening
 
 
@@ -60,12 +60,15 @@ def locations_for(actor: Actor) -> QuerySet[ResourceLocation]:
 
 def zip_centroid(actor: Actor, postal_code: str) -> tuple[float, float] | None:
     """
-    The centre of a ZIP code, from the directory's own locations in it (no offline ZIP table is available to
-    CareCoord), or None when the directory has no located place there.
+    The centre of a ZIP code: from the US ZIP code table (domain.zip_code_center), else from the directory's own
+    located places in it (a ZIP code newer than the table), or None when neither knows where it is.
     """
     zip5 = (postal_code or "").strip()[:5]
     if not zip5:
         return None
+    known = zip_code_center(zip5)
+    if known is not None:
+        return known
     rows = locations_for(actor).filter(postal_code__startswith=zip5).values_list("latitude", "longitude")
     return centroid([(lat, lon) for lat, lon in rows if valid_coordinates(lat, lon)])
 
@@ -89,8 +92,8 @@ def directory_search(
 ) -> tuple[list[SearchHit], tuple[float, float] | None]:
     """
     Active services matching the need, language, age and text, each at its nearest location, nearest first
-    when a ZIP code is given (with the ZIP's centre, which is None when the directory does not know it).
-    Without a known centre a ZIP code matches the locations in that ZIP code.
+    when a ZIP code is given (with the ZIP's centre from zip_centroid, None when it is unknown). Without a
+    known centre a ZIP code matches the locations in that ZIP code.
     """
     services = services_for(actor).filter(status=ServiceStatus.ACTIVE, agency__active=True)
     if need:
