@@ -154,3 +154,42 @@ def test_reconcile_a_discharge_list_against_the_nursing_home_mar_and_sign(page: 
 
     page.get_by_role("link", name=re.compile("Back to .* medications")).click()
     expect(page.get_by_text("Reconciled and signed by Dana Whitfield")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_reconcile_the_only_list_on_file_item_by_item_and_sign(page: Page, signed_reconciliations_removable):
+    """Rosa has only the nursing home's MAR: it is reviewed on its own, each medication a decision, and signed."""
+    dana, rosa = _world()
+    sign_in(page, dana.email)
+    expect_signed_in(page)
+    page.goto(f"/patients/{rosa.public_id}/medications/")
+    compare_with = page.get_by_role("group", name="Compare with")
+    expect(compare_with.get_by_label("Current medications on file")).to_be_checked()
+    expect(compare_with).to_contain_text("On file: Maple Grove MAR")
+    assert_accessible(page, "the Medications tab with a single list")
+    page.get_by_role("button", name="Compare lists").click()
+
+    expect(page.get_by_role("heading", name="Medication reconciliation")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Maple Grove MAR \(.*\) is reviewed on its own"))).to_be_visible()
+    expect(page.locator("#decisions tbody tr")).to_have_count(3)
+    assert_accessible(page, "the single-list reconciliation")
+    decide(page, "Lisinopril", "Continue")
+    metoprolol = decide(page, "Metoprolol", "Change")
+    metoprolol.locator("summary", has_text="Change dose").click()
+    metoprolol.get_by_label("New dose").fill("12.5 mg")
+    warfarin = decide(page, "Warfarin", "Stop")
+    warfarin.get_by_label("Note or question for the prescriber").fill("Stopped by the off-site doctor on 3/1.")
+    page.get_by_role("button", name="Save decisions").click()
+    expect(page.get_by_text("3 decisions saved.")).to_be_visible()
+    expect(page.get_by_text("Every medication is decided.")).to_be_visible()
+
+    page.get_by_role("button", name="Sign reconciliation").click()
+    expect(page.get_by_text("Reconciliation signed: the reconciled list is now the current list.")).to_be_visible()
+    reconciliation = Reconciliation.objects.get()
+    assert reconciliation.status == "signed"
+    assert [found.pk for found in reconciliation.compared_lists.all()] == [reconciliation.base_list_id]
+    result = {line.display: line for line in reconciliation.result_list.lines.all()}
+    assert result["Metoprolol tartrate 25 mg"].dose == "12.5 mg"
+    assert result["Warfarin 5 mg"].status == "stopped"
+    assert result["Lisinopril 10mg"].status == "active"
+    assert ReconciliationDecision.objects.get(chosen_line__display="Warfarin 5 mg").note.startswith("Stopped by")

@@ -123,9 +123,22 @@ def test_a_medication_named_twice_on_one_list_gets_two_rows_and_entered_in_error
     assert rows["in:11289#1"].kind == NEW
 
 
-def test_a_comparison_needs_two_lists():
-    with pytest.raises(ValueError, match="at least two"):
-        domain.compare([DISCHARGE])
+def test_a_comparison_needs_a_list():
+    with pytest.raises(ValueError, match="at least one list"):
+        domain.compare([])
+
+
+def test_a_single_list_is_reviewed_on_its_own_every_line_a_row():
+    twice = [
+        *DISCHARGE,
+        line("d5", "warfarin 1 mg", ingredient_code="11289"),
+        line("d6", "warfarin 2 mg", ingredient_code="11289"),
+        line("d7", "Digoxin", status="entered-in-error"),
+    ]
+    rows = domain.compare([twice])
+    assert sorted(row.entries[0].ref for row in rows) == ["d1", "d2", "d3", "d4", "d5", "d6"]
+    assert {row.kind for row in rows} == {NEW}
+    assert all(len(row.entries) == 1 and not row.changed for row in rows)
 
 
 # Properties --------------------------------------------------------------------------------------------------

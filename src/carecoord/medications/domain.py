@@ -4,7 +4,8 @@ Pure rules of medication lists, with no database:
 - `group_lines` — which lines are the same medication: the same RxNorm ingredient code first, then the same
   RxNorm code, then the same normalized name (a name never joins two lines with different ingredient codes);
 - `compare` — the reconciliation diff of two or more lists against the first (the base): matched, changed
-  (dose, frequency, route or status), new (only on the base) and missing (not on the base);
+  (dose, frequency, route or status), new (only on the base) and missing (not on the base); a single list
+  (nothing else on file to compare it with) is reviewed on its own, every line a row ("new");
 - `safety_flags` — duplicate therapy and medications with no prescriber on file. These are prompts for a
   coordinator to check with a prescriber, not clinical decision support.
 """
@@ -216,9 +217,10 @@ def compare(lists: Sequence[Sequence[Line]]) -> list[Row]:
     """
     Compares lists against the first (the base). Lines entered in error are left out. Within one medication,
     the k-th line of each list (in list order) share a row, so a list naming a medication twice gets two rows.
+    A single list is compared with nothing: every line is a row of its own, "new".
     """
-    if len(lists) < 2:
-        raise ValueError("A reconciliation compares at least two lists.")
+    if not lists:
+        raise ValueError("A reconciliation needs at least one list.")
     flat: list[tuple[int, Line]] = [
         (index, line) for index, lines in enumerate(lists) for line in lines if line.status != "entered-in-error"
     ]

@@ -111,8 +111,9 @@ class ReconciliationStartForm(forms.Form):
         queryset=None, label="Base list", empty_label=None,
         help_text="Usually the newest: the hospital's discharge list.",
     )  # fmt: skip
+    against_current = forms.BooleanField(required=False, label="Current medications on file")
     other_lists = ListsChoiceField(
-        queryset=None, label="Compare with", widget=forms.CheckboxSelectMultiple,
+        queryset=None, required=False, label="Compare with", widget=forms.CheckboxSelectMultiple,
         help_text="The nursing home's MAR, an outside prescriber's list, the current reconciled list...",
     )  # fmt: skip
 
@@ -123,9 +124,11 @@ class ReconciliationStartForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        base, others = data.get("base_list"), data.get("other_lists")
-        if base is not None and others is not None and not [o for o in others if o.pk != base.pk]:
-            self.add_error("other_lists", "Choose at least one list other than the base list.")
+        base, others = data.get("base_list"), data.get("other_lists") or []
+        if base is not None and not data.get("against_current") and not [o for o in others if o.pk != base.pk]:
+            self.add_error(
+                "other_lists", "Choose at least one list other than the base list, or the current medications on file."
+            )
         return data
 
 

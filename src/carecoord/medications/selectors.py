@@ -3,8 +3,9 @@ Reads of medications. Every query starts from `patients_visible_to`; a record is
 is and it was written by the actor's organization or the patient's home organization (a coordination
 organization a patient is shared with sees the home organization's lists, and the home sees its work).
 - lists and lines: `lists_for_patient`, `list_get`, `line_get`;
-- the current list: `current_reconciliation`, `lines_in_force` (the latest signed reconciled list plus the
-  source lists recorded after it), `active_rxnorm_codes_for`, `safety_flags_for`;
+- the current list: `current_reconciliation`, `lists_in_force` and `lines_in_force` (the latest signed
+  reconciled list plus the source lists recorded after it: the medications on file), `active_rxnorm_codes_for`,
+  `safety_flags_for`;
 - reconciliations: `reconciliations_for_patient`, `reconciliation_get`, `reconciliation_rows`;
 - choices for forms: `prescriber_choices`, `source_organizations`.
 """
@@ -104,18 +105,26 @@ def current_reconciliation(actor: Actor, patient: Patient) -> Reconciliation | N
     )
 
 
-def lines_in_force(actor: Actor, patient: Patient) -> list[MedicationStatement]:
+def lists_in_force(actor: Actor, patient: Patient) -> QuerySet[MedicationList]:
     """
-    The lines that say what the patient takes now: the current reconciled list, plus every source list
-    recorded after it was signed (not yet reconciled); without a reconciliation, every source list.
-    Lines and lists entered in error are left out.
+    The lists that say what the patient takes now (the medications on file): the current reconciled list,
+    plus every source list recorded after it was signed (not yet reconciled); without a reconciliation,
+    every source list. Lists entered in error are left out. Oldest first.
     """
+    return _lists_in_force(actor, patient).order_by("list_date", "id")
+
+
+def _lists_in_force(actor: Actor, patient: Patient) -> QuerySet[MedicationList]:
     current = current_reconciliation(actor, patient)
     lists = _scope(MedicationList.objects.filter(entered_in_error=False), actor, patient)
     if current is None:
-        lists = lists.filter(kind=ListKind.SOURCE)
-    else:
-        lists = lists.filter(Q(pk=current.result_list_id) | Q(kind=ListKind.SOURCE, created_at__gt=current.signed_at))
+        return lists.filter(kind=ListKind.SOURCE)
+    return lists.filter(Q(pk=current.result_list_id) | Q(kind=ListKind.SOURCE, created_at__gt=current.signed_at))
+
+
+def lines_in_force(actor: Actor, patient: Patient) -> list[MedicationStatement]:
+    """The lines of `lists_in_force` that say what the patient takes now; lines entered in error left out."""
+    lists = _lists_in_force(actor, patient)
     return list(
         MedicationStatement.objects.filter(medication_list__in=lists)
         .exclude(status=StatementStatus.ENTERED_IN_ERROR)
@@ -187,7 +196,7 @@ def reconciliation_lists(reconciliation: Reconciliation) -> list[MedicationList]
 
 
 def reconciliation_rows(reconciliation: Reconciliation) -> tuple[list[MedicationList], list[domain.Row]]:
-    """The compared lists and the comparison's rows."""
+    """The compared lists and the comparison's rows (one row a line when the base list is reviewed alone)."""
     lists = reconciliation_lists(reconciliation)
     rows = domain.compare([[as_domain_line(line, source=found.label) for line in found.lines.all()] for found in lists])
     return lists, rows

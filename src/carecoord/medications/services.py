@@ -3,7 +3,8 @@ Writes of medications. A map:
 - source lists: `medication_list_create` (a list from one source on a date, with its lines),
   `medication_list_enter_in_error`; lines: `medication_line_add`, `medication_line_update`,
   `medication_line_enter_in_error` (source lists only: a reconciled list never changes);
-- reconciliation: `reconciliation_start` (a base list against one or more others), `reconciliation_decide`
+- reconciliation: `reconciliation_start` (a base list against one or more others, or against the
+  medications on file, or on its own when nothing else is on file), `reconciliation_decide`
   (continue, change, stop, or ask the prescriber — which puts a deduplicated task on the worklist),
   `reconciliation_sign` (every medication decided; makes the reconciled list, supersedes the previous one,
   and completes the open transition episode's medication-reconciliation step), `reconciliation_discard`.
@@ -13,6 +14,7 @@ Signed reconciliations and reconciled lists are also refused by the database (mi
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 
 from django.db import transaction
 
@@ -30,7 +32,13 @@ from carecoord.patients.selectors import patient_get
 from . import domain, rxnorm
 from .choices import Action, Frequency, ListKind, ListSource, ReconciliationStatus, Route, StatementStatus
 from .models import MedicationList, MedicationStatement, Reconciliation, ReconciliationDecision
-from .selectors import current_reconciliation, prescriber_choices, reconciliation_rows, source_organizations
+from .selectors import (
+    current_reconciliation,
+    lists_in_force,
+    prescriber_choices,
+    reconciliation_rows,
+    source_organizations,
+)
 
 RECONCILIATION_FOCUS = "medications.Reconciliation"
 MAX_LINES = 60
@@ -247,13 +255,24 @@ def _draft(actor: Actor, reconciliation: Reconciliation) -> Reconciliation:
 
 @transaction.atomic
 def reconciliation_start(
-    *, actor: Actor, patient: Patient, base_list: MedicationList, other_lists: list[MedicationList]
-) -> Reconciliation:
-    """Starts a reconciliation of `base_list` (e.g. the discharge list) against one or more other lists."""
+    *, actor: Actor, patient: Patient, base_list: MedicationList, other_lists: Sequence[MedicationList] = (),
+    against_current: bool = False,
+) -> Reconciliation:  # fmt: skip
+    """
+    Starts a reconciliation of `base_list` (e.g. the discharge list) against one or more other lists and,
+    with `against_current`, against the medications on file (`selectors.lists_in_force`: the current
+    reconciled list and the source lists recorded since). When nothing else is on file the base list is
+    reviewed on its own: every medication on it is a decision of its own.
+    """
     patient = _visible(actor, patient)
-    others = [found for found in other_lists if found.pk != base_list.pk]
-    if not others:
-        raise ValidationError("Choose at least one other list to compare with.", field="other_lists")
+    candidates = list(other_lists)
+    if against_current:
+        candidates += [found for found in lists_in_force(actor, patient) if found.pk not in {c.pk for c in candidates}]
+    others = [found for found in candidates if found.pk != base_list.pk]
+    if not others and not against_current:
+        raise ValidationError(
+            "Choose at least one other list to compare with, or the current medications on file.", field="other_lists"
+        )
     for found in (base_list, *others):
         if found.patient_id != patient.pk or found.organization_id not in (actor.organization.pk,
                                                                            patient.organization_id):  # fmt: skip
@@ -264,7 +283,8 @@ def reconciliation_start(
         organization=actor.organization, patient=patient, base_list=base_list, started_by=actor.user
     )
     reconciliation.compared_lists.set([base_list, *others])
-    _audit(actor, "reconciliation.start", AuditAction.CREATE, reconciliation, patient, lists=1 + len(others))
+    _audit(actor, "reconciliation.start", AuditAction.CREATE, reconciliation, patient, lists=1 + len(others),
+           against_current=against_current)  # fmt: skip
     return reconciliation
 
 

@@ -46,6 +46,19 @@ def _reconcilable_lists(actor, patient):
     return selectors.reconcilable_lists(actor, patient)
 
 
+def _on_file(in_force) -> list:
+    """The lists the medications on file come from, oldest first (what "Current medications on file" means)."""
+    lists = {line.medication_list_id: line.medication_list for line in in_force}
+    return sorted(lists.values(), key=lambda found: (found.list_date, found.pk))
+
+
+def _start_form(actor, patient) -> ReconciliationStartForm:
+    lists = _reconcilable_lists(actor, patient)
+    # With one list there is nothing to tick under "Compare with" but the medications on file.
+    initial = {"against_current": lists.count() < 2}
+    return ReconciliationStartForm(prefix="start", lists=lists, initial=initial)
+
+
 def _tab_context(actor, patient, **bound) -> dict:
     context = chart_context(actor, patient, tab="medications")
     current = selectors.current_reconciliation(actor, patient)
@@ -62,7 +75,8 @@ def _tab_context(actor, patient, **bound) -> dict:
         not_cds=NOT_CDS,
         source_lists=selectors.lists_for_patient(actor, patient),
         drafts=[r for r in selectors.reconciliations_for_patient(actor, patient) if r.status == "draft"],
-        start_form=ReconciliationStartForm(prefix="start", lists=_reconcilable_lists(actor, patient)),
+        on_file=_on_file(in_force),
+        start_form=_start_form(actor, patient),
     )
     context.update(bound)
     return context
@@ -178,6 +192,7 @@ def patient_reconciliation_start(request: HttpRequest, public_id) -> HttpRespons
                 patient=patient,
                 base_list=form.cleaned_data["base_list"],
                 other_lists=list(form.cleaned_data["other_lists"]),
+                against_current=form.cleaned_data["against_current"],
             )
         except ApplicationError as exc:
             _put_error(form, exc)
@@ -228,6 +243,7 @@ def _reconciliation_page(request, actor, reconciliation, *, entries=None, sign_f
     context.update(
         reconciliation=reconciliation,
         lists=lists,
+        single=len(lists) == 1,
         entries=entries or _decision_forms(reconciliation, lists, rows),
         undecided=[row for row in rows if row.key not in decided],
         sign_form=sign_form or SignForm(initial={"version": reconciliation.version}),
