@@ -202,8 +202,9 @@ def test_the_episode_page_shows_the_stay_deadlines_checklist_lace_tcm_and_histor
     assert "Confirm the home health agency" in html
     assert "L · length of stay" in html
     assert "15 days" in html
-    assert "heart_failure" in html
-    assert "metastatic" in html
+    assert "Congestive heart failure" in html  # Charlson conditions by name, not their keys
+    assert "Metastatic solid tumor" in html
+    assert "<dt>Admission type</dt><dd>Emergency</dd>" in html
     assert "not supported yet" in html
     assert "No interactive contact is recorded (due by 03/05/2026)." in html
     assert "Record contact" in html

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from carecoord.checkins.choices import OutreachMethod
+
 
 class EncounterStatus(models.TextChoices):
     """FHIR R4 Encounter.status."""
@@ -37,6 +39,28 @@ PATIENT_CLASS_TO_ENCOUNTER = {
     "B": EncounterClass.AMBULATORY,
     "U": EncounterClass.INPATIENT,
 }
+
+
+class AdmissionType(models.TextChoices):
+    """
+    PV1-4 admission type, HL7 v2 table 0007 (the UB-04 priority of admission in practice); ../shared/STANDARDS.md
+    section 3.3. Not the model field's choices: a stay keeps whatever code its feed sent.
+    """
+
+    ACCIDENT = "A", "Accident"
+    ELECTIVE = "C", "Elective"
+    EMERGENCY = "E", "Emergency"
+    LABOR = "L", "Labor and delivery"
+    NEWBORN = "N", "Newborn"
+    ROUTINE = "R", "Routine"
+    URGENT = "U", "Urgent"
+
+
+def admission_type_label(code: str) -> str:
+    """The admission type by name; a code outside table 0007 is shown as sent."""
+    if not code:
+        return ""
+    return AdmissionType(code).label if code in AdmissionType.values else code
 
 
 class DischargeDisposition(models.TextChoices):
@@ -84,3 +108,10 @@ class TransitionStep(models.TextChoices):
     CONTACT = "contact", "Interactive contact"
     MED_REC = "med_rec", "Medication reconciliation"
     VISIT = "visit", "Face-to-face visit"
+
+
+# How an interactive contact may be made (TCM: by phone, electronically or in person; a letter is not interactive).
+# The contact is kept as the outreach that reached the patient (checkins.OutreachAttempt), so these are its methods.
+CONTACT_METHODS = (
+    OutreachMethod.PHONE, OutreachMethod.HOME_VISIT, OutreachMethod.PORTAL, OutreachMethod.EMAIL, OutreachMethod.SMS,
+)  # fmt: skip

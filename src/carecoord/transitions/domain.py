@@ -154,6 +154,33 @@ CHARLSON_ICD10: dict[str, tuple[int, tuple[str, ...]]] = {
     "hiv_aids": (6, ("B20", "B21", "B22", "B24")),
 }  # fmt: skip
 
+# What each condition is called where people read it (Charlson et al. 1987, Quan et al. 2005).
+CHARLSON_NAMES: dict[str, str] = {
+    "myocardial_infarction": "Myocardial infarction",
+    "heart_failure": "Congestive heart failure",
+    "peripheral_vascular": "Peripheral vascular disease",
+    "cerebrovascular": "Cerebrovascular disease",
+    "dementia": "Dementia",
+    "chronic_pulmonary": "Chronic pulmonary disease",
+    "rheumatic": "Rheumatic disease",
+    "peptic_ulcer": "Peptic ulcer disease",
+    "mild_liver": "Mild liver disease",
+    "diabetes_uncomplicated": "Diabetes without chronic complications",
+    "diabetes_complicated": "Diabetes with chronic complications",
+    "hemiplegia": "Hemiplegia or paraplegia",
+    "renal": "Renal disease",
+    "malignancy": "Malignancy, including leukemia and lymphoma",
+    "severe_liver": "Moderate or severe liver disease",
+    "metastatic": "Metastatic solid tumor",
+    "hiv_aids": "AIDS/HIV",
+}
+
+
+def charlson_names(keys: Iterable[str]) -> list[str]:
+    """The stored condition keys (LACE detail) by name, in their order; a key not known here reads as words."""
+    return [CHARLSON_NAMES.get(key) or key.replace("_", " ").capitalize() for key in keys]
+
+
 # A milder and a more severe form of one disease count once, at the higher weight (Charlson's convention).
 HIERARCHY = (
     ("diabetes_uncomplicated", "diabetes_complicated"),

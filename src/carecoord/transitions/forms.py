@@ -2,7 +2,9 @@
 
 from django import forms
 
-from .choices import Complexity, TransitionStep
+from carecoord.checkins.choices import OutreachMethod
+
+from .choices import CONTACT_METHODS, Complexity, TransitionStep
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 RISKS = [("", "Any risk"), ("high", "High (LACE 10+)"), ("moderate", "Moderate (LACE 5-9)"), ("low", "Low (LACE 0-4)")]
@@ -44,6 +46,9 @@ class StepForm(VersionForm):
     step = forms.ChoiceField(choices=TransitionStep.choices, widget=forms.HiddenInput)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="What happened")
     at = LocalDateTimeField(required=False, label="When (leave empty for now)")
+    # Asked for the contact only (the page shows it there); the other steps ignore it.
+    method = forms.ChoiceField(choices=[(m, OutreachMethod(m).label) for m in CONTACT_METHODS], required=False,
+                               initial=OutreachMethod.PHONE, label="How")  # fmt: skip
 
     def __init__(self, *args, tz=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, DateField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Least
 
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, CarePlanStatus, TaskKind, TaskStatus
+from carecoord.careplans.models import Task
+from carecoord.checkins.choices import OutreachOutcome
+from carecoord.checkins.models import OutreachAttempt
 from carecoord.core import clock
 from carecoord.core.access import Actor, require_patient_reader
 from carecoord.core.audit import audit_record
@@ -20,7 +24,7 @@ from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
 from . import domain
-from .choices import Complexity, EpisodeStatus
+from .choices import Complexity, EpisodeStatus, TransitionStep
 from .models import Encounter, TransitionEpisode
 
 
@@ -244,3 +248,92 @@ def episode_tcm_reasons(episode: TransitionEpisode) -> list[str]:
         elif episode.complexity == Complexity.MODERATE and not reasons:
             reasons.append("Moderate complexity supports 99495; 99496 needs high complexity and a visit within 7 days.")
     return reasons
+
+
+# --- the patient's TCM care plan -----------------------------------------------------------------------------
+
+# The built-in TCM template (careplans/builtin_content.py); an organization's copy keeps its key ("-2"... when
+# taken). Its tasks do the same work as the episode's: the episode task kind (the last part of its dedupe key)
+# -> the template task (kind, title). The template task "Schedule face-to-face visit" counts as the visit step:
+# a visit done was booked.
+TCM_TEMPLATE_KEY = "post-discharge-tcm"
+TCM_STEP_TASKS: dict[str, tuple[str, str]] = {
+    TransitionStep.CONTACT: (TaskKind.CALL, "Interactive contact within 2 business days"),
+    TransitionStep.MED_REC: (TaskKind.MEDICATION_REVIEW, "Medication reconciliation"),
+    TransitionStep.VISIT: (TaskKind.SCHEDULE, "Schedule face-to-face visit"),
+    "check_in": (TaskKind.CHECK_IN, "Readmission watch check-in"),
+}
+# A plan whose tasks are on the worklist: in force, or written and waiting for a provider's approval.
+LIVE_PLAN_STATUSES = (CarePlanStatus.ACTIVE, CarePlanStatus.DRAFT)
+
+
+def tcm_plan_tasks(episode: TransitionEpisode, step: str) -> QuerySet[Task]:
+    """
+    The open tasks of the patient's live TCM care plans in the episode's organization that do the work of the
+    episode's `step` (a TransitionStep or "check_in"); none for any other step. Callers have checked access.
+    """
+    if step not in TCM_STEP_TASKS:
+        return Task.objects.none()
+    kind, title = TCM_STEP_TASKS[step]
+    key = "careplan__template__key"
+    template = Q(**{key: TCM_TEMPLATE_KEY}) | Q(**{f"{key}__startswith": f"{TCM_TEMPLATE_KEY}-"})
+    return (
+        Task.objects.filter(
+            template,
+            organization=episode.organization_id,
+            patient=episode.patient_id,
+            careplan__status__in=LIVE_PLAN_STATUSES,
+            status__in=OPEN_TASK_STATUSES,
+            kind=kind,
+            title__iexact=title,
+        )
+        .select_related("careplan")
+        .order_by("due_date", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ContactNote:
+    how: str  # the outreach method by name, "" when not known
+    note: str
+
+
+def episode_contact_note(episode: TransitionEpisode) -> ContactNote | None:
+    """
+    What the coordinator wrote about the interactive contact: the outreach it was recorded as, else (a contact
+    recorded before contacts were kept as outreach) the outcome note of the episode's contact task.
+    """
+    if episode.contact_at is None:
+        return None
+    attempt = (
+        OutreachAttempt.objects.filter(
+            organization=episode.organization_id,
+            patient=episode.patient_id,
+            occurred_at=episode.contact_at,
+            outcome=OutreachOutcome.REACHED,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if attempt is not None:
+        return ContactNote(how=attempt.get_method_display(), note=attempt.note)
+    task = (
+        Task.objects.filter(
+            focus_type="transitions.TransitionEpisode",
+            focus_id=episode.public_id,
+            dedupe_key__endswith=f":{TransitionStep.CONTACT}",
+            status=TaskStatus.COMPLETED,
+        )
+        .order_by("-completed_at", "-id")
+        .first()
+    )
+    return ContactNote(how="", note=task.outcome_note) if task is not None and task.outcome_note else None
+
+
+def episode_tcm_plans(episode: TransitionEpisode) -> list:
+    """The patient's live TCM care plans whose open tasks do this episode's steps (the episode page links them)."""
+    plans = {}
+    for step in TCM_STEP_TASKS:
+        for task in tcm_plan_tasks(episode, step):
+            plans.setdefault(task.careplan_id, task.careplan)
+    return list(plans.values())

@@ -8,11 +8,17 @@ call the `episode_*` services.
 - `encounter_transfer` (A02): the new location.
 - `encounter_register` (A04): an ED or outpatient registration; an ED visit gets a follow-up task.
 - `encounter_discharge` (A03): the stay ends, LACE is computed, a transition episode opens with its
-  deadlines as worklist tasks and the checklist the discharge disposition picks.
+  deadlines as worklist tasks and the checklist the discharge disposition picks. A step the patient's TCM
+  care plan (template "post-discharge-tcm") already has an open task for is left to that task, its due date
+  pulled in to the episode's deadline when later, so the worklist never shows the same call twice.
 - `encounter_update` (A08): corrections to the stay; an open episode's deadlines follow a corrected
   discharge. Demographics the hospital reports are kept in the encounter's history, not written on the chart.
 - `encounter_cancel_admit` (A11) and `encounter_cancel_discharge` (A13): undo what the admit or the
-  discharge created (tasks cancelled, never deleted) and keep what happened in the history.
+  discharge created (tasks cancelled, never deleted) and keep what happened in the history. The TCM plan's
+  tasks are the plan's: a cancelled discharge leaves them open.
+- `episode_record_step`: a step done completes the episode's task for it and the TCM plan's open task for the
+  same work (which ends that task's escalation); the interactive contact is also recorded as the outreach
+  that reached the patient, so its note is on the patient's timeline.
 
 Every change appends to `Encounter.history` ({at, event, source, changes, note}) and leaves audit entries.
 Times are stored in UTC; days (discharge day, deadlines) are the organization's local days, and business
@@ -23,11 +29,14 @@ import datetime as dt
 import uuid
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskPriority, TaskSource, TaskStatus
 from carecoord.careplans.models import Task, TaskEvent
 from carecoord.careplans.services import _system_actor, task_create, task_set_status
+from carecoord.checkins.choices import OutreachMethod, OutreachOutcome
+from carecoord.checkins.models import OutreachAttempt
+from carecoord.checkins.services import outreach_record
 from carecoord.core import clock
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
@@ -42,9 +51,10 @@ from carecoord.patients.choices import CareTeamRole
 from carecoord.patients.models import CareTeamMember, Patient
 from carecoord.patients.selectors import patients_visible_to
 
-from . import domain
+from . import domain, selectors
 from .checklists import checklist_for, episode_checklist
 from .choices import (
+    CONTACT_METHODS,
     Complexity,
     DischargeDisposition,
     EncounterClass,
@@ -503,7 +513,10 @@ def _open_episode(actor: Actor, encounter: Encounter) -> TransitionEpisode:
     episode.save()
     _audit(actor, "episode.open", AuditAction.CREATE if created else AuditAction.UPDATE, episode, episode.patient,
            lace=score.score, risk=score.risk, complexity=complexity)  # fmt: skip
-    _episode_tasks(actor, episode, round_=_rounds(encounter, "discharge"))
+    plan_tasks = _episode_tasks(actor, episode, round_=_rounds(encounter, "discharge"))
+    if plan_tasks:
+        _audit(actor, "episode.tcm_plan", AuditAction.UPDATE, episode, episode.patient,
+               tasks=[str(task.public_id) for task in plan_tasks])  # fmt: skip
     return episode
 
 
@@ -513,24 +526,29 @@ def _merge_checklist(current: list[dict], disposition: str) -> list[dict]:
     return [{**step, "done_at": done.get(step["key"])} for step in episode_checklist(disposition)]
 
 
-def _episode_tasks(actor: Actor, episode: TransitionEpisode, *, round_: int) -> None:
-    """The worklist tasks of an episode: each deadline not yet met, the checklist and, at high risk, check-ins."""
+def _episode_tasks(actor: Actor, episode: TransitionEpisode, *, round_: int) -> list[Task]:
+    """
+    The worklist tasks of an episode: each deadline not yet met, the checklist and, at high risk, check-ins;
+    except the work the patient's TCM care plan has an open task for, which stays with that task. Returns the
+    plan's tasks so used.
+    """
     patient = episode.patient
     key = f"tx:{episode.public_id}:{round_}"
     common = {"focus_type": EPISODE_FOCUS, "focus_id": episode.public_id}
-    if episode.contact_at is None:
+    plan = _plan_tasks_for_steps(actor, episode)
+    if episode.contact_at is None and not plan[TransitionStep.CONTACT]:
         _task(actor, patient, **common, key=f"{key}:{TransitionStep.CONTACT}", kind=TaskKind.CALL,
               priority=TaskPriority.URGENT, due_date=episode.contact_due,
               title=f"Interactive contact after discharge, by {_day_text(episode.contact_due)}",
               description="Within 2 business days of the discharge, by phone, video or in person: how the patient "
               "is, symptoms, medications, services, the follow-up visit.")  # fmt: skip
-    if episode.med_rec_at is None:
+    if episode.med_rec_at is None and not plan[TransitionStep.MED_REC]:
         _task(actor, patient, **common, key=f"{key}:{TransitionStep.MED_REC}", kind=TaskKind.MEDICATION_REVIEW,
               due_date=episode.med_rec_due,
               title=f"Medication reconciliation, by {_day_text(episode.med_rec_due)}",
               description="Reconcile the discharge medication list with what the patient takes, no later than "
               "the face-to-face visit.")  # fmt: skip
-    if episode.visit_at is None:
+    if episode.visit_at is None and not plan[TransitionStep.VISIT]:
         days = domain.VISIT_DAYS[Complexity(episode.complexity)]
         _task(actor, patient, **common, key=f"{key}:{TransitionStep.VISIT}", kind=TaskKind.SCHEDULE,
               due_date=episode.visit_due,
@@ -541,12 +559,13 @@ def _episode_tasks(actor: Actor, episode: TransitionEpisode, *, round_: int) -> 
         _task(actor, patient, **common, key=f"{key}:checklist", kind=TaskKind.PAPERWORK,
               due_date=episode.contact_due, title=checklist.title,
               description="\n".join(f"- {step['label']}" for step in episode.checklist))  # fmt: skip
-    if episode.complexity == Complexity.HIGH:
+    if episode.complexity == Complexity.HIGH and not plan["check_in"]:
         _task(actor, patient, **common, key=f"{key}:check_in", kind=TaskKind.CHECK_IN,
               due_date=episode.discharge_day + dt.timedelta(days=7),
               recurrence={"frequency": "weekly", "interval": 1, "count": WEEKLY_CHECK_INS},
               title="Weekly check-in after discharge (high readmission risk)",
               description=f"LACE {episode.lace_score}: check in every week until the 30-day window ends.")  # fmt: skip
+    return [task for tasks in plan.values() for task in tasks]
 
 
 def _reschedule(actor: Actor, episode: TransitionEpisode) -> None:
@@ -564,9 +583,41 @@ def _reschedule(actor: Actor, episode: TransitionEpisode) -> None:
         new_due = due.get(step)
         if new_due is None or new_due == task.due_date:
             continue
-        TaskEvent.objects.create(task=task, at=clock.now(), by=actor.user, kind="due",
-                                 note=f"Due {task.due_date} → {new_due}: the episode's deadlines changed")  # fmt: skip
-        Task.objects.filter(pk=task.pk).update(due_date=new_due, version=task.version + 1, updated_at=clock.now())
+        _move_due(actor, task, new_due, "the episode's deadlines changed")
+    _plan_tasks_for_steps(actor, episode)
+
+
+def _move_due(actor: Actor, task: Task, due: dt.date, why: str) -> None:
+    before = task.due_date
+    TaskEvent.objects.create(task=task, at=clock.now(), by=actor.user, kind="due", note=f"Due {before} → {due}: {why}")
+    Task.objects.filter(pk=task.pk).update(due_date=due, version=F("version") + 1, updated_at=clock.now())
+    task.due_date, task.version = due, task.version + 1
+    _audit(actor, "task.due", AuditAction.UPDATE, task, task.patient, before=_plain(before), after=_plain(due))
+
+
+STEP_DUE = {
+    TransitionStep.CONTACT: "contact_due",
+    TransitionStep.MED_REC: "med_rec_due",
+    TransitionStep.VISIT: "visit_due",
+}
+
+
+def _plan_tasks_for_steps(actor: Actor, episode: TransitionEpisode) -> dict[str, list[Task]]:
+    """
+    The open tasks of the patient's TCM care plan that do the episode's steps (and its check-ins), by step. A
+    step's task due after the episode's deadline is pulled in to it: the plan counts calendar days from its
+    start day, the episode business days from the actual discharge. A plan's own earlier date stands.
+    """
+    found = {step: list(selectors.tcm_plan_tasks(episode, step)) for step in selectors.TCM_STEP_TASKS}
+    why = f"the TCM deadline after the discharge of {_day_text(episode.discharge_day)}"
+    for step, field_name in STEP_DUE.items():
+        deadline = getattr(episode, field_name)
+        if getattr(episode, STEP_FIELDS[step]) is not None:
+            continue
+        for task in found[step]:
+            if task.due_date is None or task.due_date > deadline:
+                _move_due(actor, task, deadline, why)
+    return found
 
 
 @transaction.atomic
@@ -709,14 +760,18 @@ STEP_FIELDS = {
 }
 
 
+CONTACT_NOTE_MAX = OutreachAttempt._meta.get_field("note").max_length or 500
+
+
 @transaction.atomic
 def episode_record_step(
     *, actor: Actor, episode: TransitionEpisode, step: str, note: str, expected_version: int,
-    at: dt.datetime | None = None,
+    at: dt.datetime | None = None, method: str = OutreachMethod.PHONE,
 ) -> TransitionEpisode:  # fmt: skip
     """
     Records that the interactive contact, the medication reconciliation or the face-to-face visit was done
-    (`at`, default now) and completes its task with `note` as the outcome.
+    (`at`, default now) and completes, with `note` as the outcome, its task and the TCM care plan's open task
+    for the same work. The contact is also recorded as the outreach (by `method`) that reached the patient.
     """
     _episode_in_scope(actor, episode)
     if step not in STEP_FIELDS:
@@ -731,6 +786,11 @@ def episode_record_step(
         raise ValidationError("That time is in the future.", field="at")
     if _local_day(episode.organization, at) < episode.discharge_day:
         raise ValidationError("That is before the discharge.", field="at")
+    if step == TransitionStep.CONTACT:
+        if method not in CONTACT_METHODS:
+            raise ValidationError("Choose how the patient or caregiver was reached.", field="method")
+        if len(note) > CONTACT_NOTE_MAX:
+            raise ValidationError(f"Keep the contact note to {CONTACT_NOTE_MAX} characters.", field="note")
     field_name = STEP_FIELDS[TransitionStep(step)]
     setattr(episode, field_name, at)
     fields = [field_name]
@@ -738,11 +798,17 @@ def episode_record_step(
         episode.contact_by = actor.user
         fields.append("contact_by")
     save_versioned(episode, expected_version=expected_version, fields=fields)
-    for task in _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
+    own = _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
         dedupe_key__endswith=f":{step}", status__in=OPEN_TASK_STATUSES
-    ):
+    )
+    done = [*own, *selectors.tcm_plan_tasks(episode, step)]
+    for task in done:
         task_set_status(actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version, note=note)
-    _audit(actor, "episode.step", AuditAction.UPDATE, episode, episode.patient, step=step, at=at.isoformat())
+    if step == TransitionStep.CONTACT:
+        outreach_record(actor=actor, patient=episode.patient, method=method, outcome=OutreachOutcome.REACHED,
+                        occurred_at=at, note=note, task=done[0] if done else None)  # fmt: skip
+    _audit(actor, "episode.step", AuditAction.UPDATE, episode, episode.patient, step=step, at=at.isoformat(),
+           tasks=[str(task.public_id) for task in done])  # fmt: skip
     return episode
 
 

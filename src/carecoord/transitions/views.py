@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from carecoord.checkins.choices import OutreachMethod
 from carecoord.core import clock
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
@@ -24,8 +25,15 @@ from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
-from . import selectors, services
-from .choices import DischargeDisposition, EncounterClass, EncounterStatus, TransitionStep
+from . import domain, selectors, services
+from .choices import (
+    AdmissionType,
+    DischargeDisposition,
+    EncounterClass,
+    EncounterStatus,
+    TransitionStep,
+    admission_type_label,
+)
 from .forms import ChecklistItemForm, ComplexityForm, DashboardFilterForm, StepForm
 from .models import TransitionEpisode
 
@@ -156,6 +164,7 @@ def _history(episode: TransitionEpisode, tz) -> list[dict]:
 
 
 CODED = {
+    "admission_type": dict(AdmissionType.choices),
     "discharge_disposition": dict(DischargeDisposition.choices),
     "encounter_class": dict(EncounterClass.choices),
     "status": dict(EncounterStatus.choices),
@@ -215,6 +224,10 @@ def _episode_context(actor, episode: TransitionEpisode, **bound) -> dict:
             for item in episode.checklist
         ],
         "lace": episode.lace_detail,
+        "charlson_names": domain.charlson_names((episode.lace_detail or {}).get("charlson_conditions", [])),
+        "admission_type": admission_type_label(episode.encounter.admission_type),
+        "contact_note": selectors.episode_contact_note(episode),
+        "tcm_plans": selectors.episode_tcm_plans(episode),
         "risk": selectors.lace_risk(episode.lace_score),
         "readmission_days": selectors.readmission_days(episode),
         "tcm_code": selectors.episode_tcm_code(episode),
@@ -263,7 +276,8 @@ def episode_step(request: HttpRequest, public_id) -> HttpResponse:
     data = form.cleaned_data
     try:
         services.episode_record_step(actor=actor, episode=episode, step=data["step"], note=data["note"],
-                                     expected_version=data["version"], at=data["at"])  # fmt: skip
+                                     expected_version=data["version"], at=data["at"],
+                                     method=data.get("method") or OutreachMethod.PHONE)  # fmt: skip
     except ApplicationError as exc:
         if exc.field in form.fields:
             form.add_error(exc.field, exc.message)
