@@ -1,8 +1,9 @@
 """
 The JSON API (django-ninja) at /api/v1/, described by OpenAPI at /api/v1/openapi.json. It authenticates
 with the browser session (CSRF-checked on writes); system clients with OAuth2 tokens arrive with the FHIR
-API. Errors answer 4xx with {"code", "message", "field"}. There is no documentation UI (it would load
-assets from a CDN); the OpenAPI description is served to signed-in users only.
+API. Errors answer 4xx with {"code", "message", "field"}; refusals of the input also list every problem in
+"errors" ({"field", "message"} each), the first being "message" and "field". There is no documentation UI
+(it would load assets from a CDN); the OpenAPI description is served to signed-in users only.
 """
 
 import functools
@@ -168,10 +169,17 @@ def application_error(request, exc: ApplicationError):
     body = {"code": exc.code, "message": exc.message}
     if exc.field:
         body["field"] = exc.field
+    # "message" and "field" are the first problem (older clients read only those); "errors" has every one.
+    body["errors"] = [
+        {"field": field or None, "message": message}
+        for field, messages in exc.field_errors.items()
+        for message in messages
+    ]
     return api.create_response(request, body, status=exc.http_status)
 
 
-# The framework's own refusals answer in the same {"code", "message", "field"} shape as ours.
+# The framework's own refusals answer in the same {"code", "message", "field"} shape as ours; a body or
+# parameter that does not match also lists every problem in "errors".
 
 PARAMETER_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
 
@@ -191,12 +199,18 @@ def _field_name(location) -> str | None:
 
 @api.exception_handler(SchemaError)
 def schema_error(request, exc: SchemaError):
-    first = exc.errors[0] if exc.errors else {}
-    field = _field_name(first.get("loc", ()))
-    message = str(first.get("msg") or "The request does not match the API's description.")
+    problems = [
+        {
+            "field": _field_name(error.get("loc", ())),
+            "message": str(error.get("msg") or "The request does not match the API's description."),
+        }
+        for error in exc.errors or [{}]
+    ]
+    field, message = problems[0]["field"], problems[0]["message"]
     body = {"code": "invalid", "message": f"{field}: {message}" if field else message}
     if field:
         body["field"] = field
+    body["errors"] = problems
     return api.create_response(request, body, status=400)
 
 
