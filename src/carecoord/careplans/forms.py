@@ -3,6 +3,7 @@
 from django import forms
 
 from carecoord.core.choices import Role
+from carecoord.core.forms import valid_filters
 from carecoord.core.models import User
 
 from .choices import (
@@ -72,14 +73,7 @@ class WorklistFilterForm(forms.Form):
         The filters to apply: every valid one, so an invalid field drops only itself (a supervisor's "Worklist
         of" or the "Show" choice stay as the address says). A range with either end invalid drops both ends.
         """
-        if not self.is_bound:
-            return {}
-        self.is_valid()  # runs the cleaning once; cleaned_data then holds the valid fields only
-        data = dict(self.cleaned_data)
-        if "due_from" in self.errors or "due_to" in self.errors:
-            data.pop("due_from", None)
-            data.pop("due_to", None)
-        return {name: value for name, value in data.items() if value not in (None, "")}
+        return valid_filters(self, pairs=[("due_from", "due_to")])
 
 
 class CompleteTaskForm(forms.Form):

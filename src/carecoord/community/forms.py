@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from carecoord.core.choices import US_STATES
 from carecoord.core.errors import ApplicationError
+from carecoord.core.forms import valid_filters
 from carecoord.directory.domain import normalize_zip
 from carecoord.patients.choices import LANGUAGES
 
@@ -104,8 +105,7 @@ class DirectorySearchForm(forms.Form):
         The search's filters: every valid one, so an invalid field drops only itself and the search runs
         without it while the form shows the error (as the worklist filter does).
         """
-        self.is_valid()  # cleaned_data then holds the valid fields only
-        data = self.cleaned_data
+        data = valid_filters(self)
         return {
             "need": data.get("need", ""),
             "postal_code": data.get("postal_code", ""),

@@ -1,6 +1,25 @@
+from collections.abc import Iterable
+
 from django import forms
 
 from .models import Organization
+
+
+def valid_filters(form: forms.Form, *, pairs: Iterable[tuple[str, ...]] = ()) -> dict:
+    """
+    The filters of a filter form to apply: the cleaned value of every field without an error, so an invalid
+    field drops only itself while the form shows why. The fields of each of `pairs` (a from/to range) are
+    dropped together when any of them has an error, their combination's included. Empty values (None, "")
+    are left out; an unbound form has no filters.
+    """
+    if not form.is_bound:
+        return {}
+    form.is_valid()  # runs the cleaning once; cleaned_data then holds the fields that validated
+    dropped = set(form.errors)
+    for pair in pairs:
+        if dropped.intersection(pair):
+            dropped.update(pair)
+    return {name: value for name, value in form.cleaned_data.items() if name not in dropped and value not in (None, "")}
 
 
 class LoginForm(forms.Form):
@@ -65,8 +84,3 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("end", "The end date is before the start date.")
         return data
-
-    def valid_filters(self) -> dict:
-        """The filters that validated: an invalid one is left out, never the others with it."""
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}

@@ -24,7 +24,7 @@ from .access import memberships_of
 from .audit import audit_record
 from .choices import AuditAction, AuditOutcome, Role
 from .errors import ApplicationError
-from .forms import AuditFilterForm, LoginForm, OrganizationSettingsForm, TokenForm
+from .forms import AuditFilterForm, LoginForm, OrganizationSettingsForm, TokenForm, valid_filters
 from .http import safe_next_url
 from .login_throttle import address_throttled, record_throttled_attempt
 from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, next_query, user_has_confirmed_device
@@ -231,7 +231,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if actor is None or not (actor.is_auditor or actor.is_org_admin):
         return render(request, "404.html", status=404)
     form = AuditFilterForm(request.GET or None)
-    filters = form.valid_filters() if form.is_bound else {}
+    # A start after the end drops only the end (the error is the end's): the start still narrows the log.
+    filters = valid_filters(form)
     events = audit_events_for(actor=actor, filters=filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
@@ -288,7 +289,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         # An export must never pass for filtered when a filter was dropped: refuse it, the page shows why.
         return HttpResponse("Correct the audit log's filters before exporting.", status=400, content_type="text/plain")
-    filters = form.cleaned_data if form.is_bound else {}
+    filters = valid_filters(form)
     events = audit_events_for(actor=actor, filters=filters)
     audit_record(actor=actor, event="audit.export", action=AuditAction.EXECUTE, detail={"filters": _plain(filters)})
     response = StreamingHttpResponse(audit.audit_csv_stream(events.iterator(2000)), content_type="text/csv")
