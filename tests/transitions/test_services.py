@@ -358,6 +358,25 @@ def test_checklist_steps_complete_the_checklist_task(org, actor, patient, hospit
     assert Task.objects.get(focus_id=episode.public_id, kind="paperwork").status == "completed"
 
 
+def test_a_recorded_step_ticks_the_checklist_item_of_the_same_name(org, actor, patient, hospital):
+    _, episode = discharge(org, patient, hospital, disposition="01")
+    for key in ("discharge_summary", "follow_up_visit", "services"):
+        episode = services.episode_check_item(actor=actor, episode=episode, key=key, done=True,
+                                              expected_version=episode.version)  # fmt: skip
+    paperwork = Task.objects.get(focus_id=episode.public_id, kind="paperwork")
+    assert paperwork.status == "requested"
+    with time_machine.travel(at(2026, 3, 6, 16, 0), tick=False):
+        for step, when in (("contact", at(2026, 3, 3, 10, 0)), ("med_rec", at(2026, 3, 6, 9, 0))):
+            episode = services.episode_record_step(actor=actor, episode=episode, step=step, note="done", at=when,
+                                                   expected_version=episode.version)  # fmt: skip
+    episode.refresh_from_db()
+    done = {item["key"]: item["done_at"] for item in episode.checklist}
+    assert done["contact"] == at(2026, 3, 3, 10, 0).isoformat()
+    assert done["med_rec"] == at(2026, 3, 6, 9, 0).isoformat()
+    paperwork.refresh_from_db()
+    assert paperwork.status == "completed"
+
+
 def test_another_organization_sees_and_changes_nothing(org, other_actor, patient, hospital):
     _, episode = discharge(org, patient, hospital)
     assert not episodes_open_for(other_actor).exists()

@@ -34,6 +34,7 @@ from carecoord.transitions.choices import DischargeDisposition, EncounterClass, 
 from carecoord.transitions.models import Encounter, TransitionEpisode
 from carecoord.transitions.services import (
     EPISODE_FOCUS,
+    STEP_FIELDS,
     encounter_discharge,
     episode_check_item,
     episode_record_step,
@@ -301,7 +302,8 @@ def _catch_up(rng: random.Random, plan: CarePlan, episode: TransitionEpisode, ac
     if services is not None:  # the plan's task covers the checklist: its items were done then
         at = max(services.completed_at, earliest)
         mark = clock.now()
-        for key in [step["key"] for step in episode.checklist if not step.get("done_at")]:
+        steps_not_done = {step for step, field in STEP_FIELDS.items() if getattr(episode, field) is None}
+        for key in [s["key"] for s in episode.checklist if not s.get("done_at") and s["key"] not in steps_not_done]:
             episode = episode_check_item(actor=actor, episode=episode, key=key, done=True,
                                          expected_version=episode.version)  # fmt: skip
         episode = _backdate(episode, mark, at)

@@ -797,7 +797,13 @@ def episode_record_step(
     if step == TransitionStep.CONTACT:
         episode.contact_by = actor.user
         fields.append("contact_by")
+    if any(item["key"] == step and not item.get("done_at") for item in episode.checklist):
+        # The checklist's item of the same name (contact, med_rec) is this step: it is done with it.
+        episode.checklist = [{**item, "done_at": at.isoformat()} if item["key"] == step else item
+                             for item in episode.checklist]  # fmt: skip
+        fields.append("checklist")
     save_versioned(episode, expected_version=expected_version, fields=fields)
+    _complete_checklist_when_done(actor, episode)
     own = _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
         dedupe_key__endswith=f":{step}", status__in=OPEN_TASK_STATUSES
     )
@@ -828,14 +834,20 @@ def episode_check_item(
         for step in episode.checklist
     ]
     save_versioned(episode, expected_version=expected_version, fields=["checklist"])
-    if all(step.get("done_at") for step in episode.checklist):
-        for task in _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
-            dedupe_key__endswith=":checklist", status__in=OPEN_TASK_STATUSES
-        ):
-            task_set_status(actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version,
-                            note="Every step of the checklist is done.")  # fmt: skip
+    _complete_checklist_when_done(actor, episode)
     _audit(actor, "episode.checklist", AuditAction.UPDATE, episode, episode.patient, key=key, done=done)
     return episode
+
+
+def _complete_checklist_when_done(actor: Actor, episode: TransitionEpisode) -> None:
+    """When every step of the checklist is done, its task is completed."""
+    if not all(step.get("done_at") for step in episode.checklist):
+        return
+    for task in _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
+        dedupe_key__endswith=":checklist", status__in=OPEN_TASK_STATUSES
+    ):
+        task_set_status(actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version,
+                        note="Every step of the checklist is done.")  # fmt: skip
 
 
 @transaction.atomic
