@@ -45,9 +45,15 @@ class CoverageForm(forms.Form):
         label="Order",
     )  # fmt: skip
     product_type = forms.ChoiceField(choices=ProductType.choices, label="Kind of coverage")
-    payer = forms.ModelChoiceField(queryset=None, required=False, to_field_name="public_id")
+    payer = forms.ModelChoiceField(
+        queryset=None, to_field_name="public_id", help_text="Not needed for self-pay.",
+        error_messages={"required": "Choose the payer."},
+    )  # fmt: skip
     plan_name = forms.CharField(max_length=200, required=False, label="Plan")
-    member_id = forms.CharField(max_length=80, required=False, label="Member ID")
+    member_id = forms.CharField(
+        max_length=80, label="Member ID", help_text="Not needed for self-pay.",
+        error_messages={"required": "Give the member ID from the insurance card."},
+    )  # fmt: skip
     group_id = forms.CharField(max_length=80, required=False, label="Group number")
     relationship = forms.ChoiceField(
         choices=SubscriberRelationship.choices, initial="self", label="Patient is the subscriber's"
@@ -58,9 +64,15 @@ class CoverageForm(forms.Form):
     start_date = forms.DateField(widget=DATE, required=False, label="Coverage starts")
     end_date = forms.DateField(widget=DATE, required=False, label="Coverage ends")
 
+    # Required (and marked so) for every kind of coverage except self-pay, which has no payer or card.
+    NOT_FOR_SELF_PAY = ("payer", "member_id")
+
     def __init__(self, *args, payers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["payer"].queryset = payers
+        if self.is_bound and self.data.get(self.add_prefix("product_type")) == ProductType.SELF_PAY:
+            for name in self.NOT_FOR_SELF_PAY:
+                self.fields[name].required = False
 
     def service_data(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k != "position"}

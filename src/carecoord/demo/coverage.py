@@ -1,0 +1,422 @@
+"""
+The demo's insurance: each organization's payer directory (three invented payers: a Medicare Advantage plan,
+a state Medicaid managed care plan and a commercial insurer that also sells Marketplace plans), coverage for
+most of its own patients (the plan fitting the patient's age: Medicare Advantage from 65, Medicaid or a
+parent's employer plan for children, an employer, Marketplace or Medicaid plan in between; some people on
+both Medicare and Medicaid, some with the employer plan they had before Medicare), a few eligibility checks
+and a few prior authorizations in every status, one of them denied with its appeal filed.
+
+Payers are each organization's own directory (coverage.models.Payer), so every organization gets its own
+rows; a patient shared with the coordination organization shows the home organization's coverage there.
+
+Map: `coverage_create` (called by world.py after the hospital discharges), per organization and acting as
+one of its coordinators: the payers through `payer_create`; the population's coverages (`_insure`, drawn for
+the patients the coordinator sees) with one bulk_create, as world.py inserts the patients under its one
+`demo.load` audit entry per organization (through `coverage_add` each row costs about 15 queries, and the
+demo's whole load has a budget of a few seconds); then the stories through the services, with their access
+checks, rules and audit: eligibility checks (`_eligibility`) and prior authorizations (`_authorizations`:
+each moved along the app's own status transitions, on past days the services accept, a denial appealed).
+The services stamp the present; what they wrote is then dated when it happened in the demo's story
+(`_dated`), as transitions.py does.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db.models import Case, F, Value, When
+
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskStatus
+from carecoord.careplans.models import Task, TaskEvent
+from carecoord.careplans.services import task_set_status
+from carecoord.checkins.selectors import coordinator_of
+from carecoord.core import clock
+from carecoord.core.access import Actor, actor_for
+from carecoord.core.choices import Role
+from carecoord.core.models import Membership, Organization
+from carecoord.coverage import priorauth_services as auths
+from carecoord.coverage import services
+from carecoord.coverage.choices import (
+    AppealStatus,
+    CoverageStatus,
+    EligibilityMethod,
+    EligibilityStatus,
+    PriorAuthStatus,
+    ProductType,
+    SubscriberRelationship,
+)
+from carecoord.coverage.models import Coverage, EligibilityCheck, Payer, PriorAuthorization
+from carecoord.coverage.priorauth_services import FOCUS as AUTH_FOCUS
+from carecoord.directory.models import ExternalOrganization, ExternalOrganizationKind, Practitioner
+from carecoord.patients.choices import CodeSystem, Relationship
+from carecoord.patients.models import Condition, Patient
+from carecoord.patients.selectors import patients_visible_to, visibility_memo
+
+COVERED_SHARE = 0.85  # patients with insurance on file; the others have none recorded yet
+SELF_PAY_SHARE = 0.03
+DUAL_SHARE = {"maple-grove": 0.5}  # Medicare and Medicaid (long-term care residents often are both)
+DUAL_DEFAULT = 0.2
+
+
+@dataclass(frozen=True)
+class PayerSpec:
+    key: str
+    name: str
+    payer_id: str
+    phone: str
+    fax: str
+    portal_url: str
+    appeal_deadline_days: int
+    directory_name: str = ""  # the payer's record in the demo directories (directory.py OUTSIDE), if any
+
+
+# Invented payers; payer IDs in the shape clearinghouses use, phone numbers in the fictional 555-01xx range.
+PAYERS = (
+    PayerSpec("medicare_advantage", "Great Lakes Health Plan", "GLHP1", "(800) 555-0142", "(312) 555-0171",
+              "https://providers.greatlakeshealthplan.example", 65, "Great Lakes Health Plan (Medicare Advantage)"),
+    PayerSpec("medicaid", "Prairie State Community Care Plan", "PSCC7", "(800) 555-0157", "(312) 555-0176",
+              "https://portal.prairiestatecare.example", 60, "Prairie State Community Care Plan (Medicaid)"),
+    PayerSpec("commercial", "Ridgeway Mutual Health", "RMH24", "(800) 555-0163", "(847) 555-0182",
+              "https://providers.ridgewaymutual.example", 180),
+)  # fmt: skip
+MA_PLANS = ("Great Lakes Advantage (HMO)", "Great Lakes Advantage Plus (PPO)", "Great Lakes Dual Complete (HMO D-SNP)")
+MEDICAID_PLAN = "Prairie State HealthChoice (Medicaid managed care)"
+EMPLOYER_PLANS = ("Ridgeway Choice PPO", "Ridgeway Select HMO", "Ridgeway HSA 3000")
+MARKETPLACE_PLANS = ("Ridgeway Silver 70 HMO", "Ridgeway Bronze 60 PPO", "Ridgeway Gold 80 PPO")
+EMPLOYERS = (
+    "Halsted Street Logistics", "Lakefront Hospitality Group", "Prairie Ridge School District 41",
+    "Kedzie Tool & Die", "North Branch Credit Union", "Calumet Metalworks", "Wicker Park Dental Associates",
+)  # fmt: skip
+PARENTS = (Relationship.MTH, Relationship.FTH)
+
+# Prior authorizations: (ICD-10-CM prefixes the patient's problems should match, service, CPT/HCPCS codes,
+# units requested, days authorized, the diagnosis when no problem matches). The first that fits a patient is
+# used; the last fits anyone.
+SERVICES = (
+    (("I50", "I25", "I21"), "Outpatient cardiac rehabilitation", ["93798"], 36, 120, ""),
+    (("J44", "J43", "J84"), "Pulmonary rehabilitation", ["94625"], 24, 90, ""),
+    (("G47.3",), "Home CPAP device and supplies", ["E0601", "A7030"], 1, 90, ""),
+    (("E11", "E10"), "Continuous glucose monitor supplies", ["A4239"], 3, 90, ""),
+    (("M17", "M16", "M54", "S72"), "Outpatient physical therapy", ["97110", "97140", "97530"], 12, 60, ""),
+    (("F32", "F33", "F41", "F43"), "Outpatient psychotherapy, 53 minutes", ["90837"], 12, 90, ""),
+    (("N18", "I12", "L89"), "Home health skilled nursing visits", ["G0299"], 8, 60, ""),
+    ((), "Home health physical therapy visits", ["G0151"], 10, 60, "R26.81"),  # unsteadiness on feet
+)
+MAX_VISITS = 4
+# The story of each demo authorization in every organization: (status it ends in, days ago it was drafted).
+STORIES = (
+    (PriorAuthStatus.DRAFT, 1),
+    (PriorAuthStatus.SUBMITTED, 4),
+    (PriorAuthStatus.PENDED, 12),
+    (PriorAuthStatus.APPROVED, 35),
+    (PriorAuthStatus.PARTIALLY_APPROVED, 28),
+    (PriorAuthStatus.DENIED, 30),
+)
+DENIAL = "Not medically necessary: the records sent do not show that the plan's criteria for this service are met."
+APPEAL_NOTE = "Letter of medical necessity from the ordering clinician, with the last three office notes."
+PENDED_NOTE = "Payer asked for the last two office notes; faxed."
+
+
+def coverage_create(rng: random.Random, *, organizations: dict[str, Organization], today: dt.date, counts) -> None:
+    """Payers, coverages, eligibility checks and prior authorizations for each demo organization."""
+    with visibility_memo():  # the services ask who may see each patient: build that query once per actor
+        for org in organizations.values():
+            _organization(rng, org, today, counts)
+
+
+def _organization(rng: random.Random, org: Organization, today: dt.date, counts) -> None:
+    actor = _coordinator(org)
+    payers = _payers(actor)
+    patients = list(
+        patients_visible_to(actor)
+        .filter(organization=org, active=True, deceased_date__isnull=True)
+        .select_related("organization")
+        .prefetch_related("related_persons")
+        .order_by("mrn")
+    )
+    rows = []
+    for patient in patients:
+        if rng.random() < COVERED_SHARE:
+            rows.extend(_insure(rng, patient, payers, today))
+    Coverage.objects.bulk_create(rows)  # one insert for the population (see the module's docstring)
+    counts["payers"] += len(payers)
+    counts["coverages"] += len(rows)
+    primaries = [c for c in rows if c.order == 1 and c.payer_id]
+    counts["eligibility_checks"] += _eligibility(rng, actor, primaries, today)
+    counts["prior_auths"] += _authorizations(rng, actor, primaries, today)
+
+
+def _coordinator(org: Organization) -> Actor:
+    member = (
+        Membership.objects.filter(organization=org, role=Role.COORDINATOR, active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return actor_for(member.user, org)
+
+
+def _payers(actor: Actor) -> dict[str, Payer]:
+    """The organization's payer directory, linked to the payers' records in its directory where it has them."""
+    found = {
+        ext.name: ext
+        for ext in ExternalOrganization.objects.filter(
+            organization=actor.organization, kind=ExternalOrganizationKind.PAYER
+        )
+    }
+    payers = {}
+    for spec in PAYERS:
+        data = {
+            "name": spec.name, "payer_id": spec.payer_id, "phone": spec.phone, "fax": spec.fax,
+            "portal_url": spec.portal_url, "appeal_deadline_days": spec.appeal_deadline_days,
+            "external_organization": found.get(spec.directory_name),
+        }  # fmt: skip
+        payers[spec.key] = services.payer_create(actor=actor, data=data)
+    return payers
+
+
+def _first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _months_back(today: dt.date, months: int) -> dt.date:
+    index = today.year * 12 + today.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return str(rng.randint(10 ** (n - 1), 10**n - 1))
+
+
+def _insure(rng: random.Random, patient: Patient, payers: dict[str, Payer], today: dt.date) -> list[Coverage]:
+    """The patient's coverages (unsaved): active ones ordered 1 (primary), 2...; an ended one has no order."""
+    age = patient.age_on(today)
+    born = _first_of_month(patient.birth_date)
+    if 19 <= age < 65 and rng.random() < SELF_PAY_SHARE:
+        note = "Uninsured; screened for Medicaid and the hospital's financial assistance."
+        return [_row(patient, None, ProductType.SELF_PAY, "", "", _months_back(today, rng.randint(1, 18)), note=note)]
+    if age >= 65:
+        return _medicare(rng, patient, payers, today)
+    parent = next((p for p in patient.related_persons.all() if p.relationship in PARENTS), None)
+    if age < 19 and (parent is None or rng.random() < 0.5):
+        return [_row(patient, payers["medicaid"], ProductType.MEDICAID, MEDICAID_PLAN, _digits(rng, 9),
+                     max(born, _months_back(today, rng.randint(3, 60))))]  # fmt: skip
+    if age < 19:
+        start = max(patient.birth_date, dt.date(today.year - rng.randint(0, 6), 1, 1))
+        return [_employer(rng, patient, payers, start, parent=parent)]
+    draw = rng.random()
+    if draw < 0.3:
+        return [_row(patient, payers["medicaid"], ProductType.MEDICAID, MEDICAID_PLAN, _digits(rng, 9),
+                     _months_back(today, rng.randint(3, 60)))]  # fmt: skip
+    if draw < 0.45:
+        return [_row(patient, payers["commercial"], ProductType.MARKETPLACE, rng.choice(MARKETPLACE_PLANS),
+                     f"RMX{_digits(rng, 8)}", dt.date(today.year, 1, 1), end=dt.date(today.year, 12, 31))]  # fmt: skip
+    start = min(dt.date(today.year - rng.randint(0, 8), rng.choice((1, 7)), 1), _first_of_month(today))
+    return [_employer(rng, patient, payers, start)]
+
+
+def _row(patient, payer, product_type, plan, member_id, start, *, end=None, order=1, status=CoverageStatus.ACTIVE,
+         **extra) -> Coverage:  # fmt: skip
+    return Coverage(
+        organization_id=patient.organization_id, patient=patient, payer=payer, product_type=product_type,
+        plan_name=plan, member_id=member_id, start_date=start, end_date=end, order=order,
+        status=status, **extra,
+    )  # fmt: skip
+
+
+def _employer(rng, patient, payers, start: dt.date, *, parent=None, **extra) -> Coverage:
+    extra |= {"group_id": _digits(rng, 7), "group_name": rng.choice(EMPLOYERS)}
+    member = f"RMH{_digits(rng, 8)}"
+    if parent is not None:  # a child on a parent's employer plan
+        extra |= {"relationship": SubscriberRelationship.CHILD, "subscriber_given_name": parent.given_name,
+                  "subscriber_family_name": parent.family_name}  # fmt: skip
+        member = f"{member}-0{rng.randint(2, 4)}"
+    return _row(patient, payers["commercial"], ProductType.COMMERCIAL, rng.choice(EMPLOYER_PLANS), member, start,
+                **extra)  # fmt: skip
+
+
+def _medicare(rng, patient, payers, today: dt.date) -> list[Coverage]:
+    """Medicare Advantage from the month the patient turned 65 (or a later plan year); maybe Medicaid too."""
+    turned_65 = patient.birth_date.replace(year=patient.birth_date.year + 65, day=1)
+    start = max(turned_65, dt.date(today.year - rng.randint(0, 6), 1, 1))
+    dual = rng.random() < DUAL_SHARE.get(patient.organization.slug, DUAL_DEFAULT)
+    plan = MA_PLANS[2] if dual else rng.choice(MA_PLANS[:2])
+    rows = [_row(patient, payers["medicare_advantage"], ProductType.MEDICARE_ADVANTAGE, plan, f"GL{_digits(rng, 9)}",
+                 start, group_id=f"H5{_digits(rng, 3)}-00{rng.randint(1, 9)}")]  # fmt: skip
+    if dual:
+        rows.append(_row(patient, payers["medicaid"], ProductType.MEDICAID, MEDICAID_PLAN, _digits(rng, 9),
+                         max(start, _months_back(today, rng.randint(3, 48))), order=2))  # fmt: skip
+    if patient.age_on(today) < 68 and rng.random() < 0.5:  # the employer plan they had until Medicare
+        since = dt.date(start.year - rng.randint(3, 12), 1, 1)
+        ended = {"end": start - dt.timedelta(days=1), "order": None, "status": CoverageStatus.CANCELLED}
+        rows.append(_employer(rng, patient, payers, since, **ended))
+    return rows
+
+
+# Eligibility ------------------------------------------------------------------------------------------------
+
+
+def _at(day: dt.date, rng: random.Random, tz) -> dt.datetime:
+    minutes = rng.randint(8 * 60 + 30, 16 * 60 + 30)
+    return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=tz)
+
+
+def _eligibility(rng: random.Random, actor: Actor, primaries: list[Coverage], today: dt.date) -> int:
+    """Checks made on the payer's portal or by phone in the past weeks, and one X12 270 waiting to be sent."""
+    chosen = rng.sample(primaries, min(4, len(primaries)))
+    tz = actor.organization.tz
+    for n, coverage in enumerate(chosen[:3]):
+        method = (EligibilityMethod.PORTAL, EligibilityMethod.PHONE)[n % 2]
+        mark = clock.now()
+        check = services.eligibility_result_record(
+            actor=actor, coverage=coverage, method=method, status=EligibilityStatus.ACTIVE,
+            plan_name=coverage.plan_name, note="Active; no change since the last check." if n else "",
+        )  # fmt: skip
+        at = min(_at(today - dt.timedelta(days=rng.randint(2, 40)), rng, tz), mark)
+        EligibilityCheck.objects.filter(pk=check.pk).update(
+            requested_at=at, responded_at=at, created_at=at, updated_at=at
+        )
+    selfs = [c for c in chosen[3:] if c.relationship == SubscriberRelationship.SELF]
+    for coverage in selfs:
+        services.eligibility_check_start(actor=actor, coverage=coverage)
+    return min(3, len(chosen)) + len(selfs)
+
+
+# Prior authorizations ---------------------------------------------------------------------------------------
+
+
+def _service_for(codes: list[str]):
+    """The first SERVICES entry one of the patient's problems (ICD-10-CM codes) calls for, with that code."""
+    for prefixes, service, procedures, units, days, fallback in SERVICES:
+        match = next((code for code in codes if code.startswith(prefixes)), None) if prefixes else fallback
+        if match:
+            return service, procedures, units, days, [match]
+    raise AssertionError("SERVICES ends with an entry that fits anyone")
+
+
+def _authorizations(rng: random.Random, actor: Actor, primaries: list[Coverage], today: dt.date) -> int:
+    """One authorization per story, for adults whose primary coverage is a payer's plan, as their coordinator."""
+    org = actor.organization
+    adults = {c.patient_id: c for c in primaries if c.patient.age_on(today) >= 18}
+    problems: dict[int, list[str]] = {}
+    for patient_id, code in (
+        Condition.objects.filter(patient_id__in=adults, code_system=CodeSystem.ICD10CM, clinical_status="active")
+        .order_by("patient_id", "code")
+        .values_list("patient_id", "code")
+    ):
+        problems.setdefault(patient_id, []).append(code)
+    # Patients whose problems call for one of the specific services first, so requests fit the chart.
+    fitting = [c for c in adults.values() if _service_for(problems.get(c.patient_id, []))[0] != SERVICES[-1][1]]
+    others = [c for c in adults.values() if c not in fitting]
+    chosen = rng.sample(fitting, min(len(STORIES), len(fitting)))
+    chosen += rng.sample(others, min(len(STORIES) - len(chosen), len(others)))
+    practitioners = list(
+        Practitioner.objects.filter(organization=org, active=True, external_organization=None)
+        .exclude(npi="")
+        .order_by("pk")
+    )
+    for (status, days_ago), coverage in zip(STORIES, chosen, strict=False):
+        coordinator = coordinator_of(org, coverage.patient)
+        who = actor_for(coordinator, org) if coordinator else actor
+        request = _service_for(problems.get(coverage.patient_id, []))
+        provider = rng.choice(practitioners) if practitioners else None
+        _authorization(rng, who, coverage, request, provider, status, today - dt.timedelta(days=days_ago), today)
+    return min(len(STORIES), len(chosen))
+
+
+def _authorization(rng, actor: Actor, coverage: Coverage, request, provider, status: str, drafted: dt.date,
+                   today: dt.date) -> None:  # fmt: skip
+    """Drafts the request on `drafted` and takes it along the story to `status`, each step on its own day."""
+    tz = actor.organization.tz
+    service, procedures, units, days, diagnoses = request
+    if status == PriorAuthStatus.PARTIALLY_APPROVED:
+        units = max(units, 4) * 2
+    # The dates asked for start after the payer's usual answer time, so no visit comes before a decision.
+    start = drafted + dt.timedelta(days=rng.randint(10, 14))
+    data = {"coverage": coverage, "service": service, "procedure_codes": procedures, "diagnosis_codes": diagnoses,
+            "provider": provider, "units_requested": units, "start_date": start,
+            "end_date": start + dt.timedelta(days=days)}  # fmt: skip
+    mark = clock.now()
+    auth = auths.prior_auth_create(actor=actor, patient=coverage.patient, data=data)
+    _dated(auth, mark, _at(drafted, rng, tz), created=True)
+    if status == PriorAuthStatus.DRAFT:
+        return
+    submitted = drafted + dt.timedelta(days=1)
+    auth = _step(auth, actor, PriorAuthStatus.SUBMITTED, submitted, rng)
+    if status == PriorAuthStatus.SUBMITTED:
+        return
+    decided = min(submitted + dt.timedelta(days=rng.randint(4, 8)), today)
+    if status == PriorAuthStatus.PENDED:
+        auth = _step(auth, actor, PriorAuthStatus.PENDED, decided, rng)
+        mark = clock.now()  # the coordinator notes what the payer asked for, later that day
+        auth = auths.prior_auth_update(
+            actor=actor, auth=auth, data={"note": PENDED_NOTE}, expected_version=auth.version
+        )
+        _dated(auth, mark, dt.datetime.combine(decided, dt.time(17, 15), tzinfo=tz))
+        return
+    reference = f"PA{decided:%y%m%d}{rng.randint(1000, 9999)}"
+    if status == PriorAuthStatus.APPROVED:
+        auth = _step(auth, actor, status, decided, rng, reference_number=reference)
+        _visits(rng, actor, auth, today)
+    elif status == PriorAuthStatus.PARTIALLY_APPROVED:
+        _step(auth, actor, status, decided, rng, reference_number=reference, units_approved=units // 2)
+    else:
+        auth = _step(auth, actor, PriorAuthStatus.DENIED, decided, rng, denial_reason=DENIAL, tasks=True)
+        _appeal(rng, actor, auth, decided, today)
+
+
+def _step(auth, actor: Actor, status: str, on: dt.date, rng, *, tasks=False, **extra) -> PriorAuthorization:
+    """Moves the authorization on day `on` (the service checks the move and the date) and dates the write then."""
+    mark = clock.now()
+    auth = auths.prior_auth_set_status(actor=actor, auth=auth, status=status, expected_version=auth.version, on=on,
+                                       **extra)  # fmt: skip
+    _dated(auth, mark, _at(on, rng, actor.organization.tz), tasks=tasks)
+    return auth
+
+
+def _visits(rng, actor: Actor, auth: PriorAuthorization, today: dt.date) -> None:
+    """The first visits delivered under an approved authorization (about weekly, before today)."""
+    day = auth.start_date
+    for _ in range(min(MAX_VISITS, (auth.units_approved or 0) - 1)):
+        if day >= today:
+            return
+        auths.prior_auth_visit_record(actor=actor, auth=auth, service_date=day, units=1)
+        day += dt.timedelta(days=rng.choice((5, 7, 7)))
+
+
+def _appeal(rng, actor: Actor, auth: PriorAuthorization, denied: dt.date, today: dt.date) -> None:
+    """The coordinator opens the first-level appeal and files it; the payer has not answered yet."""
+    mark = clock.now()
+    appeal = auths.appeal_create(actor=actor, auth=auth)
+    filed = min(denied + dt.timedelta(days=rng.randint(5, 10)), today)
+    appeal = auths.appeal_set_status(actor=actor, appeal=appeal, status=AppealStatus.FILED,
+                                     expected_version=appeal.version, on=filed, note=APPEAL_NOTE)  # fmt: skip
+    # Filing is what the denial's "file an appeal" task asked for.
+    for task in _tasks(auth).filter(status__in=OPEN_TASK_STATUSES).order_by("pk"):
+        task_set_status(actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version,
+                        note=f"First-level appeal filed on {filed:%m/%d/%Y}.")  # fmt: skip
+    _dated(auth, mark, _at(filed, rng, actor.organization.tz), tasks=True)
+
+
+def _tasks(auth: PriorAuthorization):
+    return Task.objects.filter(focus_type=AUTH_FOCUS, focus_id=auth.public_id)
+
+
+STAMPS = ("created_at", "updated_at", "completed_at")
+
+
+def _dated(auth: PriorAuthorization, mark: dt.datetime, at: dt.datetime, *, created=False, tasks=False) -> None:
+    """
+    What the services wrote about the authorization since `mark` happened at `at`: the row, its appeal and (with
+    `tasks`) its worklist tasks and their history. The services stamp the present; the demo's past is dated.
+    """
+    at = min(at, clock.now())
+    PriorAuthorization.objects.filter(pk=auth.pk).update(updated_at=at, **({"created_at": at} if created else {}))
+    if not tasks:
+        return
+    auth.appeals.filter(created_at__gte=mark).update(created_at=at, updated_at=at)
+    ids = list(_tasks(auth).values_list("pk", flat=True))
+    TaskEvent.objects.filter(task_id__in=ids, at__gte=mark).update(at=at)
+    Task.objects.filter(pk__in=ids).update(
+        **{n: Case(When(**{f"{n}__gte": mark}, then=Value(at)), default=F(n)) for n in STAMPS}
+    )
