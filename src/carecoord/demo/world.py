@@ -32,7 +32,10 @@ from carecoord.patients.models import CareTeamMember, Condition, Consent, Patien
 
 from .careplans import careplans_create
 from .careteams import Tenant, care_team_rows, condition_rows, share_rows
+from .checkins import COUNT_LABELS as CHECKIN_COUNT_LABELS
+from .checkins import checkins_create
 from .community import community_create
+from .coverage import coverage_create
 from .directory import PLANS, directory_create, registry_create
 from .people import NameMaker, PhoneBook, staff_email
 from .population import PatientDraft, patient_draw
@@ -116,6 +119,11 @@ COUNT_LABELS = {
     "transitions": "Hospital discharges (transitions of care)",
     "transitions_open": "Open transition episodes",
     "community_services": "Community services (in each organization's directory)",
+    "payers": "Payers (in each organization's payer directory)",
+    "coverages": "Insurance coverages",
+    "eligibility_checks": "Eligibility checks",
+    "prior_auths": "Prior authorizations",
+    **CHECKIN_COUNT_LABELS,
 }
 
 
@@ -185,6 +193,8 @@ def world_create(*, password: str, seed: int = DEMO_SEED, patients: int = DEMO_P
                       now=clock.now(), counts=world.counts)  # fmt: skip
     transitions_create(rng, organizations=world.organizations, today=today, counts=world.counts)
     community_create(organizations=world.organizations, counts=world.counts)
+    coverage_create(rng, organizations=world.organizations, today=today, counts=world.counts)
+    checkins_create(rng, organizations=world.organizations, today=today, counts=world.counts)
     for org in world.organizations.values():
         audit_record(event="demo.load", action=AuditAction.CREATE, organization=org, target=org,
                      detail={"seed": seed, "patients": Patient.objects.filter(organization=org).count()})  # fmt: skip
