@@ -117,18 +117,35 @@ def test_appeal_levels_documents_and_overturn(actor, auth):
         svc.appeal_document_add(actor=actor, appeal=first, title="x", file_name="evil.pdf", content=b"MZ\x90\x00")
     with pytest.raises(ValidationError, match="empty"):
         svc.appeal_document_add(actor=actor, appeal=first, title="x", file_name="e.pdf", content=b"")
+    file_first = Task.objects.get(focus_id=auth.public_id)
+    assert file_first.status == "requested"
     first = svc.appeal_set_status(actor=actor, appeal=first, status="filed", expected_version=first.version,
                                   on=dt.date(2026, 3, 10))  # fmt: skip
+    file_first.refresh_from_db()
+    assert (file_first.status, file_first.outcome_note) == ("completed", "Appeal filed on 03/10/2026.")
     first = svc.appeal_set_status(actor=actor, appeal=first, status="upheld", expected_version=first.version,
                                   on=dt.date(2026, 4, 1))  # fmt: skip
     second = svc.appeal_create(actor=actor, auth=auth)
     assert (second.level, second.filing_deadline) == (2, dt.date(2026, 5, 16))  # 45 days from the upheld decision
     assert Task.objects.filter(focus_id=auth.public_id).count() == 2
     second = svc.appeal_set_status(actor=actor, appeal=second, status="filed", expected_version=second.version)
+    assert not Task.objects.filter(focus_id=auth.public_id, status="requested").exists()  # both levels filed
     svc.appeal_set_status(actor=actor, appeal=second, status="overturned", expected_version=second.version)
     auth.refresh_from_db()
     assert auth.status == "approved"
     assert auth.units_approved == 12
+
+
+def test_a_withdrawn_appeal_voids_its_filing_task(actor, auth):
+    move(actor, auth, "submitted", on=dt.date(2026, 2, 20))
+    move(actor, auth, "denied", on=dt.date(2026, 3, 1), denial_reason="Not medically necessary")
+    auth.refresh_from_db()
+    appeal = svc.appeal_create(actor=actor, auth=auth)
+    svc.appeal_set_status(actor=actor, appeal=appeal, status="withdrawn", expected_version=appeal.version,
+                          on=dt.date(2026, 3, 5))  # fmt: skip
+    task = Task.objects.get(focus_id=auth.public_id)
+    assert task.status == "cancelled"
+    assert task.events.filter(note="Appeal withdrawn on 03/05/2026.").exists()
 
 
 def test_expiry_alerts_once_and_then_expires(actor, auth):

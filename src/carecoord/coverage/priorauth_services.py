@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from carecoord.careplans import services as careplan_services
-from carecoord.careplans.choices import TaskKind, TaskPriority, TaskSource
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskPriority, TaskSource, TaskStatus
 from carecoord.careplans.models import Task
 from carecoord.core import clock, uploads
 from carecoord.core.access import Actor, require_patient_editor
@@ -206,9 +206,27 @@ def _appeal_task(auth: PriorAuthorization, deadline: dt.date, *, level_label: st
         source=TaskSource.COVERAGE,
         focus_type=FOCUS,
         focus_id=auth.public_id,
-        dedupe_key=f"priorauth-appeal:{auth.public_id}:{key or 'denial'}",
+        dedupe_key=_appeal_task_key(auth, key),
         **task_owner(auth.organization, auth.patient),
     )
+
+
+def _appeal_task_key(auth: PriorAuthorization, key: str = "") -> str:
+    return f"priorauth-appeal:{auth.public_id}:{key or 'denial'}"
+
+
+def _close_appeal_task(actor: Actor, appeal: Appeal, status: str, on: dt.date) -> None:
+    """The "File an appeal" task of this level is done once the appeal is filed, and void if it is withdrawn."""
+    key = _appeal_task_key(appeal.authorization, "" if appeal.level == 1 else f"level{appeal.level}")
+    filed = status == AppealStatus.FILED
+    for task in Task.objects.filter(organization=appeal.organization, dedupe_key=key, status__in=OPEN_TASK_STATUSES):
+        careplan_services.task_set_status(
+            actor=actor,
+            task=task,
+            status=TaskStatus.COMPLETED if filed else TaskStatus.CANCELLED,
+            expected_version=task.version,
+            note=f"Appeal {'filed' if filed else 'withdrawn'} on {on:%m/%d/%Y}.",
+        )
 
 
 # Units used -------------------------------------------------------------------------------------------------
@@ -415,6 +433,8 @@ def appeal_set_status(
     )
     if status in (AppealStatus.OVERTURNED, AppealStatus.PARTIALLY_OVERTURNED):
         _overturn(appeal.authorization, status, on, units_approved)
+    if status in (AppealStatus.FILED, AppealStatus.WITHDRAWN):
+        _close_appeal_task(actor, appeal, status, on)
     audit_record(
         actor=actor,
         event="appeal.status",

@@ -26,9 +26,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, F, Value, When
 
-from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskStatus
 from carecoord.careplans.models import Task, TaskEvent
-from carecoord.careplans.services import task_set_status
 from carecoord.checkins.selectors import coordinator_of
 from carecoord.core import clock
 from carecoord.core.access import Actor, actor_for
@@ -389,12 +387,14 @@ def _appeal(rng, actor: Actor, auth: PriorAuthorization, denied: dt.date, today:
     mark = clock.now()
     appeal = auths.appeal_create(actor=actor, auth=auth)
     filed = min(denied + dt.timedelta(days=rng.randint(5, 10)), today)
-    appeal = auths.appeal_set_status(actor=actor, appeal=appeal, status=AppealStatus.FILED,
-                                     expected_version=appeal.version, on=filed, note=APPEAL_NOTE)  # fmt: skip
-    # Filing is what the denial's "file an appeal" task asked for.
-    for task in _tasks(auth).filter(status__in=OPEN_TASK_STATUSES).order_by("pk"):
-        task_set_status(actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version,
-                        note=f"First-level appeal filed on {filed:%m/%d/%Y}.")  # fmt: skip
+    auths.appeal_set_status(
+        actor=actor,
+        appeal=appeal,
+        status=AppealStatus.FILED,
+        expected_version=appeal.version,
+        on=filed,
+        note=APPEAL_NOTE,
+    )  # fmt: skip  (filing completes the "file an appeal" task)
     _dated(auth, mark, _at(filed, rng, actor.organization.tz), tasks=True)
 
 
