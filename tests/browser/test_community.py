@@ -100,7 +100,7 @@ def test_screen_find_a_pantry_refer_and_close_the_loop(page: Page):
     page.get_by_role("link", name=re.compile("Incoming referrals")).click()
     page.locator("tbody tr", has_text="Rosa Delgado").get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Referral from Lakeside Clinic")
-    expect(page.locator("body")).to_contain_text("+13125550142")
+    expect(page.locator("body")).to_contain_text("(312) 555-0142")
     expect(page.locator("body")).not_to_contain_text("LC-1001")
     assert_accessible(page, "the incoming referral")
     page.get_by_label("Status").select_option(label="Accepted")
