@@ -35,7 +35,7 @@ SELECT p.public_id, p.version, p.updated_at, p.mrn, p.given_name, p.family_name,
        p.phone_primary, p.address_line1, p.city, p.state, p.postal_code, p.preferred_language,
        ARRAY(SELECT i.system || '|' || i.value FROM patients_patientidentifier i WHERE i.patient_id = p.id)
 FROM patients_patient p
-WHERE p.public_id = %(id)s AND p.organization_id = %(org)s AND p.deleted_at IS NULL
+WHERE p.public_id = CAST(%(id)s AS uuid) AND p.organization_id = %(org)s AND p.deleted_at IS NULL
   AND (NOT p.restricted OR EXISTS (SELECT 1 FROM patients_careteammember m WHERE m.patient_id = p.id
        AND m.user_id = %(user)s AND m.start_date <= current_date
        AND (m.end_date IS NULL OR m.end_date >= current_date)))
@@ -45,7 +45,8 @@ AUDIT_SQL = """
 INSERT INTO core_auditevent (occurred_at, user_id, user_email, acting_organization_id, tenant_organization_id,
   action, event, object_type, object_id, patient_public_id, source_ip, user_agent, outcome, detail,
   sequence, previous_hash, hash)
-VALUES (now(), %(user)s, '', %(org)s, %(org)s, 'R', 'fhir.read', 'patients.Patient', %(id)s, %(id)s::uuid,
+VALUES (now(), %(user)s, '', %(org)s, %(org)s, 'R', 'fhir.read', 'patients.Patient', CAST(%(id)s AS text),
+  CAST(%(id)s AS uuid),
   '127.0.0.1', '', 'success', '{"type": "Patient"}', NULL, '', '')
 """
 
@@ -173,4 +174,6 @@ def read_floors(ctx, args, token: str, server_threads: int, log_dir: Path) -> di
     for shape in ("statements", "one-trip"):
         with FloorServer(shape, args.workers, server_threads // args.workers, log_dir / f"floor-{shape}.log") as srv:
             found[shape] = read_patients(ctx, args, srv.port, token, server_threads)
+        if set(found[shape]["statuses"]) != {200}:  # a floor that answered errors measured nothing
+            raise RuntimeError(f"the {shape} floor answered {found[shape]['statuses']} (see {srv.log_path})")
     return found
