@@ -77,3 +77,18 @@ def test_the_history_names_the_people_a_task_moved_between_not_their_emails(acto
     with CaptureQueriesContext(connection) as after:
         client.get(url)
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_the_history_reads_in_words_not_codes(actor, client_for):
+    from carecoord.careplans import services
+
+    task = TaskFactory(patient=PatientFactory(organization=actor.organization), owner=actor.user)
+    services.task_set_status(actor=actor, task=task, status="in-progress", expected_version=task.version)
+    task.refresh_from_db()
+    services.task_set_status(actor=actor, task=task, status="completed", expected_version=task.version, note="Done")
+    page = client_for(actor).get(reverse("careplans:task_detail", args=[task.public_id])).content.decode()
+    history = page[page.index("<h2>History</h2>") :]
+    assert "Status → In progress" in history
+    assert "Status → Completed" in history
+    for code in ("in-progress", "→ completed", ": created", ": status"):
+        assert code not in history

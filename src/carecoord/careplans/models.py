@@ -223,8 +223,19 @@ class TaskEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    KIND_LABELS = {"created": "Created", "status": "Status", "reassign": "Reassigned", "snooze": "Snoozed",
+                   "due": "Due date moved"}  # fmt: skip
+
     def __str__(self) -> str:
         return f"{self.kind} {self.from_status}->{self.to_status}"
+
+    @property
+    def kind_label(self) -> str:
+        return self.KIND_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+    @property
+    def to_status_label(self) -> str:
+        return TaskStatus(self.to_status).label if self.to_status in TaskStatus.values else self.to_status
 
 
 class CarePlanTemplate(BaseModel):
