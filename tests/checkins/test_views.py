@@ -409,3 +409,18 @@ def test_the_log_call_action_of_a_task_opens_the_outreach_form_on_that_task(acto
     assert "Log call" not in Template("{% load checkins_tasks %}{% log_call_action task %}").render(
         Context({"actor": actor, "task": task})
     )
+
+
+def test_a_notes_goal_progress_names_the_care_plan_of_each_goal(actor, client_for, patient):
+    from .test_services import note_data
+
+    heart = GoalFactory(careplan=CarePlanFactory(patient=patient, title="Heart failure"), description="Weigh daily")
+    sugar = GoalFactory(careplan=CarePlanFactory(patient=patient, title="Type 2 diabetes"), description="A1c below 8")
+    rows = [{"goal": str(goal.public_id), "progress": "On track", "status": "improving"} for goal in (heart, sugar)]
+    structured = {"symptoms": "", "adherence": "", "barriers": [], "goals": rows}
+    note = services.note_create(actor=actor, patient=patient, template="phone_checkin",
+                                data=note_data(structured=structured))  # fmt: skip
+    services.note_sign(actor=actor, note=note, expected_version=note.version)
+    page = body(client_for(actor).get(reverse("checkins:note_detail", args=[note.public_id])))
+    assert '<strong>Weigh daily</strong> <span class="muted">(Heart failure)</span>' in page
+    assert '<strong>A1c below 8</strong> <span class="muted">(Type 2 diabetes)</span>' in page

@@ -113,6 +113,28 @@ def _open_goals_of(actor: Actor, patient_pk: int, home_organization_id: int) -> 
     )
 
 
+def goal_plan_titles(actor: Actor, patient: Patient, goal_ids) -> dict[str, str]:
+    """
+    The title of the care plan each of these goals (public ids, as a note's goal progress keeps them) belongs
+    to, among the plans the actor's organization or the patient's home organization wrote; a goal since
+    deleted or out of reach has none.
+    """
+    keys = [key for key in (_maybe_key(value) for value in goal_ids) if key is not None]
+    if not keys:
+        return {}
+    goals = Goal.objects.filter(patient_id=patient.pk, public_id__in=keys).filter(
+        Q(careplan__organization=actor.organization) | Q(careplan__organization_id=patient.organization_id)
+    )
+    return {str(public_id): title for public_id, title in goals.values_list("public_id", "careplan__title")}
+
+
+def _maybe_key(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 # Keys no row has, standing where the patient and its home organization go in the compiled statement.
 _PATIENT_SENTINEL, _HOME_SENTINEL = 7_345_987_123_456_001, 7_345_987_123_456_002
 

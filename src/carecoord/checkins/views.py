@@ -42,6 +42,7 @@ from .forms import (
 )
 from .instruments import INSTRUMENTS
 from .notes import NOTE_TEMPLATES
+from .progress_selectors import goal_plan_titles
 from .selectors import (
     ACTIVE_PLAN_STATUSES,
     TIMELINE_KINDS,
@@ -297,9 +298,18 @@ def note_detail(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "checkins/note_detail.html", _note_context(actor, note))
 
 
+def _goal_progress(actor, note, rows: list[dict]) -> list[dict]:
+    """A note's goal progress rows, each with its status by name and the care plan the goal belongs to."""
+    statuses = dict(GoalAchievementStatus.choices)
+    plans = goal_plan_titles(actor, note.patient, [row.get("goal") for row in rows])
+    return [
+        {**row, "status_label": statuses.get(row.get("status", ""), ""), "careplan": plans.get(row.get("goal"), "")}
+        for row in rows
+    ]
+
+
 def _note_context(actor, note, **bound) -> dict:
     structured = note.structured or {}
-    statuses = dict(GoalAchievementStatus.choices)
     is_author_draft = not note.is_signed and note.status == NoteStatus.DRAFT and note.author_id == actor.user.pk
     context = {
         "nav": "patients",
@@ -313,9 +323,7 @@ def _note_context(actor, note, **bound) -> dict:
         "instruments": INSTRUMENTS.values(),
         "adherence_label": dict(Adherence.choices).get(structured.get("adherence", ""), ""),
         "barrier_labels": [dict(Barrier.choices).get(b, b) for b in structured.get("barriers", [])],
-        "goal_progress": [
-            {**row, "status_label": statuses.get(row.get("status", ""), "")} for row in structured.get("goals", [])
-        ],
+        "goal_progress": _goal_progress(actor, note, structured.get("goals", [])),
         "sign_form": VersionForm(initial={"version": note.version}),
         "addendum_form": AddendumForm(),
     }
