@@ -189,3 +189,41 @@ def test_another_organization_gets_404(other_actor, actor, patient):
     assert other.post(reverse("coverage:coverage_end", args=[coverage.public_id]), {"version": 1}).status_code == 404
     coverage.refresh_from_db()
     assert coverage.status == "active"
+
+
+def _appeal_form_fields(page: str, action: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The hidden inputs (name, value) and the status options of the appeal form the page shows."""
+    form = page[page.index(f'action="{action}"') :]
+    form = form[: form.index("</form>")]
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?', form)
+    return hidden, re.findall(r'<option value="([^"]+)"', form)
+
+
+def test_an_appeal_is_filed_and_decided_from_its_page(client, actor, patient):
+    coverage = make_coverage(actor, patient)
+    data = {"auth-coverage": str(coverage.public_id), "auth-service": "Home health", "auth-procedure_codes": "G0151",
+            "auth-diagnosis_codes": "I50.22", "auth-units_requested": "6", "auth-start_date": "2026-03-01",
+            "auth-end_date": "2026-04-30"}  # fmt: skip
+    client.post(reverse("coverage:patient_priorauth_add", args=[patient.public_id]), data)
+    auth = PriorAuthorization.objects.get()
+    status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
+    client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1})
+    client.post(status_url, {"status": "denied", "on": "2026-02-27", "version": 2, "denial_reason": "Not homebound"})
+    client.post(reverse("coverage:priorauth_appeal_add", args=[auth.public_id]))
+    appeal = auth.appeals.get()
+    action = reverse("coverage:appeal_status", args=[appeal.public_id])
+
+    hidden, statuses = _appeal_form_fields(client.get(auth.get_absolute_url()).content.decode(), action)
+    assert [name for name, _ in hidden if name != "csrfmiddlewaretoken"] == ["version"]  # one version, the appeal's
+    assert statuses == ["filed", "withdrawn"]
+    posted = {name: [v for n, v in hidden if n == name] for name, _ in hidden if name != "csrfmiddlewaretoken"}
+    assert client.post(action, {**posted, "status": "filed", "on": "2026-03-05"}).status_code == 302
+
+    hidden, statuses = _appeal_form_fields(client.get(auth.get_absolute_url()).content.decode(), action)
+    assert statuses == ["upheld", "overturned", "partially_overturned", "withdrawn"]
+    posted = {name: [v for n, v in hidden if n == name] for name, _ in hidden if name != "csrfmiddlewaretoken"}
+    outcome = {**posted, "status": "partially_overturned", "on": "2026-03-20", "units_approved": "4", "note": "4 of 6"}
+    assert client.post(action, outcome).status_code == 302
+    auth.refresh_from_db()
+    appeal.refresh_from_db()
+    assert (appeal.status, auth.status, auth.units_approved) == ("partially_overturned", "partially_approved", 4)

@@ -6,6 +6,7 @@ from carecoord.core.uploads import JPEG, PDF, PNG, CheckedFileField
 
 from . import domain
 from .choices import (
+    APPEAL_OUTCOMES,
     AppealStatus,
     ApplicationStatus,
     EligibilityMethod,
@@ -186,6 +187,13 @@ class AppealStatusForm(forms.Form):
     units_approved = forms.IntegerField(min_value=1, required=False, label="Units approved (partial)")
     note = forms.CharField(max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def limit_statuses(self, current: str) -> None:
+        """Offers what the appeal may become next: filed (or withdrawn) while prepared, then its outcome."""
+        allowed = (
+            {AppealStatus.FILED, AppealStatus.WITHDRAWN} if current == AppealStatus.PREPARING else set(APPEAL_OUTCOMES)
+        )
+        self.fields["status"].choices = [c for c in AppealStatus.choices if c[0] in allowed]
 
 
 class DocumentForm(forms.Form):

@@ -58,6 +58,11 @@ def _auth_context(actor, auth, **bound) -> dict:
     allowed = TRANSITIONS.get(auth.status, set())
     status_form = bound.pop("status_form", None) or PriorAuthStatusForm(initial={"version": auth.version})
     status_form.limit_statuses(allowed)
+    open_appeal = next((a for a in appeals if a.status not in APPEAL_OUTCOMES), None)
+    appeal_form = bound.pop("appeal_form", None)
+    if open_appeal is not None:
+        appeal_form = appeal_form or AppealStatusForm(initial={"version": open_appeal.version})
+        appeal_form.limit_statuses(open_appeal.status)
     return {
         "nav": "patients",
         "patient": auth.patient,
@@ -66,10 +71,10 @@ def _auth_context(actor, auth, **bound) -> dict:
         "units_left": domain.units_left(auth.units_approved, auth.units_used),
         "visits": list(auth.visits.select_related("recorded_by")),
         "appeals": appeals,
-        "open_appeal": next((a for a in appeals if a.status not in APPEAL_OUTCOMES), None),
+        "open_appeal": open_appeal,
         "status_form": status_form if allowed else None,
         "visit_form": VisitForm(),
-        "appeal_form": AppealStatusForm(),
+        "appeal_form": appeal_form,
         "document_form": DocumentForm(),
         "can_edit": actor.can_edit_patients and auth.organization_id == actor.organization.pk,
         **bound,
