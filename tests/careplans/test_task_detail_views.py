@@ -92,3 +92,22 @@ def test_the_history_reads_in_words_not_codes(actor, client_for):
     assert "Status → Completed" in history
     for code in ("in-progress", "→ completed", ": created", ": status"):
         assert code not in history
+
+
+def test_worklist_and_task_views_are_audited_on_the_page_and_the_api(actor, client_for):
+    from carecoord.core.models import AuditEvent
+
+    patient = PatientFactory(organization=actor.organization)
+    task = TaskFactory(patient=patient, owner=actor.user)
+    client = client_for(actor)
+    mine = AuditEvent.objects.filter(user=actor.user)
+    assert client.get(reverse("careplans:worklist")).status_code == 200
+    page_view = mine.get(event="worklist.view")
+    assert (page_view.action, page_view.detail["shown"], page_view.detail["owner"]) == ("R", 1, actor.user.email)
+    assert client.get(reverse("careplans:task_detail", args=[task.public_id])).status_code == 200
+    task_view = mine.get(event="task.view")
+    assert (task_view.object_id, task_view.patient_public_id) == (str(task.public_id), patient.public_id)
+    assert client.get("/api/v1/worklist").status_code == 200
+    assert client.get(f"/api/v1/tasks/{task.public_id}").status_code == 200
+    assert mine.filter(event="worklist.view", detail__api=True).count() == 1
+    assert mine.filter(event="task.view", detail__api=True, patient_public_id=patient.public_id).count() == 1

@@ -132,6 +132,10 @@ def test_the_panel_shows_the_next_7_days_in_a_fixed_number_of_queries(org, actor
     page = client.get(PANEL).content.decode()  # without htmx: a page of its own
     assert "<html" in page
     assert "Byron, Ada" in page
+    from carecoord.core.models import AuditEvent
+
+    views = AuditEvent.objects.filter(user=actor.user, event="worklist.appointments.view").order_by("id")
+    assert [view.detail["shown"] for view in views] == [0, 2, 2]  # each showing of the panel, with what it showed
     few = _queries(client)
     for day in range(3):
         world["book"](mine(org, actor), at(dt.date(2026, 11, 30) + dt.timedelta(days=day), 13))

@@ -11,6 +11,8 @@ from django.db import transaction
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError, ValidationError
 from carecoord.core.models import User
 from carecoord.patients.models import Condition
@@ -18,6 +20,7 @@ from carecoord.patients.selectors import patient_get
 
 from . import services
 from .selectors import WorklistFilters, task_get, worklist_for
+from .worklist_views import audit_worklist_view
 
 careplans_router = Router(tags=["careplans"])
 worklist_router = Router(tags=["worklist"])
@@ -159,6 +162,7 @@ def get_worklist(request, query: Query[WorklistQuery]):
     work = worklist_for(request.auth, filters)
     tasks = list(work.tasks[query.offset : query.offset + query.limit + 1])
     more = len(tasks) > query.limit
+    audit_worklist_view(request.auth, work.owner, shown=len(tasks[: query.limit]), offset=query.offset, api=True)
     return {
         "counts": work.counts,
         "tasks": tasks[: query.limit],
@@ -201,7 +205,10 @@ def _with_bucket(actor, task):
 
 @tasks_router.get("/{task_id}", response=TaskOut)
 def get_task(request, task_id: uuid.UUID):
-    return _with_bucket(request.auth, task_get(request.auth, task_id))
+    task = task_get(request.auth, task_id)
+    audit_record(actor=request.auth, event="task.view", action=AuditAction.READ, target=task, patient=task.patient,
+                 detail={"api": True})  # fmt: skip
+    return _with_bucket(request.auth, task)
 
 
 @tasks_router.post("/{task_id}/complete", response=CompleteOut)

@@ -406,6 +406,7 @@ def _find_slot_url(task) -> str:
 def task_detail(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
     task = task_get(actor, public_id)
+    audit_record(actor=actor, event="task.view", action=AuditAction.READ, target=task, patient=task.patient)
     return render(
         request,
         "careplans/task_detail.html",

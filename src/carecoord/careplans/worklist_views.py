@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
-from carecoord.core.choices import Role
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import ApplicationError, NotFoundError
 from carecoord.core.http import clinical_actor, safe_next_url
 from carecoord.core.models import User
@@ -67,6 +68,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     row_query = _row_query(actor, work.owner)
+    audit_worklist_view(actor, work.owner, shown=len(page.object_list), page=page.number)
     context = {
         "nav": "worklist",
         "form": form,
@@ -261,6 +263,12 @@ def task_reassign(request: HttpRequest, public_id) -> HttpResponse:
         removed=owner != (_list_owner(request, actor) or actor.user),
         message=f"Given to {owner.full_name}: {task.title}.",
     )
+
+
+def audit_worklist_view(actor, owner, *, shown: int, **detail) -> None:
+    """A worklist names patients: each view of one is an audit entry (whose list, how many tasks shown)."""
+    audit_record(actor=actor, event="worklist.view", action=AuditAction.READ,
+                 detail={"owner": owner.email if owner else "", "shown": shown, **detail})  # fmt: skip
 
 
 @login_required
