@@ -67,7 +67,7 @@ def by_name(rows):
 def test_minutes_are_summed_by_patient_and_kind_under_the_months_program(actor, world):
     rows = by_name(billing_rows(actor, 2026, 11))
     assert set(rows) == {"Ada", "Ben", "Cy", "Dee"}
-    assert (rows["Ada"].staff_minutes, rows["Ada"].physician_minutes, rows["Ada"].codes) == (25, 31, "99490; 99491")
+    assert (rows["Ada"].staff_minutes, rows["Ada"].physician_minutes, rows["Ada"].codes) == (25, 31, "99490, 99491")
     assert rows["Ada"].enrollment.billing_practitioner.family_name == "Bill"
     assert (rows["Ben"].program_label, rows["Ben"].codes, rows["Ben"].close) == ("Complex chronic care management",
                                                                                  "", True)  # fmt: skip
@@ -127,7 +127,7 @@ def test_the_report_page_lists_patients_and_is_audited(actor, client_for, world)
     body = response.content.decode()
     assert "November 2026" in body
     assert "Abbott, Ada" in body
-    assert "99490; 99491" in body
+    assert "99490, 99491" in body
     assert "Not enrolled" in body
     assert 'aria-sort="descending"' in body
     event = AuditEvent.objects.get(event="billing.report")
@@ -153,8 +153,9 @@ def test_the_csv_export_neutralises_formulas_and_is_audited_as_an_export(actor, 
     assert ada[1] == "Abbott, @SUM(A1)"  # a formula only at the start of a cell is dangerous
     assert ada[2] == "'=HYPERLINK(1)"
     assert ada[5].endswith("Bill, MD")
-    assert (ada[4], *ada[6:9]) == ("Chronic care management", "25", "31", "99490; 99491")
-    assert ada[9:] == ["99439", "15", ""]
+    assert (ada[4], *ada[6:9]) == ("Chronic care management", "25", "31", "99490, 99491")
+    assert ada[9:12] == ["99439", "15", ""]  # the nearest next code, sortable
+    assert ada[12] == "15 min to 99439; 29 min to 99437"  # and every next step, as the page lists them
     event = AuditEvent.objects.get(event="billing.export")
     assert (event.action, event.detail["patients"]) == ("E", 4)
 

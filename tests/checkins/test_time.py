@@ -216,7 +216,7 @@ def test_the_month_counts_under_the_program_in_force(actor, patient, provider):
                                 start_date=dt.date(2026, 10, 1))  # fmt: skip
         summary = patient_month_summary(actor, patient, 2026, 11)
     assert summary.program_label == "Chronic care management"
-    assert summary.codes == "99490; 99491"
+    assert summary.codes == "99490, 99491"
     assert (summary.staff_minutes, summary.physician_minutes) == (22, 31)
 
 

@@ -37,6 +37,7 @@ CSV_COLUMNS = [
     "next_code",
     "minutes_to_next",
     "close",
+    "next_steps",
 ]
 
 
@@ -51,6 +52,11 @@ def _month(request: HttpRequest, actor: Actor) -> tuple[MonthForm, int, int, str
     form = MonthForm(request.GET or None)
     year, month = form.year_month(clock.today_in(actor.organization.tz))
     return form, year, month, form.sort_key()
+
+
+def _next_steps(row: BillingRow) -> str:
+    """Every next code with the minutes it still needs, as the page lists them (staff time, then physician)."""
+    return "; ".join(f"{r.minutes_to_next} min to {r.next_code}" for r in row.summary.readiness if r.next_code)
 
 
 def _next_step(row: BillingRow) -> tuple[str, str]:
@@ -112,6 +118,7 @@ def _csv_rows(rows: list[BillingRow], month_value: str):
             next_code,
             to_next,
             "yes" if summary.close else "",
+            _next_steps(row),
         ]
         yield values
 

@@ -270,7 +270,7 @@ class MonthSummary:
 
     @property
     def codes(self) -> str:
-        return "; ".join(r.codes for r in self.readiness if r.lines)
+        return ", ".join(r.codes for r in self.readiness if r.lines)
 
 
 def _summary(year, month, staff: int, physician: int, enrollment) -> MonthSummary:
