@@ -186,6 +186,7 @@ POST_ONLY = {
     "records:amendment_decide",
     "core:switch_organization",
     "core:member_update",
+    "core:member_add",
     "directory:practitioner_deactivate",
     "directory:practitioner_reactivate",
     "patients:family_add",

@@ -50,6 +50,7 @@ POST_POLICY = {
     "core:break_glass_reviews": OTHER_RECORD,
     "core:organization_settings": ADMIN,
     "core:member_update": ADMIN,
+    "core:member_add": ADMIN,
     "directory:practitioner_create": DIRECTORY_EDIT,
     "directory:practitioner_edit": DIRECTORY_EDIT,
     "directory:practitioner_deactivate": DIRECTORY_EDIT,

@@ -2,6 +2,7 @@ from collections.abc import Iterable
 
 from django import forms
 
+from .choices import Role
 from .models import Organization
 
 
@@ -39,6 +40,13 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         return self.cleaned_data["token"].strip()
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    full_name = forms.CharField(max_length=150, label="Full name", help_text="Needed for a new account.",
+                                required=False)  # fmt: skip
+    role = forms.ChoiceField(choices=Role.choices)
 
 
 class OrganizationSettingsForm(forms.Form):

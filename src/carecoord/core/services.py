@@ -1,6 +1,7 @@
 """Writes on organizations, users and memberships."""
 
 import re
+import secrets
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -181,6 +182,29 @@ def _end_sessions(user: User) -> None:
     """Ends every open session of `user` at its next request (see `User._get_session_auth_hash`)."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
+
+
+@transaction.atomic
+def member_add(*, actor: Actor, email: str, full_name: str, role: str) -> tuple[Membership, str]:
+    """
+    An organization admin adds a person to their organization in `role`. Someone who already has an account
+    (any organization) gains the membership and signs in as before; someone new gets an account with a one-time
+    password, returned here for the admin to hand over, which they change under Account security.
+    """
+    require_role(actor, Role.ORG_ADMIN, message="Only an organization admin can add members.")
+    email = (email or "").strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        if Membership.objects.filter(user=user, organization=actor.organization, active=True).exists():
+            raise ConflictError(f"{email} is already a member; change their role in the list.", field="email")
+        return membership_add(actor=actor, user=user, organization=actor.organization, role=role), ""
+    one_time = secrets.token_urlsafe(12)
+    user = user_create(email=email, full_name=full_name, password=one_time, organization=actor.organization,
+                       role=role)  # fmt: skip
+    membership = Membership.objects.get(user=user, organization=actor.organization, role=role)
+    audit_record(actor=actor, event="membership.add", action=AuditAction.CREATE, target=membership,
+                 detail={"role": role, "user": str(user.public_id), "new_account": True})  # fmt: skip
+    return membership, one_time
 
 
 def _member_in_scope(actor: Actor, membership: Membership) -> None:

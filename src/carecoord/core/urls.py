@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/two-factor/", views.setup_otp, name="setup_otp"),
     path("account/organization/", views.switch_organization, name="switch_organization"),
     path("account/security/", security_views.account_security, name="account_security"),
+    path("settings/members/add/", views.member_add_view, name="member_add"),
     path("settings/members/<uuid:public_id>/", security_views.member_update, name="member_update"),
     path("break-glass/", security_views.break_glass, name="break_glass"),
     path("audit/break-glass/", security_views.break_glass_reviews, name="break_glass_reviews"),

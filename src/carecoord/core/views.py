@@ -24,12 +24,12 @@ from .access import memberships_of
 from .audit import audit_record
 from .choices import AuditAction, AuditOutcome, Role
 from .errors import ApplicationError
-from .forms import AuditFilterForm, LoginForm, OrganizationSettingsForm, TokenForm, valid_filters
-from .http import safe_next_url
+from .forms import AuditFilterForm, LoginForm, MemberAddForm, OrganizationSettingsForm, TokenForm, valid_filters
+from .http import put_service_error, safe_next_url
 from .login_throttle import address_throttled, record_throttled_attempt
 from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, next_query, user_has_confirmed_device
 from .selectors import audit_events_for, audit_patient_labels
-from .services import organization_choose, organization_settings_update
+from .services import member_add, organization_choose, organization_settings_update
 from .signals import home_organization
 
 
@@ -219,9 +219,44 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Settings saved.")
             return redirect("core:organization_settings")
-    members = actor.organization.memberships.filter(active=True).select_related("user")
-    context = {"form": form, "members": members, "roles": Role.choices}
-    return render(request, "core/organization_settings.html", context)
+    return _settings_page(request, actor, form=form)
+
+
+def _settings_page(request, actor, *, form=None, member_form=None, added=None, one_time="", status=200):
+    members = (
+        actor.organization.memberships.filter(active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email", "role")
+    )
+    context = {
+        "form": form or OrganizationSettingsForm.for_organization(actor.organization),
+        "member_form": member_form or MemberAddForm(),
+        "members": members,
+        "roles": Role.choices,
+        "added": added,
+        "one_time_password": one_time,
+    }
+    return render(request, "core/organization_settings.html", context, status=status)
+
+
+@login_required
+@require_POST
+def member_add_view(request: HttpRequest) -> HttpResponse:
+    """An admin adds a person by email; a new account's one-time password is shown on this answer only."""
+    actor = request.actor
+    if actor is None or not actor.is_org_admin:
+        return render(request, "403.html", status=403)
+    member_form = MemberAddForm(request.POST)
+    if member_form.is_valid():
+        data = member_form.cleaned_data
+        try:
+            membership, one_time = member_add(actor=actor, email=data["email"], full_name=data["full_name"],
+                                              role=data["role"])  # fmt: skip
+        except ApplicationError as exc:
+            put_service_error(member_form, exc)
+        else:
+            return _settings_page(request, actor, added=membership, one_time=one_time)
+    return _settings_page(request, actor, member_form=member_form, status=400)
 
 
 @login_required
