@@ -41,6 +41,7 @@ from .domain import (
     validate_recurrence,
 )
 from .models import CarePlan, CarePlanRevision, CarePlanTemplate, Goal, Task, TaskEvent
+from .signals import task_completed
 
 PLAN_FIELDS = ("title", "description", "category", "intent", "start_date", "end_date")
 GOAL_FIELDS = (
@@ -487,7 +488,8 @@ def task_create(
 def task_set_status(*, actor: Actor, task: Task, status: str, expected_version: int, note: str = "") -> Task | None:
     """
     Moves a task to `status`. Completing needs an outcome note, and a completed occurrence of a repeating
-    task creates the next one, which is returned.
+    task creates the next one, which is returned. A completion is announced (`signals.task_completed`, in
+    this transaction), so the transition episode whose step the task did records it.
     """
     _require_task_worker(actor)
     _task_in_scope(actor, task)
@@ -517,6 +519,7 @@ def task_set_status(*, actor: Actor, task: Task, status: str, expected_version: 
     if status not in OPEN_TASK_STATUSES:
         _close_escalations(actor, task, status)
     if status == TaskStatus.COMPLETED:
+        task_completed.send(sender=Task, task=task, actor=actor, note=note, completed_at=task.completed_at)
         return _create_next_occurrence(actor, task)
     return None
 
