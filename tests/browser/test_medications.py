@@ -1,9 +1,11 @@
 """
 Medication reconciliation in a real browser: a coordinator types the hospital's discharge list (adding a row
 with the page's own script and picking RxNorm codes from the suggestions), compares it with the nursing home's
-MAR already on file, decides each medication — one of them a question for the prescriber — and signs.
+MAR already on file, decides each medication — one of them a question for the prescriber, one held until a
+procedure — and signs.
 """
 
+import datetime as dt
 import importlib
 import re
 
@@ -127,14 +129,21 @@ def test_reconcile_a_discharge_list_against_the_nursing_home_mar_and_sign(page: 
         expect(table.get_by_text(verdict, exact=True).first).to_be_visible()
     assert_accessible(page, "the reconciliation")
 
-    # Decide: keep the cardiologist's metoprolol at a new dose, ask about warfarin, continue the rest.
+    # Decide: keep the cardiologist's metoprolol at a new dose, ask about warfarin, hold apixaban before a
+    # procedure, continue the rest.
     metoprolol = decide(page, "metoprolol", "Change")
     metoprolol.locator("summary", has_text="Change dose").click()
     metoprolol.get_by_label("New dose").fill("50 mg")
     warfarin = decide(page, "Warfarin", "Ask the prescriber")
     warfarin.get_by_label("Note or question for the prescriber").fill("Warfarin is not on the discharge list.")
-    decide(page, "apixaban", "Continue")
+    apixaban = decide(page, "apixaban", "Hold")
     decide(page, "Furosemide", "Continue")
+    page.get_by_role("button", name="Save decisions").click()
+    expect(apixaban.get_by_text("apixaban: give the reason for holding it")).to_be_visible()
+    apixaban = decide(page, "apixaban", "Hold")
+    apixaban.get_by_label("Note or question for the prescriber").fill("Hold 2 days before the colonoscopy")
+    resume = clock.today_in(rosa.organization.tz) + dt.timedelta(days=7)
+    apixaban.get_by_label("Resume on").fill(resume.isoformat())
     page.get_by_role("button", name="Save decisions").click()
     expect(page.get_by_text("5 decisions saved.")).to_be_visible()  # lisinopril matches: "Continue" is preset
     expect(page.get_by_text("Every medication is decided.")).to_be_visible()
@@ -151,9 +160,20 @@ def test_reconcile_a_discharge_list_against_the_nursing_home_mar_and_sign(page: 
     assert reconciliation.status == "signed"
     doses = {line.display: line.dose for line in reconciliation.result_list.lines.all()}
     assert doses["metoprolol"] == "50 mg"
+    held = reconciliation.result_list.lines.get(display="apixaban")
+    assert (held.status, held.status_reason, held.resume_date) == (
+        "on-hold", "Hold 2 days before the colonoscopy", resume
+    )  # fmt: skip
 
     page.get_by_role("link", name=re.compile("Back to .* medications")).click()
     expect(page.get_by_text("Reconciled and signed by Dana Whitfield")).to_be_visible()
+    held_row = page.get_by_role("table", name="Current medication list").get_by_role(
+        "row", name=re.compile("^apixaban")
+    )
+    expect(held_row).to_contain_text("Held")
+    expect(held_row).to_contain_text("Reason: Hold 2 days before the colonoscopy")
+    expect(held_row).to_contain_text(f"Resume on {resume:%m/%d/%Y}")
+    assert_accessible(page, "the Medications tab with a held medication")
 
 
 @pytest.mark.browser

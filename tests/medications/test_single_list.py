@@ -202,7 +202,7 @@ def test_the_tab_offers_the_medications_on_file_and_a_single_list_is_reconciled_
     page = client.get(reconciliation.get_absolute_url()).content.decode()
     assert "is reviewed on its own" in page
     assert ">New<" not in page  # no verdicts without a comparison
-    assert page.count('name="row0-action"') == 4  # continue, change, stop, ask the prescriber
+    assert page.count('name="row0-action"') == 5  # continue, change, stop, hold, ask the prescriber
 
     _, rows = selectors.reconciliation_rows(reconciliation)
     data = {}

@@ -93,6 +93,7 @@ class Action(models.TextChoices):
     CONTINUE = "continue", "Continue"
     CHANGE = "change", "Change"
     STOP = "stop", "Stop"
+    HOLD = "hold", "Hold"
     ASK = "ask", "Ask the prescriber"
 
 

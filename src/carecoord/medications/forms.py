@@ -143,9 +143,10 @@ class DecisionForm(forms.Form):
     frequency_text = forms.CharField(max_length=200, required=False, label="New frequency as written")
     route_code = forms.ChoiceField(choices=_blank(Route.choices), required=False, label="New route")
     note = forms.CharField(
-        max_length=500, required=False, label="Note or question for the prescriber",
+        max_length=500, required=False, label="Note or question for the prescriber (for a hold: the reason)",
         widget=forms.TextInput(attrs={"class": "wide"}),
     )  # fmt: skip
+    resume_date = forms.DateField(widget=DATE, required=False, label="Resume on (for a hold, if known)")
 
     def __init__(self, *args, versions, **kwargs):
         super().__init__(*args, **kwargs)

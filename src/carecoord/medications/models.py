@@ -79,6 +79,10 @@ class MedicationStatement(BaseModel):
     start_date = models.DateField(null=True, blank=True)
     stop_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=StatementStatus.choices, default=StatementStatus.ACTIVE)
+    status_reason = models.CharField(
+        max_length=500, blank=True, help_text="Why the medication has its status, e.g. why it is on hold."
+    )
+    resume_date = models.DateField(null=True, blank=True, help_text="For a medication on hold: when to resume it.")
     adherence_note = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -164,7 +168,8 @@ class ReconciliationDecision(BaseModel):
     frequency_code = models.CharField(max_length=10, choices=Frequency.choices, blank=True)
     frequency_text = models.CharField(max_length=200, blank=True)
     route_code = models.CharField(max_length=20, choices=Route.choices, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True, help_text="For a hold: the reason (required).")
+    resume_date = models.DateField(null=True, blank=True, help_text="For a hold: when to resume, if known.")
     task = models.ForeignKey("careplans.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -5,7 +5,8 @@ Writes of medications. A map:
   `medication_line_enter_in_error` (source lists only: a reconciled list never changes);
 - reconciliation: `reconciliation_start` (a base list against one or more others, or against the
   medications on file, or on its own when nothing else is on file), `reconciliation_decide`
-  (continue, change, stop, or ask the prescriber — which puts a deduplicated task on the worklist),
+  (continue, change, stop, hold with a reason and maybe a resume date, or ask the prescriber — which puts
+  a deduplicated task on the worklist),
   `reconciliation_sign` (every medication decided; makes the reconciled list, supersedes the previous one,
   and completes the open transition episode's medication-reconciliation step), `reconciliation_discard`.
 Signed reconciliations and reconciled lists are also refused by the database (migrations/0002).
@@ -49,7 +50,7 @@ RECONCILED_LIST_MESSAGE = (
 )
 LINE_FIELDS = (
     "rxnorm_code", "ingredient_code", "display", "dose", "route_code", "frequency_code", "frequency_text",
-    "prescriber", "start_date", "stop_date", "status", "adherence_note",
+    "prescriber", "start_date", "stop_date", "status", "status_reason", "resume_date", "adherence_note",
 )  # fmt: skip
 
 
@@ -104,6 +105,10 @@ def clean_line(actor: Actor, patient: Patient, data: dict, *, row: int | None = 
     values["dose"] = _text(data.get("dose"), 100)
     values["frequency_text"] = _text(data.get("frequency_text"), 200)
     values["adherence_note"] = _text(data.get("adherence_note"), 500)
+    values["status_reason"] = _text(data.get("status_reason"), 500)
+    values["resume_date"] = data.get("resume_date") or None
+    if values["resume_date"] and values["status"] != StatementStatus.ON_HOLD:
+        raise ValidationError(f"{where}a resume date is only for a medication on hold.", field="resume_date")
     start, stop = data.get("start_date"), data.get("stop_date")
     if start and stop and stop < start:
         raise ValidationError(f"{where}the stop date is before the start date.", field="stop_date")
@@ -309,7 +314,9 @@ def _ask_task(actor: Actor, reconciliation: Reconciliation, row: domain.Row, lin
 def reconciliation_decide(*, actor: Actor, reconciliation: Reconciliation, decisions: list[dict]) -> Reconciliation:
     """
     Records decisions, one per medication (`row_key`): continue the chosen line, change it (a new dose,
-    frequency or route), stop it, or ask its prescriber (a question, which becomes a worklist task once).
+    frequency or route), stop it, hold it (paused, not stopped: the note is the reason, required, and
+    `resume_date`, if given, is not before today), or ask its prescriber (a question, which becomes a
+    worklist task once).
     """
     _draft(actor, reconciliation)
     _, rows = reconciliation_rows(reconciliation)
@@ -327,7 +334,7 @@ def reconciliation_decide(*, actor: Actor, reconciliation: Reconciliation, decis
 def _decide(actor: Actor, reconciliation: Reconciliation, row: domain.Row, data: dict) -> ReconciliationDecision:
     action = data.get("action") or ""
     if action not in Action.values:
-        raise ValidationError(f"{row.name}: choose continue, change, stop or ask the prescriber.", field="action")
+        raise ValidationError(f"{row.name}: choose continue, change, stop, hold or ask the prescriber.", field="action")
     refs = {entry.ref for entry in row.present}
     chosen = data.get("chosen_line") or row.present[0].ref
     chosen_ref = str(getattr(chosen, "public_id", chosen))
@@ -348,8 +355,13 @@ def _decide(actor: Actor, reconciliation: Reconciliation, row: domain.Row, data:
         raise ValidationError(f"{row.name}: say what changes (dose, frequency or route).", field="dose")
     if action == Action.ASK and not values["note"]:
         raise ValidationError(f"{row.name}: write the question for the prescriber.", field="note")
+    if action == Action.HOLD and not values["note"]:
+        raise ValidationError(
+            f"{row.name}: give the reason for holding it (e.g. until kidney function is rechecked).", field="note"
+        )
     if action != Action.CHANGE:
         values.update(dose="", frequency_code="", frequency_text="", route_code="")
+    values["resume_date"] = _resume_date(actor, row, data.get("resume_date")) if action == Action.HOLD else None
     decision, _ = ReconciliationDecision.objects.update_or_create(
         reconciliation=reconciliation, row_key=row.key, defaults={"action": action, "chosen_line": line, **values}
     )
@@ -359,10 +371,28 @@ def _decide(actor: Actor, reconciliation: Reconciliation, row: domain.Row, data:
     return decision
 
 
+def _resume_date(actor: Actor, row: domain.Row, value) -> dt.date | None:
+    if not value:
+        return None
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationError(f"{row.name}: the resume date is not a date.", field="resume_date") from None
+    if value < _today(actor):
+        raise ValidationError(
+            f"{row.name}: the resume date ({value:%m/%d/%Y}) is before today, the day of this reconciliation.",
+            field="resume_date",
+        )
+    return value
+
+
 def _result_line(decision: ReconciliationDecision, today: dt.date) -> dict:
-    """The reconciled list's line a decision makes: the chosen line, changed or stopped as decided."""
+    """The reconciled list's line a decision makes: the chosen line, changed, stopped or held as decided."""
     line = decision.chosen_line
     values = {name: getattr(line, name) for name in LINE_FIELDS}
+    if decision.action in (Action.CHANGE, Action.STOP):
+        values.update(status_reason="", resume_date=None)
     if decision.action == Action.CHANGE:
         for name in ("dose", "frequency_code", "frequency_text", "route_code"):
             if getattr(decision, name):
@@ -375,6 +405,11 @@ def _result_line(decision: ReconciliationDecision, today: dt.date) -> dict:
         values["stop_date"] = min(line.stop_date or today, today)
         if values["start_date"] and values["start_date"] > values["stop_date"]:
             values["start_date"] = None
+    elif decision.action == Action.HOLD:
+        # Paused, not stopped: the line stays on the current list, out of the medications in force.
+        values["status"] = StatementStatus.ON_HOLD
+        values["status_reason"] = decision.note
+        values["resume_date"] = decision.resume_date
     return values
 
 
@@ -393,6 +428,8 @@ def _digest(reconciliation: Reconciliation, decisions: list[ReconciliationDecisi
                 d.frequency_text,
                 d.route_code,
                 d.note,
+                # only when set, so the digests of reconciliations signed before holds existed still match
+                *([d.resume_date.isoformat()] if d.resume_date else []),
             ]
             for d in decisions
         ],
@@ -429,8 +466,20 @@ def reconciliation_sign(
             "These medications changed on their lists since they were decided; decide them again: "
             + ", ".join(stale[:8]) + ".", field="decisions",
         )  # fmt: skip
-    previous = current_reconciliation(actor, patient)
     today = _today(actor)
+    overdue = [
+        row.name
+        for row in rows
+        if decisions[row.key].action == Action.HOLD
+        and decisions[row.key].resume_date
+        and decisions[row.key].resume_date < today
+    ]
+    if overdue:
+        raise ValidationError(
+            "These held medications have a resume date before today; decide them again: "
+            + ", ".join(overdue[:8]) + ".", field="decisions",
+        )  # fmt: skip
+    previous = current_reconciliation(actor, patient)
     result = MedicationList.objects.create(
         organization=actor.organization, patient=patient, kind=ListKind.RECONCILED, list_date=today,
         note=_text(note, 500), recorded_by=actor.user,
@@ -466,10 +515,11 @@ def _complete_transition_step(actor: Actor, patient: Patient, decisions: list[Re
     if episode is None or episode.discharge_day > _today(actor):
         return
     counts = {action: sum(d.action == action for d in decisions) for action in Action.values}
+    held = f"{counts['hold']} held, " if counts["hold"] else ""
     note = (
         f"Medication list reconciled and signed: {len(decisions)} medications "
         f"({counts['continue']} continued, {counts['change']} changed, {counts['stop']} stopped, "
-        f"{counts['ask']} asked of the prescriber)."
+        f"{held}{counts['ask']} asked of the prescriber)."
     )
     episode_record_step(actor=actor, episode=episode, step="med_rec", note=note, expected_version=episode.version)
 

@@ -226,7 +226,7 @@ def _decision_forms(reconciliation, lists, rows, data=None) -> list[dict]:
             initial.update(
                 action=decision.action, chosen_line=str(decision.chosen_line.public_id), dose=decision.dose,
                 frequency_code=decision.frequency_code, frequency_text=decision.frequency_text,
-                route_code=decision.route_code, note=decision.note,
+                route_code=decision.route_code, note=decision.note, resume_date=decision.resume_date,
             )  # fmt: skip
         elif row.kind == "matched":
             initial["action"] = Action.CONTINUE

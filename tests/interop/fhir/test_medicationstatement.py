@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from carecoord.core import clock
 from carecoord.core.choices import Role
 from carecoord.medications import services
 from carecoord.medications.models import MedicationList, MedicationStatement
@@ -170,3 +171,49 @@ def test_another_organization_cannot_read_them(fhir, make_caller, other_org):
     outsider = make_caller(other_org)
     assert outsider.get(f"MedicationStatement/{line.public_id}").status_code == 404
     assert outsider.get("MedicationStatement").json()["total"] == 0
+
+
+RESUME_DATE = "urn:carecoord:fhir:medication-resume-date"
+
+
+def test_a_held_medication_reads_as_on_hold_with_its_reason_and_resume_date(fhir):
+    patient = PatientFactory(organization=fhir.organization)
+    actor = make_actor(fhir.organization, Role.COORDINATOR)
+    first, second = a_list(fhir.organization, patient), a_list(fhir.organization, patient)
+    reconciliation = services.reconciliation_start(actor=actor, patient=patient, base_list=first, other_lists=[second])
+    from carecoord.medications.selectors import reconciliation_rows
+
+    _, (row,) = reconciliation_rows(reconciliation)
+    today = clock.today_in(fhir.organization.tz)
+    services.reconciliation_decide(actor=actor, reconciliation=reconciliation, decisions=[
+        {"row_key": row.key, "action": "hold", "note": "Until kidney function is rechecked", "resume_date": today},
+    ])  # fmt: skip
+    services.reconciliation_sign(actor=actor, reconciliation=reconciliation, expected_version=1)
+    reconciliation.refresh_from_db()
+    line = reconciliation.result_list.lines.get()
+    resource = assert_valid(fhir.get(f"MedicationStatement/{line.public_id}").json())
+    assert resource["status"] == "on-hold"
+    assert resource["statusReason"] == [{"text": "Until kidney function is rechecked"}]
+    assert resource["extension"] == [{"url": RESUME_DATE, "valueDate": today.isoformat()}]
+    found = fhir.get("MedicationStatement", params={"patient": str(patient.public_id), "status": "on-hold"}).json()
+    assert [entry["resource"]["id"] for entry in found["entry"]] == [str(line.public_id)]
+
+
+def test_create_on_hold_keeps_the_reason_and_resume_date_and_reads_back_the_same(fhir):
+    patient = PatientFactory(organization=fhir.organization)
+    body = statement(patient, status="on-hold", statusReason=[{"text": "Hold 5 days before the procedure"}],
+                     extension=[{"url": RESUME_DATE, "valueDate": "2026-12-10"}])  # fmt: skip
+    response = fhir.post("MedicationStatement", body)
+    assert response.status_code == 201, response.content
+    created = assert_valid(response.json())
+    line = MedicationStatement.objects.get(public_id=created["id"])
+    assert (line.status, line.status_reason, line.resume_date) == (
+        "on-hold", "Hold 5 days before the procedure", dt.date(2026, 12, 10)
+    )  # fmt: skip
+    assert created["status"] == "on-hold"
+    assert created["statusReason"] == body["statusReason"]
+    assert created["extension"] == body["extension"]
+    active_with_resume = statement(patient, extension=[{"url": RESUME_DATE, "valueDate": "2026-12-10"}])
+    response = fhir.post("MedicationStatement", active_with_resume)
+    assert response.status_code in (400, 422)
+    assert "only for a medication on hold" in outcome_text(response)

@@ -1,9 +1,10 @@
 """
 MedicationStatement <-> medications.MedicationStatement (one line of a source list or of a reconciled list).
 status is the FHIR R4 code verbatim; medicationCodeableConcept carries the RxNorm code; informationSource is
-the prescriber; dosage has the text, the SNOMED CT route and the timing. A create joins the day's list
-"Another system (FHIR)"; update and delete (entered-in-error) work on source lists only, since a reconciled
-list is signed and final.
+the prescriber; dosage has the text, the SNOMED CT route and the timing; statusReason.text is the reason
+(why a medication is on hold) and the extension RESUME_DATE the day a held medication resumes. A create
+joins the day's list "Another system (FHIR)"; update and delete (entered-in-error) work on source lists
+only, since a reconciled list is signed and final.
 """
 
 import datetime as dt
@@ -29,11 +30,12 @@ from carecoord.medications.choices import (
 from carecoord.medications.models import MedicationStatement
 from carecoord.medications.selectors import prescriber_choices, statements_visible_to
 
-from ._care import visible_patient
+from ._care import extension_value, visible_patient
 
 STATUS_SYSTEM = "http://hl7.org/fhir/CodeSystem/medication-statement-status"
 DOSE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z][A-Za-z/]*)?\s*$")
 PATH = "MedicationStatement"
+RESUME_DATE = "urn:carecoord:fhir:medication-resume-date"
 
 
 def _code_filter(value: str, modifier: str) -> Q:
@@ -105,7 +107,9 @@ class MedicationStatementMapper(ResourceMapper):
         })  # fmt: skip
         resource = {
             **self.base(obj),
+            "extension": [{"url": RESUME_DATE, "valueDate": obj.resume_date.isoformat()}] if obj.resume_date else None,
             "status": obj.status,
+            "statusReason": [{"text": obj.status_reason}] if obj.status_reason else None,
             "medicationCodeableConcept": {
                 "coding": [coding(RXNORM_SYSTEM, obj.rxnorm_code, obj.display)] if obj.rxnorm_code else None,
                 "text": obj.display,
@@ -160,6 +164,8 @@ class MedicationStatementMapper(ResourceMapper):
         display = concept.get("text") or rxnorm.get("display") or ""
         dosage = (resource.get("dosage") or [{}])[0]
         period = resource.get("effectivePeriod") or {}
+        reasons = [_reason_text(reason) for reason in resource.get("statusReason") or []]
+        resume = extension_value(resource, RESUME_DATE, "valueDate")
         return {
             "display": display,
             "rxnorm_code": rxnorm.get("code", ""),
@@ -167,6 +173,8 @@ class MedicationStatementMapper(ResourceMapper):
             "prescriber": self._prescriber(actor, patient, resource.get("informationSource")),
             "start_date": _date(period.get("start") or resource.get("effectiveDateTime")),
             "stop_date": _date(period.get("end")),
+            "status_reason": "; ".join(r for r in reasons if r)[:500],
+            "resume_date": _date(resume),
             "adherence_note": " ".join(n.get("text", "") for n in resource.get("note") or [])[:500],
             **_dosage(dosage),
         }
@@ -202,6 +210,10 @@ def _dosage(dosage: dict) -> dict:
     if not (dose or frequency or text) and dosage.get("text"):
         text = dosage["text"]
     return {"route_code": route, "dose": dose, "frequency_code": frequency, "frequency_text": text[:200]}
+
+
+def _reason_text(concept: dict) -> str:
+    return concept.get("text") or next((c.get("display") for c in codings(concept) if c.get("display")), "")
 
 
 def _date(value) -> dt.date | None:
