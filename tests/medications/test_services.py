@@ -176,6 +176,19 @@ def test_asking_the_prescriber_makes_one_task_however_often_it_is_saved(actor, p
     assert ReconciliationDecision.objects.get(row_key=row.key).task == task
 
 
+def test_a_line_asked_of_the_prescriber_is_signed_as_not_confirmed(actor, patient, discharge, mar):
+    reconciliation = services.reconciliation_start(actor=actor, patient=patient, base_list=discharge,
+                                                   other_lists=[mar])  # fmt: skip
+    question = "Warfarin is not on the discharge list: stopped?"
+    decide_all(actor, reconciliation, warfarin={"action": "ask", "note": question})
+    reconciliation.refresh_from_db()
+    signed = services.reconciliation_sign(actor=actor, reconciliation=reconciliation,
+                                          expected_version=reconciliation.version)  # fmt: skip
+    lines = {line.display.split()[0].lower(): line for line in signed.result_list.lines.all()}
+    assert lines["warfarin"].status_reason == f"Not confirmed: asked the prescriber — {question}"
+    assert lines["lisinopril"].status_reason == ""
+
+
 def test_a_change_says_what_changes_and_a_version_must_be_one_of_the_rows(actor, patient, discharge, mar):
     reconciliation = services.reconciliation_start(actor=actor, patient=patient, base_list=discharge,
                                                    other_lists=[mar])  # fmt: skip

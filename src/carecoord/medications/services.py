@@ -410,7 +410,13 @@ def _result_line(decision: ReconciliationDecision, today: dt.date) -> dict:
         values["status"] = StatementStatus.ON_HOLD
         values["status_reason"] = decision.note
         values["resume_date"] = decision.resume_date
+    elif decision.action == Action.ASK:
+        # Kept as it stands, but the signed list must not read as settled while the prescriber's answer waits.
+        values["status_reason"] = _text(f"{UNCONFIRMED} {decision.note}", 500)
     return values
+
+
+UNCONFIRMED = "Not confirmed: asked the prescriber —"
 
 
 def _digest(reconciliation: Reconciliation, decisions: list[ReconciliationDecision], rows: list[domain.Row]) -> str:
