@@ -227,3 +227,17 @@ def test_an_appeal_is_filed_and_decided_from_its_page(client, actor, patient):
     auth.refresh_from_db()
     appeal.refresh_from_db()
     assert (appeal.status, auth.status, auth.units_approved) == ("partially_overturned", "partially_approved", 4)
+
+
+def test_the_request_form_picks_the_only_coverage_and_shows_every_problem_at_once(client, actor, patient):
+    coverage = make_coverage(actor, patient)
+    page = client.get(tab(patient)).content.decode()
+    assert f'<option value="{coverage.public_id}" selected>' in page
+    data = {"auth-service": "Home health", "auth-procedure_codes": "G0151", "auth-units_requested": "6",
+            "auth-start_date": "2026-03-01", "auth-end_date": "2026-02-01"}  # fmt: skip
+    refused = client.post(reverse("coverage:patient_priorauth_add", args=[patient.public_id]), data)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "This field is required." in body  # the coverage left blank
+    assert "The authorization ends before it starts." in body  # in the same answer
+    assert not PriorAuthorization.objects.exists()

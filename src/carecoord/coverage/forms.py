@@ -160,6 +160,17 @@ class PriorAuthForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["coverage"].queryset = coverages
         self.fields["provider"].queryset = practitioners
+        if not self.is_bound:
+            only = list(coverages[:2])
+            if len(only) == 1:  # the patient's one active coverage is the one asked
+                self.initial.setdefault("coverage", only[0].public_id)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:  # shown with the other problems, not after them
+            self.add_error("end_date", "The authorization ends before it starts.")
+        return data
 
 
 class PriorAuthStatusForm(forms.Form):
