@@ -424,3 +424,12 @@ def test_a_notes_goal_progress_names_the_care_plan_of_each_goal(actor, client_fo
     page = body(client_for(actor).get(reverse("checkins:note_detail", args=[note.public_id])))
     assert '<strong>Weigh daily</strong> <span class="muted">(Heart failure)</span>' in page
     assert '<strong>A1c below 8</strong> <span class="muted">(Type 2 diabetes)</span>' in page
+
+
+def test_a_goals_status_choice_has_one_way_to_leave_it_and_one_no_change(actor, client_for, patient):
+    GoalFactory(careplan=CarePlanFactory(patient=patient, title="Heart failure"), description="Weigh daily")
+    url = reverse("checkins:patient_note_new", args=[patient.public_id])
+    page = body(client_for(actor).get(url, {"template": "phone_checkin"}))
+    assert '<option value="" selected>Leave as it is</option>' in page
+    assert page.count(">No change</option>") == 1
+    assert "Unchanged" not in page

@@ -189,7 +189,7 @@ class NoteForm(forms.Form):
                 required=False, max_length=2000, label="Progress", widget=forms.Textarea(attrs={"rows": 2})
             )
             self.fields[f"goal_{index}_status"] = forms.ChoiceField(
-                required=False, label="Goal status", choices=[("", "Unchanged"), *GoalAchievementStatus.choices]
+                required=False, label="Goal status", choices=[("", "Leave as it is"), *GoalAchievementStatus.choices]
             )
 
     def goal_rows(self) -> list[tuple]:
