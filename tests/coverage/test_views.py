@@ -241,3 +241,22 @@ def test_the_request_form_picks_the_only_coverage_and_shows_every_problem_at_onc
     assert "This field is required." in body  # the coverage left blank
     assert "The authorization ends before it starts." in body  # in the same answer
     assert not PriorAuthorization.objects.exists()
+
+
+def test_a_denial_shows_the_day_to_appeal_by_and_the_days_left(client, actor, patient):
+    coverage = make_coverage(actor, patient)
+    data = {"auth-coverage": str(coverage.public_id), "auth-service": "Home health", "auth-procedure_codes": "G0151",
+            "auth-units_requested": "6", "auth-start_date": "2026-03-01", "auth-end_date": "2026-04-30"}  # fmt: skip
+    client.post(reverse("coverage:patient_priorauth_add", args=[patient.public_id]), data)
+    auth = PriorAuthorization.objects.get()
+    draft = client.get(auth.get_absolute_url()).content.decode()
+    assert "Appeal by" not in draft
+    assert "Days to appeal a denial" in draft
+    status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
+    client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1})
+    denied_on = clock.today_in(actor.organization.tz) - dt.timedelta(days=10)
+    client.post(status_url, {"status": "denied", "on": denied_on.isoformat(), "version": 2, "denial_reason": "No"})
+    auth.refresh_from_db()
+    deadline = denied_on + dt.timedelta(days=auth.appeal_deadline_days)
+    page = client.get(auth.get_absolute_url()).content.decode()
+    assert f"{deadline:%m/%d/%Y} ({auth.appeal_deadline_days - 10} days left;" in page

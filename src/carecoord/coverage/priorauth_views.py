@@ -17,7 +17,7 @@ from carecoord.core.uploads import attachment_response
 from carecoord.patients.selectors import patient_get
 
 from . import domain, funding_services, priorauth_services
-from .choices import APPEAL_OUTCOMES
+from .choices import APPEAL_OUTCOMES, PriorAuthStatus
 from .forms import AppealStatusForm, ApplicationForm, DocumentForm, PriorAuthForm, PriorAuthStatusForm, VisitForm
 from .priorauth_services import TRANSITIONS
 from .selectors import (
@@ -63,11 +63,17 @@ def _auth_context(actor, auth, **bound) -> dict:
     if open_appeal is not None:
         appeal_form = appeal_form or AppealStatusForm(initial={"version": open_appeal.version})
         appeal_form.limit_statuses(open_appeal.status)
+    today = clock.today_in(actor.organization.tz)
+    appeal_by = None
+    if auth.status == PriorAuthStatus.DENIED and auth.decided_on and open_appeal is None and not appeals:
+        appeal_by = domain.appeal_deadline(auth.decided_on, auth.appeal_deadline_days)
     return {
         "nav": "patients",
         "patient": auth.patient,
         "auth": auth,
-        "today": clock.today_in(actor.organization.tz),
+        "today": today,
+        "appeal_by": appeal_by,
+        "appeal_days_left": (appeal_by - today).days if appeal_by else None,
         "units_left": domain.units_left(auth.units_approved, auth.units_used),
         "visits": list(auth.visits.select_related("recorded_by")),
         "appeals": appeals,
