@@ -1,4 +1,4 @@
-"""An organization admin adds people from the settings page: a new account gets a one-time password shown once."""
+"""Organization admins: adding people from the settings page, and why two-factor is asked of them."""
 
 import re
 
@@ -65,3 +65,15 @@ def test_only_an_admin_adds_members(org, client_for, role):
     response = add(client_for(make_actor(org, role)), email="someone@clinic.test")
     assert response.status_code == 403
     assert not User.objects.filter(email="someone@clinic.test").exists()
+
+
+def test_the_two_factor_page_tells_an_admin_why_it_is_asked(db, client):
+    from carecoord.core.models import Organization
+
+    org = OrganizationFactory(require_mfa=False)
+    assert not Organization.objects.get(pk=org.pk).require_mfa
+    admin = make_actor(org, Role.ORG_ADMIN)
+    client.force_login(admin.user)
+    page = client.get(reverse("core:setup_otp")).content.decode()
+    assert "Organization admins always use a second factor" in page
+    assert "Your organization requires" not in page

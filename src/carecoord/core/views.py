@@ -144,6 +144,7 @@ def setup_otp(request: HttpRequest) -> HttpResponse:
         "qr_svg": _qr_svg(device.config_url),
         "secret": _base32_secret(device),
         "required": mfa_required(request.user),
+        "required_as_admin": any(m.role == Role.ORG_ADMIN for m in memberships_of(request.user)),
     }
     return render(request, "core/setup_otp.html", context)
 
