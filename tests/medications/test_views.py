@@ -184,3 +184,13 @@ def test_the_tab_and_the_reconciliation_page_do_not_query_per_line_or_list(clien
     wider = services.reconciliation_start(actor=actor, patient=patient, base_list=discharge, other_lists=[mar, extra])
     after = (queries_for(client, tab(patient)), queries_for(client, wider.get_absolute_url()))
     assert after == before
+
+
+def test_with_no_list_the_tab_asks_for_one_instead_of_offering_a_comparison(client, patient, discharge):
+    from ..factories import PatientFactory
+
+    empty = PatientFactory(organization=patient.organization)
+    page = client.get(tab(empty)).content.decode()
+    assert "Record a medication list first" in page
+    assert "Compare lists</button>" not in page
+    assert "Compare lists</button>" in client.get(tab(patient)).content.decode()  # one list: it can be reviewed

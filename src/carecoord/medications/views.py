@@ -79,6 +79,7 @@ def _tab_context(actor, patient, **bound) -> dict:
         start_form=_start_form(actor, patient),
     )
     context.update(bound)
+    context["can_start"] = context["start_form"].fields["base_list"].queryset.exists()
     return context
 
 
