@@ -147,3 +147,10 @@ def test_the_patient_column_names_visible_patients_in_a_constant_number_of_queri
 def test_the_audit_table_scrolls_inside_its_card(org, events, client_for):
     body = client_for(make_actor(org, Role.AUDITOR)).get(reverse("core:audit_log")).content.decode()
     assert '<div class="table-scroll">\n<table class="table">' in body
+
+
+def test_the_log_shows_times_in_the_organizations_time_zone(org, events, client_for):
+    page = client_for(make_actor(org, Role.AUDITOR)).get(reverse("core:audit_log")).content.decode()
+    local = DAY1.astimezone(dt.timezone(dt.timedelta(hours=-6)))  # America/Chicago in November: CST
+    assert f"{local:%m/%d/%Y %H:%M:%S} CST" in page
+    assert f"{DAY1.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}" not in page
