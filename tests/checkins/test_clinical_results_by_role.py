@@ -95,4 +95,4 @@ def test_the_chart_shows_the_banner_and_the_progress_tab_only_to_roles_that_read
         assert not sees
         assert progress.status_code == 404
     timeline = client.get(reverse("checkins:patient_timeline", args=[patient.public_id])).content.decode()
-    assert (f"weight: {WEIGHT}" in timeline) is sees
+    assert (f"Body weight: {WEIGHT} kg" in timeline) is sees

@@ -192,9 +192,9 @@ def test_the_chart_is_svg_with_title_desc_target_and_no_script():
     assert svg.startswith("<svg")
     assert "<script" not in svg
     assert '<title id="' in svg
-    assert "Blood pressure (mm[Hg])" in svg
+    assert "Blood pressure (mmHg)" in svg
     assert "<desc" in svg
-    assert "2 measurements from 10/01/2026 (150/90 mm[Hg]) to 11/01/2026 (128/80 mm[Hg])" in svg
+    assert "2 measurements from 10/01/2026 (150/90 mmHg) to 11/01/2026 (128/80 mmHg)" in svg
     assert "Target: Systolic BP below 130 mm[Hg]." in svg
     assert ">Target<" in svg
     assert ">Diastolic<" in svg

@@ -70,7 +70,7 @@ def test_the_tab_shows_minutes_charts_with_their_data_and_therapy_and_audits_one
     assert "17 min" in html
     assert "Not enrolled in a care-management program" in html
     assert 'src="data:image/svg+xml;base64,' in html
-    assert 'alt="Blood pressure: 2 measurements from 11/17/2026 (150/85 mm[Hg]) to 11/24/2026' in html
+    assert 'alt="Blood pressure: 2 measurements from 11/17/2026 (150/85 mmHg) to 11/24/2026' in html
     assert '<td class="num">150 / 85</td>' in html
     assert '<td class="num">128 / 85</td>' in html
     assert "Occupational therapy" in html

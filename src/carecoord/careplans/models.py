@@ -12,6 +12,7 @@ from django.db.models import Q
 from carecoord.core.choices import Role
 from carecoord.core.links import public_id_url
 from carecoord.core.models import BaseModel, Organization
+from carecoord.core.units import unit_label
 from carecoord.patients.models import Condition, Patient
 
 from .choices import (
@@ -118,11 +119,11 @@ class Goal(BaseModel):
         if not self.target_comparator or self.target_value is None:
             return ""
         measure = self.measure_display or "Value"
-        low = _plain_number(self.target_value)
+        low, unit = _plain_number(self.target_value), unit_label(self.target_unit)
         if self.target_comparator == TargetComparator.BETWEEN:
             high = _plain_number(self.target_value_high)
-            return f"{measure} between {low} and {high} {self.target_unit}".strip()
-        return f"{measure} {TargetComparator(self.target_comparator).label} {low} {self.target_unit}".strip()
+            return f"{measure} between {low} and {high} {unit}".strip()
+        return f"{measure} {TargetComparator(self.target_comparator).label} {low} {unit}".strip()
 
 
 def _plain_number(value) -> str:

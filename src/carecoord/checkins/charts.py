@@ -66,7 +66,7 @@ class MeasurementSeries:
 
     @property
     def title(self) -> str:
-        return f"{self.measure.display} ({self.measure.unit})"
+        return self.measure.label
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -86,8 +86,8 @@ def describe(series: MeasurementSeries) -> str:
 
     text = (
         f"{measure.display}: {len(series.points)} measurement{'s' if len(series.points) != 1 else ''} "
-        f"from {first[0]:%m/%d/%Y} ({value_text(first)} {measure.unit}) "
-        f"to {last[0]:%m/%d/%Y} ({value_text(last)} {measure.unit})."
+        f"from {first[0]:%m/%d/%Y} ({f'{value_text(first)} {measure.unit_label}'.strip()}) "
+        f"to {last[0]:%m/%d/%Y} ({f'{value_text(last)} {measure.unit_label}'.strip()})."
     )
     if series.target_text:
         text += f" Target: {series.target_text}."

@@ -40,7 +40,7 @@ def check_measurement_values(measure: MeasureKind, value: Decimal, value2: Decim
             continue
         if not measure.low <= number <= measure.high:
             raise ValidationError(
-                f"{label} must be between {_plain(measure.low)} and {_plain(measure.high)} {measure.unit}.",
+                f"{label} must be between {_plain(measure.low)} and {_plain(measure.high)}{_unit(measure)}.",
                 field=name,
             )
     if measure.paired and value2 is None:
@@ -196,3 +196,7 @@ def goal_recompute_achievement(*, actor: Actor, goal: Goal) -> Goal:
     return careplan_services.goal_update(
         actor=actor, goal=goal, data={"achievement_status": status}, expected_version=goal.version
     )
+
+
+def _unit(measure: MeasureKind) -> str:
+    return f" {measure.unit_label}" if measure.unit_label else ""

@@ -6,6 +6,8 @@ measurement with two values (systolic, diastolic), as the FHIR vital-signs blood
 from dataclasses import dataclass
 from decimal import Decimal
 
+from carecoord.core.units import unit_label, with_unit
+
 
 @dataclass(frozen=True)
 class MeasureKind:
@@ -21,6 +23,15 @@ class MeasureKind:
     @property
     def paired(self) -> bool:
         return bool(self.second_display)
+
+    @property
+    def unit_label(self) -> str:
+        return unit_label(self.unit)
+
+    @property
+    def label(self) -> str:
+        """`Blood pressure (mmHg)`, as forms and charts name it."""
+        return with_unit(self.display, self.unit)
 
 
 MEASURES: dict[str, MeasureKind] = {

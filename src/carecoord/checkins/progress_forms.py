@@ -16,7 +16,7 @@ from .measures import MEASURES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-KIND_CHOICES = [(m.key, f"{m.display} ({m.unit})") for m in MEASURES.values()]
+KIND_CHOICES = [(m.key, m.label) for m in MEASURES.values()]
 
 
 class MeasurementForm(forms.Form):

@@ -23,12 +23,14 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError
 from carecoord.core.models import Membership, Organization, User
+from carecoord.core.units import unit_label
 from carecoord.patients.models import CareTeamMember, Patient
 from carecoord.patients.selectors import patients_visible_to
 from carecoord.scheduling.selectors import appointments_for_patient
 
 from .choices import FAILED_OUTCOMES
 from .instruments import INSTRUMENTS
+from .measures import MEASURES
 from .models import (
     Assessment,
     CheckinCadence,
@@ -360,7 +362,7 @@ def _measurement_rows(actor, patient, start, end, limit):
         value = f"{m.value.normalize():f}" + (f"/{m.value2.normalize():f}" if m.value2 is not None else "")
         entries.append(
             TimelineEntry(
-                m.occurred_at, "measurement", f"{m.kind}: {value} {m.unit}", m.note, progress, (m.occurred_at, m.pk)
+                m.occurred_at, "measurement", _measurement_text(m, value), m.note, progress, (m.occurred_at, m.pk)
             )
         )
     return entries
@@ -455,3 +457,10 @@ def patient_timeline(
     merged.sort(key=lambda e: (e.sort_key[0], e.kind, e.sort_key[1]), reverse=True)
     first = (page - 1) * page_size
     return TimelinePage(entries=merged[first : first + page_size], page=page, has_next=len(merged) > first + page_size)
+
+
+def _measurement_text(measurement, value: str) -> str:
+    """`Blood pressure: 148/92 mmHg`, as the timeline shows a measurement."""
+    measure = MEASURES.get(measurement.kind)
+    name = measure.display if measure else measurement.kind
+    return f"{name}: {value} {unit_label(measurement.unit)}".strip()
