@@ -12,7 +12,6 @@ import contextvars
 import datetime as dt
 import logging
 
-from django.db.models import Q
 from django.dispatch import receiver
 
 from carecoord.careplans.choices import TaskSource
@@ -106,18 +105,5 @@ def _own_step(task: Task) -> str | None:
 
 
 def _tcm_plan_step(task: Task) -> str | None:
-    """
-    The step a TCM care plan task does (selectors.tcm_plan_tasks' match without its open-status filter: the
-    task has just been completed), else None.
-    """
-    if task.careplan_id is None:
-        return None
-    for step in services.STEP_FIELDS:
-        kind, title = selectors.TCM_STEP_TASKS[step]
-        if task.kind != kind or task.title.casefold() != title.casefold():
-            continue
-        key, template_key = "careplan__template__key", selectors.TCM_TEMPLATE_KEY
-        template = Q(**{key: template_key}) | Q(**{f"{key}__startswith": f"{template_key}-"})
-        live = Task.objects.filter(template, pk=task.pk, careplan__status__in=selectors.LIVE_PLAN_STATUSES)
-        return step if live.exists() else None
-    return None
+    """The step a TCM care plan task does (the task has just been completed, so any status), else None."""
+    return selectors.tcm_plan_step(task, services.STEP_FIELDS)

@@ -274,22 +274,31 @@ def tcm_plan_tasks(episode: TransitionEpisode, step: str) -> QuerySet[Task]:
     """
     if step not in TCM_STEP_TASKS:
         return Task.objects.none()
-    kind, title = TCM_STEP_TASKS[step]
-    key = "careplan__template__key"
-    template = Q(**{key: TCM_TEMPLATE_KEY}) | Q(**{f"{key}__startswith": f"{TCM_TEMPLATE_KEY}-"})
     return (
-        Task.objects.filter(
-            template,
-            organization=episode.organization_id,
-            patient=episode.patient_id,
-            careplan__status__in=LIVE_PLAN_STATUSES,
-            status__in=OPEN_TASK_STATUSES,
-            kind=kind,
-            title__iexact=title,
-        )
+        _live_tcm_tasks(step)
+        .filter(organization=episode.organization_id, patient=episode.patient_id, status__in=OPEN_TASK_STATUSES)
         .select_related("careplan")
         .order_by("due_date", "id")
     )
+
+
+def tcm_plan_step(task: Task, steps) -> str | None:
+    """The one of `steps` a live TCM care plan's task does, whatever the task's status; else None."""
+    if task.careplan_id is None:
+        return None
+    for step in steps:
+        kind, title = TCM_STEP_TASKS[step]
+        if task.kind == kind and task.title.casefold() == title.casefold():
+            return step if _live_tcm_tasks(step).filter(pk=task.pk).exists() else None
+    return None
+
+
+def _live_tcm_tasks(step: str) -> QuerySet[Task]:
+    """Tasks doing `step` on the draft or active plans made from the TCM template or an organization's copy."""
+    kind, title = TCM_STEP_TASKS[step]
+    key = "careplan__template__key"
+    template = Q(**{key: TCM_TEMPLATE_KEY}) | Q(**{f"{key}__startswith": f"{TCM_TEMPLATE_KEY}-"})
+    return Task.objects.filter(template, careplan__status__in=LIVE_PLAN_STATUSES, kind=kind, title__iexact=title)
 
 
 @dataclass(frozen=True)
