@@ -90,13 +90,22 @@ def test_a_portal_check_is_recorded(client, actor, patient):
     assert EligibilityCheck.objects.get().status == "active"
 
 
-def test_a_future_submission_is_refused_and_only_the_next_statuses_are_offered(client, actor, patient):
-    coverage = make_coverage(actor, patient)
-    data = {"auth-coverage": str(coverage.public_id), "auth-service": "Home health", "auth-procedure_codes": "G0151",
+def request_form(coverage) -> dict:
+    """A prior authorization request as the patient's Insurance tab posts it."""
+    return {"auth-coverage": str(coverage.public_id), "auth-service": "Home health", "auth-procedure_codes": "G0151",
             "auth-diagnosis_codes": "I50.22", "auth-units_requested": "6", "auth-start_date": "2026-03-01",
             "auth-end_date": "2026-04-30"}  # fmt: skip
-    client.post(reverse("coverage:patient_priorauth_add", args=[patient.public_id]), data)
-    auth = PriorAuthorization.objects.get()
+
+
+def requested(client, actor, patient) -> PriorAuthorization:
+    """A draft request for the patient's new coverage, made from the page."""
+    coverage = make_coverage(actor, patient)
+    client.post(reverse("coverage:patient_priorauth_add", args=[patient.public_id]), request_form(coverage))
+    return PriorAuthorization.objects.get()
+
+
+def test_a_future_submission_is_refused_and_only_the_next_statuses_are_offered(client, actor, patient):
+    auth = requested(client, actor, patient)
     status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
     later = (clock.today_in(actor.organization.tz) + dt.timedelta(days=60)).isoformat()
     refused = client.post(status_url, {"status": "submitted", "on": later, "version": 1})
@@ -117,9 +126,7 @@ def test_a_future_submission_is_refused_and_only_the_next_statuses_are_offered(c
 def test_prior_auth_pages(client, actor, patient):
     coverage = make_coverage(actor, patient)
     url = reverse("coverage:patient_priorauth_add", args=[patient.public_id])
-    data = {"auth-coverage": str(coverage.public_id), "auth-service": "Home health", "auth-procedure_codes": "G0151",
-            "auth-diagnosis_codes": "I50.22", "auth-units_requested": "6", "auth-start_date": "2026-03-01",
-            "auth-end_date": "2026-04-30"}  # fmt: skip
+    data = request_form(coverage)
     assert client.post(url, {**data, "auth-procedure_codes": "G01"}).status_code == 400
     response = client.post(url, data)
     auth = PriorAuthorization.objects.get()
@@ -200,12 +207,7 @@ def _appeal_form_fields(page: str, action: str) -> tuple[list[tuple[str, str]], 
 
 
 def test_an_appeal_is_filed_and_decided_from_its_page(client, actor, patient):
-    coverage = make_coverage(actor, patient)
-    data = {"auth-coverage": str(coverage.public_id), "auth-service": "Home health", "auth-procedure_codes": "G0151",
-            "auth-diagnosis_codes": "I50.22", "auth-units_requested": "6", "auth-start_date": "2026-03-01",
-            "auth-end_date": "2026-04-30"}  # fmt: skip
-    client.post(reverse("coverage:patient_priorauth_add", args=[patient.public_id]), data)
-    auth = PriorAuthorization.objects.get()
+    auth = requested(client, actor, patient)
     status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
     client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1})
     client.post(status_url, {"status": "denied", "on": "2026-02-27", "version": 2, "denial_reason": "Not homebound"})
@@ -244,11 +246,7 @@ def test_the_request_form_picks_the_only_coverage_and_shows_every_problem_at_onc
 
 
 def test_a_denial_shows_the_day_to_appeal_by_and_the_days_left(client, actor, patient):
-    coverage = make_coverage(actor, patient)
-    data = {"auth-coverage": str(coverage.public_id), "auth-service": "Home health", "auth-procedure_codes": "G0151",
-            "auth-units_requested": "6", "auth-start_date": "2026-03-01", "auth-end_date": "2026-04-30"}  # fmt: skip
-    client.post(reverse("coverage:patient_priorauth_add", args=[patient.public_id]), data)
-    auth = PriorAuthorization.objects.get()
+    auth = requested(client, actor, patient)
     draft = client.get(auth.get_absolute_url()).content.decode()
     assert "Appeal by" not in draft
     assert "Days to appeal a denial" in draft
