@@ -35,16 +35,6 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def hospital(org):
-    return ExternalOrganizationFactory(organization=org, name="Lakeside General", kind="hospital")
-
-
-@pytest.fixture
-def patient(org):
-    return PatientFactory(organization=org, given_name="Ada", family_name="Byron")
-
-
 def stay(**overrides) -> dict:
     data = {
         "visit_number": "V1",

@@ -9,16 +9,14 @@ while the task still completes.
 
 import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import transaction
 from django.urls import reverse
 
-from carecoord.careplans.builtin import sync_builtin_templates
-from carecoord.careplans.models import CarePlanTemplate, Task
-from carecoord.careplans.services import careplan_template_apply, task_complete, task_set_status
+from carecoord.careplans.models import Task
+from carecoord.careplans.services import task_complete, task_set_status
 from carecoord.checkins.models import OutreachAttempt
 from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
@@ -26,38 +24,10 @@ from carecoord.transitions import selectors, services
 from carecoord.transitions.models import TransitionEpisode
 
 from ..careplans.factories import TaskFactory
-from ..factories import ExternalOrganizationFactory, PatientFactory, make_actor
+from ..factories import PatientFactory, make_actor
+from .tcm_setup import EPISODE_FOCUS, PLAN_TITLES, apply_tcm, at, discharge
 
-CHICAGO = ZoneInfo("America/Chicago")
-EPISODE_FOCUS = "transitions.TransitionEpisode"
-OPEN = ("requested", "accepted", "ready", "in-progress", "on-hold", "received")
-PLAN_TITLES = {
-    "contact": "Interactive contact within 2 business days",
-    "med_rec": "Medication reconciliation",
-    "visit": "Schedule face-to-face visit",
-}
 NEXT_MORNING = (2026, 3, 3, 10, 0)
-
-
-def at(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=CHICAGO)
-
-
-def apply_tcm(org, patient, start: dt.date):
-    sync_builtin_templates()
-    template = CarePlanTemplate.objects.get(organization=None, key="post-discharge-tcm")
-    provider = make_actor(org, Role.PROVIDER)
-    return careplan_template_apply(actor=provider, patient=patient, template=template, start_date=start)
-
-
-def discharge(org, patient, hospital) -> TransitionEpisode:
-    data = {
-        "visit_number": "V1", "encounter_class": "IMP", "admission_type": "R", "admitted_at": at(2026, 2, 27, 9),
-        "discharged_at": at(2026, 3, 2, 11), "discharge_disposition": "01", "diagnoses": [],
-    }  # fmt: skip
-    _, episode = services.encounter_discharge(organization=org, patient=patient, facility=hospital, data=data,
-                                              source={"event": "A03"})  # fmt: skip
-    return episode
 
 
 def own_task(episode: TransitionEpisode, step: str) -> Task:
@@ -76,16 +46,6 @@ def step_audits(episode: TransitionEpisode):
 def frozen():
     with time_machine.travel(at(2026, 3, 2, 18, 0), tick=False):
         yield
-
-
-@pytest.fixture
-def hospital(org):
-    return ExternalOrganizationFactory(organization=org, name="Lakeside General", kind="hospital")
-
-
-@pytest.fixture
-def patient(org):
-    return PatientFactory(organization=org, given_name="Ada", family_name="Byron")
 
 
 def test_completing_the_episodes_contact_task_records_the_contact(org, actor, patient, hospital, client_for):

@@ -8,18 +8,15 @@ and Charlson conditions by name.
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from carecoord.careplans.builtin import sync_builtin_templates
 from carecoord.careplans.builtin_content import BUILTIN_TEMPLATES
-from carecoord.careplans.models import CarePlanTemplate, Task
-from carecoord.careplans.services import careplan_template_apply, task_complete, tasks_escalate_overdue
+from carecoord.careplans.models import Task
+from carecoord.careplans.services import task_complete, tasks_escalate_overdue
 from carecoord.checkins.models import OutreachAttempt
-from carecoord.core.choices import Role
 from carecoord.core.errors import ValidationError
 from carecoord.interop.hl7v2.handler import handle_message
 from carecoord.interop.hl7v2.mllp import MllpServer, send
@@ -27,42 +24,9 @@ from carecoord.patients.models import Patient
 from carecoord.transitions import selectors, services
 from carecoord.transitions.models import TransitionEpisode
 
-from ..factories import ConditionFactory, ExternalOrganizationFactory, OrganizationFactory, PatientFactory, make_actor
+from ..factories import ConditionFactory, OrganizationFactory, PatientFactory
 from ..interop.hl7v2.messages import MAX_BYTES, adt, msa
-
-CHICAGO = ZoneInfo("America/Chicago")
-EPISODE_FOCUS = "transitions.TransitionEpisode"
-OPEN = ("requested", "accepted", "ready", "in-progress", "on-hold", "received")
-PLAN_TITLES = {
-    "contact": "Interactive contact within 2 business days",
-    "med_rec": "Medication reconciliation",
-    "visit": "Schedule face-to-face visit",
-}
-
-
-def at(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=CHICAGO)
-
-
-def tcm_template() -> CarePlanTemplate:
-    sync_builtin_templates()
-    return CarePlanTemplate.objects.get(organization=None, key="post-discharge-tcm")
-
-
-def apply_tcm(org, patient, start: dt.date):
-    """A provider applies the TCM template, so the plan is active at once."""
-    provider = make_actor(org, Role.PROVIDER)
-    return careplan_template_apply(actor=provider, patient=patient, template=tcm_template(), start_date=start)
-
-
-def discharge(org, patient, hospital, when=None, **extra):
-    data = {
-        "visit_number": "V1", "encounter_class": "IMP", "admission_type": "R", "admitted_at": at(2026, 2, 27, 9),
-        "discharged_at": when or at(2026, 3, 2, 11), "discharge_disposition": "01", "diagnoses": [], **extra,
-    }  # fmt: skip
-    _, episode = services.encounter_discharge(organization=org, patient=patient, facility=hospital, data=data,
-                                              source={"event": "A03"})  # fmt: skip
-    return episode
+from .tcm_setup import EPISODE_FOCUS, OPEN, PLAN_TITLES, apply_tcm, at, discharge
 
 
 def open_worklist(patient) -> list[tuple[str, str]]:
@@ -74,16 +38,6 @@ def open_worklist(patient) -> list[tuple[str, str]]:
 def frozen():
     with time_machine.travel(at(2026, 3, 2, 18, 0), tick=False):
         yield
-
-
-@pytest.fixture
-def hospital(org):
-    return ExternalOrganizationFactory(organization=org, name="Lakeside General", kind="hospital")
-
-
-@pytest.fixture
-def patient(org):
-    return PatientFactory(organization=org, given_name="Ada", family_name="Byron")
 
 
 def test_the_step_tasks_named_here_are_the_tcm_templates():
