@@ -28,7 +28,7 @@ from carecoord.patients.models import CareTeamMember, Patient
 from carecoord.patients.selectors import patients_visible_to
 from carecoord.scheduling.selectors import appointments_for_patient
 
-from .choices import FAILED_OUTCOMES
+from .choices import FAILED_OUTCOMES, TimeSource
 from .instruments import INSTRUMENTS
 from .measures import MEASURES
 from .models import (
@@ -276,6 +276,8 @@ class TimelineEntry:
     detail: str
     url: str
     sort_key: tuple
+    # Time entered by hand is minutes for a day, stored at noon of it: it has a date, not a clock time.
+    date_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -375,13 +377,21 @@ def _time_rows(actor, patient, start, end, limit):
         TimelineEntry(
             t.started_at,
             "time",
-            f"{t.minutes or 'Running'} min · {t.get_activity_display()}",
+            _time_title(t),
             f"{t.user.full_name}{' · ' + t.note if t.note else ''}",
             progress,
             (t.started_at, t.pk),
+            date_only=t.source == TimeSource.MANUAL,
         )
         for t in rows.select_related("user").order_by("-started_at", "-id")[:limit]
     ]
+
+
+def _time_title(entry: TimeEntry) -> str:
+    minutes = f"{entry.minutes or 'Running'} min"
+    if entry.source == TimeSource.MANUAL:
+        return f"Time entered by hand, {minutes} · {entry.get_activity_display()}"
+    return f"{minutes} · {entry.get_activity_display()}"
 
 
 def _task_rows(actor, patient, start, end, limit):

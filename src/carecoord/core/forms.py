@@ -74,7 +74,13 @@ class AuditFilterForm(forms.Form):
     user = forms.CharField(
         required=False, max_length=254, label="User", help_text="Part of the user's email address or name."
     )
-    event = forms.CharField(required=False, max_length=100, label="Event (e.g. patient.view)")
+    # The page lists the events in words as suggestions (a datalist); a label or a code prefix both filter.
+    event = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Event (e.g. Patient chart viewed, or a code: patient.view)",
+        widget=forms.TextInput(attrs={"list": "audit-event-labels"}),
+    )
     patient = forms.CharField(required=False, max_length=200, label="Patient (name, MRN or id)")
     action = forms.ChoiceField(
         required=False,

@@ -6,6 +6,7 @@ import uuid
 from django.db.models import Q, QuerySet
 
 from .access import Actor
+from .audit_labels import event_codes_labelled, event_label, object_kind
 from .errors import NotFoundError
 from .models import AuditEvent, User
 
@@ -28,7 +29,10 @@ def audit_events_for(*, actor: Actor, filters: dict) -> QuerySet[AuditEvent]:
         # The exact email also finds events with no user row, such as a failed sign-in with an unknown email.
         events = events.filter(Q(user__in=audit_user_ids(text)) | Q(user_email__iexact=text))
     if filters.get("event"):
-        events = events.filter(event__startswith=filters["event"].strip())
+        text = filters["event"].strip()
+        # A label picked from the filter's suggestions ("Task reassigned") finds its codes; else a code prefix.
+        codes = event_codes_labelled(text)
+        events = events.filter(event__in=codes) if codes else events.filter(event__startswith=text)
     if filters.get("patient"):
         events = events.filter(patient_public_id__in=audit_patient_ids(org, filters["patient"]))
     if filters.get("action"):
@@ -99,15 +103,53 @@ def audit_patient_ids(org, text: str) -> list:
 
 def audit_patient_labels(actor: Actor, events) -> dict:
     """
-    "Name (MRN)" by public id, in one query, for the events' patients the auditor may see: those of the actor's
-    organization, deleted ones included. Another organization's patient stays an id.
+    "Name (MRN)" by public id, in at most two queries, for the events' patients the viewer may see: those of
+    the viewer's organization (deleted ones included: their audit trail stays readable), and another
+    organization's patients the viewer sees today through a consented share (patients_visible_to, the one
+    access rule). Any other patient is left out: `audit_rows_describe` says whose patient it is instead.
     """
     from carecoord.patients.models import Patient
+    from carecoord.patients.selectors import patients_visible_to
 
+    fields = ("public_id", "given_name", "family_name", "preferred_name", "mrn", "organization")
+    own = actor.organization
     ids = {e.patient_public_id for e in events if e.patient_public_id}
     if not ids:
         return {}
-    patients = Patient.objects.filter(organization=actor.organization, public_id__in=ids).only(
-        "public_id", "given_name", "family_name", "preferred_name", "mrn"
-    )
-    return {p.public_id: f"{p.display_name} ({p.mrn})" for p in patients}
+    home = Patient.objects.filter(organization=own, public_id__in=ids).only(*fields)
+    labels = {p.public_id: f"{p.display_name} ({p.mrn})" for p in home}
+    elsewhere = {e.patient_public_id for e in events if e.patient_public_id and e.tenant_organization_id != own.pk}
+    elsewhere -= labels.keys()
+    if elsewhere:
+        shared = (
+            patients_visible_to(actor)
+            .exclude(organization=own)
+            .filter(public_id__in=elsewhere)
+            .select_related("organization")
+            .only(*fields, "organization__name")
+        )
+        labels.update({p.public_id: f"{p.display_name} (patient of {p.organization.name})" for p in shared})
+    return labels
+
+
+def audit_rows_describe(actor: Actor, events: list[AuditEvent]) -> None:
+    """
+    Sets on each event what the audit page shows in words: `event_label`, `object_kind`, `patient_label`
+    (None when the event names no patient). A constant number of queries, whatever the number of events.
+    """
+    labels = audit_patient_labels(actor, events)
+    for event in events:
+        event.event_label = event_label(event.event)
+        event.object_kind = object_kind(event.object_type)
+        event.patient_label = _patient_label(actor, event, labels) if event.patient_public_id else None
+
+
+def _patient_label(actor: Actor, event: AuditEvent, labels: dict) -> str:
+    if event.patient_public_id in labels:
+        return labels[event.patient_public_id]
+    tenant = event.tenant_organization
+    if tenant is None:
+        return "Patient not visible to you"
+    if tenant.pk != actor.organization.pk:
+        return f"Patient of {tenant.name}"
+    return "Patient no longer on file"  # the organization's own patient, purged since

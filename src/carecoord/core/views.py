@@ -22,13 +22,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import audit
 from .access import memberships_of
 from .audit import audit_record
+from .audit_labels import event_choices
 from .choices import AuditAction, AuditOutcome, Role
 from .errors import ApplicationError
 from .forms import AuditFilterForm, LoginForm, MemberAddForm, OrganizationSettingsForm, TokenForm, valid_filters
 from .http import put_service_error, safe_next_url
 from .login_throttle import address_throttled, record_throttled_attempt
 from .middleware import ACTIVE_ORG_SESSION_KEY, mfa_required, next_query, user_has_confirmed_device
-from .selectors import audit_events_for, audit_patient_labels
+from .selectors import audit_events_for, audit_rows_describe
 from .services import member_add, organization_choose, organization_settings_update
 from .signals import home_organization
 
@@ -272,9 +273,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = audit_events_for(actor=actor, filters=filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    labels = audit_patient_labels(actor, page.object_list)
-    for event in page.object_list:
-        event.patient_label = labels.get(event.patient_public_id)
+    audit_rows_describe(actor, page.object_list)
     audit_record(actor=actor, event="audit.view", action=AuditAction.READ, detail={"filters": _plain(filters)})
     query = request.GET.copy()
     query.pop("page", None)
@@ -289,7 +288,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "current": current.lstrip("-") == key,
             "descending": current == f"-{key}",
         }
-        for key, label in AUDIT_COLUMNS
+        for key, label in audit_columns(actor.organization)
     ]
     context = {
         "form": form,
@@ -297,12 +296,18 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "unsorted": unsorted.urlencode(),
         "columns": columns,
+        "event_choices": event_choices(),
     }
     return render(request, "core/audit_log.html", context)
 
 
+def audit_columns(organization) -> list[tuple[str, str]]:
+    """The page's columns; times show in the organization's zone, and the header says which."""
+    return [("when", f"When ({organization.timezone})"), *AUDIT_COLUMNS[1:]]
+
+
 AUDIT_COLUMNS = [
-    ("when", "When (UTC)"),
+    ("when", "When"),
     ("user", "User"),
     ("acting", "Acting for"),
     ("tenant", "Record of"),
