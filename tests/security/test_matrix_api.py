@@ -17,13 +17,13 @@ from .conftest import all_secrets, assert_same, leaks_in, snapshot_all
 PATH_IDS = {"task_id": "task", "patient_id": "patient", "appointment_id": "appointment"}
 # Query and body parameters that name a record: A's record of that kind.
 REF_IDS = {"patient": "patient", "practitioner": "practitioner", "location": "location", "type": "appointment_type",
-           "task": "task", "careplan": "careplan"}  # fmt: skip
+           "task": "task", "careplan": "careplan", "payer": "coverage:payer"}  # fmt: skip
 # Free-text search parameters: each is tried with every one of A's identifying strings.
 SEARCH_TERMS = ["Zebulon", "Quixotic", "zeb quix", "ALPHA-7731", "1951-02-03", "02/03/1951", "(312) 555-0177"]
 SEARCH_PARAMS = {"q"}
 # Query parameters that name no record (filters, paging) and are left at their defaults.
 NEUTRAL = {"kind", "category", "priority", "due_from", "due_to", "bucket", "offset", "limit", "from", "to",
-           "specialty", "language", "use_patient_availability", "owner"}  # fmt: skip
+           "specialty", "language", "use_patient_availability", "owner", "status"}  # fmt: skip
 
 
 def operations(client) -> list[tuple[str, str, dict]]:

@@ -146,6 +146,7 @@ POLICY = {
     "coverage:eligibility_detail": CHART,
     "coverage:eligibility_request": MEMBER_ID,
     "coverage:priorauth_detail": CHART,
+    "coverage:priorauth_list": CHART,
     "coverage:document_download": CHART,
     "coverage:application_detail": CHART,
     "coverage:payer_list": CHART,
@@ -176,6 +177,7 @@ POLICY = {
     "api:list_slots": CHART,
     "api:list_appointments": CHART,
     "api:get_appointment": CHART,
+    "api:list_prior_auths": CHART,
     "api:openapi-json": SIGNED_IN,
 }  # fmt: skip
 
@@ -312,7 +314,7 @@ API_PATHS = {
     "api:get_worklist": "/api/v1/worklist", "api:search_patients": "/api/v1/patients",
     "api:list_slots": "/api/v1/scheduling/slots?type={appointment_type}",
     "api:list_appointments": "/api/v1/scheduling/appointments",
-    "api:openapi-json": "/api/v1/openapi.json",
+    "api:openapi-json": "/api/v1/openapi.json", "api:list_prior_auths": "/api/v1/coverage/prior-auths",
 }  # fmt: skip
 
 

@@ -14,6 +14,8 @@ RENEWAL_ALERT_DAYS = 60
 # Appeals: payers set their own deadline; 60 days from the denial is the common default (configurable per payer
 # in Payer.appeal_deadline_days and copied onto each authorization, where it can be changed).
 DEFAULT_APPEAL_DAYS = 60
+# Days ahead of an appeal's filing deadline that the prior authorization list calls it "due soon".
+APPEAL_SOON_DAYS = 14
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 CPT = re.compile(r"^\d{4}[0-9FTU]$")  # Category I (5 digits), II (####F), III (####T), PLA (####U)

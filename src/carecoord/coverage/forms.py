@@ -242,3 +242,48 @@ class ApplicationForm(forms.Form):
                 self.initial[name] = "\n".join(app.documents_missing)
             elif hasattr(app, name):
                 self.initial[name] = getattr(app, name)
+
+
+class PublicIdChoiceField(forms.ModelChoiceField):
+    """A record chosen by its public id; a value that is not even an id gets the invalid-choice message."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if exc.code == "invalid_choice":
+                raise
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            ) from None
+
+
+class PriorAuthListFilterForm(forms.Form):
+    """The filters of the prior authorization list (page and JSON API); keys of selectors' list filters."""
+
+    status = forms.ChoiceField(
+        required=False,
+        label="Show",
+        choices=[
+            ("", "All"),
+            ("pending", "Awaiting a decision"),
+            ("draft", "Drafts (not submitted)"),
+            ("approved", "Approved"),
+            ("ending", f"Approved, ending within {domain.EXPIRY_ALERT_DAYS} days"),
+            ("denied", "Denied"),
+            ("appeal_due", f"Appeal due within {domain.APPEAL_SOON_DAYS} days"),
+            ("expired", "Expired"),
+        ],
+        error_messages={"invalid_choice": "“%(value)s” is not a status filter this list knows."},
+    )
+    payer = PublicIdChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="public_id",
+        empty_label="Any payer",
+        error_messages={"invalid_choice": "No payer of your directory has this id."},
+    )
+
+    def __init__(self, *args, payers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payer"].queryset = payers

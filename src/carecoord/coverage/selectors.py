@@ -4,17 +4,20 @@ patient shared under consent, by the organizations the patient is shared with (r
 organization); every read starts from `patients_visible_to`. Payers are each organization's own directory.
 """
 
+import datetime as dt
 import uuid
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, DateField, Exists, F, Func, OuterRef, Q, QuerySet, Value, When
 
+from carecoord.core import clock
 from carecoord.core.access import Actor
 from carecoord.core.choices import Role
 from carecoord.core.errors import NotFoundError
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
-from .choices import APPROVED_STATUSES, CoverageStatus
+from . import domain
+from .choices import APPROVED_STATUSES, CoverageStatus, PriorAuthStatus
 from .models import (
     Appeal,
     AppealDocument,
@@ -132,6 +135,89 @@ def appeal_get(actor: Actor, public_id) -> Appeal:
 
 def document_get(actor: Actor, public_id) -> AppealDocument:
     return _get(AppealDocument.objects.all(), actor, public_id, "appeal")
+
+
+class _AddDays(Func):
+    """`date + days` as a date, in the SQL of SQLite and of PostgreSQL (a per-row number of days)."""
+
+    arity = 2
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (day, day_params), (days, days_params) = (compiler.compile(e) for e in self.source_expressions)
+        return f"({day} + CAST({days} AS integer))", [*day_params, *days_params]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        (day, day_params), (days, days_params) = (compiler.compile(e) for e in self.source_expressions)
+        return f"DATE({day}, '+' || {days} || ' days')", [*day_params, *days_params]
+
+
+AWAITING_DECISION = (PriorAuthStatus.SUBMITTED, PriorAuthStatus.PENDED)
+# The list's "status" filter: the statuses a coordinator works by, and two that are about dates coming up.
+PRIOR_AUTH_LIST_FILTERS = ("draft", "pending", "approved", "denied", "expired", "appeal_due", "ending")
+
+
+def _prior_auth_filter(name: str, today: dt.date) -> Q:
+    if name == "appeal_due":
+        return Q(appeal_by__gte=today, appeal_by__lte=today + dt.timedelta(days=domain.APPEAL_SOON_DAYS))
+    if name == "ending":
+        # approved_auths_ending's rule (the expiry job), from today on, over what the actor sees.
+        until = today + dt.timedelta(days=domain.EXPIRY_ALERT_DAYS)
+        return Q(status__in=APPROVED_STATUSES, end_date__gte=today, end_date__lte=until)
+    statuses = {
+        "draft": (PriorAuthStatus.DRAFT,),
+        "pending": AWAITING_DECISION,
+        "approved": APPROVED_STATUSES,
+        "denied": (PriorAuthStatus.DENIED,),
+        "expired": (PriorAuthStatus.EXPIRED,),
+    }
+    if name not in statuses:
+        raise ValueError(f"Unknown prior authorization filter {name!r}.")
+    return Q(status__in=statuses[name])
+
+
+def prior_auths_visible_to(
+    actor: Actor, *, status: str | None = None, payer: Payer | None = None, today: dt.date | None = None
+) -> QuerySet[PriorAuthorization]:
+    """
+    Every prior authorization the actor may read, across patients, most urgent first. Each carries
+    `appeal_by` (a denial not yet appealed: the last day to file) and `action_on`, the date it is sorted by:
+    the appeal deadline of a denial, the end of an approval, the start of a request still awaiting a decision
+    (it is needed by then); past deadlines and ends, and closed requests, come last (newest first).
+    """
+    if actor is None or not actor.can_see_patients:
+        return PriorAuthorization.objects.none()
+    today = today or clock.today_in(actor.organization.tz)
+    appealed = Appeal.objects.filter(authorization=OuterRef("pk"))
+    found = (
+        _visible(PriorAuthorization.objects.all(), actor)
+        .annotate(
+            appeal_by=Case(
+                When(
+                    Q(status=PriorAuthStatus.DENIED, decided_on__isnull=False) & ~Exists(appealed),
+                    then=_AddDays(F("decided_on"), F("appeal_deadline_days")),
+                ),
+                default=Value(None),
+                output_field=DateField(),
+            ),
+        )
+        .annotate(
+            action_on=Case(
+                When(status=PriorAuthStatus.DENIED, appeal_by__gte=today, then=F("appeal_by")),
+                When(status__in=APPROVED_STATUSES, end_date__gte=today, then=F("end_date")),
+                When(status__in=(PriorAuthStatus.DRAFT, *AWAITING_DECISION), then=F("start_date")),
+                default=Value(None),
+                output_field=DateField(),
+            )
+        )
+    )
+    if status:
+        found = found.filter(_prior_auth_filter(status, today))
+    if payer is not None:
+        found = found.filter(coverage__payer=payer)
+    return found.select_related("patient", "patient__organization", "coverage", "coverage__payer").order_by(
+        F("action_on").asc(nulls_last=True), "-start_date", "-id"
+    )
 
 
 def approved_auths_ending(organization, *, until) -> QuerySet[PriorAuthorization]:

@@ -1,12 +1,13 @@
 """
 Insurance pages. URL names start with the kind of record their `public_id` names (patient_, coverage_,
 eligibility_, priorauth_, visit_, appeal_, document_, application_, payer_), which is how the tenant-isolation
-matrix finds the record to try.
+matrix finds the record to try. Lists (payer_list, priorauth_list) take no id, so the matrix leaves them to
+the list and search sweeps (tests/security/test_matrix_searches.py).
 """
 
 from django.urls import path
 
-from . import priorauth_views, views
+from . import priorauth_list_views, priorauth_views, views
 
 app_name = "coverage"
 
@@ -38,6 +39,7 @@ urlpatterns = [
     path("insurance/eligibility/<uuid:public_id>/", views.eligibility_detail, name="eligibility_detail"),
     path("insurance/eligibility/<uuid:public_id>/270/", views.eligibility_request, name="eligibility_request"),
     path("insurance/eligibility/<uuid:public_id>/271/", views.eligibility_upload, name="eligibility_upload"),
+    path("insurance/prior-auths/", priorauth_list_views.priorauth_list, name="priorauth_list"),
     path("insurance/prior-auths/<uuid:public_id>/", priorauth_views.priorauth_detail, name="priorauth_detail"),
     path("insurance/prior-auths/<uuid:public_id>/status/", priorauth_views.priorauth_status, name="priorauth_status"),
     path(

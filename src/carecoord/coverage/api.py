@@ -1,0 +1,106 @@
+"""
+JSON endpoints of insurance work at /api/v1/coverage/: the prior authorizations of every patient the caller may
+see, with the filters and order of the page /insurance/prior-auths/ (same selector, same filter form, same
+audit entry). A filter that is not valid answers 400 with every problem in "errors".
+"""
+
+import datetime as dt
+import uuid
+
+from ninja import Field, Query, Router, Schema
+
+from carecoord.core import clock
+from carecoord.core.access import Actor
+from carecoord.core.errors import NotFoundError, ValidationError
+
+from .priorauth_list_views import audit_list_view, list_filters, with_days_left
+from .selectors import prior_auths_visible_to
+
+router = Router(tags=["coverage"])
+
+MAX_LIMIT = 200
+
+
+class Ref(Schema):
+    id: uuid.UUID
+    name: str
+
+
+class PriorAuthRow(Schema):
+    id: uuid.UUID
+    patient: Ref
+    service: str
+    payer: Ref | None
+    status: str
+    status_display: str
+    reference_number: str
+    units_requested: int
+    units_approved: int | None
+    units_used: int
+    start_date: dt.date
+    end_date: dt.date
+    submitted_on: dt.date | None
+    decided_on: dt.date | None
+    appeal_by: dt.date | None = Field(description="A denial not yet appealed: the last day to file an appeal.")
+    appeal_days_left: int | None = Field(description="Days from today to `appeal_by` (negative once passed).")
+    end_days_left: int | None = Field(description="An approval: days from today to its end date.")
+
+
+class PriorAuthList(Schema):
+    results: list[PriorAuthRow]
+    next_offset: int | None
+
+
+class PriorAuthQuery(Schema):
+    status: str | None = Field(
+        None, max_length=40, description="draft, pending, approved, ending, denied, appeal_due or expired."
+    )
+    payer: str | None = Field(None, max_length=100, description="A payer of your directory, by its id.")
+    offset: int = Field(0, ge=0, le=1_000_000)
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+
+
+def _actor(request) -> Actor:
+    actor = request.auth
+    if not actor.can_see_patients:
+        raise NotFoundError()
+    return actor
+
+
+def _row(auth) -> dict:
+    payer = auth.coverage.payer
+    return {
+        "id": auth.public_id,
+        "patient": {"id": auth.patient.public_id, "name": auth.patient.display_name},
+        "service": auth.service,
+        "payer": {"id": payer.public_id, "name": payer.name} if payer else None,
+        "status": auth.status,
+        "status_display": auth.get_status_display(),
+        "reference_number": auth.reference_number,
+        "units_requested": auth.units_requested,
+        "units_approved": auth.units_approved,
+        "units_used": auth.units_used,
+        "start_date": auth.start_date,
+        "end_date": auth.end_date,
+        "submitted_on": auth.submitted_on,
+        "decided_on": auth.decided_on,
+        "appeal_by": auth.appeal_by,
+        "appeal_days_left": auth.appeal_days_left,
+        "end_days_left": auth.end_days_left,
+    }
+
+
+@router.get("/prior-auths", response=PriorAuthList, summary="Prior authorizations across patients, most urgent first")
+def list_prior_auths(request, query: Query[PriorAuthQuery]):
+    actor = _actor(request)
+    given = {name: value for name, value in (("status", query.status), ("payer", query.payer)) if value}
+    form, filters = list_filters(actor, given or None)
+    if form.errors:
+        raise ValidationError.of(form.errors)
+    today = clock.today_in(actor.organization.tz)
+    found = prior_auths_visible_to(actor, today=today, **filters)
+    rows = with_days_left(list(found[query.offset : query.offset + query.limit + 1]), today)
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    audit_list_view(actor, filters, shown=len(rows), offset=query.offset, api=True)
+    return {"results": [_row(auth) for auth in rows], "next_offset": query.offset + query.limit if more else None}
