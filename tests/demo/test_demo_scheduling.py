@@ -6,15 +6,18 @@ from collections import Counter, defaultdict
 from itertools import pairwise
 
 import pytest
+from django.urls import reverse
 
 from carecoord.core import clock
 from carecoord.core.access import actor_for
 from carecoord.core.choices import Role
 from carecoord.core.models import Membership, Organization
 from carecoord.demo.world import COORDINATION_SLUG, DEMO_SLUGS
-from carecoord.patients.models import PatientShare
+from carecoord.directory.models import Location
+from carecoord.patients.models import Patient, PatientShare
 from carecoord.scheduling import slots as slot_math
 from carecoord.scheduling.choices import BLOCKING_STATUSES, AppointmentStatus, SummaryStatus
+from carecoord.scheduling.forms import FindSlotForm
 from carecoord.scheduling.models import (
     Appointment,
     AppointmentSeries,
@@ -25,7 +28,8 @@ from carecoord.scheduling.models import (
     PractitionerUnavailability,
     ReminderPolicy,
 )
-from carecoord.scheduling.selectors import closed_days, slots_available
+from carecoord.scheduling.selectors import appointment_types_for, calendar_data, closed_days, slots_available
+from carecoord.scheduling.slot_search import search_slots
 
 pytestmark = pytest.mark.django_db
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
@@ -35,7 +39,20 @@ EXPECTED_TYPES = {
     "Physical therapy": 45,
     "Telehealth check-in": 15,
     "Lab draw": 15,
+    "Occupational therapy": 45,
+    "Speech therapy": 30,
+    "Physical therapy evaluation": 60,
+    "Occupational therapy evaluation": 60,
+    "Speech therapy evaluation": 60,
 }
+PT, OT, SLP = "225100000X", "225X00000X", "235Z00000X"
+# Each discipline's own types; a therapist also offers follow-up visits.
+THERAPY_TYPES = {
+    PT: {"Physical therapy", "Physical therapy evaluation"},
+    OT: {"Occupational therapy", "Occupational therapy evaluation"},
+    SLP: {"Speech therapy", "Speech therapy evaluation"},
+}
+THERAPY_SITE = "Maple Grove Outpatient Therapy"
 
 
 def organizations():
@@ -51,12 +68,18 @@ def test_the_demo_has_past_and_upcoming_appointments(world):
     assert world.counts["appointments_upcoming"] >= 30
 
 
-def test_every_organization_has_the_five_appointment_types(world):
+def test_every_organization_has_the_appointment_types(world):
     for org in organizations():
         types = dict(AppointmentType.objects.filter(organization=org).values_list("name", "duration_minutes"))
         assert types == EXPECTED_TYPES, org.slug
         assert AppointmentType.objects.get(organization=org, name="Telehealth check-in").telehealth
-        assert AppointmentType.objects.get(organization=org, name="New patient visit").new_patient
+        new_patient = AppointmentType.objects.filter(organization=org, new_patient=True)
+        assert set(new_patient.values_list("name", flat=True)) == {
+            "New patient visit",
+            "Physical therapy evaluation",
+            "Occupational therapy evaluation",
+            "Speech therapy evaluation",
+        }
 
 
 def test_weekly_hours_vary_and_include_outside_clinicians(world):
@@ -187,3 +210,98 @@ def test_no_visits_ahead_for_patients_who_died(world):
     ahead = Appointment.objects.filter(start__gt=clock.now(), status__in=BLOCKING_STATUSES)
     assert ahead.exists()
     assert not ahead.filter(patient__deceased_date__isnull=False).exists()
+
+
+# Therapy: each discipline its own types, and the nursing home's outpatient therapy site staffed and booked ---------
+
+
+def scheduler_of(slug: str):
+    membership = Membership.objects.select_related("user", "organization").get(
+        organization__slug=slug, role=Role.SCHEDULER
+    )
+    return actor_for(membership.user, membership.organization)
+
+
+def page_search(actor, type_name: str, *, patient=None, location=None):
+    """The find-a-slot page's search (its form and `search_slots`) over the next two weeks."""
+    types = appointment_types_for(actor)
+    first = today() + dt.timedelta(days=1)
+    query = {
+        "appointment_type": str(types.get(name=type_name).public_id),
+        "first_day": first.isoformat(),
+        "last_day": (first + dt.timedelta(days=13)).isoformat(),
+    }
+    if location is not None:
+        query["location"] = str(location.public_id)
+    search = search_slots(actor, FindSlotForm(query, actor=actor, types=types), patient=patient)
+    assert search is not None, "the search form was invalid"
+    return search
+
+
+def offered(search) -> list:
+    return [row.practitioner for group in search.days for row in group.rows]
+
+
+def test_therapists_offer_only_their_own_discipline(world):
+    therapy_names = set().union(*THERAPY_TYPES.values())
+    for block in PractitionerSchedule.objects.filter(organization__slug__in=DEMO_SLUGS).select_related("practitioner"):
+        names = set(block.appointment_types.values_list("name", flat=True))
+        own = THERAPY_TYPES.get(block.practitioner.specialty_code)
+        if own is None:
+            assert not names & therapy_names, (block.practitioner.specialty_code, names)
+        else:
+            assert names == own | {"Follow-up visit"}, (block.practitioner, names)
+
+
+DISCIPLINES = ((PT, "Physical therapy"), (OT, "Occupational therapy"), (SLP, "Speech therapy"))
+
+
+def test_a_therapy_search_offers_only_therapists_of_that_discipline(world):
+    # The hospital has a physical and an occupational therapist; the nursing home has all three disciplines.
+    for slug, disciplines in (("lakeshore", {PT, OT}), ("maple-grove", {PT, OT, SLP})):
+        actor = scheduler_of(slug)
+        for code, type_name in DISCIPLINES:
+            people = offered(page_search(actor, type_name))
+            expected = {code} if code in disciplines else set()
+            assert {p.specialty_code for p in people} == expected, (slug, type_name, sorted(map(str, people)))
+
+
+def test_a_patients_physical_therapy_search_page_offers_only_physical_therapists(world, client_for):
+    actor = scheduler_of("maple-grove")
+    patient = Patient.objects.filter(organization=actor.organization, active=True).order_by("mrn").first()
+    search = page_search(actor, "Physical therapy", patient=patient)
+    assert {p.specialty_code for p in offered(search)} == {PT}
+    physical = AppointmentType.objects.get(organization=actor.organization, name="Physical therapy")
+    first = today() + dt.timedelta(days=1)
+    query = {
+        "patient": str(patient.public_id),
+        "appointment_type": str(physical.public_id),
+        "first_day": first.isoformat(),
+        "last_day": (first + dt.timedelta(days=13)).isoformat(),
+    }
+    html = client_for(actor).get(reverse("scheduling:find"), query).content.decode()
+    results = html.split('id="slot-results"', 1)[1]  # the form's practitioner menu lists everyone
+    assert "Book at" in results
+    assert ", PT" in results
+    assert "OTR/L" not in results
+    assert "CCC-SLP" not in results
+
+
+def test_the_maple_grove_therapy_site_has_therapists_hours_visits_and_free_times(world):
+    actor = scheduler_of("maple-grove")
+    site = Location.objects.get(organization=actor.organization, name=THERAPY_SITE)
+    hours = PractitionerSchedule.objects.filter(location=site).select_related("practitioner")
+    assert {block.practitioner.specialty_code for block in hours} == {PT, OT, SLP}  # therapists, and only they
+    visits = Appointment.objects.filter(location=site).select_related("practitioner", "appointment_type")
+    assert {v.practitioner.specialty_code for v in visits} == {PT, OT, SLP}
+    for visit in visits:
+        assert visit.appointment_type.name in THERAPY_TYPES[visit.practitioner.specialty_code] | {"Follow-up visit"}
+    assert visits.filter(start__gt=clock.now(), status__in=BLOCKING_STATUSES).exists()
+    calendar = calendar_data(actor, first_day=today(), last_day=today() + dt.timedelta(days=30), location=site)
+    assert calendar.hours
+    assert any(entry.appointment is not None for entry in calendar.entries)  # the scheduler sees the visits
+    for code, type_name in DISCIPLINES:
+        search = page_search(actor, type_name, location=site)
+        assert search.total, type_name
+        rows = [row for group in search.days for row in group.rows]
+        assert {(row.practitioner.specialty_code, row.location) for row in rows} == {(code, site)}

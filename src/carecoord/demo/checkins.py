@@ -566,11 +566,13 @@ def _questionnaire(rng: random.Random, ctx: _Org, e: _Enrolled, instrument: str,
 # Progress notes -----------------------------------------------------------------------------------------------
 
 
-def _goal_rows(rng: random.Random, goals: list[Goal]) -> list[dict]:
+def _goal_rows(rng: random.Random, goals: list[Goal], today: dt.date) -> list[dict]:
     """Progress on up to two open goals; a status only on goals no measurement decides."""
     rows = []
     for goal in goals[:2]:
         status = "" if goal.target_comparator else rng.choice(("in-progress", "improving"))
+        if status == "in-progress" and goal.due_date is not None and goal.due_date < today:
+            status = "improving"  # a goal past its date has a result, not "in progress"
         rows.append({"goal": str(goal.public_id), "progress": rng.choice(PROGRESS_TEXT), "status": status})
     return rows
 
@@ -590,7 +592,7 @@ def _notes(rng: random.Random, ctx: _Org, enrolled: list[_Enrolled]) -> None:
             "adherence": rng.choice((Adherence.TAKING, Adherence.MISSED_SOME)).value,
             "barriers": [b.value for b in rng.sample((Barrier.TRANSPORT, Barrier.COST, Barrier.CAREGIVER),
                                                      rng.randint(0, 1))],
-            "goals": _goal_rows(rng, goals),
+            "goals": _goal_rows(rng, goals, today),
         }  # fmt: skip
         data = {"occurred_at": at, "structured": structured, "body": rng.choice(NOTE_BODIES)}
         template = NoteTemplateKey.PHONE_CHECKIN

@@ -123,6 +123,9 @@ class Plan:
     extra_kind: str = K.CLINIC  # the kind under which other tenants list this one
 
 
+# The therapists' own sites: where a tenant has one, its therapists work there and nobody else does.
+MAPLE_GROVE_THERAPY = "Maple Grove Outpatient Therapy"
+THERAPY_SITES = frozenset({MAPLE_GROVE_THERAPY})
 SPECIALISTS = ("207RC0000X", "207RP1001X", "207RN0300X", "2084N0400X", "207RH0003X", "2084P0800X")
 PCPS = tuple(sorted(ADULT_PCP | CHILD_PCP))
 ANY: tuple[str, ...] = ()
@@ -164,7 +167,7 @@ PLANS = {
                   ("prairie_state_plan", ANY, 0)),
         locations=(("Maple Grove Nursing & Rehab", "8400 Gross Point Rd", "Skokie", "60077",
                     {day: [["09:00", "20:00"]] for day in (*WEEKDAYS, "sat", "sun")}),
-                   ("Maple Grove Outpatient Therapy", "8400 Gross Point Rd", "Skokie", "60077",
+                   (MAPLE_GROVE_THERAPY, "8400 Gross Point Rd", "Skokie", "60077",
                     {day: [["08:00", "16:30"]] for day in WEEKDAYS} | {"sat": [], "sun": []})),
         area_code="847", extra_kind=K.NURSING_HOME,
     ),

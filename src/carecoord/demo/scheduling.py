@@ -1,15 +1,17 @@
 """
 Scheduling for the demo organizations, so the calendar, slot search and reminders have something to show:
-appointment types, weekly hours for the clinicians (their own, and some at outside practices), a little time
-away, one closed day, reminders three days and one day ahead, a few patients' scheduling preferences, about
-two visits for a part of the patients over the past and next 30 days (the past ones attended, missed or
-cancelled), a few outside appointments booked by phone, and one physical-therapy series.
+appointment types (each therapy discipline its own), weekly hours for the clinicians (their own, and some at
+outside practices; therapists at their organization's therapy site when it has one), a little time away, one
+closed day, reminders three days and one day ahead, a few patients' scheduling preferences, a course of
+therapy for patients with a therapist on their care team, about two visits for a part of the patients over
+the past and next 30 days (the past ones attended, missed or cancelled), a few outside appointments booked
+by phone, and one physical-therapy series.
 
 Map: `scheduling_create` (called by world.py once care teams exist) runs `_Calendar` per organization:
-`types` → `hours` → `time_away` → `closed_and_reminders` → `preferences` → `series` → `visits` → `outside`,
-then inserts with bulk_create. `_Calendar.place` finds a free start on a clinician's hours: never on a
-closed day, a holiday or time away, and never overlapping a blocking appointment of the same clinician or
-patient (the database refuses those). Wall-clock times are the organization's; stored instants are UTC.
+`types` → `hours` → `time_away` → `closed_and_reminders` → `preferences` → `series` → `therapy` → `visits` →
+`outside`, then inserts with bulk_create. `_Calendar.place` finds a free start on a clinician's hours: never
+on a closed day, a holiday or time away, and never overlapping a blocking appointment of the same clinician
+or patient (the database refuses those). Wall-clock times are the organization's; stored instants are UTC.
 """
 
 import datetime as dt
@@ -36,17 +38,35 @@ from carecoord.scheduling.models import (
 from carecoord.scheduling.selectors import closed_days
 from carecoord.scheduling.slots import local_instant
 
+from .directory import THERAPY_SITES
+
 WINDOW_DAYS = 30
-# name, v2-0276 code, minutes, telehealth, new patient
+# name, v2-0276 code, minutes, telehealth, new patient (an evaluation opens a course of therapy)
 TYPES = (
     ("New patient visit", "ROUTINE", 40, False, True),
     ("Follow-up visit", "FOLLOWUP", 20, False, False),
     ("Physical therapy", "ROUTINE", 45, False, False),
     ("Telehealth check-in", "FOLLOWUP", 15, True, False),
     ("Lab draw", "ROUTINE", 15, False, False),
+    ("Occupational therapy", "ROUTINE", 45, False, False),
+    ("Speech therapy", "ROUTINE", 30, False, False),
+    ("Physical therapy evaluation", "ROUTINE", 60, False, True),
+    ("Occupational therapy evaluation", "ROUTINE", 60, False, True),
+    ("Speech therapy evaluation", "ROUTINE", 60, False, True),
 )
-NEW, FOLLOW_UP, THERAPY, TELEHEALTH, LAB = (t[0] for t in TYPES)
-THERAPISTS = frozenset({"225100000X", "225X00000X", "235Z00000X"})
+NEW, FOLLOW_UP, THERAPY, TELEHEALTH, LAB = (t[0] for t in TYPES[:5])
+# NUCC taxonomy -> (treatment, evaluation): each discipline offers only its own therapy, so a search for
+# physical therapy never offers an occupational therapist or a speech-language pathologist.
+THERAPY_TYPES = {
+    "225100000X": ("Physical therapy", "Physical therapy evaluation"),
+    "225X00000X": ("Occupational therapy", "Occupational therapy evaluation"),
+    "235Z00000X": ("Speech therapy", "Speech therapy evaluation"),
+}
+THERAPISTS = frozenset(THERAPY_TYPES)
+# Therapists' days (both with Tuesday and Thursday, the series' days) and blocks: an outpatient therapy site
+# closes at 16:30, so the afternoon ends then.
+THERAPY_PATTERNS = ((1, 2, 3), (0, 1, 3, 4))
+THERAPY_BLOCKS = ((dt.time(8, 0), dt.time(12, 0)), (dt.time(12, 30), dt.time(16, 30)))
 NURSES = frozenset({"163W00000X", "163WC0400X"})
 NO_CLINIC_HOURS = frozenset({"208M00000X", "207P00000X", "172V00000X", "183500000X", "163WH0200X"})
 # Weekdays worked (Monday = 0), each with a morning and an afternoon block, chosen per clinician.
@@ -65,12 +85,21 @@ OUTSIDE_REASONS = ("Cardiology follow-up", "Pulmonology consult", "Physical ther
 def _type_names(code: str) -> tuple[str, ...]:
     """The appointment types a clinician offers, by NUCC taxonomy."""
     if code in THERAPISTS:
-        return (THERAPY, FOLLOW_UP)
+        return (*THERAPY_TYPES[code], FOLLOW_UP)
     if code in NURSES:
         return (LAB, TELEHEALTH)
     if code.startswith("363L"):  # nurse practitioners run the lab-draw clinic too
         return (NEW, FOLLOW_UP, TELEHEALTH, LAB)
     return (NEW, FOLLOW_UP, TELEHEALTH)
+
+
+def _own_sites_for(practitioner: Practitioner, own_sites: list[Location]) -> list[Location]:
+    """A therapy site keeps the organization's therapists, and only them; without one, everyone works anywhere."""
+    therapy = [loc for loc in own_sites if loc.name in THERAPY_SITES]
+    others = [loc for loc in own_sites if loc.name not in THERAPY_SITES]
+    if practitioner.specialty_code in THERAPISTS:
+        return therapy or others
+    return others or therapy
 
 
 @dataclass
@@ -138,16 +167,17 @@ class _Calendar:
                 continue
             sites = outside_sites.get(practitioner.external_organization_id, [])
             if practitioner.external_organization_id is None:
-                sites = own_sites
+                sites = _own_sites_for(practitioner, own_sites)
             elif n % 2:  # about half of the listed outside clinicians publish their hours
                 continue
             if not sites:
                 continue
             names = _type_names(practitioner.specialty_code)
-            pattern = (1, 2, 3) if practitioner.specialty_code in THERAPISTS else PATTERNS[n % len(PATTERNS)]
+            therapist = practitioner.specialty_code in THERAPISTS
+            pattern = THERAPY_PATTERNS[n % len(THERAPY_PATTERNS)] if therapist else PATTERNS[n % len(PATTERNS)]
             for weekday in pattern:
                 location = sites[(n + weekday) % len(sites)]
-                for start, end in BLOCKS:
+                for start, end in THERAPY_BLOCKS if therapist else BLOCKS:
                     self.hours.append(
                         _Hours(practitioner, location, weekday, start, end, [self.types[x] for x in names])
                     )
@@ -226,8 +256,8 @@ class _Calendar:
         pref = self.preferences.get(patient.pk)
         if pref and pref.weekdays and day.weekday() not in pref.weekdays:
             return None
-        opens = hours.start.hour * 60
-        latest = hours.end.hour * 60 - kind.duration_minutes
+        opens = hours.start.hour * 60 + hours.start.minute
+        latest = hours.end.hour * 60 + hours.end.minute - kind.duration_minutes
         starts = list(range(opens, latest + 1, 15))
         self.rng.shuffle(starts)
         for minute in starts:
@@ -307,7 +337,21 @@ class _Calendar:
             for when in (self.rng.randint(-WINDOW_DAYS, -1), self.rng.randint(1, WINDOW_DAYS)):
                 self._visit(patient, own or inside, when)
 
-    def _visit(self, patient: Patient, options: list[_Hours], when: int) -> None:
+    def make_therapy(self, patients: list[Patient], therapist_of: dict[int, int]) -> None:
+        """A course of therapy with the care team's therapist here: an evaluation, then a visit past and one ahead."""
+        inside = [h for h in self.hours if h.practitioner.external_organization_id is None]
+        for patient in patients:
+            own = [h for h in inside if h.practitioner.pk == therapist_of.get(patient.pk)]
+            if not own:
+                continue
+            treatment, evaluation = (self.types[name] for name in THERAPY_TYPES[own[0].practitioner.specialty_code])
+            plan = ((evaluation, self.rng.randint(-WINDOW_DAYS + 5, -15)), (treatment, self.rng.randint(-14, -1)),
+                    (treatment, self.rng.randint(1, WINDOW_DAYS)))  # fmt: skip
+            for kind, when in plan:
+                self._visit(patient, own, when, kind=kind)
+
+    def _visit(self, patient: Patient, options: list[_Hours], when: int, kind: AppointmentType | None = None) -> None:
+        """A visit near `when` days from today on one of `options`: of `kind`, else any type but a new patient's."""
         for attempt in range(12):
             day = self.today + dt.timedelta(days=when + attempt * (1 if when > 0 else -1))
             if not self.first_day <= day <= self.last_day:
@@ -316,10 +360,10 @@ class _Calendar:
             if not hours:
                 continue
             block = self.rng.choice(hours)
-            kind = self.types[self.rng.choice([t.name for t in block.types if t.name != NEW] or [NEW])]
-            placed = self.place(patient, block, kind, day)
+            chosen = kind or self.rng.choice([t for t in block.types if not t.new_patient] or [self.types[NEW]])
+            placed = self.place(patient, block, chosen, day)
             if placed:
-                self.add(patient, block, kind, *placed, self.status_for(placed[1]))
+                self.add(patient, block, chosen, *placed, self.status_for(placed[1]))
                 return
 
     def make_outside(self, patients: list[Patient]) -> None:
@@ -356,10 +400,13 @@ class _Calendar:
 def scheduling_create(rng: random.Random, *, organizations: dict[str, Organization], coordination_slug: str,
                       today: dt.date, now: dt.datetime, counts) -> None:  # fmt: skip
     """Builds and inserts every demo organization's scheduling data (see the module docstring)."""
-    pcp_of = dict(
-        CareTeamMember.objects.filter(role=CareTeamRole.PRIMARY_CARE, end_date__isnull=True)
-        .order_by("pk")
-        .values_list("patient_id", "practitioner_id")
+    pcp_of, therapist_of = (
+        dict(
+            CareTeamMember.objects.filter(role=role, end_date__isnull=True)
+            .order_by("pk")
+            .values_list("patient_id", "practitioner_id")
+        )
+        for role in (CareTeamRole.PRIMARY_CARE, CareTeamRole.THERAPIST)
     )
     busy: dict[tuple[str, int], list] = defaultdict(list)
     for offset, (slug, org) in enumerate(sorted(organizations.items())):
@@ -374,6 +421,7 @@ def scheduling_create(rng: random.Random, *, organizations: dict[str, Organizati
         calendar.make_closed_and_reminders(10 + 3 * offset)
         calendar.make_preferences(patients)
         series = None if counts.get("appointment_series") else calendar.make_series(patients)  # one in the demo
+        calendar.make_therapy(patients, therapist_of)
         calendar.make_visits(patients, pcp_of)
         calendar.make_outside(patients)
         Appointment.objects.bulk_create(calendar.appointments)
