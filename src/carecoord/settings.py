@@ -201,6 +201,8 @@ CARECOORD_BREAK_GLASS_MINUTES = int(os.environ.get("CARECOORD_BREAK_GLASS_MINUTE
 OTP_TOTP_ISSUER = "CareCoord"
 
 LANGUAGE_CODE = "en-us"
+# Display formats for people (m/d/Y, 12-hour clock): carecoord/formats/en/formats.py.
+FORMAT_MODULE_PATH = "carecoord.formats"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,7 @@
 """The Outbox pages: the organization's messages, only of patients the coordinator may see, audited."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -71,3 +73,11 @@ def test_a_patient_no_longer_shared_hides_their_messages(actor, client_for, othe
 def test_an_auditor_cannot_open_the_outbox(org, client_for, messages):
     auditor = make_actor(org, Role.AUDITOR)
     assert client_for(auditor).get(reverse("messaging:outbox")).status_code == 404
+
+
+def test_the_message_page_shows_times_on_a_12_hour_clock(actor, client_for, messages):
+    ours = messages[0]
+    type(ours).objects.filter(pk=ours.pk).update(created_at=dt.datetime(2026, 11, 27, 14, 5, tzinfo=dt.UTC))
+    page = client_for(actor).get(reverse("messaging:message_detail", args=[ours.public_id])).content.decode()
+    # 14:05 UTC is 8:05 in the morning in the organization's Chicago time.
+    assert "<dt>Queued</dt><dd>11/27/2026 8:05 AM</dd>" in page

@@ -40,7 +40,7 @@ def test_blocks_overlap_on_same_day_times_and_dates(a, b, clash):
 
 
 def test_describe_block_names_day_hours_place_and_dates():
-    assert describe_block(block(first=D(2026, 3, 1))) == "Monday 09:00 to 12:00 at Main (from 2026-03-01)"
+    assert describe_block(block(first=D(2026, 3, 1))) == "Monday 9:00 AM to 12:00 PM at Main (from 03/01/2026)"
 
 
 def test_reminder_days_are_sorted_latest_first_and_checked():
@@ -110,7 +110,7 @@ def test_csv_reports_every_bad_row_with_its_line_number():
     assert "10 digits" in lines[3]
     assert "Funday" in lines[4]
     assert "9am" in lines[5]
-    assert "end (12:00) before they start (13:00)" in lines[6]
+    assert "end (12:00 PM) before they start (1:00 PM)" in lines[6]
     assert "location name is missing" in lines[7]
     assert "no appointment type" in lines[8].lower()
     assert "before effective_from" in lines[9]

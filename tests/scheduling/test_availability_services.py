@@ -133,7 +133,7 @@ def test_hours_refuse_an_overlap_on_the_same_weekday_with_a_clear_message(schedu
     with pytest.raises(ValidationError) as info:
         _add(scheduler, practitioner, location, [kind], start_time=dt.time(11), end_time=dt.time(14))
     assert "overlap" in info.value.message
-    assert "Monday 09:00 to 12:00 at Main Street" in info.value.message
+    assert "Monday 9:00 AM to 12:00 PM at Main Street" in info.value.message
     _add(scheduler, practitioner, location, [kind], start_time=dt.time(12), end_time=dt.time(14))
     _add(scheduler, practitioner, location, [kind], weekday=1)
     _add(scheduler, PractitionerFactory(organization=org), location, [kind])  # another practitioner

@@ -173,7 +173,7 @@ def test_hours_add_refuse_overlap_edit_and_delete(scheduler):
     response = client.post(add_url, _block_data(location, [kind], start_time="11:30", end_time="13:00"))
     assert response.status_code == 400
     body = response.content.decode()
-    assert "overlap the practitioner&#x27;s existing hours on Monday 09:00 to 12:00 at Main Street" in body
+    assert "overlap the practitioner&#x27;s existing hours on Monday 9:00 AM to 12:00 PM at Main Street" in body
     assert PractitionerSchedule.objects.count() == 1
     page = client.get(page_url).content.decode()
     assert "Monday" in page
@@ -221,7 +221,7 @@ def test_time_away_in_the_organizations_time_warns_about_booked_visits(scheduler
     assert "1 booked appointment(s) fall in this time" in body
     away = PractitionerUnavailability.objects.get()
     assert away.start == dt.datetime(2026, 3, 3, 14, tzinfo=dt.UTC)  # 08:00 CST
-    assert "Tue 2026-03-03 08:00" in body  # shown in the organization's time
+    assert "Tue 03/03/2026 8:00 AM" in body  # shown in the organization's time
     bad = client.post(
         reverse("scheduling:practitioner_away_add", args=[practitioner.public_id]),
         {"start": "2026-03-03T08:00", "end": "2026-03-03T07:00", "reason": "sick"},
@@ -247,13 +247,13 @@ def test_slot_preview_as_page_and_htmx_partial(scheduler):
     assert "<html" not in body
     assert 'id="slot-preview"' in body
     assert "Mon Mar 2" not in body
-    assert "<dt>Tue Mar 3</dt><dd>09:00, 09:15," in body
-    assert "16:30</dd>" in body  # the last 30-minute start before 17:00
+    assert "<dt>Tue Mar 3</dt><dd>9:00 AM, 9:15 AM," in body
+    assert "4:30 PM</dd>" in body  # the last 30-minute start before 5:00 PM
     assert "<dt>Sat" not in body
     assert "HX-Request" in partial["Vary"]
     full = client.get(url, {"type": str(kind.public_id)}).content.decode()
     assert "<html" in full
-    assert "09:00, 09:15" in full
+    assert "9:00 AM, 9:15 AM" in full
 
 
 @time_machine.travel(NOW, tick=False)
@@ -272,7 +272,7 @@ def test_hours_page_works_for_an_outside_practitioner(scheduler):
     url = reverse("scheduling:practitioner_hours", args=[practitioner.public_id])
     body = client.get(url, {"type": str(kind.public_id)}).content.decode()
     assert "Riverbend PT (outside)" in body
-    assert "13:00, 13:15, 13:30, 13:45, 14:00" in body
+    assert "1:00 PM, 1:15 PM, 1:30 PM, 1:45 PM, 2:00 PM" in body
 
 
 # Import -----------------------------------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def test_closed_dates_page_shows_holidays_and_adds_and_deletes_own_dates(schedul
     client = signed_in_client(scheduler)
     page = client.get(reverse("scheduling:closed_list")).content.decode()
     assert "Independence Day" in page
-    assert "2026-05-25" in page  # Memorial Day
+    assert "05/25/2026" in page  # Memorial Day
     response = client.post(
         reverse("scheduling:closed_new"), {"date": "2026-04-10", "name": "Staff training"}, follow=True
     )

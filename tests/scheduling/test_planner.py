@@ -188,7 +188,7 @@ def test_no_candidate_before_deadline():
     result = plan(request([lab, cardio], [Deadline("cardio", date(2026, 12, 10))]))
 
     assert not result.feasible
-    assert result.explanation == ["No free slot for 'Cardiology' before its deadline 2026-12-10."]
+    assert result.explanation == ["No free slot for 'Cardiology' before its deadline 12/10/2026."]
     assert result.conflicts == [Deadline("cardio", date(2026, 12, 10))]
 
 
@@ -200,7 +200,7 @@ def test_every_visit_without_a_slot_is_reported():
     assert result.explanation == [
         "No free slot was offered for 'Lab draw'.",
         "No free slot for 'Cardiology' while the patient is available.",
-        "No free slot for 'Echo' on or after 2026-12-04.",
+        "No free slot for 'Echo' on or after 12/04/2026.",
     ]
 
 
@@ -216,7 +216,7 @@ def test_order_gap_and_deadline_conflict():
     assert set(result.conflicts) == {Order("lab", "pcp", 2, unit="days"), Deadline("pcp", date(2026, 12, 3))}
     assert result.explanation == [
         "'Primary care follow-up' must be at least 2 days after 'Lab draw', but then it cannot meet its deadline "
-        "2026-12-03."
+        "12/03/2026."
     ]
 
 
@@ -239,7 +239,7 @@ def test_chain_conflict_names_all_links():
     result = plan(request([a, b, c], constraints))
     assert set(result.conflicts) == set(constraints)
     assert result.explanation[0].startswith("These requirements cannot all be met together:")
-    assert "'Primary care' must be done by its deadline 2026-12-03" in result.explanation[0]
+    assert "'Primary care' must be done by its deadline 12/03/2026" in result.explanation[0]
 
 
 def test_invalid_input_raises():

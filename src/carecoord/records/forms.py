@@ -1,5 +1,7 @@
 from django import forms
 
+from carecoord.core import timefmt
+
 from .choices import AMENDABLE_DEMOGRAPHICS, AmendmentTarget
 
 
@@ -21,7 +23,7 @@ class AmendmentRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.notes = {str(note.public_id): note for note in notes}
         self.fields["note"].choices = [("", "—")] + [
-            (key, f"{note.occurred_at:%Y-%m-%d} {note.title}") for key, note in self.notes.items()
+            (key, f"{timefmt.day(note.occurred_at)} {note.title}") for key, note in self.notes.items()
         ]
 
     def service_data(self) -> dict:

@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from carecoord.core import timefmt
 from carecoord.core.errors import ValidationError
 from carecoord.directory.domain import normalize_npi
 
@@ -128,7 +129,7 @@ def _parse_row(line: int, cells: dict[str, str]) -> HoursRow:
     start = parse_time(cells.get("start", ""), "start")
     end = parse_time(cells.get("end", ""), "end")
     if start >= end:
-        raise ValueError(f"the hours end ({end:%H:%M}) before they start ({start:%H:%M}).")
+        raise ValueError(f"the hours end ({timefmt.clock(end)}) before they start ({timefmt.clock(start)}).")
     location = cells.get("location", "").strip()
     if not location:
         raise ValueError("the location name is missing.")

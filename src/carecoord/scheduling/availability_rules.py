@@ -8,6 +8,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from carecoord.core import timefmt
+
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 REMINDER_DAY_RANGE = (1, 30)
 MAX_REMINDERS = 5
@@ -42,16 +44,16 @@ def first_overlap(candidate: HoursBlock, existing: Iterable[HoursBlock]) -> Hour
 
 
 def describe_block(block: HoursBlock) -> str:
-    """'Monday 09:00-12:00 at Main Street (from 2026-03-01)' — the words a clash message uses."""
-    text = f"{WEEKDAY_NAMES[block.weekday]} {block.start:%H:%M} to {block.end:%H:%M}"
+    """'Monday 9:00 AM to 12:00 PM at Main Street (from 03/01/2026)' — the words a clash message uses."""
+    text = f"{WEEKDAY_NAMES[block.weekday]} {timefmt.clock(block.start)} to {timefmt.clock(block.end)}"
     if block.label:
         text += f" at {block.label}"
     if block.effective_from and block.effective_until:
-        text += f" ({block.effective_from:%Y-%m-%d} to {block.effective_until:%Y-%m-%d})"
+        text += f" ({timefmt.day(block.effective_from)} to {timefmt.day(block.effective_until)})"
     elif block.effective_from:
-        text += f" (from {block.effective_from:%Y-%m-%d})"
+        text += f" (from {timefmt.day(block.effective_from)})"
     elif block.effective_until:
-        text += f" (until {block.effective_until:%Y-%m-%d})"
+        text += f" (until {timefmt.day(block.effective_until)})"
     return text
 
 

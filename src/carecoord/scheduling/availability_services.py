@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, transaction
 
+from carecoord.core import timefmt
 from carecoord.core.access import Actor, require_role
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
@@ -426,12 +427,12 @@ def closed_date_create(*, actor: Actor, date: dt.date, name: str) -> ClosedDate:
     if not name:
         raise ValidationError("Say why the organization is closed (e.g. Staff training day).", field="name")
     if ClosedDate.objects.filter(organization=actor.organization, date=date).exists():
-        raise ValidationError(f"{date:%Y-%m-%d} is already a closed date.", field="date")
+        raise ValidationError(f"{timefmt.day(date)} is already a closed date.", field="date")
     try:
         with transaction.atomic():
             closed = ClosedDate.objects.create(organization=actor.organization, date=date, name=name[:120])
     except IntegrityError as exc:  # the same day added at the same moment by someone else
-        raise ConflictError(f"{date:%Y-%m-%d} is already a closed date.", field="date") from exc
+        raise ConflictError(f"{timefmt.day(date)} is already a closed date.", field="date") from exc
     audit_record(actor=actor, event="closed.create", action=AuditAction.CREATE, target=closed)
     return closed
 

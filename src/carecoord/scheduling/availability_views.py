@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.choices import Role
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from carecoord.core.http import clinical_actor, editor_actor, put_service_error
@@ -372,7 +372,7 @@ def closed_delete(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request, *selectors.SETUP_ROLES)
     closed = selectors.closed_date_get(actor, public_id)
     services.closed_date_delete(actor=actor, closed=closed)
-    messages.success(request, f"{closed.date:%Y-%m-%d} is open again.")
+    messages.success(request, f"{timefmt.day(closed.date)} is open again.")
     return redirect("scheduling:closed_list")
 
 

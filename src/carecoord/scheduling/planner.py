@@ -45,6 +45,8 @@ from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
+from carecoord.core import timefmt
+
 GapUnit = Literal["minutes", "days"]
 
 
@@ -328,8 +330,8 @@ class _Problem:
 
     def fmt(self, value: datetime | date) -> str:
         if isinstance(value, datetime):
-            return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
-        return value.isoformat()
+            return timefmt.date_time(value, self.tz)
+        return timefmt.day(value)
 
     def describe(self, c: Constraint | NoOverlap) -> str:
         """Returns one constraint as a requirement a coordinator can read."""

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from carecoord.careplans.models import CarePlan
 from carecoord.careplans.selectors import careplans_for_patient
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
@@ -56,7 +56,7 @@ OPEN_STATUSES = (AppointmentStatus.PROPOSED, AppointmentStatus.PENDING, Appointm
 
 
 def _when(actor: Actor, start: dt.datetime) -> str:
-    return start.astimezone(actor.organization.tz).strftime("%a %m/%d/%Y %I:%M %p")
+    return timefmt.day_date_time(start, actor.organization.tz)
 
 
 def _lock_everyone(practitioners: Collection[Practitioner], patient: Patient) -> None:
@@ -399,7 +399,7 @@ def series_change_rest(
     first = starting or rest[0].start.astimezone(actor.organization.tz).date()
     days = series_dates(first, weekdays, len(rest))
     _lock_everyone([series.practitioner], patient)
-    pattern = f"{', '.join(day_names(weekdays))} at {local_time:%H:%M}"
+    pattern = f"{', '.join(day_names(weekdays))} at {timefmt.clock(local_time)}"
     for appointment in rest:
         appointment_cancel(
             actor=actor, appointment=appointment, reason=CancellationReason.OTHER, note=f"Series moved to {pattern}."
@@ -409,7 +409,7 @@ def series_change_rest(
         start = local_instant(day, local_time, actor.organization.tz)
         if start is None:
             number = appointment.series_index + 1
-            raise ConflictError(f"Occurrence {number}: {local_time:%H:%M} does not exist on {day:%m/%d/%Y}.")
+            raise ConflictError(f"Occurrence {number}: {timefmt.clock(local_time)} does not exist on {day:%m/%d/%Y}.")
         moves.append((appointment.series_index + 1, start))
     booked = _book_occurrences(actor, series, patient, moves)
     audit_record(

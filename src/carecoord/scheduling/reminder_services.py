@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from carecoord.careplans.choices import TaskKind, TaskSource
 from carecoord.careplans.models import Task
 from carecoord.careplans.services import task_create
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor
 from carecoord.core.choices import Role
 from carecoord.core.errors import NotFoundError
@@ -166,7 +166,7 @@ def practitioner_title(practitioner) -> str:
 def local_when(start: dt.datetime, tz, language: str) -> str:
     """The visit's local date and time, written out in the language (12-hour clock in English)."""
     local = start.astimezone(tz)
-    clock_time = local.strftime("%I:%M %p").lstrip("0") if language == "en" else local.strftime("%H:%M")
+    clock_time = timefmt.clock(local) if language == "en" else local.strftime("%H:%M")
     return TEXTS[language]["when"].format(
         weekday=WEEKDAYS[language][local.weekday()],
         month=MONTHS[language][local.month - 1],
@@ -395,7 +395,7 @@ def _create_need_task(appointment, need: str, key: str, policy: ReminderPolicy, 
     closed = closed_days(organization, visit_day - dt.timedelta(days=lead * 2 + 14), visit_day)
     due = max(business_days_before(visit_day, lead, closed=closed), clock.today_in(tz))
     title, description = NEEDS[need]
-    when = appointment.start.astimezone(tz).strftime("%m/%d/%Y %H:%M")
+    when = timefmt.date_time(appointment.start, tz)
     if need == "transport" and preference and preference.transport_note:
         description += f" Note: {preference.transport_note}"
     coordinator = patient_coordinator(organization, appointment.patient)

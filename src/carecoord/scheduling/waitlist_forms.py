@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import forms
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.directory.models import Location, Practitioner
 
 from .choices import AppointmentStatus
@@ -55,7 +55,7 @@ class WaitlistAddForm(forms.Form):
             start__gt=clock.now(),
         ).select_related("appointment_type")
         self.fields["current_appointment"].label_from_instance = lambda a: (
-            f"{a.appointment_type.name} on {a.start.astimezone(organization.tz):%m/%d/%Y %H:%M}"
+            f"{a.appointment_type.name} on {timefmt.date_time(a.start, organization.tz)}"
         )
         self.initial.setdefault("earliest_date", today)
         self.initial.setdefault("latest_date", today + dt.timedelta(days=DEFAULT_WINDOW_DAYS))

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from carecoord.checkins.choices import OutreachMethod
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
@@ -179,7 +179,7 @@ def _shown(value, tz, labels: dict | None = None) -> str:
         return labels[value]
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
         try:
-            return f"{dt.datetime.fromisoformat(value).astimezone(tz):%m/%d/%Y %H:%M}"
+            return timefmt.date_time(dt.datetime.fromisoformat(value), tz)
         except ValueError:
             return value
     if isinstance(value, list):

@@ -218,6 +218,7 @@ def test_the_raw_message_is_shown_escaped_in_monospace(org, admin, client_for):
     assert "MSH|^~\\&amp;|ADT|LAKESIDE GENERAL" in html
     assert "\nEVN|A01|" in html  # one segment a line
     assert "ACK code</dt><dd>AA" in html
+    assert "<dt>Received</dt><dd>03/03/2026 9:00:00 AM</dd>" in html  # 15:00 UTC on a 12-hour clock, Chicago time
     assert AuditEvent.objects.filter(event="hl7v2.message.view", object_id=str(message.public_id)).exists()
 
 
