@@ -62,7 +62,7 @@ def build(ctx) -> SchedulingContext | None:
     from carecoord.scheduling.models import AppointmentType
 
     from . import names
-    from .scheduling_data import CARDIOLOGY, FOLLOW_UP, LAB_CODES, SCHEDULED_PRACTITIONERS, THERAPY_CODES
+    from .scheduling_data import CARDIOLOGY, FOLLOW_UP, LAB_CODES, PHYSICAL_THERAPIST, SCHEDULED_PRACTITIONERS
 
     types = {t.name: t for t in AppointmentType.objects.filter(organization=ctx.organization)}
     if FOLLOW_UP not in types:
@@ -87,7 +87,7 @@ def build(ctx) -> SchedulingContext | None:
         lab=first(LAB_CODES),
         pcp=first(pcp_codes),
         cardiologist=first({CARDIOLOGY}),
-        therapist=first(THERAPY_CODES),
+        therapist=first({PHYSICAL_THERAPIST}),
         tomorrow=ctx.today + dt.timedelta(days=1),
     )
 

@@ -31,9 +31,14 @@ TYPES = (
     ("Physical therapy", "ROUTINE", 45, False, False),
     ("Telehealth check-in", "FOLLOWUP", 15, True, False),
     ("Lab draw", "ROUTINE", 15, False, False),
+    ("Occupational therapy", "ROUTINE", 45, False, False),
 )
-FOLLOW_UP, NEW_PATIENT, PHYSICAL_THERAPY, TELEHEALTH, LAB_DRAW = (t[0] for t in TYPES)
-THERAPY_CODES = {"225100000X", "225X00000X"}
+FOLLOW_UP, NEW_PATIENT, PHYSICAL_THERAPY, TELEHEALTH, LAB_DRAW, OCCUPATIONAL_THERAPY = (t[0] for t in TYPES)
+PHYSICAL_THERAPIST = "225100000X"
+# NUCC taxonomy -> the therapy it offers: each discipline only its own, as in the demo (demo/scheduling.py
+# THERAPY_TYPES), so a physical-therapy search never offers an occupational therapist.
+THERAPY_TYPES = {PHYSICAL_THERAPIST: PHYSICAL_THERAPY, "225X00000X": OCCUPATIONAL_THERAPY}
+THERAPY_CODES = frozenset(THERAPY_TYPES)
 LAB_CODES = {"363L00000X"}  # the nurse practitioners run the lab-draw clinics
 CARDIOLOGY = "207RC0000X"
 # Weekly patterns: the weekdays worked; each day has a morning and an afternoon block.
@@ -154,7 +159,7 @@ class SchedulingGenerator:
         """The appointment types a practitioner offers, by specialty."""
         code = practitioner.specialty_code
         if code in THERAPY_CODES:
-            return (PHYSICAL_THERAPY, FOLLOW_UP)
+            return (THERAPY_TYPES[code], FOLLOW_UP)
         if code in LAB_CODES:
             return (LAB_DRAW, FOLLOW_UP, TELEHEALTH)
         return (FOLLOW_UP, NEW_PATIENT, TELEHEALTH)

@@ -152,6 +152,7 @@ def test_escalation_comes_after_n_failed_attempts_in_a_row_and_not_before(org, a
     assert task.owner_role == Role.SUPERVISOR
     assert task.priority == TaskPriority.URGENT
     assert task.title == "Unable to reach Delgado, Rosa"
+    assert task.description.startswith("3 attempts in a row without reaching Delgado, Rosa (since 11/26/2026).")
     call(actor, patient, "no_answer", hours_ago=0.5)  # a fourth failure is the same run: no second task
     assert escalations(patient).count() == 1
     assert task.dedupe_key == f"outreach-escalation:{first_of_run.public_id}"  # keyed on the run's first attempt

@@ -335,6 +335,20 @@ def test_change_the_rest_to_new_weekdays_and_time(actor, therapy):
     assert series.appointments.filter(status="cancelled").count() == 4
 
 
+def test_change_the_rest_to_a_time_the_spring_clock_change_skips_is_refused(actor, therapy):
+    series = series_book(actor=actor, **therapy, **pattern())
+    before = sorted(series.appointments.values_list("pk", "start", "status"))
+
+    with pytest.raises(ConflictError) as error:
+        series_change_rest(
+            actor=actor, series=series, from_number=3, weekdays=[6], local_time=dt.time(2, 30),
+            starting=dt.date(2027, 3, 14),
+        )  # fmt: skip
+
+    assert error.value.message == "Occurrence 3: 2:30 AM does not exist on 03/14/2027."
+    assert sorted(series.appointments.values_list("pk", "start", "status")) == before
+
+
 def test_change_the_rest_is_all_or_nothing(actor, therapy):
     series = series_book(actor=actor, **therapy, **pattern())
     before = sorted(series.appointments.values_list("pk", "start", "status"))

@@ -24,7 +24,7 @@ from carecoord.careplans.choices import (
     TaskStatus,
 )
 from carecoord.careplans.models import Task
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
@@ -319,7 +319,7 @@ def _escalate_if_due(actor: Actor, patient: Patient) -> Task | None:
 
 
 def _when(attempt: OutreachAttempt, actor: Actor) -> str:
-    return attempt.occurred_at.astimezone(actor.organization.tz).strftime("%m/%d/%Y")
+    return timefmt.day(attempt.occurred_at, actor.organization.tz)
 
 
 # Progress notes ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 from stdnum import luhn
 
+from carecoord.core import timefmt
 from carecoord.core.choices import US_STATE_CODES
 from carecoord.core.errors import ValidationError
 from carecoord.patients.choices import LANGUAGE_NAMES, LANGUAGES
@@ -142,9 +143,7 @@ def normalize_hours(hours: Mapping[str, Any] | None) -> dict[str, list[list[str]
 
 def format_time(hhmm: str) -> str:
     """'08:30' -> '8:30 AM'; '12:00' -> '12:00 PM'."""
-    hour, minute = (int(part) for part in hhmm.split(":"))
-    suffix = "AM" if hour < 12 else "PM"
-    return f"{hour % 12 or 12}:{minute:02d} {suffix}"
+    return timefmt.clock(dt.time.fromisoformat(hhmm))
 
 
 def hours_rows(hours: Mapping[str, Any] | None) -> list[tuple[str, str]]:

@@ -409,7 +409,9 @@ def series_change_rest(
         start = local_instant(day, local_time, actor.organization.tz)
         if start is None:
             number = appointment.series_index + 1
-            raise ConflictError(f"Occurrence {number}: {timefmt.clock(local_time)} does not exist on {day:%m/%d/%Y}.")
+            raise ConflictError(
+                f"Occurrence {number}: {timefmt.clock(local_time)} does not exist on {timefmt.day(day)}."
+            )
         moves.append((appointment.series_index + 1, start))
     booked = _book_occurrences(actor, series, patient, moves)
     audit_record(

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from carecoord.core import timefmt
 from carecoord.core.access import Actor
 from carecoord.directory.models import Location, Practitioner
 from carecoord.patients.choices import LANGUAGE_NAMES
@@ -84,14 +85,10 @@ def availability_text(preference: PatientSchedulingPreference | None) -> str:
     if preference.weekdays:
         parts.append(", ".join(WEEKDAY_SHORT[int(day)] for day in sorted(preference.weekdays)))
     if preference.earliest_time or preference.latest_time:
-        earliest = _time_text(preference.earliest_time) if preference.earliest_time else "any time"
-        latest = _time_text(preference.latest_time) if preference.latest_time else "end of day"
+        earliest = timefmt.clock(preference.earliest_time) if preference.earliest_time else "any time"
+        latest = timefmt.clock(preference.latest_time) if preference.latest_time else "end of day"
         parts.append(f"{earliest} to {latest}")
     return " · ".join(parts)
-
-
-def _time_text(value: dt.time) -> str:
-    return value.strftime("%-I:%M %p")
 
 
 def search_slots(
@@ -175,7 +172,7 @@ def group_by_day(options: list[SlotOption], tz, language: str) -> list[DayGroup]
 
 def _explain_empty(actor, search: SlotSearch, filters: dict, chosen, patient, narrowed: bool) -> None:
     kind = filters["appointment_type"].name
-    window = f"{filters['first_day']:%m/%d/%Y} and {filters['last_day']:%m/%d/%Y}"
+    window = f"{timefmt.day(filters['first_day'])} and {timefmt.day(filters['last_day'])}"
     if not practitioners_offering(actor, **filters):
         search.message = f"Nobody offers {kind} with these filters."
         search.hint = "Try another location, specialty or language, or clear “Accepting new patients”."

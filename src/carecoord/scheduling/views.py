@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
@@ -174,11 +174,9 @@ def patient_book(request: HttpRequest, public_id) -> HttpResponse:
             error = _put_error(exc)
             status = 409 if isinstance(exc, ConflictError) else 400
         else:
-            when = appointment.start.astimezone(actor.organization.tz)
+            when = timefmt.day_date_time(appointment.start, actor.organization.tz)
             messages.success(
-                request,
-                f"Booked: {appointment.appointment_type.name} with {appointment.practitioner} on "
-                f"{when:%a %m/%d/%Y} at {when:%-I:%M %p}.",
+                request, f"Booked: {appointment.appointment_type.name} with {appointment.practitioner} on {when}."
             )
             return redirect(reverse("scheduling:appointment_detail", args=[appointment.public_id]))
     else:
@@ -293,8 +291,8 @@ def appointment_reschedule(request: HttpRequest, public_id) -> HttpResponse:
             error = _put_error(exc)
             status = 409 if isinstance(exc, ConflictError) else 400
         else:
-            when = moved.start.astimezone(actor.organization.tz)
-            messages.success(request, f"Moved to {when:%a %m/%d/%Y} at {when:%-I:%M %p} with {moved.practitioner}.")
+            when = timefmt.day_date_time(moved.start, actor.organization.tz)
+            messages.success(request, f"Moved to {when} with {moved.practitioner}.")
             return _back(moved)
     else:
         error = _errors(form)

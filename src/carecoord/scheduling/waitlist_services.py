@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskSource, TaskStatus
 from carecoord.careplans.models import Task
 from carecoord.careplans.services import task_create, task_set_status
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
@@ -282,8 +282,7 @@ def _offered_before(entries: list[WaitlistEntry]) -> set[str]:
 
 def slot_label(start: dt.datetime, tz) -> str:
     """An offered time as a coordinator reads it, e.g. "Mon 11/30/2026 9:00 AM"."""
-    local = start.astimezone(tz)
-    return f"{local:%a %m/%d/%Y} {local.strftime('%I:%M %p').lstrip('0')}"
+    return timefmt.day_date_time(start, tz)
 
 
 @transaction.atomic
