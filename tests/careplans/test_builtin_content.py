@@ -32,7 +32,7 @@ GOAL_FIELDS = {"ref", "description", "due_offset_days"}
 GOAL_OPTIONAL = {"measure_code", "measure_display", "target_comparator", "target_value", "target_value_high",
                  "target_unit"}  # fmt: skip
 TASK_FIELDS = {"title", "kind", "offset_days"}
-TASK_OPTIONAL = {"priority", "owner_role", "goal", "description", "recurrence"}
+TASK_OPTIONAL = {"priority", "owner_role", "goal", "description", "recurrence", "key"}
 # The LOINC codes we are certain of; anything else is described in measure_display with an empty code.
 KNOWN_LOINC = {"4548-4", "8480-6", "8462-4", "29463-7", "44261-6", "70274-6", "55758-7"}
 ICD10CM = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
@@ -107,6 +107,9 @@ def test_tasks(template):
         if "goal" in task:
             assert task["goal"] in refs, task["title"]
         assert task.get("description", "x").strip()
+        assert re.fullmatch(r"[a-z0-9_-]{1,40}", task.get("key", "a")), task["title"]
+    keys = [task["key"] for task in template["tasks"] if "key" in task]
+    assert len(keys) == len(set(keys)), "a template's task keys are unique"
 
 
 @by_key

@@ -8,15 +8,19 @@ and Charlson conditions by name.
 
 import datetime as dt
 import re
+from importlib import import_module
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 from carecoord.careplans.builtin_content import BUILTIN_TEMPLATES
-from carecoord.careplans.models import Task
-from carecoord.careplans.services import task_complete, tasks_escalate_overdue
+from carecoord.careplans.models import Task, TemplateTask
+from carecoord.careplans.services import careplan_template_apply, task_complete, tasks_escalate_overdue
+from carecoord.careplans.template_services import template_copy, template_task_update
 from carecoord.checkins.models import OutreachAttempt
+from carecoord.core.choices import Role
 from carecoord.core.errors import ValidationError
 from carecoord.interop.hl7v2.handler import handle_message
 from carecoord.interop.hl7v2.mllp import MllpServer, send
@@ -24,9 +28,9 @@ from carecoord.patients.models import Patient
 from carecoord.transitions import selectors, services
 from carecoord.transitions.models import TransitionEpisode
 
-from ..factories import ConditionFactory, OrganizationFactory, PatientFactory
+from ..factories import ConditionFactory, OrganizationFactory, PatientFactory, make_actor
 from ..interop.hl7v2.messages import MAX_BYTES, adt, msa
-from .tcm_setup import EPISODE_FOCUS, OPEN, PLAN_TITLES, apply_tcm, at, discharge
+from .tcm_setup import EPISODE_FOCUS, OPEN, PLAN_TITLES, apply_tcm, at, discharge, tcm_template
 
 
 def open_worklist(patient) -> list[tuple[str, str]]:
@@ -40,11 +44,11 @@ def frozen():
         yield
 
 
-def test_the_step_tasks_named_here_are_the_tcm_templates():
+def test_each_step_names_one_task_of_the_tcm_template_by_its_key():
     (definition,) = [t for t in BUILTIN_TEMPLATES if t["key"] == "post-discharge-tcm"]
-    tasks = {task["title"]: task["kind"] for task in definition["tasks"]}
-    for step, (kind, title) in selectors.TCM_STEP_TASKS.items():
-        assert tasks.get(title) == kind, step
+    keys = [task.get("key") for task in definition["tasks"]]
+    for step, key in selectors.TCM_STEP_TASKS.items():
+        assert keys.count(key) == 1, step
 
 
 # --- defect 1: a step recorded on the episode completes the plan's task ---------------------------------------
@@ -220,3 +224,55 @@ def test_the_episode_page_names_the_admission_type_and_the_charlson_conditions(
     assert "Congestive heart failure" in page
     assert "Metastatic solid tumor" in page
     assert "heart_failure" not in page
+
+
+# --- an organization's copy of the template with its tasks retitled ---------------------------------------------
+
+
+def retitled_copy(org, titles: dict):
+    """The organization copies the TCM template and gives some of its tasks titles of its own."""
+    admin = make_actor(org, Role.ORG_ADMIN)
+    copy = template_copy(actor=admin, template=tcm_template())
+    for task in copy.tasks.all():
+        if task.title in titles:
+            template_task_update(actor=admin, task=task, data={"title": titles[task.title]})
+    return copy
+
+
+def test_a_step_completes_the_task_of_a_copy_whose_title_was_changed(org, actor, patient, hospital):
+    copy = retitled_copy(org, {PLAN_TITLES["contact"]: "Call the patient within 2 business days (TCM)"})
+    episode = discharge(org, patient, hospital)
+    plan = careplan_template_apply(
+        actor=make_actor(org, Role.PROVIDER), patient=patient, template=copy, start_date=dt.date(2026, 3, 2)
+    )
+    with time_machine.travel(at(2026, 3, 3, 10, 0), tick=False):
+        services.episode_record_step(actor=actor, episode=episode, step="contact", note="Reached Ada.",
+                                     expected_version=episode.version)  # fmt: skip
+    renamed = Task.objects.get(careplan=plan, title="Call the patient within 2 business days (TCM)")
+    assert (renamed.status, renamed.outcome_note) == ("completed", "Reached Ada.")
+
+
+def test_a_discharge_with_a_retitled_copy_in_force_makes_no_duplicate_tasks(org, patient, hospital):
+    new_titles = {PLAN_TITLES["med_rec"]: "Reconcile the medicines", PLAN_TITLES["visit"]: "Book the visit"}
+    copy = retitled_copy(org, new_titles)
+    careplan_template_apply(
+        actor=make_actor(org, Role.PROVIDER), patient=patient, template=copy, start_date=dt.date(2026, 3, 2)
+    )
+    episode = discharge(org, patient, hospital)
+    episode_tasks = Task.objects.filter(focus_type=EPISODE_FOCUS, focus_id=episode.public_id, status__in=OPEN)
+    assert episode_tasks.filter(kind__in=("call", "medication_review", "schedule")).count() == 0
+
+
+def test_the_migration_gives_existing_tcm_tasks_their_keys(org, patient):
+    plan = apply_tcm(org, patient, dt.date(2026, 3, 2))
+    Task.objects.filter(careplan=plan).update(template_task_key=None)
+    TemplateTask.objects.filter(template__key="post-discharge-tcm").update(key="")
+    fill_keys = import_module("carecoord.careplans.migrations.0003_template_task_keys").fill_keys
+    fill_keys(django_apps, None)
+    keyed = Task.objects.filter(careplan=plan).exclude(template_task_key=None)
+    keys = dict(keyed.values_list("title", "template_task_key"))
+    assert keys == {
+        PLAN_TITLES["contact"]: "contact", PLAN_TITLES["med_rec"]: "med_rec", PLAN_TITLES["visit"]: "visit",
+        "Readmission watch check-in": "check_in",
+    }  # fmt: skip
+    assert set(TemplateTask.objects.exclude(key="").values_list("key", flat=True)) == set(keys.values())

@@ -60,6 +60,7 @@ def sync_builtin_templates() -> int:
                 recurrence_frequency=recurrence.get("frequency", ""),
                 recurrence_interval=recurrence.get("interval", 1),
                 recurrence_count=recurrence.get("count"),
+                key=task.get("key", ""),
             )
     return len(BUILTIN_TEMPLATES)
 

@@ -638,6 +638,7 @@ BUILTIN_TEMPLATES: list[dict] = [
             },
             {
                 "title": "Interactive contact within 2 business days",
+                "key": "contact",
                 "kind": "call",
                 "offset_days": 2,
                 "priority": "urgent",
@@ -650,6 +651,7 @@ BUILTIN_TEMPLATES: list[dict] = [
             },
             {
                 "title": "Medication reconciliation",
+                "key": "med_rec",
                 "kind": "medication_review",
                 "offset_days": 2,
                 "priority": "urgent",
@@ -671,6 +673,7 @@ BUILTIN_TEMPLATES: list[dict] = [
             },
             {
                 "title": "Schedule face-to-face visit",
+                "key": "visit",
                 "kind": "schedule",
                 "offset_days": 5,
                 "priority": "urgent",
@@ -683,6 +686,7 @@ BUILTIN_TEMPLATES: list[dict] = [
             },
             {
                 "title": "Readmission watch check-in",
+                "key": "check_in",
                 "kind": "check_in",
                 "offset_days": 7,
                 "goal": "no-readmission",

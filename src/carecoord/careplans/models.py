@@ -170,6 +170,15 @@ class Task(BaseModel):
     dedupe_key = models.CharField(
         max_length=200, blank=True, help_text="Set by automatic creators so the same task is never made twice."
     )
+    # Nullable so that adding it is a plain ADD COLUMN: a NOT NULL column makes SQLite rebuild the table, which
+    # drops the raw partial index of migration 0002.
+    template_task_key = models.SlugField(
+        max_length=40,
+        null=True,
+        blank=True,
+        db_index=False,
+        help_text="The key of the template task this task was made from, if it has one.",
+    )
     escalation_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations"
     )
@@ -304,6 +313,13 @@ class TemplateTask(models.Model):
     recurrence_frequency = models.CharField(max_length=10, choices=RecurrenceFrequency.choices, blank=True)
     recurrence_interval = models.PositiveSmallIntegerField(default=1)
     recurrence_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    key = models.SlugField(
+        max_length=40,
+        blank=True,
+        db_index=False,
+        help_text="The work this task stands for, kept when its title is edited and by copies; other parts of "
+        "CareCoord find the plan's task by it (the TCM template's contact, med_rec, visit, check_in).",
+    )
 
     class Meta:
         ordering = ["offset_days", "position", "id"]

@@ -405,6 +405,7 @@ def task_create(
     focus_id: uuid.UUID | None = None,
     dedupe_key: str = "",
     status: str = TaskStatus.REQUESTED,
+    template_task_key: str = "",
 ) -> Task:
     """
     Puts a task on the worklist. `actor` is None for system creators (feeds, jobs), which name the
@@ -456,6 +457,7 @@ def task_create(
         focus_type=focus_type,
         focus_id=focus_id,
         dedupe_key=dedupe_key,
+        template_task_key=template_task_key or None,
         created_by=actor.user if actor else None,
     )
     if not task.title:
@@ -577,6 +579,7 @@ def _create_next_occurrence(actor: Actor, task: Task) -> Task | None:
         source=task.source,
         focus_type=task.focus_type,
         focus_id=task.focus_id,
+        template_task_key=task.template_task_key,
         created_by=actor.user,
     )
     _event(nxt, actor.user, "created", to_status=nxt.status, note=f"Occurrence {occurrence} of a repeating task")
@@ -779,6 +782,7 @@ def careplan_template_apply(
             due_date=start_date + dt.timedelta(days=ttask.offset_days),
             recurrence=recurrence,
             source=TaskSource.CAREPLAN,
+            template_task_key=ttask.key,
         )
     audit_record(
         actor=actor,

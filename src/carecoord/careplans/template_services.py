@@ -272,7 +272,9 @@ def template_copy(*, actor: Actor, template: CarePlanTemplate) -> CarePlanTempla
         )
     for task in template.tasks.all():
         values = {name: getattr(task, name) for name in TASK_FIELDS if name != "goal"}
-        TemplateTask.objects.create(template=copy, position=task.position, goal=goals.get(task.goal_id), **values)
+        TemplateTask.objects.create(
+            template=copy, position=task.position, goal=goals.get(task.goal_id), key=task.key, **values
+        )
     _audit(
         actor,
         copy,

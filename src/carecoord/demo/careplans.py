@@ -150,6 +150,7 @@ class _TTask:
     owner_role: str
     offset_days: int
     recurrence: dict
+    key: str = ""
 
     def due_dates(self, start: dt.date) -> list[dt.date]:
         first = start + dt.timedelta(days=self.offset_days)
@@ -193,7 +194,7 @@ def _templates() -> dict[str, _Template]:
         tasks = tuple(
             _TTask(x.goal_id, x.title, x.description, x.kind, x.priority, x.owner_role, x.offset_days,
                    {"frequency": x.recurrence_frequency, "interval": x.recurrence_interval,
-                    "count": x.recurrence_count or 2} if x.recurrence_frequency else {})
+                    "count": x.recurrence_count or 2} if x.recurrence_frequency else {}, x.key)
             for x in t.tasks.all()
         )  # fmt: skip
         found[t.key] = _Template(t.pk, t.key, t.title, t.category, t.description, tuple(t.condition_codes or ()),
@@ -419,7 +420,7 @@ def _build(rng: random.Random, choice: _Choice, staff: _Staff, today: dt.date, *
                 kind=tt.kind, title=tt.title, description=tt.description, priority=tt.priority,
                 owner_id=coordinator_id if person else None, owner_role="" if person else tt.owner_role,
                 due_date=due, recurrence=tt.recurrence, series=series, occurrence=number,
-                source=TaskSource.CAREPLAN, created_by_id=author,
+                source=TaskSource.CAREPLAN, created_by_id=author, template_task_key=tt.key or None,
             )  # fmt: skip
             work = _Work(task, builder, tt.owner_role)
             if previous is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, DateField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Least
 
-from carecoord.careplans.choices import OPEN_TASK_STATUSES, CarePlanStatus, TaskKind, TaskStatus
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, CarePlanStatus, TaskStatus
 from carecoord.careplans.models import Task
 from carecoord.checkins.choices import OutreachOutcome
 from carecoord.checkins.models import OutreachAttempt
@@ -254,14 +254,15 @@ def episode_tcm_reasons(episode: TransitionEpisode) -> list[str]:
 
 # The built-in TCM template (careplans/builtin_content.py); an organization's copy keeps its key ("-2"... when
 # taken). Its tasks do the same work as the episode's: the episode task kind (the last part of its dedupe key)
-# -> the template task (kind, title). The template task "Schedule face-to-face visit" counts as the visit step:
+# -> the template task's key, which a plan's task keeps (Task.template_task_key) and a copy keeps whatever its
+# tasks are retitled. The template task "Schedule face-to-face visit" (key "visit") counts as the visit step:
 # a visit done was booked.
 TCM_TEMPLATE_KEY = "post-discharge-tcm"
-TCM_STEP_TASKS: dict[str, tuple[str, str]] = {
-    TransitionStep.CONTACT: (TaskKind.CALL, "Interactive contact within 2 business days"),
-    TransitionStep.MED_REC: (TaskKind.MEDICATION_REVIEW, "Medication reconciliation"),
-    TransitionStep.VISIT: (TaskKind.SCHEDULE, "Schedule face-to-face visit"),
-    "check_in": (TaskKind.CHECK_IN, "Readmission watch check-in"),
+TCM_STEP_TASKS: dict[str, str] = {
+    TransitionStep.CONTACT: "contact",
+    TransitionStep.MED_REC: "med_rec",
+    TransitionStep.VISIT: "visit",
+    "check_in": "check_in",
 }
 # A plan whose tasks are on the worklist: in force, or written and waiting for a provider's approval.
 LIVE_PLAN_STATUSES = (CarePlanStatus.ACTIVE, CarePlanStatus.DRAFT)
@@ -287,18 +288,17 @@ def tcm_plan_step(task: Task, steps) -> str | None:
     if task.careplan_id is None:
         return None
     for step in steps:
-        kind, title = TCM_STEP_TASKS[step]
-        if task.kind == kind and task.title.casefold() == title.casefold():
+        if task.template_task_key == TCM_STEP_TASKS[step]:
             return step if _live_tcm_tasks(step).filter(pk=task.pk).exists() else None
     return None
 
 
 def _live_tcm_tasks(step: str) -> QuerySet[Task]:
     """Tasks doing `step` on the draft or active plans made from the TCM template or an organization's copy."""
-    kind, title = TCM_STEP_TASKS[step]
     key = "careplan__template__key"
     template = Q(**{key: TCM_TEMPLATE_KEY}) | Q(**{f"{key}__startswith": f"{TCM_TEMPLATE_KEY}-"})
-    return Task.objects.filter(template, careplan__status__in=LIVE_PLAN_STATUSES, kind=kind, title__iexact=title)
+    live = Q(careplan__status__in=LIVE_PLAN_STATUSES)
+    return Task.objects.filter(template, live, template_task_key=TCM_STEP_TASKS[step])
 
 
 @dataclass(frozen=True)
