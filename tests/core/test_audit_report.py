@@ -152,5 +152,5 @@ def test_the_audit_table_scrolls_inside_its_card(org, events, client_for):
 def test_the_log_shows_times_in_the_organizations_time_zone(org, events, client_for):
     page = client_for(make_actor(org, Role.AUDITOR)).get(reverse("core:audit_log")).content.decode()
     local = DAY1.astimezone(dt.timezone(dt.timedelta(hours=-6)))  # America/Chicago in November: CST
-    assert f"{local:%m/%d/%Y %H:%M:%S} CST" in page
+    assert f"{local:%m/%d/%Y %-I:%M:%S %p} CST" in page  # the 12-hour clock, seconds kept
     assert f"{DAY1.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}" not in page
