@@ -65,9 +65,74 @@ EVENT_LABELS = {
     "time.stop": "Timer stopped",
     "time.enter_in_error": "Time entry marked in error",
     "note.addendum": "Note addendum added",
-    "service.status": "Service status viewed",
+    "service.status": "Community service status changed",
     "demo.load": "Demo data loaded",
     "demo.synthea_load": "Synthea demo data loaded",
+    # Derived labels that read badly (checked against every code recorded in src/carecoord).
+    "agency.active": "Community agency activated or deactivated",
+    "appeal.document": "Appeal document added",
+    "appeal.document_view": "Appeal document viewed",
+    "appointment.search": "Appointments searched",
+    "appointment.booked": "Appointment marked booked",
+    "appointment.arrived": "Appointment marked arrived",
+    "appointment.checked-in": "Appointment marked checked in",
+    "appointment.fulfilled": "Appointment marked attended",
+    "appointment.noshow": "Appointment marked no-show",
+    "appointment.entered-in-error": "Appointment marked in error",
+    "appointment.outside.attended": "Outside appointment marked attended",
+    "appointment.outside.missed": "Outside appointment marked missed",
+    "billing.report": "Care-management billing report viewed",
+    "billing.export": "Care-management billing report exported",
+    "care_team.add": "Care team member added",
+    "care_team.end": "Care team membership ended",
+    "careplan_template.goal_add": "Care plan template goal added",
+    "careplan_template.goal_remove": "Care plan template goal removed",
+    "careplan_template.goal_update": "Care plan template goal updated",
+    "careplan_template.task_add": "Care plan template task added",
+    "careplan_template.task_remove": "Care plan template task removed",
+    "careplan_template.task_update": "Care plan template task updated",
+    "condition.create": "Condition added",
+    "encounter.admit": "Hospital admission recorded",
+    "encounter.discharge": "Hospital discharge recorded",
+    "encounter.transfer": "Hospital transfer recorded",
+    "encounter.register": "Hospital visit registered",
+    "encounter.update": "Hospital stay updated",
+    "encounter.cancel_admit": "Hospital admission canceled",
+    "encounter.cancel_discharge": "Hospital discharge canceled",
+    "episode.checklist": "Transition checklist item updated",
+    "episode.complexity": "Transition complexity changed",
+    "episode.readmission": "Readmission recorded on transition episode",
+    "episode.readmission_cleared": "Readmission cleared from transition episode",
+    "episode.step": "Transition step recorded",
+    "episode.tcm_plan": "Transitional care tasks planned",
+    "education_delivery.teach_back": "Teach-back recorded",
+    "hl7v2.messages.view": "HL7 message list viewed",
+    "hl7v2.review.view": "Patient-match review viewed",
+    "hl7v2.reviews.view": "Patient-match reviews viewed",
+    "hl7v2.review.open": "Patient-match review opened",
+    "hl7v2.review.resolve": "Patient-match review resolved",
+    "hl7v2.review.dismiss": "Patient-match review dismissed",
+    "holiday.open": "Holiday marked open",
+    "holiday.close": "Holiday marked closed",
+    "identifier.create": "Patient identifier added",
+    "measurement.create": "Measurement recorded",
+    "membership.add": "Member added",
+    "membership.remove": "Member removed",
+    "membership.role_change": "Member role changed",
+    "organization.settings": "Organization settings changed",
+    "priorauth.visit": "Prior authorization visit recorded",
+    "priorauth.visit_void": "Prior authorization visit voided",
+    "referral.incoming.view": "Incoming referral viewed",
+    "screening.create": "Social needs screening recorded",
+    "series.cancel_rest": "Rest of appointment series canceled",
+    "series.change_rest": "Rest of appointment series changed",
+    "therapy.recount": "Therapy plan visits recounted",
+    "transitions.stays.view": "Hospital stays viewed",
+    "waitlist.add": "Patient added to waitlist",
+    "waitlist.remove": "Patient removed from waitlist",
+    "waitlist.offer": "Waitlist offer made",
+    "waitlist.accept": "Waitlist offer accepted",
+    "waitlist.waiting": "Waitlist entry back to waiting",
 }
 
 # The noun of a code's subject, where the code's word is not already one.
@@ -98,6 +163,8 @@ SUBJECT_NOUNS = {
     "funding": "funding application",
     "enrollment": "care-management enrollment",
     "agency": "community agency",
+    "service": "community service",
+    "reconciliation": "medication reconciliation",
 }
 
 # Verbs in the past tense; a verb not here is shown as written ("Widget: frobnicate").
@@ -231,15 +298,72 @@ def _split_camel_case(name: str) -> str:
     return " ".join([words[0], *(w.lower() for w in words[1:])])
 
 
-def event_choices() -> list[tuple[str, str]]:
-    """(code, label) of the explicitly labelled events, one per label, by label: the event filter's suggestions."""
+def event_choices(codes=()) -> list[tuple[str, str]]:
+    """
+    (code, label) of the explicitly labelled events and of the given codes (those the page shows), one per
+    label, by label: the event filter's suggestions.
+    """
     first_code = {}
-    for code, label in EVENT_LABELS.items():
-        first_code.setdefault(label, code)
+    for code in [*EVENT_LABELS, *sorted(set(codes))]:
+        first_code.setdefault(event_label(code), code)
     return sorted(((code, label) for label, code in first_code.items()), key=lambda item: item[1].lower())
 
 
 def event_codes_labelled(text: str) -> list[str]:
-    """The codes whose label is the text (any case): the event filter accepts a label as well as a code."""
-    wanted = (text or "").strip().lower()
-    return [code for code, label in EVENT_LABELS.items() if label.lower() == wanted]
+    """
+    Every code whose label is the text (any case), explicit or derived: the event filter accepts any label
+    the page shows. A derived label is undone into the codes that could derive it, and only those whose
+    label is the text are kept; codes are lower case, as every recorded one is.
+    """
+    wanted = " ".join((text or "").split()).lower()
+    if not wanted:
+        return []
+    candidates = [code for code, label in EVENT_LABELS.items() if label.lower() == wanted]
+    candidates += _codes_deriving(wanted)
+    return sorted({code for code in candidates if event_label(code).lower() == wanted})
+
+
+# Labels of more words are not undone: no recorded code comes near, and the spellings grow as 3^n.
+_MAX_UNDONE_WORDS = 7
+
+
+def _codes_deriving(wanted: str) -> list[str]:
+    """The codes `event_label` might turn into the lower-case label (a superset, checked by the caller)."""
+    if len(wanted.split(" ")) > _MAX_UNDONE_WORDS:
+        return []
+    codes = _part_spellings(wanted)  # a code with no dot: its words
+    if ": " in wanted:
+        subject, verb = wanted.split(": ", 1)
+        codes += [f"{s}.{v}" for s in _subject_spellings(subject) for v in _part_spellings(verb)]
+    for verb, past in VERB_PAST.items():
+        if wanted.endswith(f" {past}"):
+            codes += [f"{s}.{verb}" for s in _subject_spellings(wanted[: -len(past) - 1])]
+    return codes
+
+
+def _part_spellings(words: str) -> list[str]:
+    """The code parts `_words` reads as these words: joined by "_" or "-"."""
+    spellings = [""]
+    for index, word in enumerate(words.split(" ")):
+        if not word:
+            return []
+        spellings = [f"{s}{sep}{word}" for s in spellings for sep in (["_", "-"] if index else [""])]
+    return spellings
+
+
+def _subject_spellings(subject: str) -> list[str]:
+    """The dotted subjects whose nouns (SUBJECT_NOUNS, else the part's words) join into the subject words."""
+    words = subject.split(" ")
+    if not subject or not all(words):
+        return []
+    noun_parts = {}
+    for part, noun in SUBJECT_NOUNS.items():
+        noun_parts.setdefault(noun.lower(), []).append(part)
+    spellings = {0: [""]}
+    for end in range(1, len(words) + 1):
+        spellings[end] = []
+        for start in range(end):
+            phrase = " ".join(words[start:end])
+            parts = noun_parts.get(phrase, []) + _part_spellings(phrase)
+            spellings[end] += [f"{s}.{p}" if s else p for s in spellings[start] for p in parts]
+    return spellings[len(words)]

@@ -29,10 +29,7 @@ def audit_events_for(*, actor: Actor, filters: dict) -> QuerySet[AuditEvent]:
         # The exact email also finds events with no user row, such as a failed sign-in with an unknown email.
         events = events.filter(Q(user__in=audit_user_ids(text)) | Q(user_email__iexact=text))
     if filters.get("event"):
-        text = filters["event"].strip()
-        # A label picked from the filter's suggestions ("Task reassigned") finds its codes; else a code prefix.
-        codes = event_codes_labelled(text)
-        events = events.filter(event__in=codes) if codes else events.filter(event__startswith=text)
+        events = events.filter(audit_event_match(filters["event"]))
     if filters.get("patient"):
         events = events.filter(patient_public_id__in=audit_patient_ids(org, filters["patient"]))
     if filters.get("action"):
@@ -40,6 +37,18 @@ def audit_events_for(*, actor: Actor, filters: dict) -> QuerySet[AuditEvent]:
     if filters.get("outcome"):
         events = events.filter(outcome=filters["outcome"])
     return events.select_related("acting_organization", "tenant_organization").order_by(*audit_order(filters))
+
+
+def audit_event_match(text: str) -> Q:
+    """
+    The events a typed event filter names: the codes of any label the page shows ("Worklist viewed", any
+    case), and, for text with no space, the codes it begins ("task." or "task.reassign").
+    """
+    text = text.strip()
+    match = Q(event__in=event_codes_labelled(text))
+    if text and not any(char.isspace() for char in text):
+        match |= Q(event__startswith=text)
+    return match
 
 
 # The columns the audit report sorts by (ONC 170.315(d)(3)); anything else falls back to newest first.
@@ -103,13 +112,14 @@ def audit_patient_ids(org, text: str) -> list:
 
 def audit_patient_labels(actor: Actor, events) -> dict:
     """
-    "Name (MRN)" by public id, in at most two queries, for the events' patients the viewer may see: those of
-    the viewer's organization (deleted ones included: their audit trail stays readable), and another
-    organization's patients the viewer sees today through a consented share (patients_visible_to, the one
-    access rule). Any other patient is left out: `audit_rows_describe` says whose patient it is instead.
+    "Name (MRN)" by public id, in at most two queries, for the events' patients the organization's audit log
+    names: those of the viewer's organization (deleted ones included: their audit trail stays readable), and
+    another organization's patients shared with the viewer's organization by a share in force today, to every
+    reader of the audit log (an auditor too, who sees no chart: the privacy officer checks what the staff
+    opened). Any other patient is left out: `audit_rows_describe` says whose patient it is instead.
     """
     from carecoord.patients.models import Patient
-    from carecoord.patients.selectors import patients_visible_to
+    from carecoord.patients.selectors import patients_shared_with
 
     fields = ("public_id", "given_name", "family_name", "preferred_name", "mrn", "organization")
     own = actor.organization
@@ -122,8 +132,7 @@ def audit_patient_labels(actor: Actor, events) -> dict:
     elsewhere -= labels.keys()
     if elsewhere:
         shared = (
-            patients_visible_to(actor)
-            .exclude(organization=own)
+            patients_shared_with(own)
             .filter(public_id__in=elsewhere)
             .select_related("organization")
             .only(*fields, "organization__name")
@@ -132,13 +141,19 @@ def audit_patient_labels(actor: Actor, events) -> dict:
     return labels
 
 
+# Who did what no person did: system jobs and the HL7 feed record no user (task history says "CareCoord").
+AUTOMATIC_USER_LABEL = "CareCoord (automatic)"
+
+
 def audit_rows_describe(actor: Actor, events: list[AuditEvent]) -> None:
     """
-    Sets on each event what the audit page shows in words: `event_label`, `object_kind`, `patient_label`
-    (None when the event names no patient). A constant number of queries, whatever the number of events.
+    Sets on each event what the audit page shows in words: `user_label`, `event_label`, `object_kind`,
+    `patient_label` (None when the event names no patient). A constant number of queries, whatever the
+    number of events.
     """
     labels = audit_patient_labels(actor, events)
     for event in events:
+        event.user_label = event.user_email or (AUTOMATIC_USER_LABEL if event.user_id is None else "")
         event.event_label = event_label(event.event)
         event.object_kind = object_kind(event.object_type)
         event.patient_label = _patient_label(actor, event, labels) if event.patient_public_id else None

@@ -296,7 +296,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "unsorted": unsorted.urlencode(),
         "columns": columns,
-        "event_choices": event_choices(),
+        "event_choices": event_choices(e.event for e in page.object_list),
     }
     return render(request, "core/audit_log.html", context)
 

@@ -177,6 +177,16 @@ def shares_in_force(today) -> QuerySet[PatientShare]:
     )
 
 
+def patients_shared_with(organization) -> QuerySet[Patient]:
+    """
+    Another organization's patients shared with this organization by a share in force today (in its zone),
+    whatever the role reading: the organization-level half of `patients_visible_to`, for its audit log.
+    """
+    today = clock.today_in(organization.tz)
+    shared = shares_in_force(today).filter(patient=OuterRef("pk"), organization=organization)
+    return Patient.objects.filter(Exists(shared), deleted_at__isnull=True).exclude(organization=organization)
+
+
 def patient_get(actor: Actor, public_id, *, audit_event: str | None = "patient.view") -> Patient:
     """The patient if the actor may see them; NotFoundError otherwise (missing and forbidden look alike)."""
     try:
