@@ -123,6 +123,7 @@ def test_most_urgent_first_then_closed_ones_newest_first(actor, auths):
         ("ending", ["ending"]),
         ("denied", ["appeal_soon", "appeal_later", "appeal_passed"]),
         ("appeal_due", ["appeal_soon"]),
+        ("appeal_pending", []),
         ("expired", ["expired"]),
     ],
 )
@@ -135,10 +136,51 @@ def test_payer_filter_and_status_together(actor, auths, acme, zenith):
     assert keys(prior_auths_visible_to(actor, payer=acme, status="denied"), auths) == ["appeal_soon", "appeal_passed"]
 
 
-def test_an_appealed_denial_has_no_appeal_deadline_left_on_the_list(actor, auths):
-    svc.appeal_create(actor=actor, auth=auths["appeal_soon"])
-    assert keys(prior_auths_visible_to(actor, status="appeal_due"), auths) == []
-    assert prior_auths_visible_to(actor, status="denied").get(pk=auths["appeal_soon"].pk).appeal_by is None
+def appeal(actor, auth, *, filed=None, outcome=None, outcome_on=None):
+    """Opens the next appeal level of `auth`, files it on `filed` and records `outcome` on `outcome_on`."""
+    auth.refresh_from_db()
+    opened = svc.appeal_create(actor=actor, auth=auth)
+    for status, on in (("filed", filed), (outcome, outcome_on)):
+        if on is not None:
+            opened.refresh_from_db()
+            opened = svc.appeal_set_status(actor=actor, appeal=opened, status=status, expected_version=opened.version,
+                                           on=on, units_approved=10 if "overturned" in status else None)  # fmt: skip
+    return opened
+
+
+def test_an_appeal_being_prepared_keeps_its_filing_deadline_on_the_list(actor, auths):
+    appeal(actor, auths["appeal_soon"])
+    assert keys(prior_auths_visible_to(actor, status="appeal_due"), auths) == ["appeal_soon"]
+    row = prior_auths_visible_to(actor).get(pk=auths["appeal_soon"].pk)
+    assert (row.appeal_by, row.action_on) == (D(2026, 3, 16), D(2026, 3, 16))
+    assert (row.appeal_level, row.appeal_status) == (1, "preparing")
+
+
+def test_a_filed_appeal_is_ordered_by_its_follow_up_date_not_buried(actor, auths):
+    appeal(actor, auths["appeal_passed"], filed=D(2026, 1, 20))  # filed in time (deadline 01/30)
+    found = prior_auths_visible_to(actor)
+    assert keys(found, auths)[0] == "appeal_passed"  # the payer's decision was expected by 02/19: follow up
+    row = found.get(pk=auths["appeal_passed"].pk)
+    assert row.appeal_by is None  # nothing left to file
+    assert (row.appeal_level, row.appeal_status, row.appeal_filed_on) == (1, "filed", D(2026, 1, 20))
+    assert row.appeal_follow_up_on == row.action_on == D(2026, 2, 19)
+
+
+def test_an_upheld_appeal_shows_its_outcome_and_the_next_levels_deadline(actor, auths):
+    appeal(actor, auths["appeal_passed"], filed=D(2026, 1, 20), outcome="upheld", outcome_on=D(2026, 2, 20))
+    row = prior_auths_visible_to(actor).get(pk=auths["appeal_passed"].pk)
+    assert (row.appeal_status, row.appeal_outcome_on) == ("upheld", D(2026, 2, 20))
+    assert row.appeal_by == row.action_on == D(2026, 4, 21)  # a second level: 60 days from the upheld decision
+    assert keys(prior_auths_visible_to(actor, status="appeal_pending"), auths) == []
+
+
+def test_the_appeal_pending_filter_and_the_latest_level_wins(actor, auths):
+    appeal(actor, auths["appeal_passed"], filed=D(2026, 1, 20), outcome="upheld", outcome_on=D(2026, 2, 20))
+    appeal(actor, auths["appeal_passed"], filed=D(2026, 3, 2))
+    appeal(actor, auths["appeal_later"])
+    assert keys(prior_auths_visible_to(actor, status="appeal_pending"), auths) == ["appeal_passed", "appeal_later"]
+    row = prior_auths_visible_to(actor).get(pk=auths["appeal_passed"].pk)
+    assert (row.appeal_level, row.appeal_status, row.appeal_follow_up_on) == (2, "filed", D(2026, 4, 1))
 
 
 def test_the_form_offers_exactly_the_selectors_filters(actor):
@@ -258,6 +300,50 @@ def test_the_page_is_paginated(actor, auths, monkeypatch):
     assert "status=denied&amp;page=1" in second
 
 
+def test_the_page_shows_the_appeal_of_a_denial(actor, auths):
+    appeal(actor, auths["appeal_passed"], filed=D(2026, 1, 20))
+    appeal(actor, auths["appeal_soon"])
+    appeal(actor, auths["appeal_later"], filed=D(2026, 3, 3), outcome="overturned", outcome_on=D(2026, 3, 9))
+    body = signed_in_client(actor).get(URL).content.decode()
+    assert services_listed(body)[0] == "Brand-name insulin"
+    passed = row_html(body, auths["appeal_passed"])
+    assert "First-level appeal filed 01/20/2026" in passed
+    assert "Follow up by 02/19/2026" in passed
+    assert '<span class="badge badge-alert">Decision overdue by 19 days</span>' in passed
+    soon = row_html(body, auths["appeal_soon"])
+    assert "First-level appeal being prepared" in soon
+    assert '<span class="badge badge-alert">6 days left</span>' in soon
+    later = row_html(body, auths["appeal_later"])
+    assert "First-level appeal: Overturned (approved) 03/09/2026" in later
+
+
+def row_html(body: str, auth) -> str:
+    return re.search(rf'<tr id="priorauth-{auth.public_id}">(.*?)</tr>', body, re.S).group(1)
+
+
+def test_urgency_cues_are_red_only_when_near_and_say_so_in_words(actor, org, acme, auths):
+    ada_acme = auths["pending"].coverage
+    needed = {
+        "today": make_auth(actor, ada_acme, "submitted", "Wheelchair", start=TODAY, end=D(2026, 5, 1),
+                           submitted=D(2026, 3, 1)),
+        "tomorrow": make_auth(actor, ada_acme, "pended", "Walker", start=D(2026, 3, 11), end=D(2026, 5, 1),
+                              submitted=D(2026, 3, 1)),
+        "late": make_auth(actor, ada_acme, "submitted", "Hospital bed", start=D(2026, 3, 7), end=D(2026, 5, 1),
+                          submitted=D(2026, 3, 1)),
+    }  # fmt: skip
+    body = signed_in_client(actor).get(URL).content.decode()
+    assert '<span class="badge badge-alert">Needed today</span>' in row_html(body, needed["today"])
+    assert '<span class="badge badge-alert">Needed tomorrow</span>' in row_html(body, needed["tomorrow"])
+    assert '<span class="badge badge-alert">Overdue by 3 days</span>' in row_html(body, needed["late"])
+    assert "badge-alert" not in row_html(body, auths["pending"])  # needed by 03/20: ten days ahead
+    later = row_html(body, auths["appeal_later"])  # appeal by 04/30, 51 days ahead
+    assert '<span class="muted">51 days left</span>' in later
+    assert "badge-alert" not in later
+    passed = row_html(body, auths["appeal_passed"])
+    assert '<span class="badge badge-alert">Deadline passed</span>' in passed
+    assert '<span class="badge badge-alert">6 days left</span>' in row_html(body, auths["appeal_soon"])
+
+
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
@@ -275,8 +361,10 @@ def test_the_list_costs_the_same_queries_for_one_row_or_many(actor, org, acme, u
         patient = PatientFactory(organization=org)
         payer = make_payer(actor, name=f"Payer {number}", payer_id=f"X{number}")
         coverage = make_coverage(actor, patient, payer)
-        make_auth(actor, coverage, "denied", f"Service {number}", start=D(2026, 2, 1), end=D(2026, 4, 1),
-                  submitted=D(2026, 2, 1), decided=D(2026, 2, 2))  # fmt: skip
+        denied = make_auth(actor, coverage, "denied", f"Service {number}", start=D(2026, 2, 1),
+                           end=D(2026, 4, 1), submitted=D(2026, 2, 1), decided=D(2026, 2, 2))  # fmt: skip
+        if number % 2:
+            appeal(actor, denied, filed=D(2026, 2, 10))
     assert _queries(client, url) == one
 
 
@@ -320,6 +408,22 @@ def test_the_api_lists_with_the_same_filters_order_and_audit(actor, auths, acme)
     event = AuditEvent.objects.filter(event="priorauth.list").latest("pk")
     assert event.detail["api"] is True
     assert event.detail["filters"] == {"status": "denied", "payer": str(acme.public_id)}
+
+
+def test_the_api_rows_carry_the_appeal_and_the_needed_by_days(actor, auths):
+    appeal(actor, auths["appeal_passed"], filed=D(2026, 1, 20))
+    rows_by_service = {row["service"]: row for row in signed_in_client(actor).get(API).json()["results"]}
+    passed = rows_by_service["Brand-name insulin"]
+    assert passed["appeal_by"] is None
+    assert passed["appeal"] == {
+        "id": str(PriorAuthorization.objects.get(pk=auths["appeal_passed"].pk).appeals.get().public_id),
+        "level": 1, "level_display": "First-level appeal", "status": "filed", "status_display": "Filed",
+        "filing_deadline": "2026-01-30", "filed_on": "2026-01-20", "outcome_on": None,
+        "follow_up_on": "2026-02-19", "follow_up_days_left": -19,
+    }  # fmt: skip
+    assert rows_by_service["MRI lumbar spine"]["appeal"] is None
+    assert rows_by_service["Knee arthroscopy"]["needed_days_left"] == 10
+    assert rows_by_service["Physical therapy"]["needed_days_left"] is None
 
 
 def test_the_api_pages_with_offset_and_limit(actor, auths):

@@ -14,7 +14,7 @@ from carecoord.core.access import Actor
 from carecoord.core.errors import NotFoundError, ValidationError
 
 from .priorauth_list_views import audit_list_view, list_filters, with_days_left
-from .selectors import prior_auths_visible_to
+from .selectors import APPEAL_FOLLOW_UP_DAYS, prior_auths_visible_to
 
 router = Router(tags=["coverage"])
 
@@ -24,6 +24,21 @@ MAX_LIMIT = 200
 class Ref(Schema):
     id: uuid.UUID
     name: str
+
+
+class AppealRef(Schema):
+    id: uuid.UUID
+    level: int
+    level_display: str
+    status: str = Field(description="preparing, filed, upheld, overturned, partially_overturned or withdrawn.")
+    status_display: str
+    filing_deadline: dt.date
+    filed_on: dt.date | None
+    outcome_on: dt.date | None
+    follow_up_on: dt.date | None = Field(
+        description=f"A filed appeal: when its decision is expected ({APPEAL_FOLLOW_UP_DAYS} days after filing)."
+    )
+    follow_up_days_left: int | None = Field(description="Days from today to `follow_up_on` (negative once passed).")
 
 
 class PriorAuthRow(Schema):
@@ -41,9 +56,16 @@ class PriorAuthRow(Schema):
     end_date: dt.date
     submitted_on: dt.date | None
     decided_on: dt.date | None
-    appeal_by: dt.date | None = Field(description="A denial not yet appealed: the last day to file an appeal.")
+    appeal_by: dt.date | None = Field(
+        description="A denial with an appeal still to file (none yet, one being prepared, or the next level "
+        "after an upheld one): the last day to file it."
+    )
     appeal_days_left: int | None = Field(description="Days from today to `appeal_by` (negative once passed).")
+    appeal: AppealRef | None = Field(description="The latest appeal level of this authorization, if any.")
     end_days_left: int | None = Field(description="An approval: days from today to its end date.")
+    needed_days_left: int | None = Field(
+        description="A draft or a request awaiting a decision: days from today to its start (negative once passed)."
+    )
 
 
 class PriorAuthList(Schema):
@@ -53,7 +75,9 @@ class PriorAuthList(Schema):
 
 class PriorAuthQuery(Schema):
     status: str | None = Field(
-        None, max_length=40, description="draft, pending, approved, ending, denied, appeal_due or expired."
+        None,
+        max_length=40,
+        description="draft, pending, approved, ending, denied, appeal_due, appeal_pending or expired.",
     )
     payer: str | None = Field(None, max_length=100, description="A payer of your directory, by its id.")
     offset: int = Field(0, ge=0, le=1_000_000)
@@ -86,7 +110,27 @@ def _row(auth) -> dict:
         "decided_on": auth.decided_on,
         "appeal_by": auth.appeal_by,
         "appeal_days_left": auth.appeal_days_left,
+        "appeal": _appeal(auth),
         "end_days_left": auth.end_days_left,
+        "needed_days_left": auth.needed_days_left,
+    }
+
+
+def _appeal(auth) -> dict | None:
+    """The latest appeal, from the selector's annotations (no query)."""
+    if auth.appeal_status is None:
+        return None
+    return {
+        "id": auth.appeal_public_id,
+        "level": auth.appeal_level,
+        "level_display": auth.appeal_level_display,
+        "status": auth.appeal_status,
+        "status_display": auth.appeal_status_display,
+        "filing_deadline": auth.appeal_filing_deadline,
+        "filed_on": auth.appeal_filed_on,
+        "outcome_on": auth.appeal_outcome_on,
+        "follow_up_on": auth.appeal_follow_up_on,
+        "follow_up_days_left": auth.follow_up_days_left,
     }
 
 

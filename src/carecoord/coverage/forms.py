@@ -272,6 +272,7 @@ class PriorAuthListFilterForm(forms.Form):
             ("ending", f"Approved, ending within {domain.EXPIRY_ALERT_DAYS} days"),
             ("denied", "Denied"),
             ("appeal_due", f"Appeal due within {domain.APPEAL_SOON_DAYS} days"),
+            ("appeal_pending", "Appeal pending"),
             ("expired", "Expired"),
         ],
         error_messages={"invalid_choice": "“%(value)s” is not a status filter this list knows."},

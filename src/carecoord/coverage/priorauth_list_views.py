@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET
 
 from carecoord.core import clock
@@ -17,9 +18,9 @@ from carecoord.core.forms import valid_filters
 from carecoord.core.http import clinical_actor
 
 from . import domain
-from .choices import APPROVED_STATUSES
+from .choices import APPROVED_STATUSES, AppealLevel, AppealStatus, PriorAuthStatus
 from .forms import PriorAuthListFilterForm
-from .selectors import payers_for, prior_auths_visible_to
+from .selectors import AWAITING_DECISION, payers_for, prior_auths_visible_to
 
 PAGE_SIZE = 25
 
@@ -37,12 +38,47 @@ def audit_list_view(actor, filters: dict, *, shown: int, **detail) -> None:
                  detail={"filters": plain, "shown": shown, **detail})  # fmt: skip
 
 
+def _days(day, today) -> int | None:
+    return (day - today).days if day else None
+
+
+def needed_label(days_left: int | None) -> str:
+    """The cue of a request still awaiting a decision that is needed today, tomorrow or already (else "")."""
+    if days_left is None or days_left > 1:
+        return ""
+    if days_left == 1:
+        return "Needed tomorrow"
+    if days_left == 0:
+        return "Needed today"
+    return f"Overdue by {-days_left} day{pluralize(-days_left)}"
+
+
+def follow_up_label(days_left: int | None) -> str:
+    """The cue of a filed appeal whose decision is expected today or is overdue (else "")."""
+    if days_left is None or days_left > 0:
+        return ""
+    return "Decision due today" if days_left == 0 else f"Decision overdue by {-days_left} day{pluralize(-days_left)}"
+
+
 def with_days_left(auths, today) -> list:
-    """Sets `appeal_days_left` (denials not yet appealed) and `end_days_left` (approvals) on each row."""
+    """
+    Sets on each row: `appeal_days_left` (an appeal still to file) and `appeal_soon` (within APPEAL_SOON_DAYS),
+    `follow_up_days_left` and `follow_up_label` (a filed appeal), `end_days_left` (approvals),
+    `needed_days_left` and `needed_label` (drafts and requests awaiting a decision: days to their start),
+    and `appeal_level_display` and `appeal_status_display` of the latest appeal.
+    """
     for auth in auths:
-        auth.appeal_days_left = (auth.appeal_by - today).days if auth.appeal_by else None
+        auth.appeal_days_left = _days(auth.appeal_by, today)
+        auth.appeal_soon = auth.appeal_days_left is not None and 0 <= auth.appeal_days_left <= domain.APPEAL_SOON_DAYS
+        auth.follow_up_days_left = _days(auth.appeal_follow_up_on, today)
+        auth.follow_up_label = follow_up_label(auth.follow_up_days_left)
         approved = auth.status in APPROVED_STATUSES
         auth.end_days_left = (auth.end_date - today).days if approved and auth.end_date >= today else None
+        awaiting = auth.status in (PriorAuthStatus.DRAFT, *AWAITING_DECISION)
+        auth.needed_days_left = (auth.start_date - today).days if awaiting else None
+        auth.needed_label = needed_label(auth.needed_days_left)
+        auth.appeal_level_display = AppealLevel(auth.appeal_level).label if auth.appeal_level else ""
+        auth.appeal_status_display = AppealStatus(auth.appeal_status).label if auth.appeal_status else ""
     return auths
 
 

@@ -7,7 +7,7 @@ organization); every read starts from `patients_visible_to`. Payers are each org
 import datetime as dt
 import uuid
 
-from django.db.models import Case, DateField, Exists, F, Func, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, DateField, F, Func, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from carecoord.core import clock
 from carecoord.core.access import Actor
@@ -17,7 +17,7 @@ from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
 from . import domain
-from .choices import APPROVED_STATUSES, CoverageStatus, PriorAuthStatus
+from .choices import APPROVED_STATUSES, AppealLevel, AppealStatus, CoverageStatus, PriorAuthStatus
 from .models import (
     Appeal,
     AppealDocument,
@@ -153,13 +153,30 @@ class _AddDays(Func):
 
 
 AWAITING_DECISION = (PriorAuthStatus.SUBMITTED, PriorAuthStatus.PENDED)
-# The list's "status" filter: the statuses a coordinator works by, and two that are about dates coming up.
-PRIOR_AUTH_LIST_FILTERS = ("draft", "pending", "approved", "denied", "expired", "appeal_due", "ending")
+# The list's "status" filter: the statuses a coordinator works by, and those about dates coming up.
+PRIOR_AUTH_LIST_FILTERS = (
+    "draft",
+    "pending",
+    "approved",
+    "denied",
+    "expired",
+    "appeal_due",
+    "appeal_pending",
+    "ending",
+)
+OPEN_APPEAL_STATUSES = (AppealStatus.PREPARING, AppealStatus.FILED)
+# The Appeal model records no payer decision date. A standard pre-service appeal is decided within 30 days
+# (29 CFR 2560.503-1(i), 42 CFR 422.590 for Medicare Advantage), so a filed appeal is followed up then.
+APPEAL_FOLLOW_UP_DAYS = 30
+# The latest appeal level's fields, annotated as appeal_<name> (one subquery each, no query per row).
+LATEST_APPEAL_FIELDS = ("public_id", "level", "status", "filing_deadline", "filed_on", "outcome_on")
 
 
 def _prior_auth_filter(name: str, today: dt.date) -> Q:
     if name == "appeal_due":
         return Q(appeal_by__gte=today, appeal_by__lte=today + dt.timedelta(days=domain.APPEAL_SOON_DAYS))
+    if name == "appeal_pending":
+        return Q(status=PriorAuthStatus.DENIED, appeal_status__in=OPEN_APPEAL_STATUSES)
     if name == "ending":
         # approved_auths_ending's rule (the expiry job), from today on, over what the actor sees.
         until = today + dt.timedelta(days=domain.EXPIRY_ALERT_DAYS)
@@ -176,34 +193,59 @@ def _prior_auth_filter(name: str, today: dt.date) -> Q:
     return Q(status__in=statuses[name])
 
 
+def _with_latest_appeal(queryset: QuerySet) -> QuerySet:
+    latest = Appeal.objects.filter(authorization=OuterRef("pk")).order_by("-level", "-id")
+    return queryset.annotate(
+        **{f"appeal_{name}": Subquery(latest.values(name)[:1]) for name in LATEST_APPEAL_FIELDS}
+    ).annotate(
+        appeal_follow_up_on=Case(
+            When(appeal_status=AppealStatus.FILED, then=_AddDays(F("appeal_filed_on"), Value(APPEAL_FOLLOW_UP_DAYS))),
+            default=Value(None),
+            output_field=DateField(),
+        )
+    )
+
+
+def _appeal_by() -> Case:
+    """The last day to file the appeal still to file: of the denial, of a level being prepared, of the next level."""
+    return Case(
+        When(
+            Q(status=PriorAuthStatus.DENIED, decided_on__isnull=False, appeal_status__isnull=True),
+            then=_AddDays(F("decided_on"), F("appeal_deadline_days")),
+        ),
+        When(Q(status=PriorAuthStatus.DENIED, appeal_status=AppealStatus.PREPARING), then=F("appeal_filing_deadline")),
+        When(
+            Q(status=PriorAuthStatus.DENIED, appeal_status=AppealStatus.UPHELD, appeal_outcome_on__isnull=False)
+            & Q(appeal_level__lt=AppealLevel.EXTERNAL),
+            then=_AddDays(F("appeal_outcome_on"), F("appeal_deadline_days")),
+        ),
+        default=Value(None),
+        output_field=DateField(),
+    )
+
+
 def prior_auths_visible_to(
     actor: Actor, *, status: str | None = None, payer: Payer | None = None, today: dt.date | None = None
 ) -> QuerySet[PriorAuthorization]:
     """
-    Every prior authorization the actor may read, across patients, most urgent first. Each carries
-    `appeal_by` (a denial not yet appealed: the last day to file) and `action_on`, the date it is sorted by:
-    the appeal deadline of a denial, the end of an approval, the start of a request still awaiting a decision
-    (it is needed by then); past deadlines and ends, and closed requests, come last (newest first).
+    Every prior authorization the actor may read, across patients, most urgent first. Each carries its latest
+    appeal (`appeal_level`, `appeal_status`, `appeal_filed_on`... None without one), `appeal_by` (a denial
+    with an appeal still to file: the last day to file it), `appeal_follow_up_on` (a filed appeal: when its
+    decision is expected) and `action_on`, the date it is sorted by: the appeal deadline or the follow-up of
+    a denial, the end of an approval, the start of a request still awaiting a decision (it is needed by then).
+    Overdue follow-ups and requests stay up top; passed appeal deadlines and ends, and closed requests, come
+    last (newest first).
     """
     if actor is None or not actor.can_see_patients:
         return PriorAuthorization.objects.none()
     today = today or clock.today_in(actor.organization.tz)
-    appealed = Appeal.objects.filter(authorization=OuterRef("pk"))
     found = (
-        _visible(PriorAuthorization.objects.all(), actor)
-        .annotate(
-            appeal_by=Case(
-                When(
-                    Q(status=PriorAuthStatus.DENIED, decided_on__isnull=False) & ~Exists(appealed),
-                    then=_AddDays(F("decided_on"), F("appeal_deadline_days")),
-                ),
-                default=Value(None),
-                output_field=DateField(),
-            ),
-        )
+        _with_latest_appeal(_visible(PriorAuthorization.objects.all(), actor))
+        .annotate(appeal_by=_appeal_by())
         .annotate(
             action_on=Case(
                 When(status=PriorAuthStatus.DENIED, appeal_by__gte=today, then=F("appeal_by")),
+                When(status=PriorAuthStatus.DENIED, appeal_status=AppealStatus.FILED, then=F("appeal_follow_up_on")),
                 When(status__in=APPROVED_STATUSES, end_date__gte=today, then=F("end_date")),
                 When(status__in=(PriorAuthStatus.DRAFT, *AWAITING_DECISION), then=F("start_date")),
                 default=Value(None),
