@@ -44,15 +44,23 @@ EXPECTED_TYPES = {
     "Physical therapy evaluation": 60,
     "Occupational therapy evaluation": 60,
     "Speech therapy evaluation": 60,
+    "Counseling session": 50,
+    "Nutrition counseling": 45,
 }
 PT, OT, SLP = "225100000X", "225X00000X", "235Z00000X"
-# Each discipline's own types; a therapist also offers follow-up visits.
+# Each discipline's own types, and nothing else.
 THERAPY_TYPES = {
     PT: {"Physical therapy", "Physical therapy evaluation"},
     OT: {"Occupational therapy", "Occupational therapy evaluation"},
     SLP: {"Speech therapy", "Speech therapy evaluation"},
 }
 THERAPY_SITE = "Maple Grove Outpatient Therapy"
+MEDICAL_TYPES = {"New patient visit", "Follow-up visit"}
+
+
+def prescribes(specialty_code: str) -> bool:
+    """Physicians (NUCC 20...), nurse practitioners (363L...) and physician assistants (363A...)."""
+    return specialty_code.startswith(("20", "363L", "363A"))
 
 
 def organizations():
@@ -250,7 +258,36 @@ def test_therapists_offer_only_their_own_discipline(world):
         if own is None:
             assert not names & therapy_names, (block.practitioner.specialty_code, names)
         else:
-            assert names == own | {"Follow-up visit"}, (block.practitioner, names)
+            assert names == own, (block.practitioner, names)
+
+
+def test_only_physicians_nps_and_pas_offer_medical_visits(world):
+    blocks = PractitionerSchedule.objects.filter(organization__slug__in=DEMO_SLUGS).select_related("practitioner")
+    offering = Counter()
+    for block in blocks:
+        names = set(block.appointment_types.values_list("name", flat=True))
+        code = block.practitioner.specialty_code
+        if prescribes(code):
+            offering[code[:4]] += 1
+        else:
+            assert not names & MEDICAL_TYPES, (block.practitioner, names)
+    assert set(offering) >= {"207Q", "363L", "363A"}  # still offered by physicians, NPs and PAs
+    non_prescribers = blocks.exclude(practitioner__specialty_code__startswith="20").exclude(
+        practitioner__specialty_code__startswith="363"
+    )
+    codes = set(non_prescribers.values_list("practitioner__specialty_code", flat=True))
+    assert {"1041C0700X", "103T00000X", "133V00000X"} <= codes  # social worker, psychologist, dietitian
+    for code, type_name in (("1041C0700X", "Counseling session"), ("133V00000X", "Nutrition counseling")):
+        own = non_prescribers.filter(practitioner__specialty_code=code)
+        assert all(set(b.appointment_types.values_list("name", flat=True)) == {type_name} for b in own), code
+
+
+def test_a_maple_grove_follow_up_search_offers_only_prescribers(world):
+    people = offered(page_search(scheduler_of("maple-grove"), "Follow-up visit"))
+    assert people
+    assert all(prescribes(p.specialty_code) for p in people), sorted(
+        {str(p) for p in people if not prescribes(p.specialty_code)}
+    )
 
 
 DISCIPLINES = ((PT, "Physical therapy"), (OT, "Occupational therapy"), (SLP, "Speech therapy"))
@@ -295,7 +332,7 @@ def test_the_maple_grove_therapy_site_has_therapists_hours_visits_and_free_times
     visits = Appointment.objects.filter(location=site).select_related("practitioner", "appointment_type")
     assert {v.practitioner.specialty_code for v in visits} == {PT, OT, SLP}
     for visit in visits:
-        assert visit.appointment_type.name in THERAPY_TYPES[visit.practitioner.specialty_code] | {"Follow-up visit"}
+        assert visit.appointment_type.name in THERAPY_TYPES[visit.practitioner.specialty_code]
     assert visits.filter(start__gt=clock.now(), status__in=BLOCKING_STATUSES).exists()
     calendar = calendar_data(actor, first_day=today(), last_day=today() + dt.timedelta(days=30), location=site)
     assert calendar.hours

@@ -89,3 +89,11 @@ def test_the_register_page_shows_every_problem_on_the_first_submit(actor, client
     for field in ("given_name", "birth_date", "phone_primary", "postal_code"):
         assert f'id="id_{field}_error"' in html, field
     assert not Patient.objects.filter(mrn="A100").exists()
+
+
+def test_the_register_page_numbers_the_address_lines(actor, client_for):
+    html = client_for(actor).get("/patients/new/").content.decode()
+    assert ">Address line 1<" in html
+    assert ">Address line 2<" in html
+    assert "Address line1" not in html
+    assert "Address line2" not in html

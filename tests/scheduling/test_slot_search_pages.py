@@ -84,6 +84,25 @@ def test_a_search_over_many_practitioners_offers_a_choice_of_days(clinic_of, act
     assert f"Later times, from {search.next_first_day:%m/%d}" in html
 
 
+def test_the_summary_counts_the_free_times_of_the_shown_days_not_only_those_shown(clinic_of, actor, client_for):
+    kind = clinic_of(8)
+    response = find(client_for(actor), kind, MONDAY, MONDAY + dt.timedelta(days=13))
+    search = response.context["search"]
+    days = len(search.days)
+    free = days * 8 * PER_PRACTITIONER_DAY
+    assert search.free == free
+    summary = re.search(r'<p class="muted slot-summary">(.*?)</p>', response.content.decode(), re.S).group(1)
+    assert summary.startswith(f"Showing {days * DAY_LIMIT} of {free} free times on {days} days, earliest first")
+    assert f"(at most {DAY_LIMIT} a day)" in summary
+
+
+def test_the_summary_of_uncapped_days_counts_every_time_shown(clinic_of, actor, client_for):
+    kind = clinic_of(1)
+    html = find(client_for(actor), kind, MONDAY, MONDAY + dt.timedelta(days=13)).content.decode()
+    summary = re.search(r'<p class="muted slot-summary">(.*?)</p>', html, re.S).group(1)
+    assert summary.startswith(f"{5 * PER_PRACTITIONER_DAY} free times on 5 days, earliest first")
+
+
 def test_later_times_and_a_whole_day_page_without_gaps_or_repeats(clinic_of, actor, client_for):
     kind = clinic_of(8)
     client = client_for(actor)

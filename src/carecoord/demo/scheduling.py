@@ -1,11 +1,11 @@
 """
 Scheduling for the demo organizations, so the calendar, slot search and reminders have something to show:
-appointment types (each therapy discipline its own), weekly hours for the clinicians (their own, and some at
-outside practices; therapists at their organization's therapy site when it has one), a little time away, one
-closed day, reminders three days and one day ahead, a few patients' scheduling preferences, a course of
-therapy for patients with a therapist on their care team, about two visits for a part of the patients over
-the past and next 30 days (the past ones attended, missed or cancelled), a few outside appointments booked
-by phone, and one physical-therapy series.
+appointment types (each therapy discipline its own; medical visits only with physicians, NPs and PAs),
+weekly hours for the clinicians (their own, and some at outside practices; therapists at their
+organization's therapy site when it has one), a little time away, one closed day, reminders three days and
+one day ahead, a few patients' scheduling preferences, a course of therapy for patients with a therapist on
+their care team, about two visits for a part of the patients over the past and next 30 days (the past ones
+attended, missed or cancelled), a few outside appointments booked by phone, and one physical-therapy series.
 
 Map: `scheduling_create` (called by world.py once care teams exist) runs `_Calendar` per organization:
 `types` → `hours` → `time_away` → `closed_and_reminders` → `preferences` → `series` → `therapy` → `visits` →
@@ -53,6 +53,8 @@ TYPES = (
     ("Physical therapy evaluation", "ROUTINE", 60, False, True),
     ("Occupational therapy evaluation", "ROUTINE", 60, False, True),
     ("Speech therapy evaluation", "ROUTINE", 60, False, True),
+    ("Counseling session", "ROUTINE", 50, False, False),
+    ("Nutrition counseling", "ROUTINE", 45, False, False),
 )
 NEW, FOLLOW_UP, THERAPY, TELEHEALTH, LAB = (t[0] for t in TYPES[:5])
 # NUCC taxonomy -> (treatment, evaluation): each discipline offers only its own therapy, so a search for
@@ -68,6 +70,9 @@ THERAPISTS = frozenset(THERAPY_TYPES)
 THERAPY_PATTERNS = ((1, 2, 3), (0, 1, 3, 4))
 THERAPY_BLOCKS = ((dt.time(8, 0), dt.time(12, 0)), (dt.time(12, 30), dt.time(16, 30)))
 NURSES = frozenset({"163W00000X", "163WC0400X"})
+# Clinicians who do not prescribe offer only their own discipline's visits, never a medical one.
+COUNSELING, NUTRITION = "Counseling session", "Nutrition counseling"
+DISCIPLINE_TYPES = {"1041C0700X": (COUNSELING,), "103T00000X": (COUNSELING,), "133V00000X": (NUTRITION,)}
 NO_CLINIC_HOURS = frozenset({"208M00000X", "207P00000X", "172V00000X", "183500000X", "163WH0200X"})
 # Weekdays worked (Monday = 0), each with a morning and an afternoon block, chosen per clinician.
 PATTERNS = ((0, 1, 2, 3, 4), (0, 2, 4), (1, 2, 3), (0, 1, 3, 4), (1, 3), (0, 1, 2, 3))
@@ -85,7 +90,9 @@ OUTSIDE_REASONS = ("Cardiology follow-up", "Pulmonology consult", "Physical ther
 def _type_names(code: str) -> tuple[str, ...]:
     """The appointment types a clinician offers, by NUCC taxonomy."""
     if code in THERAPISTS:
-        return (*THERAPY_TYPES[code], FOLLOW_UP)
+        return THERAPY_TYPES[code]
+    if code in DISCIPLINE_TYPES:
+        return DISCIPLINE_TYPES[code]
     if code in NURSES:
         return (LAB, TELEHEALTH)
     if code.startswith("363L"):  # nurse practitioners run the lab-draw clinic too

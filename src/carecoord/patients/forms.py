@@ -25,6 +25,7 @@ class PatientForm(forms.ModelForm):
             "phone_primary": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
             "phone_secondary": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
+        labels = {"address_line1": "Address line 1", "address_line2": "Address line 2"}
         help_texts = {
             "phone_primary": "Any format, e.g. (312) 555-0100.",
             "phone_secondary": "",

@@ -73,6 +73,11 @@ class SlotSearch:
     interpreter_language: str = ""
 
     @property
+    def free(self) -> int:
+        """How many free times the shown days have (more than `total` when some day was capped)."""
+        return sum(group.free for group in self.days)
+
+    @property
     def interpreter_language_name(self) -> str:
         return LANGUAGE_NAMES.get(self.interpreter_language, self.interpreter_language)
 

@@ -235,3 +235,25 @@ def test_another_organizations_admin_gets_404_for_a_message(org, other_org, clie
     assert response.status_code == 404
     assert "QUIXOTIC" not in body(response)
     assert "P-1" not in body(other_admin.get(reverse("hl7v2:message_list")))
+
+
+def status_shown(client, message) -> str:
+    html = body(client.get(reverse("hl7v2:message_detail", args=[message.public_id])))
+    return html.split("<dt>Status</dt><dd>", 1)[1].split("</dd>", 1)[0]
+
+
+def test_a_message_not_acted_on_says_why(org, admin, client, review, client_for):
+    admin_client = client_for(admin)
+    update = handle_message(adt("A08", control_id="UPD-1", mrn="NOBODY1", family="NOBODY"), organization=org).message
+    assert update.status == "ignored"
+    assert status_shown(admin_client, update) == "Not acted on (no patient matched)"
+    unused = handle_message(adt("A05", control_id="PRE-1"), organization=org).message
+    assert unused.status == "ignored"
+    assert status_shown(admin_client, unused) == "Not acted on (event CareCoord does not use)"
+    assert client.post(url("dismiss", review), {"reason": "Not our patient."}).status_code == 302
+    dismissed = InboundMessage.objects.get(pk=review.message_id)
+    assert status_shown(admin_client, dismissed) == "Not acted on (dismissed at patient match review)"
+    listed = body(admin_client.get(reverse("hl7v2:message_list")))
+    assert "Not acted on (no patient matched)" in listed
+    assert "Not acted on (dismissed at patient match review)" in listed
+    assert '<option value="ignored">Not acted on</option>' in listed

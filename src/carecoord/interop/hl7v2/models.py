@@ -9,6 +9,11 @@ from django.db import models
 from carecoord.core.models import BaseModel, Organization
 from carecoord.patients.models import Patient
 
+from .parse import HANDLED_EVENTS
+
+NOT_ACTED_ON = "Not acted on"
+DISMISSED_PREFIX = "Dismissed: "  # the note of a message whose patient match review was dismissed
+
 
 class MessageStatus(models.TextChoices):
     RECEIVED = "received", "Received"
@@ -45,6 +50,22 @@ class InboundMessage(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.control_id} from {self.sending_facility}"
+
+    @property
+    def status_text(self) -> str:
+        """The status as pages show it: for a message not acted on, why (the choice label names one case only)."""
+        if self.status != MessageStatus.IGNORED:
+            return self.get_status_display()
+        return f"{NOT_ACTED_ON} ({self.not_acted_on_reason})"
+
+    @property
+    def not_acted_on_reason(self) -> str:
+        event = self.message_type.split("^")[1] if "^" in self.message_type else ""
+        if event not in HANDLED_EVENTS:
+            return "event CareCoord does not use"
+        if self.error.startswith(DISMISSED_PREFIX):
+            return "dismissed at patient match review"
+        return "no patient matched"
 
 
 class ReviewStatus(models.TextChoices):

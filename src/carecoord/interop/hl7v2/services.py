@@ -16,7 +16,7 @@ from carecoord.patients.selectors import patients_visible_to
 
 from .handler import dispatch
 from .matching import create_from_pid, match_by_identifier, remember_identifiers
-from .models import MessageStatus, PatientMatchReview, ReviewStatus
+from .models import DISMISSED_PREFIX, MessageStatus, PatientMatchReview, ReviewStatus
 from .parse import Hl7Error, parse_adt
 
 
@@ -88,7 +88,7 @@ def review_dismiss(*, actor: Actor, review: PatientMatchReview, reason: str) -> 
     review.version += 1
     review.save()
     message = review.message
-    message.status, message.error = MessageStatus.IGNORED, f"Dismissed: {reason}"[:1000]
+    message.status, message.error = MessageStatus.IGNORED, f"{DISMISSED_PREFIX}{reason}"[:1000]
     message.save(update_fields=["status", "error", "updated_at"])
     audit_record(actor=actor, event="hl7v2.review.dismiss", action=AuditAction.UPDATE, target=review,
                  detail={"reason": reason[:200]})  # fmt: skip
