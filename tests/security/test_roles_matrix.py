@@ -234,6 +234,8 @@ POST_ONLY = {
     "scheduling:away_delete",
     "scheduling:closed_new",
     "scheduling:closed_delete",
+    "scheduling:holiday_open",
+    "scheduling:holiday_close",
     "scheduling:plan_propose",
     "scheduling:plan_book",
     "scheduling:series_cancel_rest",

@@ -26,6 +26,7 @@ from .models import (
     PractitionerUnavailability,
     ReminderPolicy,
 )
+from .selectors import holiday_base_name, open_holiday_names, public_holiday_names
 
 # Who maintains appointment types, hours, time away and closed dates; everyone clinical may look.
 SETUP_ROLES = frozenset({Role.SCHEDULER, Role.ORG_ADMIN})
@@ -128,15 +129,33 @@ def closed_date_get(actor: Actor, public_id) -> ClosedDate:
 
 @dataclass(frozen=True)
 class Holiday:
+    """A public holiday on a day; `base_name` is what an organization opens it by; `open` if it does."""
+
     date: dt.date
     name: str
+    base_name: str
+    open: bool
 
 
 def public_holidays_ahead(organization: Organization, today: dt.date, *, days: int = 365) -> list[Holiday]:
-    """The state's public holidays from today through the coming 12 months, in date order."""
+    """
+    The state's public holidays from today through the coming 12 months, in date order, each marked open
+    when the organization stays open on it (an opened holiday also covers its "(observed)" day).
+    """
     until = today + dt.timedelta(days=days)
-    calendar = clock.business_holidays(organization.state, range(today.year, until.year + 1))
-    return [Holiday(day, name) for day, name in sorted(calendar.items()) if today <= day <= until]
+    opened = open_holiday_names(organization)
+    found = []
+    for day, name in public_holiday_names(organization.state, range(today.year, until.year + 1)):
+        if today <= day <= until:
+            base = holiday_base_name(name)
+            found.append(Holiday(day, name, base, base in opened))
+    return found
+
+
+def holiday_names_for(organization: Organization, today: dt.date) -> set[str]:
+    """Base names of the state's public holidays this year and next: the names an organization may open."""
+    pairs = public_holiday_names(organization.state, range(today.year, today.year + 2))
+    return {holiday_base_name(name) for _day, name in pairs}
 
 
 def reminder_policy_for(organization: Organization) -> ReminderPolicy:

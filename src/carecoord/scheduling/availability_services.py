@@ -6,6 +6,7 @@ record; no patient is involved):
 - weekly hours: `hours_block_create`, `_update`, `_delete`, and `hours_import` (a CSV, all or nothing)
 - time away: `time_away_create`, `time_away_delete`
 - closed dates: `closed_date_create`, `closed_date_delete`
+- public holidays kept open every year: `holiday_open`, `holiday_close`
 - reminders: `reminder_policy_set`
 
 Only schedulers and org admins change setup (the reminder policy: org admins); everyone clinical may look.
@@ -13,10 +14,11 @@ Only schedulers and org admins change setup (the reminder policy: org admins); e
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from carecoord.core import timefmt
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_role
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
@@ -26,15 +28,17 @@ from carecoord.directory.models import Location, Practitioner
 
 from .availability_import import RowError, parse_hours_csv
 from .availability_rules import HoursBlock, first_overlap, normalize_days_before, overlap_message
-from .availability_selectors import SETUP_ROLES, reminder_policy_for
+from .availability_selectors import SETUP_ROLES, holiday_names_for, reminder_policy_for
 from .choices import AppointmentTypeCode, UnavailabilityReason
 from .models import (
     AppointmentType,
     ClosedDate,
+    OpenHoliday,
     PractitionerSchedule,
     PractitionerUnavailability,
     ReminderPolicy,
 )
+from .selectors import holiday_base_name
 
 SETUP_DENIED = "Only schedulers and organization admins change scheduling setup."
 MAX_AWAY_DAYS = 366
@@ -445,6 +449,71 @@ def closed_date_delete(*, actor: Actor, closed: ClosedDate) -> None:
         actor=actor, event="closed.delete", action=AuditAction.DELETE, target=record, detail={"was": str(record)}
     )
     record.delete()
+
+
+# Public holidays the organization stays open on --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HolidayChoice:
+    """The outcome of opening or re-closing a holiday: its base name, whether it is now open, and if it changed."""
+
+    name: str
+    open: bool
+    changed: bool
+
+    @property
+    def message(self) -> str:
+        if self.open:
+            if self.changed:
+                return f"Open on {self.name} every year: slots are offered that day (and on its observed day)."
+            return f"{self.name} was already marked open; nothing changed."
+        if self.changed:
+            return f"Closed again on {self.name}: no slots are offered that day (nor on its observed day)."
+        return f"{self.name} was already closed; nothing changed."
+
+
+def _holiday_name(actor: Actor, name: str) -> str:
+    """The holiday's base name as the holiday calendar spells it, or ValidationError for an unknown name."""
+    wanted = holiday_base_name(name or "").casefold()
+    known = holiday_names_for(actor.organization, clock.today_in(actor.organization.tz))
+    for candidate in known:
+        if candidate.casefold() == wanted:
+            return candidate
+    state = actor.organization.get_state_display()
+    raise ValidationError(f"“{' '.join((name or '').split())}” is not a public holiday of {state}.", field="name")
+
+
+@transaction.atomic
+def holiday_open(*, actor: Actor, name: str) -> HolidayChoice:
+    """
+    Keeps the organization open on a public holiday of its state every year (and on its observed day):
+    slots are offered and visits may be booked. Opening an open holiday changes nothing.
+    """
+    _require_setup(actor)
+    name = _holiday_name(actor, name)
+    if OpenHoliday.objects.filter(organization=actor.organization, name=name).exists():
+        return HolidayChoice(name, open=True, changed=False)
+    try:
+        with transaction.atomic():
+            opened = OpenHoliday.objects.create(organization=actor.organization, name=name)
+    except IntegrityError:  # opened at the same moment by someone else
+        return HolidayChoice(name, open=True, changed=False)
+    audit_record(actor=actor, event="holiday.open", action=AuditAction.CREATE, target=opened, detail={"name": name})
+    return HolidayChoice(name, open=True, changed=True)
+
+
+@transaction.atomic
+def holiday_close(*, actor: Actor, name: str) -> HolidayChoice:
+    """Closes the organization again on a public holiday it had marked open. Closing a closed one changes nothing."""
+    _require_setup(actor)
+    name = _holiday_name(actor, name)
+    opened = OpenHoliday.objects.select_for_update().filter(organization=actor.organization, name=name).first()
+    if opened is None:
+        return HolidayChoice(name, open=False, changed=False)
+    audit_record(actor=actor, event="holiday.close", action=AuditAction.DELETE, target=opened, detail={"name": name})
+    opened.delete()
+    return HolidayChoice(name, open=False, changed=True)
 
 
 # Reminder policy --------------------------------------------------------------------------------------------

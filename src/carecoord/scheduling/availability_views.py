@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carecoord.core import clock, timefmt
 from carecoord.core.choices import Role
-from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationError
 from carecoord.core.http import clinical_actor, editor_actor, put_service_error
 
 from . import availability_selectors as selectors
@@ -374,6 +374,29 @@ def closed_delete(request: HttpRequest, public_id) -> HttpResponse:
     services.closed_date_delete(actor=actor, closed=closed)
     messages.success(request, f"{timefmt.day(closed.date)} is open again.")
     return redirect("scheduling:closed_list")
+
+
+def _holiday_choice(request: HttpRequest, change) -> HttpResponse:
+    actor = editor_actor(request, *selectors.SETUP_ROLES)
+    try:
+        choice = change(actor=actor, name=request.POST.get("name", ""))
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, choice.message)
+    return redirect("scheduling:closed_list")
+
+
+@login_required
+@require_POST
+def holiday_open(request: HttpRequest) -> HttpResponse:
+    return _holiday_choice(request, services.holiday_open)
+
+
+@login_required
+@require_POST
+def holiday_close(request: HttpRequest) -> HttpResponse:
+    return _holiday_choice(request, services.holiday_close)
 
 
 # Reminder policy --------------------------------------------------------------------------------------------

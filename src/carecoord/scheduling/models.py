@@ -377,3 +377,21 @@ class CalendarFeed(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} calendar feed"
+
+
+class OpenHoliday(BaseModel):
+    """
+    A public holiday of the state the organization stays open on, every year. Kept by base name ("Columbus
+    Day", "Independence Day"), which also covers the holiday's "(observed)" day: see
+    scheduling.selectors.holiday_base_name.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="openholiday_unique_per_org")]
+
+    def __str__(self) -> str:
+        return f"Open on {self.name}"

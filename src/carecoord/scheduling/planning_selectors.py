@@ -38,13 +38,12 @@ from .models import (
     Appointment,
     AppointmentSeries,
     AppointmentType,
-    ClosedDate,
     PatientSchedulingPreference,
     PractitionerSchedule,
     PractitionerUnavailability,
     VisitPlan,
 )
-from .selectors import slots_available
+from .selectors import closed_day_names, slots_available
 
 # Planning searches coarser than booking: starts every 30 minutes keep the CP-SAT model small while
 # back-to-back visits of 30 or 60 minutes still tile a day.
@@ -145,14 +144,6 @@ class OccurrenceCheck:
         return not self.problem
 
 
-def _closed_names(organization, first_day: dt.date, last_day: dt.date) -> dict[dt.date, str]:
-    holidays = clock.business_holidays(organization.state, range(first_day.year, last_day.year + 1))
-    names = {day: str(name) for day, name in holidays.items() if first_day <= day <= last_day}
-    rows = ClosedDate.objects.filter(organization=organization, date__range=(first_day, last_day))
-    names.update(rows.values_list("date", "name"))
-    return names
-
-
 def series_check(
     actor: Actor,
     *,
@@ -187,7 +178,7 @@ def series_check(
         for b in blocks
         if appointment_type in b.appointment_types.all()
     ]
-    closed = _closed_names(actor.organization, days[0], days[-1])
+    closed = closed_day_names(actor.organization, days[0], days[-1])
     away = _intervals(PractitionerUnavailability.objects.filter(practitioner=practitioner), span)
     booked = Appointment.objects.filter(status__in=BLOCKING_STATUSES)
     practitioner_busy = _intervals(booked.filter(practitioner=practitioner), span)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import DateField, F, Q, QuerySet, Value
 
 from carecoord.core import clock
 from carecoord.core.access import Actor
@@ -25,6 +25,7 @@ from .models import (
     Appointment,
     AppointmentType,
     ClosedDate,
+    OpenHoliday,
     PatientSchedulingPreference,
     PractitionerSchedule,
     PractitionerUnavailability,
@@ -66,16 +67,66 @@ def appointments_for_practitioner(
     )
 
 
-def closed_days(organization, first_day: dt.date, last_day: dt.date) -> set[dt.date]:
-    """The state's public holidays plus the organization's own closed dates in the window (one query)."""
-    public = clock.business_holidays(organization.state, range(first_day.year, last_day.year + 1))
-    days = {day for day in public if first_day <= day <= last_day}
-    days.update(
-        ClosedDate.objects.filter(organization=organization, date__range=(first_day, last_day)).values_list(
-            "date", flat=True
-        )
+OBSERVED_SUFFIX = " (observed)"
+
+
+def holiday_base_name(name: str) -> str:
+    """
+    The name an organization opens a holiday by. The rule: an opening of a holiday also covers its observed
+    day, so "Independence Day (observed)" (Friday July 3, 2026, when July 4 is a Saturday) has the base name
+    "Independence Day", and an organization open on Independence Day is open on both days. Names come from
+    the `holidays` package and are stable from year to year ("Columbus Day", "Lincoln's Birthday").
+    """
+    name = " ".join(str(name).split())
+    if name.endswith(OBSERVED_SUFFIX):
+        return name[: -len(OBSERVED_SUFFIX)]
+    return name
+
+
+def public_holiday_names(state: str, years) -> list[tuple[dt.date, str]]:
+    """(date, name) of each public holiday of the state in `years`, one pair per name, in date order."""
+    calendar = clock.business_holidays(state, years)
+    return [(day, str(name)) for day in sorted(calendar) for name in calendar.get_list(day)]
+
+
+def open_holiday_names(organization) -> set[str]:
+    """Base names of the public holidays the organization stays open on."""
+    return set(OpenHoliday.objects.filter(organization=organization).values_list("name", flat=True))
+
+
+def closed_day_names(organization, first_day: dt.date, last_day: dt.date) -> dict[dt.date, str]:
+    """
+    Every day in the window the organization is closed, with why: the state's public holidays it has not
+    marked open (see `holiday_base_name`), then its own closed dates (their name wins). One query. The one
+    place that decides closed days for slot search, booking, reminders, the visit planner and FHIR Slot.
+    """
+    own = (
+        ClosedDate.objects.filter(organization=organization, date__range=(first_day, last_day))
+        .order_by()
+        .annotate(day=F("date"), label=F("name"))
+        .values_list("day", "label")
     )
-    return days
+    # Opened holidays ride along in the same query, as rows without a day.
+    opened_rows = (
+        OpenHoliday.objects.filter(organization=organization)
+        .order_by()
+        .annotate(day=Value(None, output_field=DateField()), label=F("name"))
+        .values_list("day", "label")
+    )
+    rows = list(own.union(opened_rows, all=True))
+    opened = {label for day, label in rows if day is None}
+    names: dict[dt.date, list[str]] = defaultdict(list)
+    for day, name in public_holiday_names(organization.state, range(first_day.year, last_day.year + 1)):
+        if first_day <= day <= last_day and holiday_base_name(name) not in opened:
+            names[day].append(name)
+    closed = {day: "; ".join(found) for day, found in names.items()}
+    closed.update((day, label) for day, label in rows if day is not None)
+    return closed
+
+
+def closed_days(organization, first_day: dt.date, last_day: dt.date) -> set[dt.date]:
+    """The days in the window the organization is closed (see `closed_day_names`)."""
+    return set(closed_day_names(organization, first_day, last_day))
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ urlpatterns = [
     path("schedule/closed/", availability_views.closed_list, name="closed_list"),
     path("schedule/closed/new/", availability_views.closed_new, name="closed_new"),
     path("schedule/closed/<uuid:public_id>/delete/", availability_views.closed_delete, name="closed_delete"),
+    path("schedule/closed/holidays/open/", availability_views.holiday_open, name="holiday_open"),
+    path("schedule/closed/holidays/close/", availability_views.holiday_close, name="holiday_close"),
     path("schedule/reminders/", availability_views.reminder_policy, name="reminder_policy"),
     # --- visit plans and recurring series
     path("patients/<uuid:public_id>/visit-plans/new/", plan_views.patient_plan_new, name="patient_plan_new"),
