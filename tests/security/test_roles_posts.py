@@ -127,6 +127,8 @@ POST_POLICY = {
     "scheduling:away_delete": SETUP,
     "scheduling:closed_new": SETUP,
     "scheduling:closed_delete": SETUP,
+    "scheduling:holiday_open": SETUP,
+    "scheduling:holiday_close": SETUP,
     "scheduling:reminder_policy": ADMIN,
     "checkins:patient_cadence_set": EDIT,
     "checkins:cadence_stop": EDIT,
