@@ -233,3 +233,26 @@ def test_referral_outcome_error_names_the_outcomes_that_fit():
 )
 def test_referral_next_statuses(from_status, party, on_carecoord, offered):
     assert referral_next_statuses(from_status, party=party, receiver_uses_carecoord=on_carecoord) == offered
+
+
+@pytest.mark.parametrize(
+    "household",
+    [
+        {"annual_income": 18000, "age": 40, "state": "TX", "insurance": "uninsured"},
+        {"annual_income": 9000, "age": 40, "state": "TX", "insurance": "uninsured"},
+        {"annual_income": 500000, "age": 40, "state": "IL", "insurance": "uninsured"},
+        {"annual_income": 15000, "age": 70, "state": "IL", "insurance": "medicare"},
+        {"annual_income": 25000, "age": 70, "state": "IL", "insurance": "medicare-advantage"},
+        {"annual_income": 30000, "age": 10, "size": 3, "state": "IL", "insurance": "uninsured"},
+    ],
+)
+def test_every_not_likely_program_says_why(household):
+    results = benefits_screen(Household(**{"size": 1, "year": 2026, **household}))
+    for result in results:
+        if not result.eligible:
+            assert result.note, result.program
+
+
+def test_medicare_advantage_counts_as_medicare():
+    results = {r.program for r in benefits_screen(Household(1, 15000, "IL", 70, insurance="medicare-advantage"))}
+    assert {"msp-qmb", "extra-help"} <= results

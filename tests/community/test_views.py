@@ -312,3 +312,56 @@ def test_json_screen_answers_survive_storage(actor, patient):
                               tzinfo=dt.UTC))  # fmt: skip
     stored = SocialScreening.objects.get().answers
     assert json.loads(json.dumps(stored)) == {**NEGATIVE, "living-2": ["LA9-3"]}
+
+
+def test_benefits_coverage_opens_on_the_coverage_on_file(client_for, actor, patient):
+    from ..coverage.factories import make_coverage
+
+    make_coverage(actor, patient, product_type="medicare_advantage", plan_name="MA Gold", position=1)
+    body = client_for(actor).get(url("patient_benefits", patient.public_id)).content.decode()
+    assert re.search(r'<option value="medicare-advantage"[^>]*selected', body)
+
+
+def test_benefits_medicare_advantage_lists_the_medicare_programs(client_for, actor, patient):
+    response = client_for(actor).get(
+        url("patient_benefits", patient.public_id),
+        {"household_size": 1, "annual_income": 15000, "state": "IL", "age": 70, "insurance": "medicare-advantage"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Medicare Savings Program: QMB" in body
+    assert "Extra Help" in body
+
+
+def _food_concern(patient):
+    return ConditionFactory(patient=patient, category="health-concern", code_system="http://snomed.info/sct",
+                            code="733423003", display="Food insecurity (finding)")  # fmt: skip
+
+
+def test_the_referral_form_preselects_the_concern_of_the_need(client_for, actor, patient, pantry_service):
+    concern = _food_concern(patient)
+    refer = url("patient_referral_new", patient.public_id) + f"?service={pantry_service.public_id}&need=food-insecurity"
+    body = client_for(actor).get(refer).content.decode()
+    assert re.search(rf'<option value="{concern.public_id}"[^>]*selected', body)
+    assert "An open referral for food insecurity exists" not in body
+
+
+def test_the_referral_form_warns_of_an_open_referral_for_the_same_need(client_for, actor, patient, pantry_service):
+    services.referral_send(
+        actor=actor, patient=patient, service=pantry_service, need="food-insecurity", reason="Groceries",
+        consent_by="Rosa Delgado", consent_method="Verbal", consent_on=_today(),
+        respond_by=_today() + dt.timedelta(days=7),
+    )  # fmt: skip
+    refer = url("patient_referral_new", patient.public_id) + f"?service={pantry_service.public_id}&need=food-insecurity"
+    body = client_for(actor).get(refer).content.decode()
+    assert f"An open referral for food insecurity exists: Weekly groceries, sent {_today():%m/%d/%Y}" in body
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "words"),
+    [(60, None, "60 and over"), (None, 17, "up to 17"), (18, 64, "18 to 64"), (None, None, ""), (0, None, "")],
+)
+def test_a_services_age_range_in_words(minimum, maximum, words):
+    from carecoord.community.domain import age_range_words
+
+    assert age_range_words(minimum, maximum) == words

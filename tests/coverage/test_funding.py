@@ -61,3 +61,15 @@ def test_the_renewal_task_comes_once_ahead_of_the_date(actor, patient):
     renewal = Task.objects.get(dedupe_key__startswith="funding-renewal")
     assert renewal.title == "Renew QMB by 12/31/2026"
     assert renewal.due_date == dt.date(2026, 12, 1)
+
+
+def test_a_decision_date_without_a_submitted_date_asks_for_the_submitted_date(actor, patient):
+    from carecoord.core.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="Enter the date it was submitted") as caught:
+        create(actor, patient, documents_missing=[], status="submitted", decided_on=dt.date(2026, 1, 5))
+    assert caught.value.field == "submitted_on"
+    app = create(actor, patient, documents_missing=[], status="submitted", submitted_on=dt.date(2026, 1, 2))
+    with pytest.raises(ValidationError, match="cannot come before"):
+        svc.application_update(actor=actor, application=app, expected_version=app.version,
+                               data={"status": "approved", "decided_on": dt.date(2026, 1, 1)})  # fmt: skip

@@ -245,3 +245,16 @@ def test_the_tab_runs_a_fixed_number_of_queries_however_many_deliveries(client, 
         counts.append(len(queries.captured_queries))
     assert len(set(counts)) == 1, counts
     assert counts[0] <= 30
+
+
+def test_teach_back_without_a_result_keeps_the_typed_note(client, actor, rosa):
+    delivery = services.delivery_record(actor=actor, patient=rosa, material=builtin("insulin", "es"), method="printed")
+    response = client.post(
+        reverse("education:delivery_teach_back", args=[delivery.public_id]),
+        {"result": "", "note": "Could not say when to check sugar", "version": delivery.version},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Choose what teach-back showed." in body
+    assert 'value="Could not say when to check sugar"' in body
+    assert Delivery.objects.get(pk=delivery.pk).teach_back_note == ""

@@ -73,6 +73,7 @@ class InsuranceStatus(models.TextChoices):
     UNINSURED = "uninsured", "Uninsured"
     MEDICAID = "medicaid", "Medicaid or CHIP"
     MEDICARE = "medicare", "Medicare"
+    MEDICARE_ADVANTAGE = "medicare-advantage", "Medicare Advantage"
     EMPLOYER = "employer", "Employer or union plan"
     MARKETPLACE = "marketplace", "Marketplace (ACA) or other individual plan"
     UNDERINSURED = "underinsured", "Insured, but costs are a problem (underinsured)"

@@ -56,6 +56,7 @@ FPL_SOURCE = {
 }
 
 # States that had not expanded Medicaid to adults (verify against the KFF tracker before relying on it).
+MEDICARE_STATUSES = frozenset({InsuranceStatus.MEDICARE, InsuranceStatus.MEDICARE_ADVANTAGE})
 NON_EXPANSION_STATES = frozenset({"AL", "FL", "GA", "KS", "MS", "SC", "TN", "TX", "WI", "WY"})
 
 MSP_DISREGARD_ANNUAL = 240  # $20 a month general income exclusion (SSA POMS SI 00810.420)
@@ -118,6 +119,27 @@ class ProgramResult:
         return BenefitProgram(self.program).label
 
 
+# A coverage on file (coverage.choices.ProductType values) as the pre-screen's coverage answer; VA is not listed
+# as it fits no answer.
+INSURANCE_BY_PRODUCT_TYPE = {
+    "medicare": InsuranceStatus.MEDICARE,
+    "medicare_advantage": InsuranceStatus.MEDICARE_ADVANTAGE,
+    "medicaid": InsuranceStatus.MEDICAID,
+    "chip": InsuranceStatus.MEDICAID,
+    "commercial": InsuranceStatus.EMPLOYER,
+    "marketplace": InsuranceStatus.MARKETPLACE,
+    "self_pay": InsuranceStatus.UNINSURED,
+}
+
+
+def insurance_from_coverages(product_types: list[str]) -> str | None:
+    """The answer for the first coverage (primary first) that maps to one, or None without one."""
+    for product_type in product_types:
+        if product_type in INSURANCE_BY_PRODUCT_TYPE:
+            return INSURANCE_BY_PRODUCT_TYPE[product_type]
+    return None
+
+
 def guideline_year(year: int) -> int:
     """The latest guideline year on file not after `year` (the earliest when `year` is before them all)."""
     known = sorted(POVERTY_GUIDELINES)
@@ -158,8 +180,23 @@ def _money(value: int) -> str:
     return f"${value:,}"
 
 
-def _result(program, eligible, h: Household, percent, pct, year, *, income=None, rule="", note="") -> ProgramResult:
+def _why_not(pct: Decimal, percent: int, below: str) -> str:
+    """Why a program does not match by income: above its limit, or under its band (`below` says what then)."""
+    if pct > percent:
+        return f"Income is above the {percent}% limit."
+    return below or "Not likely by these answers."
+
+
+def _with_reason(eligible: bool, pct: Decimal, percent: int, below: str, note: str) -> str:
+    return note if eligible else f"{_why_not(pct, percent, below)} {note}"
+
+
+def _result(
+    program, eligible, h: Household, percent, pct, year, *, income=None, rule="", note="", below=""
+) -> ProgramResult:
     income = h.annual_income if income is None else income
+    if not eligible and not note:
+        note = _why_not(pct, percent, below)
     limit = limit_dollars(percent, year, h.state, h.size)
     shown = pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     figure = (
@@ -198,8 +235,9 @@ def _medicaid_chip(h: Household, overrides) -> list[ProgramResult]:
         rule = f"Children under 19: Medicaid to {medicaid}% FPL in {h.state}."
         out.append(_result(BenefitProgram.MEDICAID_CHILD, pct <= medicaid, h, medicaid, pct, year, rule=rule))
         rule = f"Children under 19 above the Medicaid limit: CHIP to {chip}% FPL in {h.state}."
-        out.append(_result(BenefitProgram.CHIP, medicaid < pct <= chip, h, chip, pct, year, rule=rule))
-    elif h.age <= 64 and h.insurance != InsuranceStatus.MEDICARE:
+        below = "Income is within the Medicaid limit for children: Medicaid, not CHIP."
+        out.append(_result(BenefitProgram.CHIP, medicaid < pct <= chip, h, chip, pct, year, rule=rule, below=below))
+    elif h.age <= 64 and h.insurance not in MEDICARE_STATUSES:
         limit = threshold(BenefitProgram.MEDICAID_ADULT, h.state, overrides)
         if h.state in NON_EXPANSION_STATES:
             rule = f"{h.state} has not expanded Medicaid: adults without children rarely qualify by income alone."
@@ -216,7 +254,7 @@ def _medicaid_chip(h: Household, overrides) -> list[ProgramResult]:
 
 
 def _medicare_programs(h: Household, overrides) -> list[ProgramResult]:
-    if h.insurance != InsuranceStatus.MEDICARE:
+    if h.insurance not in MEDICARE_STATUSES:
         return []
     year = h.year
     countable = max(h.annual_income - MSP_DISREGARD_ANNUAL, 0)
@@ -227,14 +265,26 @@ def _medicare_programs(h: Household, overrides) -> list[ProgramResult]:
     extra = threshold(BenefitProgram.EXTRA_HELP, h.state, overrides)
     note = "Countable income after the $20 a month disregard; resource limits apply (2026: $9,950 / $14,910)."
     bands = (
-        (BenefitProgram.MSP_QMB, pct <= qmb, qmb, f"People with Medicare: QMB to {qmb}% FPL."),
-        (BenefitProgram.MSP_SLMB, qmb < pct <= slmb, slmb, f"People with Medicare: SLMB above {qmb}% to {slmb}% FPL."),
-        (BenefitProgram.MSP_QI, slmb < pct <= qi, qi, f"People with Medicare: QI above {slmb}% to {qi}% FPL."),
-        (BenefitProgram.EXTRA_HELP, pct <= extra, extra, f"People with Medicare: Extra Help to {extra}% FPL."),
-    )
+        (BenefitProgram.MSP_QMB, pct <= qmb, qmb, f"People with Medicare: QMB to {qmb}% FPL.", ""),
+        (BenefitProgram.MSP_SLMB, qmb < pct <= slmb, slmb, f"People with Medicare: SLMB above {qmb}% to {slmb}% FPL.",
+         "Income is within the QMB limit: QMB, which covers more, instead."),
+        (BenefitProgram.MSP_QI, slmb < pct <= qi, qi, f"People with Medicare: QI above {slmb}% to {qi}% FPL.",
+         "Income is within the QMB or SLMB limit: that program instead."),
+        (BenefitProgram.EXTRA_HELP, pct <= extra, extra, f"People with Medicare: Extra Help to {extra}% FPL.", ""),
+    )  # fmt: skip
     return [
-        _result(program, ok, h, limit, pct, year, income=countable, rule=rule, note=note)
-        for program, ok, limit, rule in bands
+        _result(
+            program,
+            ok,
+            h,
+            limit,
+            pct,
+            year,
+            income=countable,
+            rule=rule,
+            note=_with_reason(ok, pct, limit, below, note),
+        )
+        for program, ok, limit, rule, below in bands
     ]
 
 
@@ -243,7 +293,7 @@ def _aca(h: Household, overrides) -> ProgramResult:
     pct = _pct(h, year)
     cap = threshold(BenefitProgram.ACA_PTC, h.state, overrides)
     rule = f"Coverage year {h.year} uses the {year} guidelines: premium tax credit from 100% to {cap}% FPL."
-    covered = h.insurance in (InsuranceStatus.MEDICARE, InsuranceStatus.MEDICAID, InsuranceStatus.EMPLOYER)
+    covered = h.insurance in (*MEDICARE_STATUSES, InsuranceStatus.MEDICAID, InsuranceStatus.EMPLOYER)
     if covered or h.age >= 65:
         note = "Not for people with Medicare, Medicaid or an affordable employer plan."
         return _result(BenefitProgram.ACA_PTC, False, h, cap, pct, year, rule=rule, note=note)
@@ -251,7 +301,10 @@ def _aca(h: Household, overrides) -> ProgramResult:
     if h.state not in NON_EXPANSION_STATES and h.age >= 19 and _pct(h, h.year) <= medicaid_limit:
         note = "Income is within the state's Medicaid limit: Medicaid, not a tax credit."
         return _result(BenefitProgram.ACA_PTC, False, h, cap, pct, year, rule=rule, note=note)
-    return _result(BenefitProgram.ACA_PTC, 100 <= pct <= cap, h, cap, pct, year, rule=rule)
+    below = "Income is below 100% FPL: no tax credit."
+    if h.state in NON_EXPANSION_STATES:
+        below += f" {h.state} has not expanded Medicaid (the coverage gap): check the state's Medicaid rules."
+    return _result(BenefitProgram.ACA_PTC, 100 <= pct <= cap, h, cap, pct, year, rule=rule, below=below)
 
 
 def _household_programs(h: Household, overrides) -> list[ProgramResult]:
@@ -275,11 +328,29 @@ def _household_programs(h: Household, overrides) -> list[ProgramResult]:
         rule = f"Hospital financial assistance: free care to {free}% FPL (per the hospital's policy)."
         out.append(_result(BenefitProgram.CHARITY_FREE, pct <= free, h, free, pct, year, rule=rule))
         rule = f"Hospital financial assistance: discounted care above {free}% to {discount}% FPL."
-        out.append(_result(BenefitProgram.CHARITY_DISCOUNT, free < pct <= discount, h, discount, pct, year, rule=rule))
+        below = "Income is within the free-care limit: free care instead."
+        out.append(
+            _result(
+                BenefitProgram.CHARITY_DISCOUNT, free < pct <= discount, h, discount, pct, year, rule=rule, below=below
+            )
+        )
     return out
 
 
 # --- the resource directory ---------------------------------------------------------------------------------
+
+
+def age_range_words(minimum: int | None, maximum: int | None) -> str:
+    """A service's ages in words ("60 and over", "up to 17", "18 to 64"); "" for every age."""
+    minimum = minimum or None  # a minimum of 0 is no minimum
+    if minimum is None and maximum is None:
+        return ""
+    if maximum is None:
+        return f"{minimum} and over"
+    if minimum is None:
+        return f"up to {maximum}"
+    return f"{minimum} to {maximum}"
+
 
 EARTH_RADIUS_MILES = 3958.8
 

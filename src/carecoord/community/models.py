@@ -148,6 +148,13 @@ class CommunityService(BaseModel):
         return text_to_tags(self.needs)
 
     @property
+    def ages(self) -> str:
+        """Who the service is for by age, in words ("" for all ages)."""
+        from .domain import age_range_words
+
+        return age_range_words(self.minimum_age, self.maximum_age)
+
+    @property
     def need_labels(self) -> list[str]:
         labels = dict(Need.choices)
         return [labels.get(n, n) for n in self.need_list]

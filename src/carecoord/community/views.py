@@ -17,13 +17,14 @@ from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError
 from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as _put_error
+from carecoord.coverage.selectors import coverages_for_patient
 from carecoord.patients.chart import chart_context
 from carecoord.patients.choices import ConditionCategory, ConditionClinicalStatus
 from carecoord.patients.selectors import patient_get
 
 from . import domain, selectors, services
 from . import screening as hrsn
-from .choices import OPEN_REFERRAL_STATUSES, ReferralStatus
+from .choices import OPEN_REFERRAL_STATUSES, Need, ReferralStatus
 from .forms import (
     BenefitsForm,
     DirectorySearchForm,
@@ -127,12 +128,25 @@ def screening_detail(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+def _coverage_types_on(actor, patient, day) -> list[str]:
+    """Product types of the patient's coverages in force on `day`, primary first."""
+    coverages = coverages_for_patient(actor, patient, include_ended=False)
+    return [
+        c.product_type
+        for c in coverages
+        if (c.start_date is None or c.start_date <= day) and (c.end_date is None or c.end_date >= day)
+    ]
+
+
 @login_required
 @require_GET
 def patient_benefits(request: HttpRequest, public_id) -> HttpResponse:
     actor, patient = _open(request, public_id, "benefits.view")
     today = clock.today_in(actor.organization.tz)
     initial = {"state": patient.state or actor.organization.state, "age": patient.age_on(today), "household_size": 1}
+    insurance = domain.insurance_from_coverages(_coverage_types_on(actor, patient, today))
+    if insurance:
+        initial["insurance"] = insurance
     form = BenefitsForm(request.GET or None, initial=initial)
     results = None
     if form.is_bound and form.is_valid():
@@ -184,8 +198,12 @@ def patient_referral_new(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "GET":
         need = request.GET.get("need") or (service.need_list[0] if service.need_list else "")
         initial = {"need": need, "consent_on": today, "respond_by": default_respond_by(today)}
+        concern = _concern_for_need(concerns, need)
+        if concern is not None:
+            initial["condition"] = str(concern.public_id)
         form = ReferralForm(initial=initial, conditions=concerns)
-        return render(request, "community/referral_form.html", _referral_context(patient, service, form))
+        context = _referral_context(patient, service, form, _open_referral_warning(actor, patient, need, today))
+        return render(request, "community/referral_form.html", context)
     form = ReferralForm(request.POST, conditions=concerns)
     if form.is_valid():
         c = form.cleaned_data
@@ -208,11 +226,35 @@ def patient_referral_new(request: HttpRequest, public_id) -> HttpResponse:
         else:
             messages.success(request, f"Referral sent to {referral.recipient_name}.")
             return redirect(reverse("community:referral_detail", args=[referral.public_id]))
-    return render(request, "community/referral_form.html", _referral_context(patient, service, form), status=400)
+    warning = _open_referral_warning(actor, patient, request.POST.get("need", ""), today)
+    context = _referral_context(patient, service, form, warning)
+    return render(request, "community/referral_form.html", context, status=400)
 
 
-def _referral_context(patient, service, form) -> dict:
-    return {"nav": "patients", "patient": patient, "service": service, "form": form}
+def _referral_context(patient, service, form, warning: str = "") -> dict:
+    return {"nav": "patients", "patient": patient, "service": service, "form": form, "open_warning": warning}
+
+
+def _concern_for_need(concerns, need: str):
+    """The active health concern the screening records for `need` (its coded finding), if the chart has it."""
+    code = hrsn.NEED_CODES.get(need)
+    if code is None:
+        return None
+    return next((c for c in concerns if (c.code_system, c.code) == (code.system, code.code)), None)
+
+
+def _open_referral_warning(actor, patient, need: str, today) -> str:
+    """A warning (not a refusal) when the patient already has a referral for `need` open or sent today."""
+    if need not in Need.values:
+        return ""
+    tz = actor.organization.tz
+    referrals = selectors.referrals_for_patient(actor, patient).filter(need=need).order_by("-sent_at")
+    for referral in referrals.select_related("service", "service__agency", "practitioner"):
+        sent = referral.sent_at.astimezone(tz).date()
+        if referral.status in OPEN_REFERRAL_STATUSES or sent == today:
+            to = referral.service.name if referral.service_id else referral.recipient_name
+            return f"An open referral for {Need(need).label.lower()} exists: {to}, sent {sent:%m/%d/%Y}."
+    return ""
 
 
 @login_required

@@ -57,6 +57,11 @@ def _validate(app: FundingApplication, previous_status: str | None) -> None:
             f"{ApplicationStatus(app.status).label.lower()}."
         )
     today = clock.today_in(app.organization.tz)
+    if app.decided_on and not app.submitted_on:
+        # Checked before the submitted date defaults to today, which would make the decision look early.
+        raise ValidationError(
+            "Enter the date it was submitted; a decided application was submitted first.", field="submitted_on"
+        )
     if app.status != ApplicationStatus.PREPARING and app.status != ApplicationStatus.WITHDRAWN:
         app.submitted_on = app.submitted_on or today
     if app.status in (ApplicationStatus.APPROVED, ApplicationStatus.DENIED):

@@ -327,12 +327,21 @@ def delivery_teach_back(request: HttpRequest, public_id) -> HttpResponse:
         except ApplicationError as exc:
             if isinstance(exc, NotFoundError):
                 raise
-            messages.error(request, exc.message)
+            error = exc.message
         else:
             messages.success(request, "Teach-back recorded.")
+            return redirect(_tab_url(delivery.patient) + "#deliveries")
     else:
-        messages.error(request, "Choose what teach-back showed.")
-    return redirect(_tab_url(delivery.patient) + "#deliveries")
+        error = "Choose what teach-back showed." if "result" in form.errors else _first_error(form)
+    # Shown again on the tab with what was typed kept, the delivery's form open with its error.
+    context = _tab_context(
+        actor, delivery.patient, teach_back_form=form, teach_back_for=delivery.public_id, teach_back_error=error
+    )
+    return render(request, "education/patient_education.html", context, status=400)
+
+
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
 
 
 @login_required
