@@ -110,7 +110,8 @@ def test_a_scripted_session_leaves_one_row_per_action(session_world, settings, t
     assert_fields(row, actor=coordinator, event=row.event, action=row.action, patient=patient)
     assert row.action in (AuditAction.READ, AuditAction.EXECUTE)
 
-    row, response = one_row(lambda: client.post(reverse("records:export_create", args=[patient.public_id])))
+    export_url = reverse("records:export_create", args=[patient.public_id])
+    row, response = one_row(lambda: client.post(export_url, {"recipient": "patient"}))
     assert response.status_code == 302
     assert_fields(row, actor=coordinator, event="export.request", action=AuditAction.CREATE, patient=patient,
                   object_type="records.PatientExport")  # fmt: skip

@@ -20,7 +20,7 @@ from carecoord.records import exports
 from carecoord.records.choices import AmendmentTarget, ExportStatus
 from carecoord.records.models import Disclosure, PatientExport
 from carecoord.records.services import amendment_deny, amendment_request_record, export_request
-from tests.factories import make_actor
+from tests.factories import RelatedPersonFactory, make_actor
 
 CATEGORIES = {
     "demographics": "Patient",
@@ -135,8 +135,10 @@ def test_the_chart_button_queues_and_only_the_requesting_organization_downloads(
     actor, other_actor, world, client_for, org
 ):
     target = world["target"]
-    response = client_for(actor).post(reverse("records:export_create", args=[target.public_id]), {"recipient": ""})
+    confirm = reverse("records:export_create", args=[target.public_id])
+    response = client_for(actor).post(confirm, {"recipient": "patient"})
     export = PatientExport.objects.get()
+    assert export.recipient == "Quarrington, Zebulon (the patient)"
     assert response.status_code == 302
     assert response["Location"] == reverse("records:export_detail", args=[export.public_id])
     assert AuditEvent.objects.filter(event="export.request", patient_public_id=target.public_id).count() == 1
@@ -157,7 +159,8 @@ def test_the_chart_button_queues_and_only_the_requesting_organization_downloads(
     anonymous = Client().get(url)
     assert anonymous.status_code == 302
     assert "login" in anonymous["Location"]
-    assert client_for(other_actor).post(reverse("records:export_create", args=[target.public_id])).status_code == 404
+    assert client_for(other_actor).post(confirm, {"recipient": "patient"}).status_code == 404
+    assert client_for(other_actor).get(confirm).status_code == 404
 
 
 def test_only_coordinators_and_admins_export(org, world):
@@ -184,3 +187,68 @@ def test_a_failed_build_is_reported_and_not_disclosed(actor, world):
     assert export.status == ExportStatus.FAILED
     assert not Disclosure.objects.exists()
     assert exports.export_run(export.pk) is False  # claimed once only
+
+
+# The chart's export button opens a confirmation page; only its POST, with a recipient, queues the export.
+
+
+@pytest.fixture
+def proxy(world):
+    target = world["target"]
+    return RelatedPersonFactory(organization=target.organization, patient=target, given_name="Marguerite",
+                                family_name="Quarrington", relationship="DAUC", is_health_care_proxy=True)  # fmt: skip
+
+
+def test_the_banner_button_opens_the_confirmation_page_and_queues_nothing(actor, world, proxy, client_for):
+    target = world["target"]
+    RelatedPersonFactory(organization=target.organization, patient=target, given_name="Neville",
+                         family_name="Neighbour", relationship="FRND")  # fmt: skip
+    client = client_for(actor)
+    chart = client.get(reverse("patients:chart", args=[target.public_id])).content.decode()
+    confirm = reverse("records:export_create", args=[target.public_id])
+    assert f'<a class="btn" href="{confirm}">Export record (right of access)</a>' in chart
+    assert f'action="{confirm}"' not in chart  # no one-click POST from the banner
+    page = client.get(confirm)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Export the record of Quarrington, Zebulon" in body
+    assert "Quarrington, Zebulon (the patient)" in body
+    assert "Marguerite Quarrington (health care proxy)" in body
+    assert "Neville" not in body  # a contact who is not a personal representative
+    assert "FHIR R4 Bundle" in body
+    assert "record.pdf" in body
+    assert PatientExport.objects.count() == 0
+    assert AuditEvent.objects.filter(event="export.confirm", patient_public_id=target.public_id).count() == 1
+
+
+def test_the_export_goes_to_the_chosen_proxy_and_is_accounted_to_them(actor, world, proxy, client_for):
+    target = world["target"]
+    url = reverse("records:export_create", args=[target.public_id])
+    response = client_for(actor).post(url, {"recipient": f"person:{proxy.public_id}"})
+    assert response.status_code == 302
+    export = PatientExport.objects.get()
+    assert export.recipient == "Marguerite Quarrington (health care proxy)"
+    exports.run_queued()
+    assert Disclosure.objects.get(export=export).recipient == "Marguerite Quarrington (health care proxy)"
+
+
+def test_another_recipient_needs_a_name(actor, world, client_for):
+    url = reverse("records:export_create", args=[world["target"].public_id])
+    client = client_for(actor)
+    response = client.post(url, {"recipient": "other", "other_name": "  "})
+    assert response.status_code == 400
+    assert "Enter the name of the recipient the patient named." in response.content.decode()
+    assert client.post(url, {"recipient": "other", "other_name": "Dr. Ines Halvorsen"}).status_code == 302
+    assert PatientExport.objects.get().recipient == "Dr. Ines Halvorsen"
+
+
+def test_no_export_without_a_valid_recipient(actor, world, record_of, client_for):
+    target = world["target"]
+    someone_else = world["others"][0]
+    stranger_proxy = RelatedPersonFactory(organization=someone_else.organization, patient=someone_else,
+                                          relationship="SONC", is_health_care_proxy=True)  # fmt: skip
+    url = reverse("records:export_create", args=[target.public_id])
+    client = client_for(actor)
+    assert client.post(url, {}).status_code == 400
+    assert client.post(url, {"recipient": f"person:{stranger_proxy.public_id}"}).status_code == 400
+    assert PatientExport.objects.count() == 0

@@ -165,6 +165,7 @@ POLICY = {
     "community:incoming": CHART,
     "community:referral_incoming": OTHER_RECORD,
     "community:thresholds": CHART,
+    "records:export_create": EXPORTS,  # the export's confirmation page; its POST queues the export
     "records:export_detail": EXPORTS,
     "records:amendment_list": DOCUMENTATION,
     "records:export_download": OTHER_RECORD,
@@ -300,7 +301,6 @@ POST_ONLY = {
     "community:service_location_add",
     "community:referral_answer",
     "community:threshold_delete",
-    "records:export_create",
     "records:patient_delete",
     "records:patient_restore",
     "records:hold_place",

@@ -12,6 +12,7 @@ from django.apps import apps
 # Codes whose derived label would read badly, and the ones a privacy officer reads most.
 EVENT_LABELS = {
     "patient.view": "Patient chart viewed",
+    "export.confirm": "Record export confirmation page viewed",
     "patient.read": "Patient chart viewed",
     "patient.search": "Patients searched",
     "patient.update": "Patient details updated",

@@ -36,3 +36,43 @@ class AmendmentRequestForm(forms.Form):
             "reason": data["reason"],
             "requested_by": data["requested_by"],
         }
+
+
+PATIENT_RECIPIENT = "patient"
+OTHER_RECIPIENT = "other"
+
+
+class ExportRequestForm(forms.Form):
+    """
+    Who receives a right-of-access export: the patient, one of their personal representatives on file, or
+    another person the patient named. `recipient_label()` is what the disclosure accounting records.
+    """
+
+    recipient = forms.ChoiceField(widget=forms.RadioSelect, label="Recipient")
+    other_name = forms.CharField(
+        required=False, max_length=150, label="Other recipient's name (as the patient's written request names them)"
+    )
+
+    def __init__(self, *args, patient, representatives, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.representatives = {f"person:{p.public_id}": p for p in representatives}
+        self.fields["recipient"].choices = [
+            (PATIENT_RECIPIENT, f"{patient.display_name} (the patient)"),
+            *[(key, f"{p.display_name} (health care proxy)") for key, p in self.representatives.items()],
+            (OTHER_RECIPIENT, "Another recipient the patient named in writing"),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("recipient") == OTHER_RECIPIENT and not (data.get("other_name") or "").strip():
+            self.add_error("other_name", "Enter the name of the recipient the patient named.")
+        return data
+
+    def recipient_label(self) -> str:
+        choice = self.cleaned_data["recipient"]
+        if choice == PATIENT_RECIPIENT:
+            return f"{self.patient.display_name} (the patient)"
+        if choice == OTHER_RECIPIENT:
+            return self.cleaned_data["other_name"].strip()
+        return f"{self.representatives[choice].display_name} (health care proxy)"

@@ -70,3 +70,15 @@ def signed_notes_of(actor: Actor, patient) -> QuerySet[ProgressNote]:
     return ProgressNote.objects.filter(
         organization=actor.organization, patient=patient, status=NoteStatus.SIGNED
     ).order_by("-occurred_at")
+
+
+def export_representatives_of(actor: Actor, patient) -> QuerySet:
+    """
+    The patient's personal representatives on file (active health care proxies), who may receive a
+    right-of-access export for them. `patient` is one the actor may see (patients.selectors.patient_get).
+    """
+    if actor is None or not actor.can_export_records:
+        raise NotFoundError()
+    return patient.related_persons.filter(active=True, is_health_care_proxy=True).order_by(
+        "family_name", "given_name", "pk"
+    )

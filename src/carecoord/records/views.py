@@ -18,7 +18,16 @@ from carecoord.patients.selectors import patient_get
 
 from . import selectors, services
 from .exports import FILES, export_file
-from .forms import AmendmentRequestForm
+from .forms import AmendmentRequestForm, ExportRequestForm
+
+# What every export holds (exports.export_run builds all of it; there is no partial export).
+EXPORT_CONTENTS = (
+    "record.pdf: a readable copy of the designated record set (demographics, insurance, medications, care plans,"
+    " appointments and signed progress notes)",
+    "bundle.json: the same record as a FHIR R4 Bundle",
+    "amendments.json: the patient's amendment requests and their outcomes",
+    "manifest.json: the files' SHA-256 digests",
+)
 
 
 def _actor(request: HttpRequest):
@@ -54,19 +63,32 @@ def _admin_action(request: HttpRequest, action: Callable[[Actor], object], succe
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def export_create(request: HttpRequest, patient_id) -> HttpResponse:
+    """
+    A right-of-access export discloses the whole record: GET shows whose record, for whom and what it holds;
+    only the POST of that page, with a recipient chosen, queues it.
+    """
     actor = editor_actor(request, *RECORD_EXPORT_ROLES)
     try:
-        patient = patient_get(actor, patient_id, audit_event=None)
-        export = services.export_request(actor=actor, patient=patient, recipient=request.POST.get("recipient", ""))
+        patient = patient_get(actor, patient_id, audit_event=None if request.method == "POST" else "export.confirm")
+        representatives = list(selectors.export_representatives_of(actor, patient))
     except NotFoundError as exc:
         raise Http404 from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("patients:chart", patient_id)
-    messages.success(request, "The export is being prepared; this page shows when it is ready.")
-    return redirect("records:export_detail", export.public_id)
+    form = ExportRequestForm(request.POST or None, patient=patient, representatives=representatives)
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = services.export_request(actor=actor, patient=patient, recipient=form.recipient_label())
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except ApplicationError as exc:
+            put_service_error(form, exc)
+        else:
+            messages.success(request, "The export is being prepared; this page shows when it is ready.")
+            return redirect("records:export_detail", export.public_id)
+    status = 400 if request.method == "POST" else 200
+    context = {"patient": patient, "form": form, "contents": EXPORT_CONTENTS}
+    return render(request, "records/export_confirm.html", context, status=status)
 
 
 @login_required
