@@ -185,3 +185,17 @@ def test_anonymous_callers_are_sent_to_sign_in(client):
     response = client.get(reverse("checkins:billing_report_csv"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("core:login"))
+
+
+def test_a_patient_at_the_monthly_maximum_shows_it_on_the_page_and_in_the_csv(actor, client_for):
+    patient = PatientFactory(organization=actor.organization, given_name="Max", family_name="Mills")
+    enroll(patient, "ccm")
+    minutes(actor, patient, 62)  # 99490 + 99439 x2: CCM staff time allows no further add-on this month
+    client = client_for(actor)
+    body = client.get(reverse("checkins:billing_report"), {"month": "2026-11"}).content.decode()
+    assert "99490, 99439 x2" in body
+    assert "Maximum for the month reached" in body
+    response = client.get(reverse("checkins:billing_report_csv"), {"month": "2026-11"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    row = next(r for r in rows if r[1] == "Mills, Max")
+    assert row[8:13] == ["99490, 99439 x2", "", "", "", "Maximum for the month reached"]

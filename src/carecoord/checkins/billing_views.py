@@ -55,8 +55,11 @@ def _month(request: HttpRequest, actor: Actor) -> tuple[MonthForm, int, int, str
 
 
 def _next_steps(row: BillingRow) -> str:
-    """Every next code with the minutes it still needs, as the page lists them (staff time, then physician)."""
-    return "; ".join(f"{r.minutes_to_next} min to {r.next_code}" for r in row.summary.readiness if r.next_code)
+    """
+    Every next code with the minutes it still needs, or that the month's maximum is reached, as the page lists
+    them (staff time, then physician).
+    """
+    return "; ".join(r.next_step for r in row.summary.readiness if r.next_step)
 
 
 def _next_step(row: BillingRow) -> tuple[str, str]:

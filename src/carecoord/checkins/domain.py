@@ -52,6 +52,7 @@ CODE_FAMILIES: dict[tuple[Program, str], TimedCode] = {
 
 # Within this many minutes of the next threshold a patient is "close" on the billing-readiness report.
 CLOSE_MINUTES = 5
+MAXIMUM_REACHED = "Maximum for the month reached"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,18 @@ class Readiness:
     @property
     def close(self) -> bool:
         return self.minutes_to_next is not None and self.minutes_to_next <= CLOSE_MINUTES
+
+    @property
+    def maximum_reached(self) -> bool:
+        """Codes are supported and the family allows no further unit this month."""
+        return bool(self.lines) and self.next_code is None
+
+    @property
+    def next_step(self) -> str:
+        """What the report says comes next for this kind of time ("" when nothing applies)."""
+        if self.next_code:
+            return f"{self.minutes_to_next} min to {self.next_code}"
+        return MAXIMUM_REACHED if self.maximum_reached else ""
 
     @property
     def codes(self) -> str:
