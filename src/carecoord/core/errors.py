@@ -6,6 +6,8 @@ carry several fields' messages at once (`ValidationError.of`), so a form can sho
 
 from collections.abc import Mapping, Sequence
 
+from django.core.exceptions import PermissionDenied
+
 
 class ApplicationError(Exception):
     code = "error"
@@ -61,6 +63,18 @@ class NotFoundError(ApplicationError):
 class PermissionDeniedError(ApplicationError):
     code = "forbidden"
     http_status = 403
+
+
+class ReadablePermissionDenied(PermissionDenied):
+    """
+    Django's PermissionDenied for a PermissionDeniedError of ours (core.middleware): its message was written
+    for people, so the 403 page shows it. Django's own PermissionDenied keeps the generic text, since its
+    message may be anything.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 class ConflictError(ApplicationError):

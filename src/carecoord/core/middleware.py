@@ -239,17 +239,16 @@ class ApplicationErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.core.exceptions import PermissionDenied
         from django.http import Http404
 
-        from .errors import AccessCheckUnavailableError, PermissionDeniedError
+        from .errors import AccessCheckUnavailableError, PermissionDeniedError, ReadablePermissionDenied
 
         if isinstance(exception, AccessCheckUnavailableError):
             return unavailable_response(request, exception.message)
         if isinstance(exception, NotFoundError):
             raise Http404(exception.message)
         if isinstance(exception, PermissionDeniedError):
-            raise PermissionDenied(exception.message)
+            raise ReadablePermissionDenied(exception.message)
         return None
 
 

@@ -24,7 +24,7 @@ from .access import memberships_of
 from .audit import audit_record
 from .audit_labels import event_choices
 from .choices import AuditAction, AuditOutcome, Role
-from .errors import ApplicationError
+from .errors import ApplicationError, ReadablePermissionDenied
 from .forms import AuditFilterForm, LoginForm, MemberAddForm, OrganizationSettingsForm, TokenForm, valid_filters
 from .http import put_service_error, safe_next_url
 from .login_throttle import address_throttled, record_throttled_attempt
@@ -365,9 +365,14 @@ def _error_page(template: str, status: int):
             return JsonResponse(outcome, status=status, content_type="application/fhir+json")
         if request.path.startswith("/api/"):
             return JsonResponse({"code": code, "message": message}, status=status)
-        return TemplateResponse(request, template, status=status)
+        return TemplateResponse(request, template, {"reason": _readable_reason(exception)}, status=status)
 
     return view
+
+
+def _readable_reason(exception) -> str:
+    """The refusal's own message when one of our services wrote it for people; "" for anything else."""
+    return exception.message if isinstance(exception, ReadablePermissionDenied) else ""
 
 
 bad_request = _error_page("400.html", 400)
