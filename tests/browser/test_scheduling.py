@@ -69,6 +69,8 @@ def test_find_book_reschedule_and_cancel(page: Page, morning):
     page.get_by_role("link", name="Find a slot").click()
     expect(page.get_by_role("heading", name="Find a slot for Delgado, Rosa")).to_be_visible()
     expect(page.get_by_label("Use the patient's availability")).to_be_checked()
+    expect(page.get_by_label("Appointment type")).to_have_value("")  # no type preselected
+    page.get_by_label("Appointment type").select_option(label="Follow-up visit (30 min)")
     today = results(page).locator("table", has=page.locator("caption", has_text="Tuesday 11/24/2026"))
     expect(today.get_by_role("row", name=re.compile("Chidi Okafor"))).to_be_visible()
     assert_accessible(page, "the find-a-slot page")

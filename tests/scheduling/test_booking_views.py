@@ -107,7 +107,7 @@ def test_find_page_opens_with_two_weeks_from_today_and_the_patients_availability
     PatientSchedulingPreference.objects.create(
         organization=actor.organization, patient=world["patient"], weekdays=[1], latest_time=dt.time(10, 0)
     )
-    body = client_for(actor).get(find_url(world["patient"])).content.decode()
+    body = client_for(actor).get(find_url(world["patient"], type=world["kind"].public_id)).content.decode()
     assert 'value="2026-11-25"' in body
     assert 'value="2026-12-09"' in body
     assert re.search(r'name="use_patient_availability"[^>]*checked', body)
@@ -116,6 +116,30 @@ def test_find_page_opens_with_two_weeks_from_today_and_the_patients_availability
     assert captions == [("Tuesday", "12/01"), ("Tuesday", "12/08")]
     assert "9:30 AM" in body
     assert "10:00 AM<span" not in body
+
+
+def test_find_page_opens_on_no_visit_type_until_one_is_chosen(world, actor, client_for):
+    AppointmentTypeFactory(organization=actor.organization, name="Counseling session", duration_minutes=50)
+    body = client_for(actor).get(find_url(world["patient"])).content.decode()
+    menu = re.search(r'<select name="appointment_type".*?</select>', body, re.S).group(0)
+    assert re.search(r'<option value="" selected>Choose a visit type</option>', menu)
+    assert " selected" not in menu.replace('<option value="" selected>', "")
+    assert "Choose a visit type, then search to see free times." in body
+    assert "Book at" not in body
+    assert "has-error" not in body
+
+
+def test_searching_without_a_visit_type_says_to_choose_one(world, actor, client_for):
+    params = search(world["kind"], patient=str(world["patient"].public_id)) | {"appointment_type": ""}
+    body = client_for(actor).get(reverse("scheduling:find"), params).content.decode()
+    assert "Appointment type: Choose a visit type before searching." in body
+    assert "Book at" not in body
+
+
+def test_a_link_naming_the_type_opens_the_search_on_it(world, actor, client_for):
+    body = client_for(actor).get(find_url(world["patient"], type=world["kind"].public_id)).content.decode()
+    assert re.search(rf'<option value="{world["kind"].public_id}" selected>', body)
+    assert "Monday 11/30/2026" in body
 
 
 def test_unticking_the_patients_availability_shows_other_days(world, actor, client_for):
@@ -544,3 +568,10 @@ def test_main_nav_and_directory_link_to_scheduling(world, actor, client_for):
     assert reverse("scheduling:location_calendar", args=[world["location"].public_id]) in location_page.content.decode()
     auditor = make_actor(actor.organization, Role.AUDITOR)
     assert reverse("scheduling:find") not in client_for(auditor).get("/directory/").content.decode()
+
+
+@pytest.mark.parametrize("page", ["scheduling:find", "scheduling:setup"])
+def test_schedulers_reach_the_waitlist_from_the_schedule_and_setup_pages(org, client_for, page):
+    scheduler = make_actor(org, Role.SCHEDULER)
+    body = client_for(scheduler).get(reverse(page)).content.decode()
+    assert f'href="{reverse("scheduling:waitlist")}">Waitlist</a>' in body

@@ -226,8 +226,10 @@ def test_day_and_later_links_keep_the_patient_so_the_coordinator_can_book(
     kind = clinic_of(8)
     patient = PatientFactory(organization=org, given_name="Marisol", family_name="Quintero")
     client = client_for(actor)
-    if opened_with == "patient only":  # the Schedule tab's "Find a slot"
-        response = client.get(reverse("scheduling:find"), {"patient": str(patient.public_id)})
+    if opened_with == "patient only":  # the Schedule tab's "Find a slot", then a visit type picked
+        opened = client.get(reverse("scheduling:find"), {"patient": str(patient.public_id)})
+        assert opened.context["search"] is None  # no type preselected: nothing searched yet
+        response = client.get(reverse("scheduling:find"), {"patient": str(patient.public_id), "type": kind.public_id})
     else:
         response = find(client, kind, MONDAY, MONDAY + dt.timedelta(days=13), patient=str(patient.public_id))
     html = response.content.decode()

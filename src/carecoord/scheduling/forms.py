@@ -30,7 +30,15 @@ def _own(model, actor):
 class FindSlotForm(forms.Form):
     """The search of the find-a-slot page (and of the reschedule panel, with the type fixed)."""
 
-    appointment_type = forms.ModelChoiceField(queryset=None, label="Appointment type", to_field_name="public_id")
+    appointment_type = forms.ModelChoiceField(
+        queryset=None,
+        label="Appointment type",
+        to_field_name="public_id",
+        error_messages={
+            "required": "Choose a visit type before searching.",
+            "invalid_choice": "That visit type is no longer offered. Choose a visit type.",
+        },
+    )
     first_day = forms.DateField(label="From", widget=DATE)
     last_day = forms.DateField(label="To", widget=DATE)
     specialty = forms.ChoiceField(label="Specialty", required=False)
@@ -47,7 +55,7 @@ class FindSlotForm(forms.Form):
     def __init__(self, *args, actor, types, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["appointment_type"].queryset = types
-        self.fields["appointment_type"].empty_label = None
+        self.fields["appointment_type"].empty_label = "Choose a visit type"
         self.fields["location"].queryset = _own(Location, actor).filter(external_organization__isnull=True)
         self.fields["location"].empty_label = "Any location"
         people = _own(Practitioner, actor).filter(schedules__active=True).distinct()
@@ -60,12 +68,14 @@ class FindSlotForm(forms.Form):
         ]
 
     @staticmethod
-    def initial_for(actor, *, types, patient=None) -> dict:
-        """The search a page opens with: the first type, today and the next two weeks."""
+    def initial_for(actor, *, patient=None, appointment_type=None) -> dict:
+        """
+        The search a page opens with: today and the next two weeks. No type unless the caller names one:
+        a preselected type got booked by mistake (a follow-up as a 50-minute counseling session).
+        """
         today = clock.today_in(actor.organization.tz)
-        first_type = types.first()
         return {
-            "appointment_type": str(first_type.public_id) if first_type else "",
+            "appointment_type": str(appointment_type.public_id) if appointment_type else "",
             "first_day": today.isoformat(),
             "last_day": (today + dt.timedelta(days=DEFAULT_WINDOW_DAYS)).isoformat(),
             "use_patient_availability": "on" if patient is not None else "",

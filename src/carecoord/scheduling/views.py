@@ -97,25 +97,36 @@ def _day_queries(query: QueryDict, search: SlotSearch | None) -> None:
             group.day_query = _query_string(query, first_day=day, last_day=day)
 
 
-def _find_query(actor, query: QueryDict, patient, types) -> QueryDict:
+def _find_query(actor, query: QueryDict, patient) -> QueryDict:
     """
     The search the find page runs and every link on it keeps: the request's, or the opening search when none
-    was asked for, always naming the patient so that following a link still lets the coordinator book.
+    was asked for (with the type a link names as ?type=...), always naming the patient so that following a link
+    still lets the coordinator book.
     """
     if "appointment_type" in query:
         found = query.copy()
     else:
         found = QueryDict(mutable=True)
-        found.update(FindSlotForm.initial_for(actor, types=types, patient=patient))
+        found.update(FindSlotForm.initial_for(actor, patient=patient))
+        if query.get("type"):
+            found["appointment_type"] = query["type"]
     if patient is not None:
         found["patient"] = str(patient.public_id)
     return found
 
 
+def _find_form(actor, query: QueryDict, types) -> FindSlotForm:
+    """The search form, unbound (no error yet) while it opens without a visit type chosen."""
+    if query.get("appointment_type"):
+        return FindSlotForm(query, actor=actor, types=types)
+    return FindSlotForm(initial=query.dict(), actor=actor, types=types)
+
+
 def _find_context(actor, query: QueryDict, patient, *, book_error: str = "", reason: str = "") -> dict:
     types = appointment_types_for(actor)
-    query = _find_query(actor, query, patient, types)
-    form = FindSlotForm(query, actor=actor, types=types)
+    searched = "appointment_type" in query
+    query = _find_query(actor, query, patient)
+    form = FindSlotForm(query, actor=actor, types=types) if searched else _find_form(actor, query, types)
     preference = scheduling_preference_for(actor, patient) if patient else None
     search: SlotSearch | None = search_slots(actor, form, patient=patient, preference=preference)
     _day_queries(query, search)
@@ -125,6 +136,7 @@ def _find_context(actor, query: QueryDict, patient, *, book_error: str = "", rea
         "patient": patient,
         "preference": preference,
         "search": search,
+        "choose_type_prompt": not form.is_bound,
         "search_query": _query_string(query),
         "has_types": types.exists(),
         "book_error": book_error,
@@ -237,7 +249,9 @@ def _detail_context(actor, appointment, query: QueryDict, **extra) -> dict:
         preference = scheduling_preference_for(actor, patient)
         if search_query is None:
             form = FindSlotForm(
-                initial=FindSlotForm.initial_for(actor, types=types, patient=patient), actor=actor, types=types
+                initial=FindSlotForm.initial_for(actor, patient=patient, appointment_type=appointment.appointment_type),
+                actor=actor,
+                types=types,
             )
             form.initial["practitioner"] = str(appointment.practitioner.public_id)
             search = None
