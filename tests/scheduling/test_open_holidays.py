@@ -134,10 +134,9 @@ def test_an_opened_holiday_covers_its_observed_day(scheduler):
     availability_services.holiday_open(actor=scheduler, name="Independence Day")
     assert closed_days(org, *window) == set()
     ahead = availability_selectors.public_holidays_ahead(org, dt.date(2027, 6, 1), days=100)
-    assert {(h.name, h.open) for h in ahead if h.base_name == "Independence Day"} == {
-        ("Independence Day", True),
-        ("Independence Day (observed)", True),
-    }
+    assert [(h.name, h.date, h.observed, h.open) for h in ahead if h.base_name == "Independence Day"] == [
+        ("Independence Day", dt.date(2027, 7, 4), INDEPENDENCE_OBSERVED_2027, True),
+    ]
     assert [h.open for h in ahead if h.name == "Labor Day"] == [False]
 
 
@@ -145,7 +144,7 @@ def test_the_page_opens_and_closes_holidays_for_a_manager(scheduler):
     client = signed_in_client(scheduler)
     page = client.get(reverse("scheduling:closed_list")).content.decode()
     assert "Public holidays of Illinois: closed unless you mark them open" in page
-    assert "Stay open<span class=\"visually-hidden\"> every year on Columbus Day" in page
+    assert 'Stay open<span class="visually-hidden"> every year on Columbus Day' in page
     assert reverse("scheduling:holiday_open") in page
 
     response = client.post(reverse("scheduling:holiday_open"), {"name": "Columbus Day"}, follow=True)
@@ -188,3 +187,16 @@ def test_the_visit_planner_names_only_holidays_still_closed(scheduler, setup):
     problems = {check.day: check.problem for check in checks if check.problem}
     assert problems == {dt.date(2026, 11, 3): "closed: Election Day", dt.date(2026, 11, 26): "closed: Thanksgiving Day"}
     assert dt.date(2026, 11, 11) in {check.day for check in checks if check.free}
+
+
+def test_the_page_shows_a_weekend_holiday_once_with_its_observed_day_and_one_button(scheduler):
+    availability_services.holiday_open(actor=scheduler, name="Independence Day")
+    with time_machine.travel(dt.datetime(2027, 6, 1, 17, 0, tzinfo=dt.UTC), tick=False):
+        page = signed_in_client(scheduler).get(reverse("scheduling:closed_list")).content.decode()
+    assert "in the list of public holidays" in page
+    assert "(right)" not in page
+    juneteenth = [row for row in page.split("<tr>") if "Juneteenth" in row]
+    assert len(juneteenth) == 1
+    assert 'Sat 06/19/2027 <span class="nowrap">(observed Fri 06/18/2027)</span>' in juneteenth[0]
+    assert juneteenth[0].count("<button") == 1
+    assert 'Close again<span class="visually-hidden"> every year on Independence Day' in page

@@ -1,6 +1,7 @@
 """Waitlist pages through the test client: add, the list, accept/decline/remove with and without htmx."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -126,3 +127,20 @@ def test_another_organization_sees_nothing_and_changes_nothing(org, other_org, a
         assert stranger.post(f"/schedule/waitlist/{entry.public_id}/{action}/").status_code == 404
     entry.refresh_from_db()
     assert entry.status == W.OFFERED
+
+
+def test_the_waitlist_says_when_offers_are_made_and_links_a_waiting_entry_to_find_a_slot(actor, client_for, world):
+    client = client_for(actor)
+    url = f"/patients/{world['patient'].public_id}/waitlist/add/"
+    client.post(
+        url,
+        {"appointment_type": str(world["kind"].public_id), "earliest_date": "2026-11-30", "latest_date": "2026-12-10"},
+    )
+    page = client.get("/schedule/waitlist/").content.decode()
+    assert "background check every 15 minutes" in page
+    links = re.findall(r'href="(/schedule/find/\?[^"]+)"', page)
+    assert links == [f"/schedule/find/?patient={world['patient'].public_id}&amp;type={world['kind'].public_id}"]
+    found = client.get(links[0].replace("&amp;", "&"))
+    assert found.context["form"]["appointment_type"].value() == str(world["kind"].public_id)
+    assert found.context["search"] is not None
+    assert found.context["search"].total

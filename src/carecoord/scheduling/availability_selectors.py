@@ -129,27 +129,57 @@ def closed_date_get(actor: Actor, public_id) -> ClosedDate:
 
 @dataclass(frozen=True)
 class Holiday:
-    """A public holiday on a day; `base_name` is what an organization opens it by; `open` if it does."""
+    """
+    A public holiday of one year: `date` the day itself, `observed` the weekday it is observed on when it
+    falls on a weekend (both closed); `base_name` is what an organization opens it by; `open` if it does.
+    """
 
     date: dt.date
     name: str
     base_name: str
     open: bool
+    observed: dt.date | None = None
+
+    @property
+    def days(self) -> tuple[dt.date, ...]:
+        return (self.date, self.observed) if self.observed else (self.date,)
+
+
+OBSERVED_WITHIN_DAYS = 3
+
+
+def _with_observed_days(pairs) -> list[tuple[dt.date, str, dt.date | None]]:
+    """(day, name, observed day or None): each "(observed)" entry joined to its holiday's own day."""
+    pairs = [(day, " ".join(name.split())) for day, name in pairs]
+    own = [(day, name) for day, name in pairs if holiday_base_name(name) == name]
+    rows = {(day, name): None for day, name in own}
+    for day, name in pairs:
+        base = holiday_base_name(name)
+        if base == name:
+            continue
+        near = [(d, n) for d, n in own if n == base and abs((d - day).days) <= OBSERVED_WITHIN_DAYS]
+        if near:
+            rows[near[0]] = day
+        else:
+            rows[(day, name)] = None  # an observed day without its holiday: shown alone
+    return [(day, name, observed) for (day, name), observed in rows.items()]
 
 
 def public_holidays_ahead(organization: Organization, today: dt.date, *, days: int = 365) -> list[Holiday]:
     """
-    The state's public holidays from today through the coming 12 months, in date order, each marked open
-    when the organization stays open on it (an opened holiday also covers its "(observed)" day).
+    The state's public holidays from today through the coming 12 months, in date order, one row per holiday
+    and year (with its observed day, if any), each marked open when the organization stays open on it (an
+    opened holiday also covers its observed day).
     """
     until = today + dt.timedelta(days=days)
     opened = open_holiday_names(organization)
+    pairs = list(public_holiday_names(organization.state, range(today.year - 1, until.year + 2)))
     found = []
-    for day, name in public_holiday_names(organization.state, range(today.year, until.year + 1)):
-        if today <= day <= until:
+    for day, name, observed in _with_observed_days(pairs):
+        if any(today <= d <= until for d in (day, observed) if d):
             base = holiday_base_name(name)
-            found.append(Holiday(day, name, base, base in opened))
-    return found
+            found.append(Holiday(day, name, base, base in opened, observed))
+    return sorted(found, key=lambda h: h.date)
 
 
 def holiday_names_for(organization: Organization, today: dt.date) -> set[str]:
