@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import NOT_ACTED_ON, MessageStatus
+from .models import MessageStatus
 
 
 class ReviewMatchForm(forms.Form):
@@ -26,11 +26,5 @@ class ReviewDismissForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Why dismiss it", widget=forms.TextInput)
 
 
-# Not acted on for one of several reasons; each message's page says which.
-STATUS_CHOICES = [
-    (value, NOT_ACTED_ON if value == MessageStatus.IGNORED else label) for value, label in MessageStatus.choices
-]
-
-
 class MessageFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *STATUS_CHOICES], required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *MessageStatus.choices], required=False)

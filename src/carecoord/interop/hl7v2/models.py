@@ -11,7 +11,6 @@ from carecoord.patients.models import Patient
 
 from .parse import HANDLED_EVENTS
 
-NOT_ACTED_ON = "Not acted on"
 DISMISSED_PREFIX = "Dismissed: "  # the note of a message whose patient match review was dismissed
 
 
@@ -20,7 +19,7 @@ class MessageStatus(models.TextChoices):
     PROCESSED = "processed", "Processed"
     REVIEW = "review", "Waiting for a patient match"
     REJECTED = "rejected", "Rejected"
-    IGNORED = "ignored", "Not acted on (event CareCoord does not use)"
+    IGNORED = "ignored", "Not acted on"  # for one of several reasons: InboundMessage.not_acted_on_reason
 
 
 class InboundMessage(BaseModel):
@@ -56,7 +55,7 @@ class InboundMessage(BaseModel):
         """The status as pages show it: for a message not acted on, why (the choice label names one case only)."""
         if self.status != MessageStatus.IGNORED:
             return self.get_status_display()
-        return f"{NOT_ACTED_ON} ({self.not_acted_on_reason})"
+        return f"{self.get_status_display()} ({self.not_acted_on_reason})"
 
     @property
     def not_acted_on_reason(self) -> str:
