@@ -136,15 +136,19 @@ def test_payer_filter_and_status_together(actor, auths, acme, zenith):
     assert keys(prior_auths_visible_to(actor, payer=acme, status="denied"), auths) == ["appeal_soon", "appeal_passed"]
 
 
-def appeal(actor, auth, *, filed=None, outcome=None, outcome_on=None):
-    """Opens the next appeal level of `auth`, files it on `filed` and records `outcome` on `outcome_on`."""
+def appeal(actor, auth, *, filed=None, decision_due=None, outcome=None, outcome_on=None):
+    """
+    Opens the next appeal level of `auth`, files it on `filed` (the payer to decide by `decision_due`) and
+    records `outcome` on `outcome_on`.
+    """
     auth.refresh_from_db()
     opened = svc.appeal_create(actor=actor, auth=auth)
     for status, on in (("filed", filed), (outcome, outcome_on)):
         if on is not None:
             opened.refresh_from_db()
             opened = svc.appeal_set_status(actor=actor, appeal=opened, status=status, expected_version=opened.version,
-                                           on=on, units_approved=10 if "overturned" in status else None)  # fmt: skip
+                                           on=on, units_approved=10 if "overturned" in status else None,
+                                           decision_due=decision_due if status == "filed" else None)  # fmt: skip
     return opened
 
 
@@ -317,6 +321,34 @@ def test_the_page_shows_the_appeal_of_a_denial(actor, auths):
     assert "First-level appeal: Overturned (approved) 03/09/2026" in later
 
 
+def test_a_recorded_decision_date_orders_and_words_the_follow_up(actor, auths):
+    # Without it the estimate (02/19, overdue) would put this row first; the payer's letter says 04/20.
+    appeal(actor, auths["appeal_passed"], filed=D(2026, 1, 20), decision_due=D(2026, 4, 20))
+    found = prior_auths_visible_to(actor)
+    row = found.get(pk=auths["appeal_passed"].pk)
+    assert row.appeal_decision_due == row.appeal_follow_up_on == row.action_on == D(2026, 4, 20)
+    assert keys(found, auths) == [
+        "appeal_soon", "ending", "pending", "draft",
+        "appeal_passed",  # the payer decides by 04/20
+        "appeal_later",  # appeal by 04/30
+        "approved_long", "expired",
+    ]  # fmt: skip
+
+    body = signed_in_client(actor).get(URL).content.decode()
+    html = row_html(body, auths["appeal_passed"])
+    assert "Decision due 04/20/2026" in html
+    assert "Follow up by" not in html
+    assert "(estimate)" not in html
+    assert '<span class="muted">41 days left</span>' in html
+
+
+def test_without_a_decision_date_the_follow_up_says_it_is_an_estimate(actor, auths):
+    appeal(actor, auths["appeal_passed"], filed=D(2026, 1, 20))
+    html = row_html(signed_in_client(actor).get(URL).content.decode(), auths["appeal_passed"])
+    assert "Follow up by 02/19/2026 (estimate)" in html
+    assert "Decision due 0" not in html
+
+
 def row_html(body: str, auth) -> str:
     return re.search(rf'<tr id="priorauth-{auth.public_id}">(.*?)</tr>', body, re.S).group(1)
 
@@ -418,12 +450,21 @@ def test_the_api_rows_carry_the_appeal_and_the_needed_by_days(actor, auths):
     assert passed["appeal"] == {
         "id": str(PriorAuthorization.objects.get(pk=auths["appeal_passed"].pk).appeals.get().public_id),
         "level": 1, "level_display": "First-level appeal", "status": "filed", "status_display": "Filed",
-        "filing_deadline": "2026-01-30", "filed_on": "2026-01-20", "outcome_on": None,
+        "filing_deadline": "2026-01-30", "filed_on": "2026-01-20", "decision_due": None, "outcome_on": None,
         "follow_up_on": "2026-02-19", "follow_up_days_left": -19,
     }  # fmt: skip
     assert rows_by_service["MRI lumbar spine"]["appeal"] is None
     assert rows_by_service["Knee arthroscopy"]["needed_days_left"] == 10
     assert rows_by_service["Physical therapy"]["needed_days_left"] is None
+
+
+def test_the_api_row_carries_the_payers_decision_date(actor, auths):
+    appeal(actor, auths["appeal_passed"], filed=D(2026, 1, 20), decision_due=D(2026, 3, 12))
+    rows_by_service = {row["service"]: row for row in signed_in_client(actor).get(API).json()["results"]}
+    carried = rows_by_service["Brand-name insulin"]["appeal"]
+    assert (carried["decision_due"], carried["follow_up_on"], carried["follow_up_days_left"]) == (
+        "2026-03-12", "2026-03-12", 2,
+    )  # fmt: skip
 
 
 def test_the_api_pages_with_offset_and_limit(actor, auths):

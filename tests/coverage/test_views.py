@@ -222,13 +222,62 @@ def test_an_appeal_is_filed_and_decided_from_its_page(client, actor, patient):
     assert client.post(action, {**posted, "status": "filed", "on": "2026-03-05"}).status_code == 302
 
     hidden, statuses = _appeal_form_fields(client.get(auth.get_absolute_url()).content.decode(), action)
-    assert statuses == ["upheld", "overturned", "partially_overturned", "withdrawn"]
+    assert statuses == ["filed", "upheld", "overturned", "partially_overturned", "withdrawn"]  # filed: stays filed
     posted = {name: [v for n, v in hidden if n == name] for name, _ in hidden if name != "csrfmiddlewaretoken"}
     outcome = {**posted, "status": "partially_overturned", "on": "2026-03-20", "units_approved": "4", "note": "4 of 6"}
     assert client.post(action, outcome).status_code == 302
     auth.refresh_from_db()
     appeal.refresh_from_db()
     assert (appeal.status, auth.status, auth.units_approved) == ("partially_overturned", "partially_approved", 4)
+
+
+def test_the_payers_decision_date_is_entered_when_filing_and_shown_on_the_page(client, actor, patient):
+    auth = requested(client, actor, patient)
+    status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
+    client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1})
+    client.post(status_url, {"status": "denied", "on": "2026-02-27", "version": 2, "denial_reason": "Not homebound"})
+    client.post(reverse("coverage:priorauth_appeal_add", args=[auth.public_id]))
+    appeal = auth.appeals.get()
+    action = reverse("coverage:appeal_status", args=[appeal.public_id])
+    assert 'name="decision_due"' in client.get(auth.get_absolute_url()).content.decode()
+
+    filing = {"status": "filed", "on": "2026-03-05", "version": appeal.version}
+    refused = client.post(action, {**filing, "decision_due": "2026-03-04"})
+    assert refused.status_code == 400
+    assert (
+        "The payer&#x27;s decision cannot be due before the appeal was filed (03/05/2026)." in refused.content.decode()
+    )
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.filed_on, appeal.decision_due) == ("preparing", None, None)
+
+    assert client.post(action, {**filing, "decision_due": "2026-04-06"}).status_code == 302
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.filed_on, appeal.decision_due) == ("filed", dt.date(2026, 3, 5), dt.date(2026, 4, 6))
+    page = client.get(auth.get_absolute_url()).content.decode()
+    assert "<dt>Decision due</dt><dd>04/06/2026</dd>" in page
+    event = AuditEvent.objects.filter(event="appeal.status").latest("pk")
+    assert event.detail == {"status": "filed", "decision_due": "2026-04-06"}
+
+
+def test_the_decision_date_is_recorded_on_a_filed_appeal_when_the_payers_letter_comes(client, actor, patient):
+    auth = requested(client, actor, patient)
+    status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
+    client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1})
+    client.post(status_url, {"status": "denied", "on": "2026-02-27", "version": 2, "denial_reason": "Not homebound"})
+    client.post(reverse("coverage:priorauth_appeal_add", args=[auth.public_id]))
+    appeal = auth.appeals.get()
+    action = reverse("coverage:appeal_status", args=[appeal.public_id])
+    client.post(action, {"status": "filed", "on": "2026-03-05", "version": appeal.version})
+    appeal.refresh_from_db()
+    assert "Still filed: record the payer&#x27;s decision date" in client.get(auth.get_absolute_url()).content.decode()
+
+    staying = {"status": "filed", "version": appeal.version}
+    refused = client.post(action, staying)
+    assert refused.status_code == 400
+    assert "Enter the date the payer must decide by." in refused.content.decode()
+    assert client.post(action, {**staying, "decision_due": "2026-04-06"}).status_code == 302
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.filed_on, appeal.decision_due) == ("filed", dt.date(2026, 3, 5), dt.date(2026, 4, 6))
 
 
 def test_the_request_form_picks_the_only_coverage_and_shows_every_problem_at_once(client, actor, patient):

@@ -34,9 +34,13 @@ class AppealRef(Schema):
     status_display: str
     filing_deadline: dt.date
     filed_on: dt.date | None
+    decision_due: dt.date | None = Field(
+        description="The date the payer must decide by, from its acknowledgement letter (null: not recorded)."
+    )
     outcome_on: dt.date | None
     follow_up_on: dt.date | None = Field(
-        description=f"A filed appeal: when its decision is expected ({APPEAL_FOLLOW_UP_DAYS} days after filing)."
+        description="A filed appeal: when its decision is expected, `decision_due` when recorded, else an estimate "
+        f"({APPEAL_FOLLOW_UP_DAYS} days after filing)."
     )
     follow_up_days_left: int | None = Field(description="Days from today to `follow_up_on` (negative once passed).")
 
@@ -128,6 +132,7 @@ def _appeal(auth) -> dict | None:
         "status_display": auth.appeal_status_display,
         "filing_deadline": auth.appeal_filing_deadline,
         "filed_on": auth.appeal_filed_on,
+        "decision_due": auth.appeal_decision_due,
         "outcome_on": auth.appeal_outcome_on,
         "follow_up_on": auth.appeal_follow_up_on,
         "follow_up_days_left": auth.follow_up_days_left,

@@ -192,19 +192,37 @@ class VisitForm(forms.Form):
     note = forms.CharField(max_length=300, required=False)
 
 
+STILL_FILED = "Still filed: record the payer's decision date"
+
+
 class AppealStatusForm(forms.Form):
     status = forms.ChoiceField(choices=[c for c in AppealStatus.choices if c[0] != AppealStatus.PREPARING])
     on = forms.DateField(widget=DATE, required=False, help_text="Blank: today.")
+    decision_due = forms.DateField(
+        widget=DATE,
+        required=False,
+        label="Decision due",
+        help_text="The date the payer must decide by, from its acknowledgement letter (blank: not known).",
+    )
     units_approved = forms.IntegerField(min_value=1, required=False, label="Units approved (partial)")
     note = forms.CharField(max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def limit_statuses(self, current: str) -> None:
-        """Offers what the appeal may become next: filed (or withdrawn) while prepared, then its outcome."""
-        allowed = (
-            {AppealStatus.FILED, AppealStatus.WITHDRAWN} if current == AppealStatus.PREPARING else set(APPEAL_OUTCOMES)
-        )
-        self.fields["status"].choices = [c for c in AppealStatus.choices if c[0] in allowed]
+        """
+        Offers what the appeal may become next: filed (or withdrawn) while prepared, then its outcome; a filed
+        appeal may also stay filed to record the payer's decision date, which its acknowledgement letter brings
+        days after the filing.
+        """
+        if current == AppealStatus.PREPARING:
+            choices = [
+                (AppealStatus.FILED, AppealStatus.FILED.label),
+                (AppealStatus.WITHDRAWN, AppealStatus.WITHDRAWN.label),
+            ]
+        else:
+            choices = [(AppealStatus.FILED, STILL_FILED)] if current == AppealStatus.FILED else []
+            choices += [c for c in AppealStatus.choices if c[0] in APPEAL_OUTCOMES]
+        self.fields["status"].choices = choices
 
 
 class DocumentForm(forms.Form):

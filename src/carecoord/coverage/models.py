@@ -236,6 +236,9 @@ class Appeal(BaseModel):
     status = models.CharField(max_length=24, choices=AppealStatus.choices, default=AppealStatus.PREPARING)
     filing_deadline = models.DateField()
     filed_on = models.DateField(null=True, blank=True)
+    decision_due = models.DateField(
+        null=True, blank=True, help_text="The date the payer must decide by, from its acknowledgement letter"
+    )
     outcome_on = models.DateField(null=True, blank=True)
     outcome_note = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

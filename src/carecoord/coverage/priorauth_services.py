@@ -402,8 +402,12 @@ def appeal_set_status(
     on: dt.date | None = None,
     note: str = "",
     units_approved: int | None = None,
+    decision_due: dt.date | None = None,
 ) -> Appeal:
-    """Files an appeal or records its outcome; an overturned denial approves the authorization."""
+    """
+    Files an appeal or records its outcome; an overturned denial approves the authorization. `decision_due`, the
+    date the payer must decide by (from its acknowledgement letter), is kept when given; it cannot precede filing.
+    """
     require_patient_editor(actor)
     patient = _visible(actor, appeal.patient)
     _own(actor, appeal)
@@ -416,7 +420,11 @@ def appeal_set_status(
             "An appeal cannot be filed or decided on a future date. Enter the day it happened (today at the latest).",
             field="on",
         )
-    if status == AppealStatus.FILED:
+    if status == AppealStatus.FILED and appeal.status == AppealStatus.FILED:
+        # Staying filed records the payer's decision date, which arrives after the filing.
+        if decision_due is None:
+            raise ValidationError("Enter the date the payer must decide by.", field="decision_due")
+    elif status == AppealStatus.FILED:
         if appeal.status != AppealStatus.PREPARING:
             raise InvalidStateError("This appeal was already filed.")
         appeal.filed_on = on
@@ -426,10 +434,15 @@ def appeal_set_status(
         appeal.outcome_on = on
     else:
         raise ValidationError("Choose the appeal's new status.", field="status")
+    if decision_due is not None:
+        _check_decision_due(decision_due, appeal.filed_on)
+        appeal.decision_due = decision_due
     appeal.status = status
     appeal.outcome_note = (note or appeal.outcome_note).strip()[:500]
     save_versioned(
-        appeal, expected_version=expected_version, fields=["status", "filed_on", "outcome_on", "outcome_note"]
+        appeal,
+        expected_version=expected_version,
+        fields=["status", "filed_on", "decision_due", "outcome_on", "outcome_note"],
     )
     if status in (AppealStatus.OVERTURNED, AppealStatus.PARTIALLY_OVERTURNED):
         _overturn(appeal.authorization, status, on, units_approved)
@@ -441,9 +454,20 @@ def appeal_set_status(
         action=AuditAction.UPDATE,
         target=appeal,
         patient=patient,
-        detail={"status": status},
+        detail={"status": status, **({"decision_due": decision_due.isoformat()} if decision_due else {})},
     )
     return appeal
+
+
+def _check_decision_due(decision_due: dt.date, filed_on: dt.date | None) -> None:
+    if filed_on is None:
+        raise ValidationError("Enter the payer's decision date once the appeal is filed.", field="decision_due")
+    if decision_due < filed_on:
+        raise ValidationError(
+            f"The payer's decision cannot be due before the appeal was filed ({filed_on:%m/%d/%Y}). "
+            "Check the date on its acknowledgement letter.",
+            field="decision_due",
+        )
 
 
 def _overturn(auth: PriorAuthorization, status: str, on: dt.date, units: int | None) -> None:

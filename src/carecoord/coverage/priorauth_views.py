@@ -194,6 +194,7 @@ def appeal_status(request: HttpRequest, public_id) -> HttpResponse:
                 on=data["on"],
                 note=data["note"],
                 units_approved=data["units_approved"],
+                decision_due=data["decision_due"],
             )
         except ApplicationError as exc:
             put_error(form, exc)

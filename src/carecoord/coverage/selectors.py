@@ -165,11 +165,12 @@ PRIOR_AUTH_LIST_FILTERS = (
     "ending",
 )
 OPEN_APPEAL_STATUSES = (AppealStatus.PREPARING, AppealStatus.FILED)
-# The Appeal model records no payer decision date. A standard pre-service appeal is decided within 30 days
-# (29 CFR 2560.503-1(i), 42 CFR 422.590 for Medicare Advantage), so a filed appeal is followed up then.
+# A filed appeal without the payer's decision date (Appeal.decision_due, from its acknowledgement letter) is
+# followed up by an estimate: a standard pre-service appeal is decided within 30 days (29 CFR 2560.503-1(i),
+# 42 CFR 422.590 for Medicare Advantage).
 APPEAL_FOLLOW_UP_DAYS = 30
 # The latest appeal level's fields, annotated as appeal_<name> (one subquery each, no query per row).
-LATEST_APPEAL_FIELDS = ("public_id", "level", "status", "filing_deadline", "filed_on", "outcome_on")
+LATEST_APPEAL_FIELDS = ("public_id", "level", "status", "filing_deadline", "filed_on", "decision_due", "outcome_on")
 
 
 def _prior_auth_filter(name: str, today: dt.date) -> Q:
@@ -199,6 +200,7 @@ def _with_latest_appeal(queryset: QuerySet) -> QuerySet:
         **{f"appeal_{name}": Subquery(latest.values(name)[:1]) for name in LATEST_APPEAL_FIELDS}
     ).annotate(
         appeal_follow_up_on=Case(
+            When(appeal_status=AppealStatus.FILED, appeal_decision_due__isnull=False, then=F("appeal_decision_due")),
             When(appeal_status=AppealStatus.FILED, then=_AddDays(F("appeal_filed_on"), Value(APPEAL_FOLLOW_UP_DAYS))),
             default=Value(None),
             output_field=DateField(),
@@ -230,9 +232,10 @@ def prior_auths_visible_to(
     """
     Every prior authorization the actor may read, across patients, most urgent first. Each carries its latest
     appeal (`appeal_level`, `appeal_status`, `appeal_filed_on`... None without one), `appeal_by` (a denial
-    with an appeal still to file: the last day to file it), `appeal_follow_up_on` (a filed appeal: when its
-    decision is expected) and `action_on`, the date it is sorted by: the appeal deadline or the follow-up of
-    a denial, the end of an approval, the start of a request still awaiting a decision (it is needed by then).
+    with an appeal still to file: the last day to file it), `appeal_follow_up_on` (a filed appeal: its
+    `appeal_decision_due` when recorded, else an estimate, APPEAL_FOLLOW_UP_DAYS after filing) and
+    `action_on`, the date it is sorted by: the appeal deadline or the follow-up of a denial, the end of an
+    approval, the start of a request still awaiting a decision (it is needed by then).
     Overdue follow-ups and requests stay up top; passed appeal deadlines and ends, and closed requests, come
     last (newest first).
     """
