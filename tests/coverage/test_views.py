@@ -206,14 +206,19 @@ def _appeal_form_fields(page: str, action: str) -> tuple[list[tuple[str, str]], 
     return hidden, re.findall(r'<option value="([^"]+)"', form)
 
 
-def test_an_appeal_is_filed_and_decided_from_its_page(client, actor, patient):
+def denied_and_appealed(client, actor, patient):
+    """A request submitted and denied from its page, and an appeal started: (authorization, appeal, its form's URL)."""
     auth = requested(client, actor, patient)
     status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
     client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1})
     client.post(status_url, {"status": "denied", "on": "2026-02-27", "version": 2, "denial_reason": "Not homebound"})
     client.post(reverse("coverage:priorauth_appeal_add", args=[auth.public_id]))
     appeal = auth.appeals.get()
-    action = reverse("coverage:appeal_status", args=[appeal.public_id])
+    return auth, appeal, reverse("coverage:appeal_status", args=[appeal.public_id])
+
+
+def test_an_appeal_is_filed_and_decided_from_its_page(client, actor, patient):
+    auth, appeal, action = denied_and_appealed(client, actor, patient)
 
     hidden, statuses = _appeal_form_fields(client.get(auth.get_absolute_url()).content.decode(), action)
     assert [name for name, _ in hidden if name != "csrfmiddlewaretoken"] == ["version"]  # one version, the appeal's
@@ -232,13 +237,7 @@ def test_an_appeal_is_filed_and_decided_from_its_page(client, actor, patient):
 
 
 def test_the_payers_decision_date_is_entered_when_filing_and_shown_on_the_page(client, actor, patient):
-    auth = requested(client, actor, patient)
-    status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
-    client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1})
-    client.post(status_url, {"status": "denied", "on": "2026-02-27", "version": 2, "denial_reason": "Not homebound"})
-    client.post(reverse("coverage:priorauth_appeal_add", args=[auth.public_id]))
-    appeal = auth.appeals.get()
-    action = reverse("coverage:appeal_status", args=[appeal.public_id])
+    auth, appeal, action = denied_and_appealed(client, actor, patient)
     assert 'name="decision_due"' in client.get(auth.get_absolute_url()).content.decode()
 
     filing = {"status": "filed", "on": "2026-03-05", "version": appeal.version}
@@ -260,13 +259,7 @@ def test_the_payers_decision_date_is_entered_when_filing_and_shown_on_the_page(c
 
 
 def test_the_decision_date_is_recorded_on_a_filed_appeal_when_the_payers_letter_comes(client, actor, patient):
-    auth = requested(client, actor, patient)
-    status_url = reverse("coverage:priorauth_status", args=[auth.public_id])
-    client.post(status_url, {"status": "submitted", "on": "2026-02-20", "version": 1})
-    client.post(status_url, {"status": "denied", "on": "2026-02-27", "version": 2, "denial_reason": "Not homebound"})
-    client.post(reverse("coverage:priorauth_appeal_add", args=[auth.public_id]))
-    appeal = auth.appeals.get()
-    action = reverse("coverage:appeal_status", args=[appeal.public_id])
+    auth, appeal, action = denied_and_appealed(client, actor, patient)
     client.post(action, {"status": "filed", "on": "2026-03-05", "version": appeal.version})
     appeal.refresh_from_db()
     assert "Still filed: record the payer&#x27;s decision date" in client.get(auth.get_absolute_url()).content.decode()
