@@ -17,7 +17,7 @@ from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError
 from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as _put_error
-from carecoord.coverage.selectors import coverages_for_patient
+from carecoord.coverage.selectors import coverages_in_force
 from carecoord.patients.chart import chart_context
 from carecoord.patients.choices import ConditionCategory, ConditionClinicalStatus
 from carecoord.patients.selectors import patient_get
@@ -128,23 +128,14 @@ def screening_detail(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
-def _coverage_types_on(actor, patient, day) -> list[str]:
-    """Product types of the patient's coverages in force on `day`, primary first."""
-    coverages = coverages_for_patient(actor, patient, include_ended=False)
-    return [
-        c.product_type
-        for c in coverages
-        if (c.start_date is None or c.start_date <= day) and (c.end_date is None or c.end_date >= day)
-    ]
-
-
 @login_required
 @require_GET
 def patient_benefits(request: HttpRequest, public_id) -> HttpResponse:
     actor, patient = _open(request, public_id, "benefits.view")
     today = clock.today_in(actor.organization.tz)
     initial = {"state": patient.state or actor.organization.state, "age": patient.age_on(today), "household_size": 1}
-    insurance = domain.insurance_from_coverages(_coverage_types_on(actor, patient, today))
+    in_force = coverages_in_force(actor, patient, today)
+    insurance = domain.insurance_from_coverages([c.product_type for c in in_force])
     if insurance:
         initial["insurance"] = insurance
     form = BenefitsForm(request.GET or None, initial=initial)

@@ -79,6 +79,15 @@ def coverages_for_patient(actor: Actor, patient: Patient, *, include_ended: bool
     return found.select_related("payer", "payer__external_organization")
 
 
+def coverages_in_force(actor: Actor, patient: Patient, day: dt.date) -> QuerySet[Coverage]:
+    """The patient's active coverages whose period includes `day`, primary first."""
+    return (
+        coverages_for_patient(actor, patient, include_ended=False)
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=day))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+    )
+
+
 # The insurance member ID is a restricted field (RELIABILITY T15): the roles that check eligibility, book and
 # bill see it; a provider and an auditor do not need it (minimum necessary, 45 CFR 164.502(b)).
 MEMBER_ID_ROLES = frozenset({Role.COORDINATOR, Role.SCHEDULER, Role.SUPERVISOR, Role.ORG_ADMIN})
