@@ -73,9 +73,9 @@ def with_days_left(auths, today) -> list:
         auth.follow_up_days_left = _days(auth.appeal_follow_up_on, today)
         auth.follow_up_label = follow_up_label(auth.follow_up_days_left)
         approved = auth.status in APPROVED_STATUSES
-        auth.end_days_left = (auth.end_date - today).days if approved and auth.end_date >= today else None
+        auth.end_days_left = _days(auth.end_date, today) if approved and auth.end_date >= today else None
         awaiting = auth.status in (PriorAuthStatus.DRAFT, *AWAITING_DECISION)
-        auth.needed_days_left = (auth.start_date - today).days if awaiting else None
+        auth.needed_days_left = _days(auth.start_date, today) if awaiting else None
         auth.needed_label = needed_label(auth.needed_days_left)
         auth.appeal_level_display = AppealLevel(auth.appeal_level).label if auth.appeal_level else ""
         auth.appeal_status_display = AppealStatus(auth.appeal_status).label if auth.appeal_status else ""

@@ -218,7 +218,10 @@ def _with_latest_appeal(queryset: QuerySet) -> QuerySet:
 
 
 def _appeal_by() -> Case:
-    """The last day to file the appeal still to file: of the denial, of a level being prepared, of the next level."""
+    """
+    The last day to file the appeal still to file: of the denial, of a level being prepared, of the next level.
+    domain.appeal_deadline's rule (`days` after the decision), in SQL so the list can sort by it.
+    """
     return Case(
         When(
             Q(status=PriorAuthStatus.DENIED, decided_on__isnull=False, appeal_status__isnull=True),
