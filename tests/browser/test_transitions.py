@@ -105,8 +105,8 @@ def test_a_discharge_over_mllp_to_a_recorded_contact(page: Page, morning, world,
     page.get_by_role("link", name="Transitions", exact=True).first.click()
     done = page.locator("table.tx-dashboard tbody tr", has=page.get_by_role("link", name="Delgado, Rosa"))
     expect(done.locator("td").nth(2).locator(".deadline")).to_have_class(re.compile(r"\bdeadline-done\b"))
-    color = done.locator("td").nth(2).locator(".deadline").evaluate("e => getComputedStyle(e).color")
-    assert color == "rgb(29, 107, 58)"  # --ok, the green
+    # --ok, the green; to_have_css waits for the stylesheet (a computed style read at once raced it once).
+    expect(done.locator("td").nth(2).locator(".deadline")).to_have_css("color", "rgb(29, 107, 58)")
     task = Task.objects.get(focus_id=episode.public_id, dedupe_key__endswith=":contact")
     assert task.status == "completed"
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Worklist").click()
