@@ -57,14 +57,14 @@ def decide_all(actor, reconciliation, **overrides):
 def test_a_hold_needs_a_reason(actor, patient, discharge, mar):
     reconciliation = start(actor, patient, discharge, mar)
     with pytest.raises(ValidationError) as refused:
-        decide(actor, reconciliation, "apixaban", action="hold", note="  ")
+        decide(actor, reconciliation, "apixaban", action="hold", note="  ", ordered_by="Dr. Ito")
     assert refused.value.message == (
         "Apixaban 5 mg: give the reason for holding it (e.g. until kidney function is rechecked)."
     )
     assert "note" in refused.value.field_errors
     assert not ReconciliationDecision.objects.exists()
 
-    decide(actor, reconciliation, "apixaban", action="hold", note=REASON)
+    decide(actor, reconciliation, "apixaban", action="hold", note=REASON, ordered_by="Dr. Ito")
     decision = ReconciliationDecision.objects.get()
     assert (decision.action, decision.note, decision.resume_date) == ("hold", REASON, None)
 
@@ -72,14 +72,30 @@ def test_a_hold_needs_a_reason(actor, patient, discharge, mar):
 def test_a_resume_date_is_optional_and_not_before_the_day_of_the_reconciliation(actor, patient, discharge, mar):
     reconciliation = start(actor, patient, discharge, mar)
     with pytest.raises(ValidationError) as refused:
-        decide(actor, reconciliation, "apixaban", action="hold", note=REASON, resume_date=dt.date(2026, 3, 2))
+        decide(
+            actor,
+            reconciliation,
+            "apixaban",
+            action="hold",
+            note=REASON,
+            ordered_by="Dr. Ito",
+            resume_date=dt.date(2026, 3, 2),
+        )
     assert refused.value.message == (
         "Apixaban 5 mg: the resume date (03/02/2026) is before today, the day of this reconciliation."
     )
     assert "resume_date" in refused.value.field_errors
-    decide(actor, reconciliation, "apixaban", action="hold", note=REASON, resume_date=TODAY)
+    decide(actor, reconciliation, "apixaban", action="hold", note=REASON, ordered_by="Dr. Ito", resume_date=TODAY)
     assert ReconciliationDecision.objects.get().resume_date == TODAY
-    decide(actor, reconciliation, "apixaban", action="hold", note=REASON, resume_date=dt.date(2026, 3, 12))
+    decide(
+        actor,
+        reconciliation,
+        "apixaban",
+        action="hold",
+        note=REASON,
+        ordered_by="Dr. Ito",
+        resume_date=dt.date(2026, 3, 12),
+    )
     assert ReconciliationDecision.objects.get().resume_date == dt.date(2026, 3, 12)
     # Another decision drops the resume date: it belongs to a hold only.
     decide(actor, reconciliation, "apixaban", action="continue", resume_date=dt.date(2026, 3, 12))
@@ -88,8 +104,13 @@ def test_a_resume_date_is_optional_and_not_before_the_day_of_the_reconciliation(
 
 def test_signing_keeps_a_held_medication_on_the_current_list_on_hold(actor, patient, discharge, mar):
     reconciliation = start(actor, patient, discharge, mar)
-    hold = {"action": "hold", "note": REASON, "resume_date": dt.date(2026, 3, 12)}
-    decide_all(actor, reconciliation, apixaban=hold, warfarin={"action": "stop", "note": "apixaban instead"})
+    hold = {"action": "hold", "note": REASON, "resume_date": dt.date(2026, 3, 12), "ordered_by": "Dr. Ito"}
+    decide_all(
+        actor,
+        reconciliation,
+        apixaban=hold,
+        warfarin={"action": "stop", "note": "apixaban instead", "ordered_by": "Dr. Ito"},
+    )
     services.reconciliation_sign(actor=actor, reconciliation=reconciliation, expected_version=1)
     reconciliation.refresh_from_db()
     lines = {line.display: line for line in reconciliation.result_list.lines.all()}
@@ -118,7 +139,11 @@ def test_signing_keeps_a_held_medication_on_the_current_list_on_hold(actor, pati
 
 def test_a_held_line_stays_held_when_continued_and_resumes_when_changed(actor, patient, discharge, mar):
     first = start(actor, patient, discharge, mar)
-    decide_all(actor, first, apixaban={"action": "hold", "note": REASON, "resume_date": dt.date(2026, 3, 12)})
+    decide_all(
+        actor,
+        first,
+        apixaban={"action": "hold", "note": REASON, "resume_date": dt.date(2026, 3, 12), "ordered_by": "Dr. Ito"},
+    )
     services.reconciliation_sign(actor=actor, reconciliation=first, expected_version=1)
     first.refresh_from_db()
     report = services.medication_list_create(actor=actor, patient=patient, source="patient", list_date=TODAY,
@@ -133,7 +158,7 @@ def test_a_held_line_stays_held_when_continued_and_resumes_when_changed(actor, p
 
     third = services.reconciliation_start(actor=actor, patient=patient, base_list=second.result_list,
                                           other_lists=[report])  # fmt: skip
-    decide_all(actor, third, apixaban={"action": "change", "dose": "2.5 mg"})
+    decide_all(actor, third, apixaban={"action": "change", "dose": "2.5 mg", "ordered_by": "Dr. Ito"})
     services.reconciliation_sign(actor=actor, reconciliation=third, expected_version=1)
     third.refresh_from_db()
     resumed = third.result_list.lines.get(display="Apixaban 5 mg")
@@ -142,7 +167,11 @@ def test_a_held_line_stays_held_when_continued_and_resumes_when_changed(actor, p
 
 def test_a_hold_whose_resume_date_passed_before_signing_is_decided_again(actor, patient, discharge, mar):
     reconciliation = start(actor, patient, discharge, mar)
-    decide_all(actor, reconciliation, apixaban={"action": "hold", "note": REASON, "resume_date": dt.date(2026, 3, 4)})
+    decide_all(
+        actor,
+        reconciliation,
+        apixaban={"action": "hold", "note": REASON, "resume_date": dt.date(2026, 3, 4), "ordered_by": "Dr. Ito"},
+    )
     two_days_later = time_machine.travel(dt.datetime(2026, 3, 5, 10, 0, tzinfo=CHICAGO), tick=False)
     overdue = r"resume date before today; decide them again: Apixaban 5 mg\."
     with two_days_later, pytest.raises(ValidationError, match=overdue):
@@ -195,7 +224,7 @@ def test_the_pages_refuse_a_hold_without_a_reason_and_show_a_held_medication(cli
     assert "Apixaban 5 mg: give the reason for holding it" in response.content.decode()
     assert not ReconciliationDecision.objects.exists()
 
-    hold = {"action": "hold", "note": REASON, "resume_date": "2026-03-12"}
+    hold = {"action": "hold", "note": REASON, "resume_date": "2026-03-12", "ordered_by": "Dr. Ito"}
     response = client.post(decide_url, decision_data(reconciliation, apixaban=hold))
     assert response.status_code == 302
     response = client.post(reverse("medications:reconciliation_sign", args=[reconciliation.public_id]),

@@ -215,8 +215,8 @@ def test_signing_makes_the_reconciled_list_the_current_list(actor, patient, disc
     decide_all(
         actor,
         reconciliation,
-        metoprolol={"action": "change", "chosen_line": mar_metoprolol.ref, "dose": "50 mg"},
-        warfarin={"action": "stop", "note": "Stopped in hospital; apixaban instead"},
+        metoprolol={"action": "change", "chosen_line": mar_metoprolol.ref, "dose": "50 mg", "ordered_by": "Dr. Ito"},
+        warfarin={"action": "stop", "note": "Stopped in hospital; apixaban instead", "ordered_by": "Dr. Ito"},
     )
     services.reconciliation_sign(actor=actor, reconciliation=reconciliation, expected_version=1, note="With Rosa")
     reconciliation.refresh_from_db()
@@ -349,7 +349,7 @@ def test_a_decision_whose_line_was_entered_in_error_since_must_be_made_again(act
     reconciliation = services.reconciliation_start(actor=actor, patient=patient, base_list=discharge,
                                                    other_lists=[mar])  # fmt: skip
     warfarin = rows_by_name(reconciliation)["warfarin"]
-    decide_all(actor, reconciliation, warfarin={"action": "stop"})
+    decide_all(actor, reconciliation, warfarin={"action": "stop", "ordered_by": "Dr. Ito"})
     line = MedicationStatement.objects.get(public_id=warfarin.present[0].ref)
     services.medication_line_enter_in_error(actor=actor, line=line, expected_version=line.version)
     services.medication_line_add(actor=actor, medication_list=mar, data=med("Warfarin 2 mg", "11289"))

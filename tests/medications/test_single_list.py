@@ -62,8 +62,8 @@ def test_a_patient_with_only_a_discharge_list_reconciles_it_item_by_item_and_sig
     decide_each(
         actor,
         reconciliation,
-        metoprolol={"action": "change", "dose": "50 mg", "note": "Heart rate 52 at discharge"},
-        apixaban={"action": "stop", "note": "Bleeding risk; cardiology to decide"},
+        metoprolol={"action": "change", "dose": "50 mg", "note": "Heart rate 52 at discharge", "ordered_by": "Dr. Ito"},
+        apixaban={"action": "stop", "note": "Bleeding risk; cardiology to decide", "ordered_by": "Dr. Ito"},
     )
     decisions = {d.chosen_line.display[:10]: d for d in ReconciliationDecision.objects.filter(
         reconciliation=reconciliation).select_related("chosen_line")}  # fmt: skip
@@ -101,7 +101,7 @@ def test_a_new_list_is_compared_with_what_is_on_file_and_the_current_list_can_be
     actor, patient, discharge
 ):
     first = start_alone(actor, patient, discharge)
-    decide_each(actor, first, apixaban={"action": "stop"})
+    decide_each(actor, first, apixaban={"action": "stop", "ordered_by": "Dr. Ito"})
     services.reconciliation_sign(actor=actor, reconciliation=first, expected_version=1)
     first.refresh_from_db()
 
@@ -143,7 +143,7 @@ def test_a_signed_single_list_reconciliation_counts_for_the_transition_episode(a
     assert "No medication reconciliation is recorded." in reasons
 
     reconciliation = start_alone(actor, patient, discharge)
-    decide_each(actor, reconciliation, apixaban={"action": "stop"})
+    decide_each(actor, reconciliation, apixaban={"action": "stop", "ordered_by": "Dr. Ito"})
     services.reconciliation_sign(actor=actor, reconciliation=reconciliation, expected_version=1)
 
     episode = transitions_selectors.episode_get(actor, episode.public_id, audit_event=None)
@@ -210,7 +210,8 @@ def test_the_tab_offers_the_medications_on_file_and_a_single_list_is_reconciled_
         stop = row.name.startswith("Apixaban")
         data.update({f"row{index}-row_key": row.key, f"row{index}-chosen_line": row.present[0].ref,
                      f"row{index}-action": "stop" if stop else "continue",
-                     f"row{index}-note": "Bleeding risk" if stop else ""})  # fmt: skip
+                     f"row{index}-note": "Bleeding risk" if stop else "",
+                     f"row{index}-ordered_by": "Dr. Ito" if stop else ""})  # fmt: skip
     response = client.post(reverse("medications:reconciliation_decide", args=[reconciliation.public_id]), data)
     assert response.status_code == 302
     assert reconciliation.decisions.count() == 3

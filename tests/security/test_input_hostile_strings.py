@@ -375,7 +375,8 @@ def decision_post(reconciliation, **fields) -> dict:
     from carecoord.medications import selectors
 
     _, rows = selectors.reconciliation_rows(reconciliation)
-    data = {"row_key": rows[0].key, "action": "change", "chosen_line": rows[0].present[0].ref, **fields}
+    data = {"row_key": rows[0].key, "action": "change", "chosen_line": rows[0].present[0].ref,
+            "ordered_by": "Dr. Ito", **fields}  # fmt: skip
     return {f"row0-{name}": value for name, value in data.items()}
 
 
@@ -393,7 +394,9 @@ def test_a_medication_change_stores_hostile_text_byte_exact_and_shows_it_escaped
     assert_shown_escaped(client.get(reconciliation.get_absolute_url()).content.decode(), name)
 
 
-@pytest.mark.parametrize(("field", "limit"), [("dose", 100), ("frequency_text", 200), ("note", 500)])
+@pytest.mark.parametrize(
+    ("field", "limit"), [("dose", 100), ("frequency_text", 200), ("note", 500), ("ordered_by", 200)]
+)
 def test_a_medication_change_refuses_a_megabyte_naming_the_field(actor, reconciliation, field, limit):
     from carecoord.medications.models import ReconciliationDecision
 

@@ -97,6 +97,11 @@ class Action(models.TextChoices):
     ASK = "ask", "Ask the prescriber"
 
 
+# Decisions that are a prescriber's order, not a coordinator's call: who ordered them is recorded. Continue
+# keeps a version already on a source list (whose prescriber is on file), and asking orders nothing.
+ORDERED_ACTIONS = frozenset({Action.CHANGE, Action.STOP, Action.HOLD})
+
+
 class ReconciliationStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SIGNED = "signed", "Signed"

@@ -3,6 +3,8 @@
 from django import forms
 from django.core.validators import RegexValidator
 
+from carecoord.core import timefmt
+
 from .choices import Action, Frequency, ListSource, Route, StatementStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -17,10 +19,14 @@ def _blank(choices) -> list:
     return [("", "—"), *choices]
 
 
+def prescriber_label(obj) -> str:
+    where = f" — {obj.external_organization.name}" if obj.external_organization_id else ""
+    return f"{obj.display_name}{where}"
+
+
 class PrescriberChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        where = f" — {obj.external_organization.name}" if obj.external_organization_id else ""
-        return f"{obj.display_name}{where}"
+        return prescriber_label(obj)
 
 
 class MedicationListForm(forms.Form):
@@ -99,7 +105,7 @@ LineFormSet = forms.formset_factory(
 class ListChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         count = len(obj.lines.all())
-        return f"{obj.label}, {obj.list_date:%m/%d/%Y} ({count} medication{'s' if count != 1 else ''})"
+        return f"{obj.label}, {timefmt.day(obj.list_date)} ({count} medication{'s' if count != 1 else ''})"
 
 
 class ListsChoiceField(forms.ModelMultipleChoiceField):
@@ -133,7 +139,10 @@ class ReconciliationStartForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    """The decision on one row; `versions` are (line public id, label) of the row's lines."""
+    """
+    The decision on one row; `versions` are (line public id, label) of the row's lines, `prescribers` (public
+    id, label) of the directory practitioners who may be named as the orderer of a change, stop or hold.
+    """
 
     row_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
     action = forms.ChoiceField(choices=Action.choices, widget=forms.RadioSelect, label="Decision")
@@ -147,10 +156,20 @@ class DecisionForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "wide"}),
     )  # fmt: skip
     resume_date = forms.DateField(widget=DATE, required=False, label="Resume on (for a hold, if known)")
+    ordered_by = forms.CharField(
+        max_length=200, required=False, label="Ordered by",
+        help_text="For a change, stop or hold: the prescriber who ordered it. Required unless you are a provider "
+        "(then it is you).",
+    )  # fmt: skip
+    ordered_by_practitioner = forms.ChoiceField(
+        required=False, label="Ordering prescriber (directory)",
+        help_text="Or choose the prescriber from the directory.",
+    )  # fmt: skip
 
-    def __init__(self, *args, versions, **kwargs):
+    def __init__(self, *args, versions, prescribers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["chosen_line"].choices = versions
+        self.fields["ordered_by_practitioner"].choices = [("", "—"), *prescribers]
 
 
 class SignForm(forms.Form):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from carecoord.core import timefmt
 from carecoord.core.models import BaseModel, Organization
 from carecoord.directory.models import ExternalOrganization, Practitioner
 from carecoord.patients.models import Patient
@@ -47,7 +48,7 @@ class MedicationList(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.list_date:%m/%d/%Y})"
+        return f"{self.label} ({timefmt.day(self.list_date)})"
 
     def get_absolute_url(self) -> str:
         return reverse("medications:list_detail", args=[self.public_id])
@@ -146,7 +147,7 @@ class Reconciliation(BaseModel):
         ]
 
     def __str__(self) -> str:
-        when = f" signed {self.signed_at:%m/%d/%Y}" if self.signed_at else ""
+        when = f" signed {timefmt.day(self.signed_at, self.organization.tz)}" if self.signed_at else ""
         return f"Medication reconciliation{when}"
 
     def get_absolute_url(self) -> str:
@@ -158,7 +159,10 @@ class Reconciliation(BaseModel):
 
 
 class ReconciliationDecision(BaseModel):
-    """The coordinator's decision on one medication of a reconciliation (a row of the comparison)."""
+    """
+    The decision on one medication of a reconciliation (a row of the comparison). A change, stop or hold is a
+    prescriber's order: `ordered_by` names who ordered it (`services.ORDERED_ACTIONS`).
+    """
 
     reconciliation = models.ForeignKey(Reconciliation, on_delete=models.PROTECT, related_name="decisions")
     row_key = models.CharField(max_length=120)
@@ -170,6 +174,14 @@ class ReconciliationDecision(BaseModel):
     route_code = models.CharField(max_length=20, choices=Route.choices, blank=True)
     note = models.CharField(max_length=500, blank=True, help_text="For a hold: the reason (required).")
     resume_date = models.DateField(null=True, blank=True, help_text="For a hold: when to resume, if known.")
+    ordered_by = models.CharField(
+        max_length=200, blank=True,
+        help_text="For a change, stop or hold: the prescriber who ordered it (a provider deciding is the orderer).",
+    )  # fmt: skip
+    ordered_by_practitioner = models.ForeignKey(
+        Practitioner, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The ordering prescriber in the directory, when chosen from it.",
+    )  # fmt: skip
     task = models.ForeignKey("careplans.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -6,7 +6,8 @@ organization a patient is shared with sees the home organization's lists, and th
 - the current list: `current_reconciliation`, `lists_in_force` and `lines_in_force` (the latest signed
   reconciled list plus the source lists recorded after it: the medications on file), `active_rxnorm_codes_for`,
   `safety_flags_for`;
-- reconciliations: `reconciliations_for_patient`, `reconciliation_get`, `reconciliation_rows`;
+- reconciliations: `reconciliations_for_patient`, `reconciliation_get`, `reconciliation_rows`,
+  `orders_by_reconciliation` (each one's changes, stops and holds with who ordered them);
 - choices for forms: `prescriber_choices`, `source_organizations`.
 """
 
@@ -23,8 +24,8 @@ from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
 from . import domain
-from .choices import IN_FORCE_STATUSES, ListKind, ReconciliationStatus, StatementStatus
-from .models import MedicationList, MedicationStatement, Reconciliation
+from .choices import IN_FORCE_STATUSES, ORDERED_ACTIONS, ListKind, ReconciliationStatus, StatementStatus
+from .models import MedicationList, MedicationStatement, Reconciliation, ReconciliationDecision
 
 LINE_RELATED = ("prescriber", "medication_list")
 
@@ -175,6 +176,20 @@ def reconciliations_for_patient(actor: Actor, patient: Patient) -> list[Reconcil
         .select_related("started_by", "signed_by", "base_list", "supersedes")
         .order_by("-created_at", "-id")
     )
+
+
+def orders_by_reconciliation(reconciliations: list[Reconciliation]) -> dict[int, list[ReconciliationDecision]]:
+    """
+    The changes, stops and holds of each of `reconciliations` (already access-checked, e.g. from
+    `reconciliations_for_patient`), by reconciliation id, in the order decided, with the medication chosen.
+    """
+    orders: dict[int, list[ReconciliationDecision]] = {r.pk: [] for r in reconciliations}
+    decisions = ReconciliationDecision.objects.filter(
+        reconciliation__in=[r.pk for r in reconciliations], action__in=ORDERED_ACTIONS
+    ).select_related("chosen_line")
+    for decision in decisions.order_by("id"):
+        orders[decision.reconciliation_id].append(decision)
+    return orders
 
 
 def reconciliation_get(actor: Actor, public_id, *, audit_event: str | None = "reconciliation.view") -> Reconciliation:

@@ -6,7 +6,7 @@ Writes of medications. A map:
 - reconciliation: `reconciliation_start` (a base list against one or more others, or against the
   medications on file, or on its own when nothing else is on file), `reconciliation_decide`
   (continue, change, stop, hold with a reason and maybe a resume date, or ask the prescriber — which puts
-  a deduplicated task on the worklist),
+  a deduplicated task on the worklist; a change, stop or hold names the prescriber who ordered it),
   `reconciliation_sign` (every medication decided; makes the reconciled list, supersedes the previous one,
   and completes the open transition episode's medication-reconciliation step), `reconciliation_discard`.
 Signed reconciliations and reconciled lists are also refused by the database (migrations/0002).
@@ -15,23 +15,33 @@ Signed reconciliations and reconciled lists are also refused by the database (mi
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections.abc import Sequence
 
 from django.db import transaction
 
 from carecoord.careplans.choices import TaskKind, TaskSource
 from carecoord.careplans.services import task_create
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
-from carecoord.core.choices import AuditAction
+from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import InvalidStateError, NotFoundError, ValidationError
 from carecoord.core.versioning import save_versioned
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patient_get
 
 from . import domain, rxnorm
-from .choices import Action, Frequency, ListKind, ListSource, ReconciliationStatus, Route, StatementStatus
+from .choices import (
+    ORDERED_ACTIONS,
+    Action,
+    Frequency,
+    ListKind,
+    ListSource,
+    ReconciliationStatus,
+    Route,
+    StatementStatus,
+)
 from .models import MedicationList, MedicationStatement, Reconciliation, ReconciliationDecision
 from .selectors import (
     current_reconciliation,
@@ -316,7 +326,9 @@ def reconciliation_decide(*, actor: Actor, reconciliation: Reconciliation, decis
     Records decisions, one per medication (`row_key`): continue the chosen line, change it (a new dose,
     frequency or route), stop it, hold it (paused, not stopped: the note is the reason, required, and
     `resume_date`, if given, is not before today), or ask its prescriber (a question, which becomes a
-    worklist task once).
+    worklist task once). A change, stop or hold is a prescriber's order: `ordered_by` (a name) or
+    `ordered_by_practitioner` (a directory practitioner) says who ordered it, required unless the actor is a
+    provider, whose own name is recorded when they leave it empty.
     """
     _draft(actor, reconciliation)
     _, rows = reconciliation_rows(reconciliation)
@@ -362,6 +374,7 @@ def _decide(actor: Actor, reconciliation: Reconciliation, row: domain.Row, data:
     if action != Action.CHANGE:
         values.update(dose="", frequency_code="", frequency_text="", route_code="")
     values["resume_date"] = _resume_date(actor, row, data.get("resume_date")) if action == Action.HOLD else None
+    values["ordered_by"], values["ordered_by_practitioner"] = _orderer(actor, reconciliation, row, action, data)
     decision, _ = ReconciliationDecision.objects.update_or_create(
         reconciliation=reconciliation, row_key=row.key, defaults={"action": action, "chosen_line": line, **values}
     )
@@ -369,6 +382,43 @@ def _decide(actor: Actor, reconciliation: Reconciliation, row: domain.Row, data:
         decision.task = _ask_task(actor, reconciliation, row, line, values["note"])
         decision.save(update_fields=["task", "updated_at"])
     return decision
+
+
+ORDERING = {Action.CHANGE: "Changing", Action.STOP: "Stopping", Action.HOLD: "Holding"}
+
+
+def _orderer(actor: Actor, reconciliation: Reconciliation, row: domain.Row, action: str, data: dict):
+    """
+    Who ordered a change, stop or hold: the name given, else the chosen directory practitioner's, else the
+    acting provider's own (a provider deciding is the orderer). A coordinator records a prescriber's order,
+    never makes one, so without a name the decision is refused. Other decisions order nothing.
+    """
+    if action not in ORDERED_ACTIONS:
+        return "", None
+    practitioner = _ordering_practitioner(actor, reconciliation, row, data.get("ordered_by_practitioner"))
+    name = _text(data.get("ordered_by"), 200) or (practitioner.display_name[:200] if practitioner else "")
+    if not name and actor.has_role(Role.PROVIDER):
+        name = _text(actor.user.full_name or actor.user.email, 200)
+    if not name:
+        raise ValidationError(
+            f"{ORDERING[action]} {row.name} needs the prescriber who ordered it (Ordered by).", field="ordered_by"
+        )
+    return name, practitioner
+
+
+def _ordering_practitioner(actor: Actor, reconciliation: Reconciliation, row: domain.Row, value):
+    if not value:
+        return None
+    try:
+        key = uuid.UUID(str(getattr(value, "public_id", value)))
+    except ValueError:
+        key = None
+    found = prescriber_choices(actor, reconciliation.patient).filter(public_id=key).first() if key else None
+    if found is None:
+        raise ValidationError(
+            f"{row.name}: choose the ordering prescriber from the directory.", field="ordered_by_practitioner"
+        )
+    return found
 
 
 def _resume_date(actor: Actor, row: domain.Row, value) -> dt.date | None:
@@ -381,7 +431,7 @@ def _resume_date(actor: Actor, row: domain.Row, value) -> dt.date | None:
             raise ValidationError(f"{row.name}: the resume date is not a date.", field="resume_date") from None
     if value < _today(actor):
         raise ValidationError(
-            f"{row.name}: the resume date ({value:%m/%d/%Y}) is before today, the day of this reconciliation.",
+            f"{row.name}: the resume date ({timefmt.day(value)}) is before today, the day of this reconciliation.",
             field="resume_date",
         )
     return value
@@ -436,11 +486,20 @@ def _digest(reconciliation: Reconciliation, decisions: list[ReconciliationDecisi
                 d.note,
                 # only when set, so the digests of reconciliations signed before holds existed still match
                 *([d.resume_date.isoformat()] if d.resume_date else []),
+                # likewise for who ordered it (before ordered_by existed no decision had one)
+                *([_orderer_digest(d)] if d.ordered_by else []),
             ]
             for d in decisions
         ],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _orderer_digest(decision: ReconciliationDecision) -> dict:
+    orderer = {"ordered_by": decision.ordered_by}
+    if decision.ordered_by_practitioner_id:
+        orderer["ordered_by_practitioner"] = str(decision.ordered_by_practitioner.public_id)
+    return orderer
 
 
 @transaction.atomic
@@ -457,7 +516,9 @@ def reconciliation_sign(
     _, rows = reconciliation_rows(reconciliation)
     decisions = {
         d.row_key: d
-        for d in reconciliation.decisions.select_related("chosen_line", "chosen_line__prescriber").order_by("id")
+        for d in reconciliation.decisions.select_related(
+            "chosen_line", "chosen_line__prescriber", "ordered_by_practitioner"
+        ).order_by("id")
     }
     undecided = [row.name for row in rows if row.key not in decisions]
     if undecided:
@@ -484,6 +545,15 @@ def reconciliation_sign(
         raise ValidationError(
             "These held medications have a resume date before today; decide them again: "
             + ", ".join(overdue[:8]) + ".", field="decisions",
+        )  # fmt: skip
+    # Decided before orderers were recorded (a draft from then): decided again, the orderer is asked for.
+    unordered = [
+        row.name for row in rows if decisions[row.key].action in ORDERED_ACTIONS and not decisions[row.key].ordered_by
+    ]
+    if unordered:
+        raise ValidationError(
+            "These changes, stops or holds need the prescriber who ordered them (Ordered by); decide them again: "
+            + ", ".join(unordered[:8]) + ".", field="decisions",
         )  # fmt: skip
     previous = current_reconciliation(actor, patient)
     result = MedicationList.objects.create(

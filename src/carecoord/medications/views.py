@@ -30,6 +30,7 @@ from .forms import (
     ReconciliationStartForm,
     SignForm,
     VersionForm,
+    prescriber_label,
 )
 
 NOT_CDS = (
@@ -211,13 +212,21 @@ def _version_label(found_list, line) -> str:
     return f"{found_list.label}: {line.display}" + (f" ({details})" if details else "")
 
 
-def _decision_forms(reconciliation, lists, rows, data=None) -> list[dict]:
+def _prescriber_options(actor, patient) -> list[tuple[str, str]]:
+    """The directory practitioners who may be named as the orderer, read once for every row's form."""
+    return [(str(found.public_id), prescriber_label(found)) for found in selectors.prescriber_choices(actor, patient)]
+
+
+def _decision_forms(actor, reconciliation, lists, rows, data=None) -> list[dict]:
     """One entry per row: the row, each list's line, its decision form (bound to `data` when given)."""
+    prescribers = _prescriber_options(actor, reconciliation.patient)
     labels = {}
     for found in lists:
         for line in found.lines.all():
             labels[str(line.public_id)] = (found, line)
-    saved = {d.row_key: d for d in reconciliation.decisions.select_related("chosen_line", "task")}
+    saved = {
+        d.row_key: d for d in reconciliation.decisions.select_related("chosen_line", "task", "ordered_by_practitioner")
+    }
     entries = []
     for index, row in enumerate(rows):
         versions = [(entry.ref, _version_label(*labels[entry.ref])) for entry in row.present]
@@ -228,10 +237,13 @@ def _decision_forms(reconciliation, lists, rows, data=None) -> list[dict]:
                 action=decision.action, chosen_line=str(decision.chosen_line.public_id), dose=decision.dose,
                 frequency_code=decision.frequency_code, frequency_text=decision.frequency_text,
                 route_code=decision.route_code, note=decision.note, resume_date=decision.resume_date,
+                ordered_by=decision.ordered_by,
+                ordered_by_practitioner=str(decision.ordered_by_practitioner.public_id)
+                if decision.ordered_by_practitioner else "",
             )  # fmt: skip
         elif row.kind == "matched":
             initial["action"] = Action.CONTINUE
-        form = DecisionForm(data, prefix=f"row{index}", versions=versions, initial=initial)
+        form = DecisionForm(data, prefix=f"row{index}", versions=versions, prescribers=prescribers, initial=initial)
         cells = [labels[entry.ref][1] if entry else None for entry in row.entries]
         entries.append({"row": row, "cells": cells, "form": form, "decision": decision})
     return entries
@@ -245,7 +257,7 @@ def _reconciliation_page(request, actor, reconciliation, *, entries=None, sign_f
         reconciliation=reconciliation,
         lists=lists,
         single=len(lists) == 1,
-        entries=entries or _decision_forms(reconciliation, lists, rows),
+        entries=entries or _decision_forms(actor, reconciliation, lists, rows),
         undecided=[row for row in rows if row.key not in decided],
         sign_form=sign_form or SignForm(initial={"version": reconciliation.version}),
         result_lines=list(reconciliation.result_list.lines.select_related("prescriber"))
@@ -270,7 +282,7 @@ def reconciliation_decide(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request)
     reconciliation = selectors.reconciliation_get(actor, public_id, audit_event=None)
     lists, rows = selectors.reconciliation_rows(reconciliation)
-    entries = _decision_forms(reconciliation, lists, rows, data=request.POST)
+    entries = _decision_forms(actor, reconciliation, lists, rows, data=request.POST)
     chosen = [e for e in entries if e["form"].is_bound and e["form"].data.get(e["form"].add_prefix("action"))]
     if all(e["form"].is_valid() for e in chosen):
         try:
@@ -334,5 +346,8 @@ def patient_medication_history(request: HttpRequest, public_id) -> HttpResponse:
     context = chart_context(actor, patient, tab="medications")
     reconciliations = selectors.reconciliations_for_patient(actor, patient)
     current = selectors.current_reconciliation(actor, patient)
+    orders = selectors.orders_by_reconciliation(reconciliations)
+    for reconciliation in reconciliations:
+        reconciliation.orders = orders[reconciliation.pk]
     context.update(reconciliations=reconciliations, current=current)
     return render(request, "medications/history.html", context)

@@ -186,7 +186,8 @@ def test_a_held_medication_reads_as_on_hold_with_its_reason_and_resume_date(fhir
     _, (row,) = reconciliation_rows(reconciliation)
     today = clock.today_in(fhir.organization.tz)
     services.reconciliation_decide(actor=actor, reconciliation=reconciliation, decisions=[
-        {"row_key": row.key, "action": "hold", "note": "Until kidney function is rechecked", "resume_date": today},
+        {"row_key": row.key, "action": "hold", "note": "Until kidney function is rechecked", "resume_date": today,
+         "ordered_by": "Dr. Ito"},
     ])  # fmt: skip
     services.reconciliation_sign(actor=actor, reconciliation=reconciliation, expected_version=1)
     reconciliation.refresh_from_db()
