@@ -2,7 +2,7 @@
 Dates and times shown to people use the one display format (carecoord/formats/en/formats.py: m/d/Y, 12-hour
 clock). A template that writes a 24-hour ("H:i") or ISO ("Y-m-d") format into page text is caught here; the
 same formats inside an attribute (an input's value, a link's query, a datetime attribute) are machine formats
-and allowed.
+and allowed. Python code writes dates for people through carecoord.core.timefmt, not a hand-written "%m/%d/%Y".
 """
 
 import re
@@ -43,3 +43,31 @@ def test_no_template_shows_people_a_24_hour_or_iso_time():
         if (lines := people_facing_machine_formats(path.read_text(encoding="utf-8")))
     }
     assert found == {}
+
+
+HAND_WRITTEN_DAY = "%m/%d/%Y"
+# Files that may spell the format out, with how many times: parsing what people type, never text for them.
+# A machine format (export, FHIR, HL7, X12, iCalendar, CSV) that needs it belongs here too, with its reason.
+HAND_WRITTEN_DAY_ALLOWED = {
+    "patients/domain.py": 1,  # parse_loose_date accepts 03/07/1948
+}
+
+
+def hand_written_day_lines(text: str) -> list[int]:
+    """Line numbers that spell out the m/d/Y date format instead of calling timefmt."""
+    return [number for number, line in enumerate(text.splitlines(), start=1) if HAND_WRITTEN_DAY in line]
+
+
+def test_the_check_finds_a_hand_written_day_format():
+    assert hand_written_day_lines('due = 1\nmessage = f"Due {task.due_date:%m/%d/%Y}."\n') == [2]
+    assert hand_written_day_lines('when = day.strftime("%m/%d/%Y")') == [1]
+    assert hand_written_day_lines('message = f"Due {timefmt.day(task.due_date)}."') == []
+
+
+def test_python_code_shows_people_dates_through_timefmt():
+    found = {
+        path.relative_to(TEMPLATES).as_posix(): len(lines)
+        for path in sorted(TEMPLATES.rglob("*.py"))
+        if (lines := hand_written_day_lines(path.read_text(encoding="utf-8")))
+    }
+    assert found == HAND_WRITTEN_DAY_ALLOWED, "use carecoord.core.timefmt.day() for dates shown to people"

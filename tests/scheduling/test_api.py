@@ -219,9 +219,12 @@ def test_other_organizations_get_404_and_anonymous_401(world, other_org):
     assert Client().post(f"{url}/cancel", "{}", content_type="application/json").status_code == 401
 
 
-def test_auditors_see_no_scheduling(org):
-    auditor = make_actor(org, Role.AUDITOR)
-    assert signed_in_client(auditor).get(f"{BASE}/appointments").status_code == 404
+def test_auditors_see_no_scheduling(org, world):
+    auditor = signed_in_client(make_actor(org, Role.AUDITOR))
+    assert auditor.get(f"{BASE}/appointments").status_code == 404
+    refused = book(auditor, world)
+    assert (refused.status_code, refused.json()["code"]) == (404, "not-found")
+    assert not Appointment.objects.exists()
 
 
 def test_openapi_lists_the_scheduling_endpoints(world):

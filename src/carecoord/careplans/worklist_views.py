@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
+from carecoord.core import timefmt
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import ApplicationError, NotFoundError
@@ -166,7 +167,7 @@ def task_complete(request: HttpRequest, public_id) -> HttpResponse:
         return _row_response(request, actor, task, message="", form_errors=exc.message)
     message = f"Completed: {task.title}."
     if following is not None:
-        message += f" Next occurrence due {following.due_date:%m/%d/%Y}."
+        message += f" Next occurrence due {timefmt.day(following.due_date)}."
     return _row_response(request, actor, task, message=message, removed=True)
 
 
@@ -193,7 +194,7 @@ def task_snooze(request: HttpRequest, public_id) -> HttpResponse:
         actor,
         task,
         removed=True,
-        message=f"Snoozed until {form.cleaned_data['until']:%m/%d/%Y}: {task.title}.",
+        message=f"Snoozed until {timefmt.day(form.cleaned_data['until'])}: {task.title}.",
     )
 
 

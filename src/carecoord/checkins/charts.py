@@ -18,6 +18,8 @@ from xml.etree import ElementTree as ET
 import pygal
 from pygal.style import Style
 
+from carecoord.core import timefmt
+
 from .measures import MEASURES
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -86,8 +88,8 @@ def describe(series: MeasurementSeries) -> str:
 
     text = (
         f"{measure.display}: {len(series.points)} measurement{'s' if len(series.points) != 1 else ''} "
-        f"from {first[0]:%m/%d/%Y} ({f'{value_text(first)} {measure.unit_label}'.strip()}) "
-        f"to {last[0]:%m/%d/%Y} ({f'{value_text(last)} {measure.unit_label}'.strip()})."
+        f"from {timefmt.day(first[0])} ({f'{value_text(first)} {measure.unit_label}'.strip()}) "
+        f"to {timefmt.day(last[0])} ({f'{value_text(last)} {measure.unit_label}'.strip()})."
     )
     if series.target_text:
         text += f" Target: {series.target_text}."

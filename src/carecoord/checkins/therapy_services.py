@@ -20,7 +20,7 @@ from carecoord.careplans import services as careplan_services
 from carecoord.careplans.choices import TaskKind, TaskSource
 from carecoord.careplans.domain import EDITABLE_PLAN_STATUSES
 from carecoord.careplans.models import Task
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
@@ -211,7 +211,7 @@ def therapy_plan_tasks(plan: TherapyPlan) -> list[Task]:
             key=f"recert:{plan.certification_end.isoformat()}",
             title=f"{name}: recertify the plan of care",
             due=max(recertification_due_on(plan.certification_end), min(today, plan.certification_end)),
-            description=f"The certification period ends {plan.certification_end:%m/%d/%Y}. "
+            description=f"The certification period ends {timefmt.day(plan.certification_end)}. "
             "Ask the referring provider to recertify the plan of care before then.",
         )
     ]

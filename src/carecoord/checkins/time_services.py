@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
@@ -292,7 +292,7 @@ def enrollment_set(
             continue
         raise ValidationError(
             f"The patient is already enrolled in {other.get_program_display().lower()} from "
-            f"{other.start_date:%m/%d/%Y}; change the dates so the enrollments do not overlap.",
+            f"{timefmt.day(other.start_date)}; change the dates so the enrollments do not overlap.",
             field="start_date",
         )
     enrollment = CareManagementEnrollment.objects.create(

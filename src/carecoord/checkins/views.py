@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carecoord.careplans.choices import GoalAchievementStatus
 from carecoord.careplans.selectors import careplans_for_patient, task_get
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
@@ -140,7 +140,7 @@ def patient_cadence_set(request: HttpRequest, public_id) -> HttpResponse:
             _put_error(form, exc)
         else:
             messages.success(
-                request, f"Check in every {cadence.interval_days} days; next due {cadence.next_due:%m/%d/%Y}."
+                request, f"Check in every {cadence.interval_days} days; next due {timefmt.day(cadence.next_due)}."
             )
             return redirect(_tab_url(patient))
     context = _tab_context(actor, request, patient, cadence_form=form)
@@ -229,7 +229,7 @@ def _score_charts(assessments, tz) -> list[dict]:
         last = points[-1]
         alt = (
             f"{instrument.title}: {len(points)} result{'s' if len(points) != 1 else ''}; latest {last.total} "
-            f"({last.band}) on {last.at.astimezone(tz):%m/%d/%Y}."
+            f"({last.band}) on {timefmt.day(last.at, tz)}."
         )
         svg = ET.tostring(root, encoding="unicode")
         charts.append({"instrument": instrument, "points": points, "alt": alt, "src": svg_data_uri(svg)})

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from carecoord.careplans import services as careplan_services
 from carecoord.careplans.choices import TaskKind, TaskSource
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor, require_patient_reader, require_role
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
@@ -414,8 +414,9 @@ def referral_overdue_tasks_create(*, organization: Organization) -> list:
                 kind=TaskKind.REFERRAL,
                 title=f"Referral overdue: {referral.get_need_display().lower()} for {referral.patient.display_name}",
                 description=(
-                    f"Referred to {referral.recipient_name} on {referral.sent_at:%m/%d/%Y}; an answer was expected "
-                    f"by {referral.respond_by:%m/%d/%Y} (status: {referral.get_status_display().lower()})."
+                    f"Referred to {referral.recipient_name} on {timefmt.day(referral.sent_at, organization.tz)}; "
+                    "an answer was expected "
+                    f"by {timefmt.day(referral.respond_by)} (status: {referral.get_status_display().lower()})."
                 ),
                 due_date=today,
                 owner_role=Role.COORDINATOR,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError
@@ -244,7 +244,7 @@ def _open_referral_warning(actor, patient, need: str, today) -> str:
         sent = referral.sent_at.astimezone(tz).date()
         if referral.status in OPEN_REFERRAL_STATUSES or sent == today:
             to = referral.service.name if referral.service_id else referral.recipient_name
-            return f"An open referral for {Need(need).label.lower()} exists: {to}, sent {sent:%m/%d/%Y}."
+            return f"An open referral for {Need(need).label.lower()} exists: {to}, sent {timefmt.day(sent)}."
     return ""
 
 

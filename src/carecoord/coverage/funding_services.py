@@ -15,7 +15,7 @@ from django.db import transaction
 from carecoord.careplans import services as careplan_services
 from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskSource, TaskStatus
 from carecoord.careplans.models import Task
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
@@ -147,7 +147,7 @@ def _sync_tasks(app: FundingApplication, *, actor: Actor | None = None) -> int:
         and domain.alert_date(app.renewal_date, domain.RENEWAL_ALERT_DAYS) <= today
     ):
         wanted[_renewal_key(app)] = {
-            "title": f"Renew {app.program_name} by {app.renewal_date:%m/%d/%Y}",
+            "title": f"Renew {app.program_name} by {timefmt.day(app.renewal_date)}",
             "description": "Start the renewal paperwork so the benefit does not lapse.",
             "due_date": max(app.renewal_date - dt.timedelta(days=30), today),
         }

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from carecoord.core import timefmt
 from carecoord.core.models import BaseModel, Organization
 from carecoord.directory.models import ExternalOrganization, Practitioner
 from carecoord.patients.models import Patient
@@ -223,7 +224,7 @@ class PriorAuthVisit(BaseModel):
         constraints = [models.CheckConstraint(condition=Q(units__gte=1), name="priorauthvisit_units_positive")]
 
     def __str__(self) -> str:
-        return f"{self.units} unit(s) on {self.service_date:%m/%d/%Y}"
+        return f"{self.units} unit(s) on {timefmt.day(self.service_date)}"
 
 
 class Appeal(BaseModel):

@@ -20,7 +20,7 @@ from django.db.models import Sum
 from carecoord.careplans import services as careplan_services
 from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskPriority, TaskSource, TaskStatus
 from carecoord.careplans.models import Task
-from carecoord.core import clock, uploads
+from carecoord.core import clock, timefmt, uploads
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
@@ -199,7 +199,7 @@ def _appeal_task(auth: PriorAuthorization, deadline: dt.date, *, level_label: st
         organization=auth.organization,
         patient=auth.patient,
         kind=TaskKind.PAPERWORK,
-        title=f"File {level_label} for {auth.service} by {deadline:%m/%d/%Y}",
+        title=f"File {level_label} for {auth.service} by {timefmt.day(deadline)}",
         description=f"Denied: {auth.denial_reason}. The payer allows {auth.appeal_deadline_days} days to appeal.",
         due_date=deadline,
         priority=TaskPriority.URGENT,
@@ -225,7 +225,7 @@ def _close_appeal_task(actor: Actor, appeal: Appeal, status: str, on: dt.date) -
             task=task,
             status=TaskStatus.COMPLETED if filed else TaskStatus.CANCELLED,
             expected_version=task.version,
-            note=f"Appeal {'filed' if filed else 'withdrawn'} on {on:%m/%d/%Y}.",
+            note=f"Appeal {'filed' if filed else 'withdrawn'} on {timefmt.day(on)}.",
         )
 
 
@@ -251,7 +251,8 @@ def prior_auth_visit_record(
         raise InvalidStateError("Visits count against an approved authorization only.")
     if not auth.start_date <= service_date <= auth.end_date:
         raise ValidationError(
-            f"The visit is outside the authorized dates ({auth.start_date:%m/%d/%Y} to {auth.end_date:%m/%d/%Y}).",
+            f"The visit is outside the authorized dates ({timefmt.day(auth.start_date)} "
+            f"to {timefmt.day(auth.end_date)}).",
             field="service_date",
         )
     left = domain.units_left(auth.units_approved, auth.units_used) or 0
@@ -335,7 +336,7 @@ def prior_auth_expiry_tasks(*, organization: Organization, days_before: int = do
                 organization=organization,
                 patient=auth.patient,
                 kind=TaskKind.PAPERWORK,
-                title=f"Prior authorization for {auth.service} expires on {auth.end_date:%m/%d/%Y}",
+                title=f"Prior authorization for {auth.service} expires on {timefmt.day(auth.end_date)}",
                 description=f"{left} of {auth.units_approved} units left. Ask the payer to extend it if care "
                 "continues.",
                 due_date=domain.alert_date(auth.end_date, 3) if auth.end_date - today > dt.timedelta(3) else today,
@@ -464,7 +465,7 @@ def _check_decision_due(decision_due: dt.date, filed_on: dt.date | None) -> None
         raise ValidationError("Enter the payer's decision date once the appeal is filed.", field="decision_due")
     if decision_due < filed_on:
         raise ValidationError(
-            f"The payer's decision cannot be due before the appeal was filed ({filed_on:%m/%d/%Y}). "
+            f"The payer's decision cannot be due before the appeal was filed ({timefmt.day(filed_on)}). "
             "Check the date on its acknowledgement letter.",
             field="decision_due",
         )

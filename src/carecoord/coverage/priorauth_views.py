@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.audit import audit_record
 from carecoord.core.errors import ApplicationError, NotFoundError
 from carecoord.core.http import clinical_actor, editor_actor
@@ -173,7 +173,9 @@ def priorauth_appeal_add(request: HttpRequest, public_id) -> HttpResponse:
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{appeal.get_level_display()} opened; file it by {appeal.filing_deadline:%m/%d/%Y}.")
+        messages.success(
+            request, f"{appeal.get_level_display()} opened; file it by {timefmt.day(appeal.filing_deadline)}."
+        )
     return redirect(auth.get_absolute_url() + "#appeals")
 
 

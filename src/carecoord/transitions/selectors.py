@@ -14,7 +14,7 @@ from carecoord.careplans.choices import OPEN_TASK_STATUSES, CarePlanStatus, Task
 from carecoord.careplans.models import Task
 from carecoord.checkins.choices import OutreachOutcome
 from carecoord.checkins.models import OutreachAttempt
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_reader
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
@@ -223,18 +223,21 @@ def episode_tcm_reasons(episode: TransitionEpisode) -> list[str]:
     contact, visit, med_rec = day(episode.contact_at), day(episode.visit_at), day(episode.med_rec_at)
     reasons = []
     if contact is None:
-        reasons.append(f"No interactive contact is recorded (due by {episode.contact_due:%m/%d/%Y}).")
+        reasons.append(f"No interactive contact is recorded (due by {timefmt.day(episode.contact_due)}).")
     elif contact > episode.contact_due:
         reasons.append(
-            f"The interactive contact on {contact:%m/%d/%Y} came after its deadline of {episode.contact_due:%m/%d/%Y} "
+            f"The interactive contact on {timefmt.day(contact)} came after its deadline of "
+            f"{timefmt.day(episode.contact_due)} "
             "(2 business days)."
         )
     if visit is None:
-        reasons.append(f"No face-to-face visit is recorded (due by {episode.visit_due:%m/%d/%Y}).")
+        reasons.append(f"No face-to-face visit is recorded (due by {timefmt.day(episode.visit_due)}).")
     if med_rec is None:
         reasons.append("No medication reconciliation is recorded.")
     elif visit is not None and med_rec > visit:
-        reasons.append(f"Medications were reconciled on {med_rec:%m/%d/%Y}, after the visit on {visit:%m/%d/%Y}.")
+        reasons.append(
+            f"Medications were reconciled on {timefmt.day(med_rec)}, after the visit on {timefmt.day(visit)}."
+        )
     if visit is not None:
         days = (visit - episode.discharge_day).days
         moderate, high = domain.VISIT_DAYS[Complexity.MODERATE], domain.VISIT_DAYS[Complexity.HIGH]
