@@ -28,6 +28,9 @@ WRITERS = DOCUMENTATION  # shared clinical content (the education library)
 # Edit and create forms of patient records open only for roles that may save them (core.http.editor_actor;
 # core.choices.PATIENT_WRITE_ROLES): not the scheduler. The POST half is test_roles_posts.py.
 EDIT_FORM = frozenset({C, P, SU, A})
+# Registration data (core.choices.PATIENT_REGISTRATION_ROLES): registering a patient and editing demographics,
+# which the front desk does too.
+REGISTRATION = frozenset({C, P, SU, SC, A})
 DIRECTORY = ALL  # the organization's practitioners, partner organizations and sites: no PHI
 DIRECTORY_EDIT = frozenset({C, SU, SC, A})
 REPORTS = frozenset({C, SU, A})  # core.choices.REPORT_ROLES
@@ -65,9 +68,9 @@ POLICY = {
     "directory:location_detail": DIRECTORY,
     "directory:location_edit": DIRECTORY_EDIT,
     "patients:list": CHART,
-    "patients:register": EDIT_FORM,
+    "patients:register": REGISTRATION,
     "patients:chart": CHART,
-    "patients:edit": EDIT_FORM,
+    "patients:edit": REGISTRATION,
     "careplans:worklist": CHART,
     "careplans:team": TEAM,
     "careplans:task_detail": CHART,

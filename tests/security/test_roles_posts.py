@@ -27,6 +27,9 @@ C, P, SU, SC, A, AU = Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.SCH
 # Who may write what. The rules, then the table.
 OWN_ACCOUNT = ALL  # a user's own two-factor and security settings, and switching organization
 EDIT = frozenset({C, P, SU, A})  # patient records (core.choices.PATIENT_WRITE_ROLES): not the scheduler
+# Registration data (core.choices.PATIENT_REGISTRATION_ROLES): registering a patient, demographics and contact
+# details, insurance coverages (add, reorder, end); the front desk too. Not eligibility, prior auths or appeals.
+REGISTRATION = frozenset({C, P, SU, SC, A})
 SCHEDULING = CHART  # booking, waitlists, feeds (scheduling.services: every role that works with patients)
 TASKS = CHART  # working one's tasks (careplans.services._require_task_worker)
 SETUP = frozenset({SC, A})  # appointment types, hours, closures (scheduling.availability_selectors.SETUP_ROLES)
@@ -59,8 +62,8 @@ POST_POLICY = {
     "directory:organization_edit": DIRECTORY_EDIT,
     "directory:location_create": DIRECTORY_EDIT,
     "directory:location_edit": DIRECTORY_EDIT,
-    "patients:register": EDIT,
-    "patients:edit": EDIT,
+    "patients:register": REGISTRATION,
+    "patients:edit": REGISTRATION,
     "patients:restrict": EDIT,
     "patients:family_add": EDIT,
     "patients:family_remove": EDIT,
@@ -173,9 +176,9 @@ POST_POLICY = {
     "medications:reconciliation_discard": EDIT,
     "coverage:payer_list": EDIT,
     "coverage:payer_edit": EDIT,
-    "coverage:patient_coverage_add": EDIT,
-    "coverage:coverage_end": EDIT,
-    "coverage:coverage_order": EDIT,
+    "coverage:patient_coverage_add": REGISTRATION,
+    "coverage:coverage_end": REGISTRATION,
+    "coverage:coverage_order": REGISTRATION,
     "coverage:coverage_eligibility_start": EDIT,
     "coverage:coverage_eligibility_record": EDIT,
     "coverage:eligibility_upload": EDIT,

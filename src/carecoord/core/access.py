@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from .choices import CLINICAL_ROLES, PATIENT_WRITE_ROLES, RECORD_EXPORT_ROLES, REPORT_ROLES, Role
+from .choices import (
+    CLINICAL_ROLES,
+    PATIENT_REGISTRATION_ROLES,
+    PATIENT_WRITE_ROLES,
+    RECORD_EXPORT_ROLES,
+    REPORT_ROLES,
+    Role,
+)
 from .errors import AccessCheckUnavailableError, ApplicationError, NotFoundError, PermissionDeniedError
 from .models import Membership, Organization, User
 
@@ -34,6 +41,11 @@ class Actor:
     @property
     def can_edit_patients(self) -> bool:
         return bool(self.roles & PATIENT_WRITE_ROLES)
+
+    @property
+    def can_register_patients(self) -> bool:
+        """Registers patients and keeps their demographics, contact details and insurance coverage."""
+        return bool(self.roles & PATIENT_REGISTRATION_ROLES)
 
     @property
     def is_org_admin(self) -> bool:
@@ -88,6 +100,12 @@ def require_patient_reader(actor: Actor) -> None:
 
 def require_patient_editor(actor: Actor) -> None:
     if not actor.can_edit_patients:
+        raise PermissionDeniedError("Your role does not allow changing patient records.")
+
+
+def require_patient_registrar(actor: Actor) -> None:
+    """Registration data only (core.choices.PATIENT_REGISTRATION_ROLES); other writes use require_patient_editor."""
+    if not actor.can_register_patients:
         raise PermissionDeniedError("Your role does not allow changing patient records.")
 
 

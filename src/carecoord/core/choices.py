@@ -25,6 +25,10 @@ class Role(models.TextChoices):
 # Roles that work with patient records (an auditor reads the audit log, not charts).
 CLINICAL_ROLES = frozenset({Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.SCHEDULER, Role.ORG_ADMIN})
 PATIENT_WRITE_ROLES = frozenset({Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.ORG_ADMIN})
+# Registration data: registering a patient, their demographics and contact details, and their insurance
+# coverage. The front desk (scheduler) records these at check-in and when booking; clinical data, the care
+# team, consents and shares, prior authorizations and billing stay with PATIENT_WRITE_ROLES.
+PATIENT_REGISTRATION_ROLES = PATIENT_WRITE_ROLES | {Role.SCHEDULER}
 # Roles that read the organization's reports (care-management minutes, billing readiness).
 REPORT_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ORG_ADMIN})
 # Roles that send a patient their record (right of access, 45 CFR 164.524).

@@ -2,7 +2,8 @@
 Writes of payers, coverages and eligibility checks. A map:
 - payers: `payer_create`, `payer_update` (the organization's payer directory);
 - coverages: `coverage_add`, `coverage_update`, `coverage_end`; active coverages of a patient are kept
-  ordered 1 (primary), 2 (secondary), 3 (tertiary)... without gaps or ties, under a row lock;
+  ordered 1 (primary), 2 (secondary), 3 (tertiary)... without gaps or ties, under a row lock; registration
+  data, so the front desk may make them too (core.choices.PATIENT_REGISTRATION_ROLES);
 - eligibility: `eligibility_check_start` (an X12 270 made for the coverage), `eligibility_result_record`
   (checked on a portal or by phone), `eligibility_response_upload` (a 271 read into the check's result);
   an inactive result puts "verify insurance" on the worklist once.
@@ -19,7 +20,7 @@ from carecoord.careplans import services as careplan_services
 from carecoord.careplans.choices import TaskKind, TaskPriority, TaskSource
 from carecoord.checkins.selectors import coordinator_of
 from carecoord.core import clock
-from carecoord.core.access import Actor, require_patient_editor
+from carecoord.core.access import Actor, require_patient_editor, require_patient_registrar
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -152,7 +153,7 @@ def coverage_add(*, actor: Actor, patient: Patient, data: dict, position: int | 
     Adds an insurance to the patient at `position` (1 primary, 2 secondary...; last when not given); the
     other active coverages move down so the order stays 1, 2, 3 without gaps.
     """
-    require_patient_editor(actor)
+    require_patient_registrar(actor)
     patient = _visible(actor, patient)
     coverage = Coverage(organization=actor.organization, patient=patient, status=CoverageStatus.ACTIVE)
     for name in COVERAGE_FIELDS:
@@ -179,7 +180,7 @@ def coverage_update(
     *, actor: Actor, coverage: Coverage, data: dict, expected_version: int, position: int | None = None
 ) -> Coverage:
     """Changes a coverage's details and, with `position`, its place in the order (the others shift)."""
-    require_patient_editor(actor)
+    require_patient_registrar(actor)
     _visible(actor, coverage.patient)
     _own(actor, coverage)
     for name in COVERAGE_FIELDS:
@@ -207,7 +208,7 @@ def coverage_end(
     *, actor: Actor, coverage: Coverage, end_date: dt.date | None, expected_version: int, in_error: bool = False
 ) -> Coverage:
     """Ends a coverage (or marks it entered in error); the ones after it move up in the order."""
-    require_patient_editor(actor)
+    require_patient_registrar(actor)
     _visible(actor, coverage.patient)
     _own(actor, coverage)
     if coverage.status != CoverageStatus.ACTIVE:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecoord.core.audit import audit_record
-from carecoord.core.choices import AuditAction
+from carecoord.core.choices import PATIENT_REGISTRATION_ROLES, AuditAction
 from carecoord.core.errors import ApplicationError, NotFoundError
 from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as put_error
@@ -115,7 +115,7 @@ def _bad(request, actor, patient, **bound) -> HttpResponse:
 @login_required
 @require_POST
 def patient_coverage_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     patient = patient_get(actor, public_id, audit_event=None)
     form = CoverageForm(request.POST, prefix="coverage", payers=payers_for(actor))
     if form.is_valid():
@@ -134,7 +134,7 @@ def patient_coverage_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def coverage_end(request: HttpRequest, public_id) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     coverage = coverage_get(actor, public_id)
     form = CoverageEndForm(request.POST)
     if form.is_valid():
@@ -158,7 +158,7 @@ def coverage_end(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def coverage_order(request: HttpRequest, public_id) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     coverage = coverage_get(actor, public_id)
     form = CoverageOrderForm(request.POST)
     if form.is_valid():

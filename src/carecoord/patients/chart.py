@@ -63,6 +63,7 @@ def chart_context(actor: Actor, patient: Patient, *, tab: str = "summary", **bou
         "active_tab": tab,
         "is_home_org": patient.organization_id == actor.organization.pk,
         "can_edit": actor.can_edit_patients,
+        "can_register": actor.can_register_patients,  # demographics and insurance (the front desk too)
         "common_codes": COMMON_ICD10CM,
         "condition_statuses": ConditionClinicalStatus.choices,
         **chart_for(actor, patient),

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
 
 from carecoord.core import clock
-from carecoord.core.access import Actor, require_patient_editor
+from carecoord.core.access import Actor, require_patient_editor, require_patient_registrar
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -144,7 +144,7 @@ def _audit(actor: Actor, event: str, action: str, target, patient: Patient, **de
 @transaction.atomic
 def patient_register(*, actor: Actor, data: dict, allow_possible_duplicate: bool = False) -> Patient:
     """Registers a patient in the actor's organization, stopping first if they may already be registered."""
-    require_patient_editor(actor)
+    require_patient_registrar(actor)
     patient = Patient(organization=actor.organization, **{k: v for k, v in data.items() if k in PATIENT_FIELDS})
     _clean_patient(patient)
     if Patient.objects.filter(organization=actor.organization, mrn__iexact=patient.mrn).exists():
@@ -173,8 +173,11 @@ def patient_register(*, actor: Actor, data: dict, allow_possible_duplicate: bool
 
 @transaction.atomic
 def patient_update(*, actor: Actor, patient: Patient, data: dict, expected_version: int) -> Patient:
-    """Saves an edit only if nobody saved the patient since `expected_version` was read."""
-    require_patient_editor(actor)
+    """
+    Saves an edit of the demographics and contact details (PATIENT_FIELDS) only if nobody saved the patient
+    since `expected_version` was read. Registration data: the front desk may make it too.
+    """
+    require_patient_registrar(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
     before = {name: getattr(patient, name) for name in PATIENT_FIELDS}
     for name, value in data.items():

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carecoord.core import clock
 from carecoord.core.audit import audit_record
-from carecoord.core.choices import AuditAction
+from carecoord.core.choices import PATIENT_REGISTRATION_ROLES, AuditAction
 from carecoord.core.errors import ApplicationError, ConflictError
 from carecoord.core.http import clinical_actor, editor_actor, put_service_error
 
@@ -50,7 +50,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_register(request: HttpRequest) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     form = PatientForm(
         request.POST or None, initial={"state": actor.organization.state}, organization=actor.organization
     )
@@ -128,7 +128,7 @@ LAZY_FORMS = {key: f"{key}-form" for key in ("identifier", "family", "care-team"
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_edit(request: HttpRequest, public_id) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
     form = PatientForm(request.POST or None, instance=patient)
     conflict = False
