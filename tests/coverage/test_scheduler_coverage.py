@@ -1,6 +1,6 @@
 """
-The front desk (scheduler) enters and maintains a patient's insurance coverages (core.choices.
-PATIENT_REGISTRATION_ROLES), and still may not check eligibility, request prior authorizations, keep the payer
+The front desk (scheduler) enters and maintains a patient's insurance coverages and checks their eligibility
+(core.choices.PATIENT_REGISTRATION_ROLES), and still may not request prior authorizations, keep the payer
 directory or change the medication list.
 """
 
@@ -44,13 +44,18 @@ def test_a_scheduler_adds_and_maintains_coverages_through_the_services(actor, sc
     assert AuditEvent.objects.filter(event="coverage.add", user_id=scheduler.user.pk).count() == 2
 
 
-def test_a_scheduler_still_cannot_check_eligibility_or_keep_payers(actor, scheduler, patient):
+def test_a_scheduler_checks_eligibility_but_cannot_keep_payers(actor, scheduler, patient):
     coverage = make_coverage(actor, patient, make_payer(actor, payer_id="60054"))
-    with pytest.raises(PermissionDeniedError):
-        services.eligibility_check_start(actor=scheduler, coverage=coverage)
+    started = services.eligibility_check_start(actor=scheduler, coverage=coverage)
+    recorded = services.eligibility_result_record(actor=scheduler, coverage=coverage, method="phone", status="active")
+    assert {c.pk for c in EligibilityCheck.objects.filter(coverage=coverage)} == {started.pk, recorded.pk}
+    assert started.request_x12.startswith("ISA")
     with pytest.raises(PermissionDeniedError):
         services.payer_create(actor=scheduler, data={"name": "Other Health", "payer_id": "OTH1"})
-    assert not EligibilityCheck.objects.exists()
+    auditor = make_actor(patient.organization, Role.AUDITOR)
+    with pytest.raises(PermissionDeniedError):  # an auditor works with no patient records
+        services.eligibility_check_start(actor=auditor, coverage=coverage)
+    assert EligibilityCheck.objects.count() == 2
 
 
 def test_a_scheduler_adds_a_coverage_on_the_web(actor, scheduler, patient, client_for):
@@ -70,21 +75,25 @@ def test_a_scheduler_adds_a_coverage_on_the_web(actor, scheduler, patient, clien
     page = client.get(tab).content.decode()
     assert reverse("coverage:coverage_order", args=[coverage.public_id]) in page  # "Manage"
     assert reverse("coverage:coverage_end", args=[coverage.public_id]) in page
-    assert reverse("coverage:coverage_eligibility_start", args=[coverage.public_id]) not in page
+    assert reverse("coverage:coverage_eligibility_start", args=[coverage.public_id]) in page
+    recorded = client.post(
+        reverse("coverage:coverage_eligibility_record", args=[coverage.public_id]),
+        {"record-method": "portal", "record-status": "active", "record-plan_name": "Gold"},
+    )
+    assert recorded.status_code == 302
+    assert EligibilityCheck.objects.get(coverage=coverage).status == "active"
     ended = client.post(reverse("coverage:coverage_end", args=[coverage.public_id]), {"version": coverage.version})
     assert ended.status_code == 302
     assert Coverage.objects.get(pk=coverage.pk).status == CoverageStatus.CANCELLED
 
 
-def test_a_scheduler_gets_403_on_prior_auths_eligibility_and_medications(actor, scheduler, patient, client_for):
-    coverage = make_coverage(actor, patient, make_payer(actor, payer_id="60054"))
+def test_a_scheduler_gets_403_on_prior_auths_and_medications(actor, scheduler, patient, client_for):
+    make_coverage(actor, patient, make_payer(actor, payer_id="60054"))
     client = client_for(scheduler)
     refused = [
-        client.post(reverse("coverage:coverage_eligibility_start", args=[coverage.public_id]), {}),
         client.post(reverse("coverage:patient_priorauth_add", args=[patient.public_id]), {}),
         client.post(reverse("medications:patient_list_new", args=[patient.public_id]), {}),
     ]
-    assert [r.status_code for r in refused] == [403, 403, 403]
-    assert not EligibilityCheck.objects.exists()
+    assert [r.status_code for r in refused] == [403, 403]
     assert not PriorAuthorization.objects.exists()
     assert not MedicationList.objects.filter(patient=patient).exists()

@@ -3,7 +3,8 @@ Writes of payers, coverages and eligibility checks. A map:
 - payers: `payer_create`, `payer_update` (the organization's payer directory);
 - coverages: `coverage_add`, `coverage_update`, `coverage_end`; active coverages of a patient are kept
   ordered 1 (primary), 2 (secondary), 3 (tertiary)... without gaps or ties, under a row lock; registration
-  data, so the front desk may make them too (core.choices.PATIENT_REGISTRATION_ROLES);
+  data, so the front desk may make them too (core.choices.PATIENT_REGISTRATION_ROLES), as it may check
+  eligibility below;
 - eligibility: `eligibility_check_start` (an X12 270 made for the coverage), `eligibility_result_record`
   (checked on a portal or by phone), `eligibility_response_upload` (a 271 read into the check's result);
   an inactive result puts "verify insurance" on the worklist once.
@@ -288,7 +289,7 @@ def eligibility_check_start(
     service_date: dt.date | None = None,
 ) -> EligibilityCheck:
     """Starts an X12 eligibility check: the 270 inquiry is made and kept, ready to send to the payer."""
-    require_patient_editor(actor)
+    require_patient_registrar(actor)
     _check_coverage(actor, coverage)
     if not coverage.payer.payer_id:
         raise ValidationError("Add the payer's electronic payer ID to the payer directory to make an X12 inquiry.")
@@ -323,7 +324,7 @@ def eligibility_result_record(
     *, actor: Actor, coverage: Coverage, method: str, status: str, plan_name: str = "", note: str = ""
 ) -> EligibilityCheck:
     """Records a check made on the payer's portal or by phone, with its result."""
-    require_patient_editor(actor)
+    require_patient_registrar(actor)
     _check_coverage(actor, coverage)
     if method not in (EligibilityMethod.PORTAL, EligibilityMethod.PHONE):
         raise ValidationError("Choose how eligibility was checked.", field="method")
@@ -356,7 +357,7 @@ def eligibility_response_upload(*, actor: Actor, check: EligibilityCheck, text: 
     Reads a 271 response into the check: status (active, inactive, rejected), plan, benefits and the payer's
     rejection reasons. A file that cannot be read, or that answers another inquiry, changes nothing.
     """
-    require_patient_editor(actor)
+    require_patient_registrar(actor)
     _visible(actor, check.patient)
     _own(actor, check)
     if check.method != EligibilityMethod.X12:

@@ -182,7 +182,7 @@ def coverage_order(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def coverage_eligibility_start(request: HttpRequest, public_id) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     coverage = coverage_get(actor, public_id)
     form = EligibilityStartForm(request.POST, prefix="start", practitioners=practitioners_with_npi(actor))
     if form.is_valid():
@@ -199,7 +199,7 @@ def coverage_eligibility_start(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def coverage_eligibility_record(request: HttpRequest, public_id) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     coverage = coverage_get(actor, public_id)
     form = EligibilityRecordForm(request.POST, prefix="record")
     if form.is_valid():
@@ -231,7 +231,7 @@ def _check_context(actor, check, **bound) -> dict:
             if b.get("code") not in COST_KINDS and not (b.get("code") in ACTIVE_CODES and not b.get("plan"))
         ],
         "upload_form": ResponseUploadForm(),
-        "can_edit": actor.can_edit_patients and check.organization_id == actor.organization.pk,
+        "can_edit": actor.can_register_patients and check.organization_id == actor.organization.pk,
         **bound,
     }
 
@@ -262,7 +262,7 @@ def eligibility_request(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def eligibility_upload(request: HttpRequest, public_id) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     check = eligibility_get(actor, public_id)
     form = ResponseUploadForm(request.POST, request.FILES)
     if form.is_valid():
