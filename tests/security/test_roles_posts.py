@@ -28,7 +28,8 @@ C, P, SU, SC, A, AU = Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.SCH
 OWN_ACCOUNT = ALL  # a user's own two-factor and security settings, and switching organization
 EDIT = frozenset({C, P, SU, A})  # patient records (core.choices.PATIENT_WRITE_ROLES): not the scheduler
 # Registration data (core.choices.PATIENT_REGISTRATION_ROLES): registering a patient, demographics and contact
-# details, insurance coverages (add, reorder, end) and eligibility checks; the front desk too. Not prior auths or appeals.
+# details, insurance coverages (add, reorder, end) and eligibility checks; the front desk too. Not prior auths
+# or appeals.
 REGISTRATION = frozenset({C, P, SU, SC, A})
 SCHEDULING = CHART  # booking, waitlists, feeds (scheduling.services: every role that works with patients)
 TASKS = CHART  # working one's tasks (careplans.services._require_task_worker)
