@@ -69,7 +69,8 @@ def test_if_empty_builds_the_world_saves_the_logins_and_prints_them(var_dir):
     assert "Care plans" in output
     assert "Overdue tasks" in output
     assert "Upcoming appointments" in output
-    assert Organization.objects.filter(slug__in=world_module.DEMO_SLUGS).count() == 4
+    assert "Riverside Community Health Center" in output
+    assert Organization.objects.filter(slug__in=world_module.DEMO_SLUGS).count() == 5
     assert Patient.objects.count() == 40
 
 

@@ -36,13 +36,14 @@ TODAY = clock.today_in(zoneinfo.ZoneInfo("America/Chicago"))  # the demo's "toda
 FICTIONAL_PHONE = re.compile(r"^\+1[2-9][0-9]{2}55501[0-9]{2}$")
 
 
-def test_four_organizations_in_illinois_without_required_two_factor(world):
+def test_five_organizations_in_illinois_without_required_two_factor(world):
     kinds = dict(Organization.objects.filter(slug__in=DEMO_SLUGS).values_list("slug", "kind"))
     assert kinds == {
         "prairie": OrganizationKind.COORDINATION_ORGANIZATION,
         "lakeshore": OrganizationKind.HOSPITAL,
         "northside": OrganizationKind.CLINIC,
         "maple-grove": OrganizationKind.NURSING_HOME,
+        "riverside": OrganizationKind.COMMUNITY_HEALTH_CENTER,
     }
     for org in world.organizations.values():
         assert (org.state, org.timezone, org.require_mfa) == ("IL", "America/Chicago", False)

@@ -4,13 +4,14 @@ a real Tuesday: a few tasks overdue, a few due today, a few weeks of work ahead,
 
 Map: `careplans_create` (called by world.py after the patients are in) picks one or two built-in templates per
 patient (`_choose`: the problem list against `CarePlanTemplate.condition_codes`, plus the setting: nursing-home
-admissions, children's school readiness, hospital discharges, rehab after surgery), dates each plan 2-120 days
-back, lays out its goals and tasks from the template (`_build`; `_enough_ahead` renews the oldest plans of a
-coordinator with little work ahead), then shapes each coordinator's worklist (`_open_overdue_choice`: which
-recent misses stay open; `_due_today`; `_statuses`: past work completed with an outcome, a few tasks in
-progress, on hold or urgent; `_snooze`) and inserts everything with bulk_create, with the task history
-(TaskEvent) and one "Created" revision per plan. The coordination organization gets plans of its own for
-the patients shared with it, owned by its coordinator on their care team.
+admissions, children's school readiness (every school-age child at the community health center), hospital
+discharges, rehab after surgery), dates each plan 2-120 days back, lays out its goals and tasks from the
+template (`_build`; `_enough_ahead` renews the oldest plans of a coordinator with little work ahead), then
+shapes each coordinator's worklist (`_open_overdue_choice`: which recent misses stay open; `_due_today`;
+`_statuses`: past work completed with an outcome, a few tasks in progress, on hold or urgent; `_snooze`) and
+inserts everything with bulk_create, with the task history (TaskEvent) and one "Created" revision per plan.
+The coordination organization gets plans of its own for the patients shared with it, owned by its
+coordinator on their care team.
 """
 
 import datetime as dt
@@ -339,6 +340,11 @@ def _setting_plan(rng: random.Random, f: _PatientFacts, org: Organization, templ
     rehab = f.matching(templates[REHAB].condition_codes) if REHAB in templates else []
     if rehab:
         return REHAB, rehab
+    if f.age < 18 and kind == "community_health_center":
+        # School readiness is the health center's children's program: every child of school age is on it,
+        # addressing the problems a school asks about (asthma, ADHD, speech, food allergy).
+        school = f.matching(("J45", "F90", "F80", "F84", "Z91.01", "E10", "G40"))
+        return (SCHOOL, school[:2]) if f.age >= 3 and SCHOOL in templates else None
     if f.age < 18:
         return (SCHOOL, []) if f.age >= 3 and SCHOOL in templates and rng.random() < 0.85 else None
     if kind == "nursing_home" and NURSING_HOME in templates and rng.random() < 0.5:
@@ -529,12 +535,13 @@ def _open_by_owner(builders: list[_PlanBuilder], today: dt.date, overdue: set[in
 
 def _due_today(rng: random.Random, by_owner: dict[tuple, list[_Work]], today: dt.date) -> None:
     """
-    Every coordinator has 2-5 tasks due today: one-off tasks of the next days move up to today, or, on a
+    Every coordinator has 2-4 tasks due today: one-off tasks of the next days move up to today, or, on a
     crowded day, some of today's move to the next days (as a coordinator reschedules).
     """
     for key in sorted(by_owner):
         work = by_owner[key]
-        wanted = rng.randint(2, 5) if sum(w.due > today for w in work) > 20 else 1
+        # At most 4 from the plans: a discharge or benefits paperwork may add one more for today.
+        wanted = min(rng.randint(2, 5), 4) if sum(w.due > today for w in work) > 20 else 1
         todays = sorted((w for w in work if w.due == today), key=lambda w: (bool(w.task.recurrence), rng.random()))
         for w in todays[wanted:]:
             w.task.due_date = today + dt.timedelta(days=rng.randint(1, 3))

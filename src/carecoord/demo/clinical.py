@@ -21,6 +21,7 @@ FALLBACK_ADULT = ("E78.5", "M54.50", "K21.9", "F41.1", "E66.9", "J45.909", "E03.
 
 # Setting keys are the demo organizations' kinds.
 CLINIC, HOSPITAL, NURSING_HOME, COORDINATION = "clinic", "hospital", "nursing_home", "coordination_organization"
+HEALTH_CENTER = "community_health_center"
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def _adult(d: _Drafter, *, sex: str, setting: str, lives_alone: bool) -> None:
         d.add_resolved("J18.9", within_years=2, min_age=18)
     if age >= 65 and d.chance(0.08):
         d.add_resolved("N39.0", within_years=2, min_age=18)
-    if d.chance(0.18 if setting in (COORDINATION, HOSPITAL) else 0.1):
+    if d.chance(0.3 if setting == HEALTH_CENTER else 0.18 if setting in (COORDINATION, HOSPITAL) else 0.1):
         d.add(rng.choice(SOCIAL_NEEDS), years_ago=(0.1, 2), category=ConditionCategory.HEALTH_CONCERN)
     if lives_alone and age >= 60 and d.chance(0.5):
         d.add("Z60.2", years_ago=(0.2, 5), category=ConditionCategory.HEALTH_CONCERN)

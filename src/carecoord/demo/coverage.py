@@ -4,7 +4,10 @@ a state Medicaid managed care plan and a commercial insurer that also sells Mark
 most of its own patients (the plan fitting the patient's age: Medicare Advantage from 65, Medicaid or a
 parent's employer plan for children, an employer, Marketplace or Medicaid plan in between; some people on
 both Medicare and Medicaid, some with the employer plan they had before Medicare), a few eligibility checks
-and a few prior authorizations in every status, one of them denied with its appeal filed.
+and a few prior authorizations in every status, one of them denied with its appeal filed. At the community
+health center more people are on Medicaid or have no insurance yet, and its coordinators work on state
+benefits: Medicaid, All Kids, SNAP, LIHEAP and Medicare Savings Program applications in every status
+(`_benefits`), with the missing-document and renewal tasks the funding services put on the worklist.
 
 Payers are each organization's own directory (coverage.models.Payer), so every organization gets its own
 rows; a patient shared with the coordination organization shows the home organization's coverage there.
@@ -30,20 +33,22 @@ from carecoord.careplans.models import Task, TaskEvent
 from carecoord.checkins.selectors import coordinator_of
 from carecoord.core import clock
 from carecoord.core.access import Actor, actor_for
-from carecoord.core.choices import Role
+from carecoord.core.choices import OrganizationKind, Role
 from carecoord.core.models import Membership, Organization
+from carecoord.coverage import funding_services, services
 from carecoord.coverage import priorauth_services as auths
-from carecoord.coverage import services
 from carecoord.coverage.choices import (
     AppealStatus,
+    ApplicationStatus,
     CoverageStatus,
     EligibilityMethod,
     EligibilityStatus,
+    FundingProgram,
     PriorAuthStatus,
     ProductType,
     SubscriberRelationship,
 )
-from carecoord.coverage.models import Coverage, EligibilityCheck, Payer, PriorAuthorization
+from carecoord.coverage.models import Coverage, EligibilityCheck, FundingApplication, Payer, PriorAuthorization
 from carecoord.coverage.priorauth_services import FOCUS as AUTH_FOCUS
 from carecoord.directory.models import ExternalOrganization, ExternalOrganizationKind, Practitioner
 from carecoord.patients.choices import CodeSystem, Relationship
@@ -54,6 +59,12 @@ COVERED_SHARE = 0.85  # patients with insurance on file; the others have none re
 SELF_PAY_SHARE = 0.03
 DUAL_SHARE = {"maple-grove": 0.5}  # Medicare and Medicaid (long-term care residents often are both)
 DUAL_DEFAULT = 0.2
+HEALTH_CENTER = OrganizationKind.COMMUNITY_HEALTH_CENTER
+# By the organization's kind: patients with insurance on file, children on Medicaid rather than a parent's
+# plan (when they have a parent on file), adults under 65 on Medicaid. A health center serves more of both.
+COVERED_BY_KIND = {HEALTH_CENTER: 0.78}
+CHILD_MEDICAID_BY_KIND = {HEALTH_CENTER: 0.8}
+ADULT_MEDICAID_BY_KIND = {HEALTH_CENTER: 0.6}
 
 
 @dataclass(frozen=True)
@@ -115,14 +126,15 @@ APPEAL_NOTE = "Letter of medical necessity from the ordering clinician, with the
 PENDED_NOTE = "Payer asked for the last two office notes; faxed."
 
 
-def coverage_create(rng: random.Random, *, organizations: dict[str, Organization], today: dt.date, counts) -> None:
+def coverage_create(rng: random.Random, *, organizations: dict[str, Organization], today: dt.date, counts,
+                    benefits_rng: random.Random | None = None) -> None:  # fmt: skip
     """Payers, coverages, eligibility checks and prior authorizations for each demo organization."""
     with visibility_memo():  # the services ask who may see each patient: build that query once per actor
         for org in organizations.values():
-            _organization(rng, org, today, counts)
+            _organization(rng, org, today, counts, benefits_rng or rng)
 
 
-def _organization(rng: random.Random, org: Organization, today: dt.date, counts) -> None:
+def _organization(rng: random.Random, org: Organization, today: dt.date, counts, benefits_rng) -> None:
     actor = _coordinator(org)
     payers = _payers(actor)
     patients = list(
@@ -134,7 +146,7 @@ def _organization(rng: random.Random, org: Organization, today: dt.date, counts)
     )
     rows = []
     for patient in patients:
-        if rng.random() < COVERED_SHARE:
+        if rng.random() < COVERED_BY_KIND.get(org.kind, COVERED_SHARE):
             rows.extend(_insure(rng, patient, payers, today))
     Coverage.objects.bulk_create(rows)  # one insert for the population (see the module's docstring)
     counts["payers"] += len(payers)
@@ -142,6 +154,8 @@ def _organization(rng: random.Random, org: Organization, today: dt.date, counts)
     primaries = [c for c in rows if c.order == 1 and c.payer_id]
     counts["eligibility_checks"] += _eligibility(rng, actor, primaries, today)
     counts["prior_auths"] += _authorizations(rng, actor, primaries, today)
+    if org.kind == HEALTH_CENTER:
+        counts["funding_applications"] += _benefits(benefits_rng, actor, patients, rows, today)
 
 
 def _coordinator(org: Organization) -> Actor:
@@ -195,18 +209,19 @@ def _insure(rng: random.Random, patient: Patient, payers: dict[str, Payer], toda
         return [_row(patient, None, ProductType.SELF_PAY, "", "", _months_back(today, rng.randint(1, 18)), note=note)]
     if age >= 65:
         return _medicare(rng, patient, payers, today)
+    kind = patient.organization.kind
     parent = next((p for p in patient.related_persons.all() if p.relationship in PARENTS), None)
-    if age < 19 and (parent is None or rng.random() < 0.5):
+    if age < 19 and (parent is None or rng.random() < CHILD_MEDICAID_BY_KIND.get(kind, 0.5)):
         return [_row(patient, payers["medicaid"], ProductType.MEDICAID, MEDICAID_PLAN, _digits(rng, 9),
                      max(born, _months_back(today, rng.randint(3, 60))))]  # fmt: skip
     if age < 19:
         start = max(patient.birth_date, dt.date(today.year - rng.randint(0, 6), 1, 1))
         return [_employer(rng, patient, payers, start, parent=parent)]
-    draw = rng.random()
-    if draw < 0.3:
+    draw, medicaid = rng.random(), ADULT_MEDICAID_BY_KIND.get(kind, 0.3)
+    if draw < medicaid:
         return [_row(patient, payers["medicaid"], ProductType.MEDICAID, MEDICAID_PLAN, _digits(rng, 9),
                      _months_back(today, rng.randint(3, 60)))]  # fmt: skip
-    if draw < 0.45:
+    if draw < medicaid + 0.15:
         return [_row(patient, payers["commercial"], ProductType.MARKETPLACE, rng.choice(MARKETPLACE_PLANS),
                      f"RMX{_digits(rng, 8)}", dt.date(today.year, 1, 1), end=dt.date(today.year, 12, 31))]  # fmt: skip
     start = min(dt.date(today.year - rng.randint(0, 8), rng.choice((1, 7)), 1), _first_of_month(today))
@@ -249,6 +264,113 @@ def _medicare(rng, patient, payers, today: dt.date) -> list[Coverage]:
         ended = {"end": start - dt.timedelta(days=1), "order": None, "status": CoverageStatus.CANCELLED}
         rows.append(_employer(rng, patient, payers, since, **ended))
     return rows
+
+
+# State benefits at the community health center -----------------------------------------------------------
+
+MEDICAID_APP = "Illinois Medicaid (ABE application)"
+ALL_KIDS = "All Kids (Illinois CHIP)"
+SNAP = "SNAP (Illinois Link card)"
+LIHEAP = "LIHEAP energy bill assistance"
+MSP = "Medicare Savings Program (QMB)"
+# Documents an Illinois caseworker asks for; an open application misses one or two of them.
+DOCUMENTS = {
+    MEDICAID_APP: ("Proof of income (last 30 days of pay stubs)", "Photo ID", "Proof of Illinois address"),
+    ALL_KIDS: ("Child's birth certificate", "Proof of household income"),
+    SNAP: ("Proof of income (last 30 days of pay stubs)", "Rent receipt or lease", "Photo ID"),
+    LIHEAP: ("Current gas or electric bill", "Proof of household income", "Social Security numbers for household"),
+    MSP: ("Medicare card", "Bank statements (last 2 months)"),
+}
+# (status it is in, share of the applications): most are under way, some decided.
+BENEFIT_STATUSES = (
+    (ApplicationStatus.PREPARING, 3),
+    (ApplicationStatus.SUBMITTED, 3),
+    (ApplicationStatus.APPROVED, 4),
+    (ApplicationStatus.DENIED, 1),
+)
+DENIED_NOTES = {
+    MEDICAID_APP: "Denied: income over the limit for the household size; helping with a Marketplace plan instead.",
+    ALL_KIDS: "Denied: the caseworker says the birth certificate was not received; reapplying with a copy.",
+    SNAP: "Denied: missed the phone interview; a new interview is being scheduled.",
+    LIHEAP: "Denied: this season's funds ran out at the local agency; on the list for the next round.",
+    MSP: "Denied: savings above the asset limit.",
+}
+APPROVED_NOTES = {
+    SNAP: "Approved; Link card arrived. Recertification due before the renewal date.",
+    LIHEAP: "Approved; one-time payment sent to the utility.",
+}
+
+
+def _benefits(rng: random.Random, actor: Actor, patients: list[Patient], rows: list[Coverage],
+              today: dt.date) -> int:  # fmt: skip
+    """The health center's benefit applications, through the funding services (tasks included), as each patient's
+    coordinator: Medicaid or All Kids for the uninsured, SNAP and LIHEAP for many adults, the Medicare Savings
+    Program for older ones, and Medicaid renewals for some of those on it."""
+    insured = {c.patient_id for c in rows if c.order == 1 and c.payer_id}
+    on_medicaid = {c.patient_id for c in rows if c.product_type == ProductType.MEDICAID and c.order}
+    made = 0
+    for patient in patients:
+        age = patient.age_on(today)
+        wanted = []
+        if patient.pk not in insured:
+            wanted.append(ALL_KIDS if age < 19 else MSP if age >= 65 else MEDICAID_APP)
+        if age >= 18 and rng.random() < 0.45:
+            wanted.append(SNAP)
+        if age >= 18 and rng.random() < 0.25:
+            wanted.append(LIHEAP)
+        if age >= 65 and patient.pk in insured and rng.random() < 0.3:
+            wanted.append(MSP)
+        renewal = patient.pk in on_medicaid and age >= 19 and rng.random() < 0.3
+        if not wanted and not renewal:
+            continue
+        coordinator = coordinator_of(actor.organization, patient)
+        who = actor_for(coordinator, actor.organization) if coordinator else actor
+        for name in dict.fromkeys(wanted):
+            status = rng.choices([s for s, _ in BENEFIT_STATUSES], weights=[w for _, w in BENEFIT_STATUSES])[0]
+            _application(rng, who, patient, name, status, today)
+            made += 1
+        if renewal:  # approved last year: the renewal paperwork is due soon (the services add the task)
+            _application(rng, who, patient, MEDICAID_APP, ApplicationStatus.APPROVED, today, renewing=True)
+            made += 1
+    return made
+
+
+def _application(rng: random.Random, actor: Actor, patient: Patient, name: str, status: str, today: dt.date, *,
+                 renewing: bool = False) -> FundingApplication:  # fmt: skip
+    program = {MEDICAID_APP: FundingProgram.MEDICAID, ALL_KIDS: FundingProgram.CHIP, MSP: FundingProgram.MSP}.get(
+        name, FundingProgram.OTHER
+    )
+    data = {"program": program, "program_name": name, "status": status}
+    started = today - dt.timedelta(days=rng.randint(1, 12))
+    if status == ApplicationStatus.PREPARING:
+        data["documents_missing"] = rng.sample(DOCUMENTS[name], rng.randint(1, 2))
+    elif status == ApplicationStatus.SUBMITTED:
+        submitted = today - dt.timedelta(days=rng.randint(3, 28))
+        started = submitted - dt.timedelta(days=rng.randint(2, 10))
+        data |= {"submitted_on": submitted, "reference_number": f"IL{_digits(rng, 9)}"}
+        if rng.random() < 0.4:  # the caseworker asked for one more document
+            data["documents_missing"] = rng.sample(DOCUMENTS[name], 1)
+    else:
+        decided = today - dt.timedelta(days=rng.randint(320, 350) if renewing else rng.randint(5, 120))
+        submitted = decided - dt.timedelta(days=rng.randint(14, 40))
+        started = submitted - dt.timedelta(days=rng.randint(2, 10))
+        data |= {"submitted_on": submitted, "decided_on": decided, "reference_number": f"IL{_digits(rng, 9)}"}
+        if status == ApplicationStatus.APPROVED:
+            months = 6 if name == SNAP else 12
+            data["renewal_date"] = _add_months(decided, months) if name != LIHEAP else None
+            data["note"] = "Annual Medicaid redetermination coming up." if renewing else APPROVED_NOTES.get(name, "")
+        else:
+            data["note"] = DENIED_NOTES[name]
+    mark = clock.now()
+    app = funding_services.application_create(actor=actor, patient=patient, data=data)
+    at = min(_at(started, rng, actor.organization.tz), mark)
+    FundingApplication.objects.filter(pk=app.pk).update(created_at=at, updated_at=at)
+    return app
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, min(day.day, 28))
 
 
 # Eligibility ------------------------------------------------------------------------------------------------

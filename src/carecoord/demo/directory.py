@@ -152,7 +152,7 @@ PLANS = {
         listings=(("northside", PCPS, 3), ("st_brendan", ("207X00000X", "207RG0100X"), 2),
                   ("maple-grove", ANY, 0), ("heartland_hh", ("163WH0200X",), 1), ("clark_pharmacy", ANY, 0),
                   ("archer_pharmacy", ANY, 0), ("great_lakes_plan", ANY, 0), ("prairie_state_plan", ANY, 0),
-                  ("prairie", ANY, 0)),
+                  ("prairie", ANY, 0), ("riverside", ANY, 0)),
         locations=(("Lakeshore General Hospital — Main Campus", "2900 N Lake Shore Dr", "Chicago", "60657", ALWAYS),
                    ("Lakeshore Outpatient Pavilion", "3030 N Broadway", "Chicago", "60657",
                     {day: [["07:00", "18:00"]] for day in WEEKDAYS} | {"sat": [["08:00", "12:00"]], "sun": []}),
@@ -177,12 +177,26 @@ PLANS = {
                   ("northside", ("207Q00000X", "207R00000X"), 3), ("lakeshore", ("207RC0000X", "207RN0300X"), 2),
                   ("st_brendan", ("207RP1001X", "2084N0400X", "207RH0003X"), 3), ("heartland_hh", ANY, 0),
                   ("archer_pharmacy", ANY, 0), ("great_lakes_plan", ANY, 0), ("prairie_state_plan", ANY, 0),
-                  ("uptown_services", ANY, 0)),
+                  ("uptown_services", ANY, 0), ("riverside", ("208000000X", "363LF0000X"), 2)),
         locations=(("Prairie Care Partners — Loop Office", "200 W Adams St, Suite 1400", "Chicago", "60606",
                     {day: [["08:30", "17:00"]] for day in WEEKDAYS} | {"sat": [], "sun": []}),
                    ("Prairie Care Partners — Bronzeville Community Office", "4700 S Cottage Grove Ave", "Chicago",
                     "60653", {"tue": [["10:00", "18:00"]], "thu": [["10:00", "18:00"]], "sat": [["09:00", "13:00"]]})),
         area_code="312", extra_kind=K.COMMUNITY,
+    ),
+    # A federally qualified community health center: primary care for all ages, community health workers and
+    # benefits counselors, a school-based site.
+    "riverside": Plan(
+        staff=(("363LF0000X", 2), ("207Q00000X", 2), ("208000000X", 2), ("1041C0700X", 1), ("103T00000X", 1),
+               ("172V00000X", 2), ("163W00000X", 1), ("183500000X", 1), ("133V00000X", 1)),
+        listings=(("lakeshore", ("207RC0000X", "207RE0101X", "2084P0800X"), 2), ("pilsen_health", ANY, 2),
+                  ("archer_pharmacy", ANY, 0), ("great_lakes_plan", ANY, 0), ("prairie_state_plan", ANY, 0),
+                  ("midwest_lab", ANY, 0), ("prairie", ANY, 0)),
+        locations=(("Riverside Community Health Center — Pilsen", "1900 S Blue Island Ave", "Chicago", "60608",
+                    OFFICE | {"tue": [["08:00", "19:00"]], "sat": [["09:00", "13:00"]]}),
+                   ("Riverside School-Based Health Center — Little Village", "3120 S Kostner Ave", "Chicago",
+                    "60623", {day: [["07:30", "15:30"]] for day in WEEKDAYS} | {"sat": [], "sun": []})),
+        area_code="312",
     ),
 }  # fmt: skip
 

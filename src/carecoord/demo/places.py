@@ -128,6 +128,7 @@ CATCHMENTS = {
                     "rogers_park"),
     "prairie": ("bronzeville", "hyde_park", "south_shore", "chatham", "beverly", "gage_park", "little_village",
                 "pilsen", "austin", "humboldt_park", "bridgeview", "cicero", "naperville"),
+    "riverside": ("pilsen", "little_village", "gage_park", "bridgeport", "chinatown", "cicero", "berwyn"),
 }  # fmt: skip
 
 SECOND_LINES = ("Apt 1", "Apt 2", "Apt 3", "Apt 1R", "Apt 2F", "Apt 3B", "Apt 4C", "Apt 205", "Apt 312",

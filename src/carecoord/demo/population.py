@@ -40,7 +40,11 @@ AGE_BANDS = {
     clinical.HOSPITAL: ((18, 44, 12), (45, 64, 28), (65, 79, 35), (80, 99, 25)),
     clinical.NURSING_HOME: ((62, 79, 30), (80, 99, 70)),
     clinical.COORDINATION: ((1, 17, 4), (18, 44, 10), (45, 64, 30), (65, 79, 33), (80, 99, 23)),
+    # The health center's school-age children (its school readiness work) and working-age adults (benefits).
+    clinical.HEALTH_CENTER: ((3, 17, 30), (18, 44, 32), (45, 64, 28), (65, 79, 8), (80, 99, 2)),
 }
+# Communities an organization's patients come from more often than the city's mix (the names' weights).
+GROUP_BOOSTS = {clinical.HEALTH_CENTER: {"hispanic": 2.5}}
 BEST_TIMES = ("Mornings", "Afternoons", "After 5 pm", "Weekdays before noon", "Any time", "Not before 10 am",
               "Evenings after 6 pm", "Tuesdays and Thursdays")  # fmt: skip
 RELATIVE_NOTES = ("Works nights — text first", "Has a key to the apartment", "Visits on Sundays",
@@ -92,7 +96,7 @@ def patient_draw(
     """Draws one patient of the organization; `facility` is the nursing home's address for its residents."""
     age = _age(rng, setting)
     birth_date = birth_date_for_age(rng, today, age)
-    group = names.group()
+    group = names.group(GROUP_BOOSTS.get(setting))
     sex = "F" if rng.random() < (0.65 if setting == clinical.NURSING_HOME else 0.55) else "M"
     patient = Patient(birth_date=birth_date, sex_at_birth=BirthSex(sex),
                       gender=AdministrativeGender.FEMALE if sex == "F" else AdministrativeGender.MALE)  # fmt: skip

@@ -83,6 +83,8 @@ SERIES_OCCURRENCES = 8
 PAST_OUTCOMES = ((AppointmentStatus.FULFILLED, 74), (AppointmentStatus.NOSHOW, 13), (AppointmentStatus.CANCELLED, 13))
 CANCEL_REASONS = ("pat", "pat", "pat", "prov", "oth-weath")
 SCHEDULED_SHARE = 0.45  # of each organization's patients have visits in the window
+# A health center sees most of its panel in the window: well-child and school physicals, benefits follow-ups.
+SCHEDULED_SHARE_BY_KIND = {"community_health_center": 0.9}
 OUTSIDE_PER_ORG = 3
 OUTSIDE_REASONS = ("Cardiology follow-up", "Pulmonology consult", "Physical therapy evaluation", "Eye exam")
 
@@ -338,7 +340,8 @@ class _Calendar:
         inside = [h for h in self.hours if h.practitioner.external_organization_id is None]
         if not inside:
             return
-        chosen = self.rng.sample(patients, round(len(patients) * SCHEDULED_SHARE))
+        share = SCHEDULED_SHARE_BY_KIND.get(self.org.kind, SCHEDULED_SHARE)
+        chosen = self.rng.sample(patients, round(len(patients) * share))
         for patient in chosen:
             own = [h for h in inside if h.practitioner.pk == pcp_of.get(patient.pk)]
             for when in (self.rng.randint(-WINDOW_DAYS, -1), self.rng.randint(1, WINDOW_DAYS)):

@@ -1,9 +1,11 @@
 """
-The demo world: four Illinois organizations (a coordination organization, a hospital, a clinic and a
-nursing home), their staff in every role, their directories, about 200 patients with families, problem
-lists and care teams, the coordination organization's consented shares of clinic and hospital patients, and
-care plans with goals and tasks that give every coordinator a worklist (careplans.py), the hospital discharges
-behind the transitional-care plans (transitions.py) and a community resource directory (community.py).
+The demo world: five Illinois organizations (a coordination organization, a hospital, a clinic, a nursing
+home and a community health center), their staff in every role, their directories, about 200 patients with
+families, problem lists and care teams, the coordination organization's consented shares of clinic and
+hospital patients, and care plans with goals and tasks that give every coordinator a worklist (careplans.py),
+the hospital discharges behind the transitional-care plans (transitions.py), a community resource directory
+(community.py) and, at the community health center, the state benefits work: applications (coverage.py) and
+community referrals (community.py).
 
 `world_create` builds it in one transaction from a seed (the same world every time, except the password,
 which the caller chooses); rows go in with bulk_create and the audit log gets one `demo.load` entry per
@@ -34,7 +36,7 @@ from .careplans import careplans_create
 from .careteams import Tenant, care_team_rows, condition_rows, share_rows
 from .checkins import COUNT_LABELS as CHECKIN_COUNT_LABELS
 from .checkins import checkins_create
-from .community import community_create
+from .community import community_create, referrals_create
 from .coverage import coverage_create
 from .directory import PLANS, directory_create, registry_create
 from .people import NameMaker, PhoneBook, staff_email
@@ -60,11 +62,13 @@ class TenantSpec:
 
 TENANTS = (
     TenantSpec("prairie", "Prairie Care Partners", OrganizationKind.COORDINATION_ORGANIZATION, "prairie.demo",
-               0.125, "PR", 6),
-    TenantSpec("lakeshore", "Lakeshore General Hospital", OrganizationKind.HOSPITAL, "lakeshore.demo", 0.325, "10", 6),
+               0.10, "PR", 6),
+    TenantSpec("lakeshore", "Lakeshore General Hospital", OrganizationKind.HOSPITAL, "lakeshore.demo", 0.25, "10", 6),
     TenantSpec("northside", "Northside Family Clinic", OrganizationKind.CLINIC, "northside.demo", 0.40, "N", 6),
     TenantSpec("maple-grove", "Maple Grove Nursing & Rehab", OrganizationKind.NURSING_HOME, "maplegrove.demo",
                0.15, "MG", 5),
+    TenantSpec("riverside", "Riverside Community Health Center", OrganizationKind.COMMUNITY_HEALTH_CENTER,
+               "riverside.demo", 0.10, "RC", 6),
 )  # fmt: skip
 DEMO_SLUGS = tuple(t.slug for t in TENANTS)
 COORDINATION_SLUG = "prairie"
@@ -95,6 +99,12 @@ STAFF = {
                     ("Helen", "Osei", R.PROVIDER, "black", "207RG0300X"),
                     ("Mark", "Sullivan", R.SUPERVISOR, "white", ""), ("Rosa", "Delgado", R.SCHEDULER, "hispanic", ""),
                     ("Janet", "Miller", R.ORG_ADMIN, "white", ""), ("Ahmed", "Siddiqui", R.AUDITOR, "south_asian", "")),
+    # Lucía Morales is the bilingual (Spanish) coordinator of the health center's benefits work.
+    "riverside": (("Lucía", "Morales", R.COORDINATOR, "hispanic", ""),
+                  ("Marcus", "Bell", R.COORDINATOR, "black", ""),
+                  ("Elena", "Vargas", R.PROVIDER, "hispanic", "363LF0000X"),
+                  ("Patricia", "Ruiz", R.SUPERVISOR, "hispanic", ""), ("Dwayne", "Harris", R.SCHEDULER, "black", ""),
+                  ("Nicole", "Adams", R.ORG_ADMIN, "white", ""), ("Hassan", "Ali", R.AUDITOR, "arab", "")),
 }  # fmt: skip
 # A Prairie coordinator embedded at the clinic: one login, two organizations to switch between.
 SECOND_MEMBERSHIP = ("maria.lopez@prairie.demo", "northside", Role.COORDINATOR)
@@ -123,6 +133,8 @@ COUNT_LABELS = {
     "coverages": "Insurance coverages",
     "eligibility_checks": "Eligibility checks",
     "prior_auths": "Prior authorizations",
+    "funding_applications": "Benefit applications (Medicaid, SNAP, LIHEAP...)",
+    "referrals": "Community referrals",
     **CHECKIN_COUNT_LABELS,
 }
 
@@ -163,6 +175,8 @@ def world_create(*, password: str, seed: int = DEMO_SEED, patients: int = DEMO_P
     except DjangoValidationError as exc:
         raise ValidationError(" ".join(exc.messages), field="password") from exc
     rng = random.Random(seed)  # noqa: S311 -- demo data, not secrets: the seed must reproduce the world
+    # The health center's benefits work draws from its own stream, so it changes nothing else in the world.
+    benefits_rng = random.Random(seed + 1)  # noqa: S311
     names, phones = NameMaker(rng), PhoneBook(rng)
     today = clock.today_in(zoneinfo.ZoneInfo(TIMEZONE))
     world = DemoWorld(organizations={}, logins=[])
@@ -193,7 +207,8 @@ def world_create(*, password: str, seed: int = DEMO_SEED, patients: int = DEMO_P
                       now=clock.now(), counts=world.counts)  # fmt: skip
     transitions_create(rng, organizations=world.organizations, today=today, counts=world.counts)
     community_create(organizations=world.organizations, counts=world.counts)
-    coverage_create(rng, organizations=world.organizations, today=today, counts=world.counts)
+    referrals_create(benefits_rng, organizations=world.organizations, today=today, counts=world.counts)
+    coverage_create(rng, organizations=world.organizations, today=today, counts=world.counts, benefits_rng=benefits_rng)
     checkins_create(rng, organizations=world.organizations, today=today, counts=world.counts)
     for org in world.organizations.values():
         audit_record(event="demo.load", action=AuditAction.CREATE, organization=org, target=org,

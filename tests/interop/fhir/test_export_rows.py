@@ -65,7 +65,7 @@ def exported(actor, types: list[str], directory: Path, since: dt.datetime | None
 
 @pytest.fixture
 def world(db, settings):
-    """The demo world (4 organizations, shares into the coordination one) plus measurements, some toward goals."""
+    """The demo world (all its organizations, shares into the coordination one) plus measurements, some toward goals."""
     from carecoord.careplans.models import Goal
     from carecoord.demo.world import world_create
 

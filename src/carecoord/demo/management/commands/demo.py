@@ -24,7 +24,7 @@ ALREADY_LOADED = "Demo data already loaded"
 
 class Command(BaseCommand):
     help = (
-        "Builds the demo world (four Illinois organizations, staff in every role, directories and about 200 "
+        "Builds the demo world (five Illinois organizations, staff in every role, directories and about 200 "
         "patients with families, problem lists, care teams, care plans and worklist tasks) and prints the "
         "logins; optionally loads Synthea FHIR bundles too. Everything happens in one transaction."
     )
