@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from carecoord.careplans.models import CarePlan, Goal, Task
-from carecoord.patients.domain import fold, search_name
+from carecoord.patients.domain import fold, search_name, sort_name
 from carecoord.patients.models import CareTeamMember, Condition, Patient, PatientIdentifier, RelatedPerson
 
 from . import names
@@ -174,6 +174,7 @@ class PatientBuilder:
             chart_alert="Hard of hearing — call mobile" if rng.random() < 0.03 else "",
             deceased_date=self.days_ago(1, 300) if rng.random() < 0.005 else None,
             search_name=search_name(given, middle, family, preferred),
+            sort_name=sort_name(family, given),
         )
 
     def _age(self) -> int:

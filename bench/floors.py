@@ -90,7 +90,7 @@ def _search(ctx, cursor, match: str, params: dict, page_size: int, *, by_organiz
     """
     home = "p.organization_id = %(org)s" if by_organization else "p.organization_id + 0 = %(org)s"
     columns = """p.id, p.public_id, p.family_name, p.given_name, p.preferred_name, p.birth_date, p.mrn,
-                 p.phone_primary, p.preferred_language, p.interpreter_needed, p.organization_id"""
+                 p.phone_primary, p.preferred_language, p.interpreter_needed, p.organization_id, p.sort_name"""
     sql = f"""
     SELECT m.*, o.name, COUNT(*) OVER () AS total FROM (
         SELECT {columns} FROM patients_patient p WHERE {home} AND {match}
@@ -98,7 +98,7 @@ def _search(ctx, cursor, match: str, params: dict, page_size: int, *, by_organiz
         SELECT {columns} FROM patients_patient p
         WHERE p.id IN ({SHARED}) AND p.organization_id <> %(org)s AND {match}
     ) m JOIN core_organization o ON o.id = m.organization_id
-    ORDER BY m.family_name, m.given_name, m.id
+    ORDER BY m.sort_name, m.id
     LIMIT {int(page_size)}
     """
     rows = _fetch(cursor, sql, _params(ctx, **params))

@@ -9,7 +9,7 @@ from carecoord.core.access import Actor
 from carecoord.core.choices import OrganizationKind, Role
 from carecoord.core.models import BreakGlassAccess, Membership, Organization, User
 from carecoord.directory.models import ExternalOrganization, Location, Practitioner
-from carecoord.patients.domain import search_name
+from carecoord.patients.domain import search_name, sort_name
 from carecoord.patients.models import Condition, Patient, RelatedPerson
 
 TEST_PASSWORD = "correct-horse-battery-staple-42"
@@ -71,6 +71,7 @@ class PatientFactory(DjangoModelFactory):
     birth_date = factory.Faker("date_of_birth", minimum_age=20, maximum_age=95)
     gender = "female"
     search_name = factory.LazyAttribute(lambda o: search_name(o.given_name, o.family_name))
+    sort_name = factory.LazyAttribute(lambda o: sort_name(o.family_name, o.given_name))
 
 
 class RelatedPersonFactory(DjangoModelFactory):

@@ -17,7 +17,7 @@ from carecoord.patients.choices import (
     PhoneKind,
     Relationship,
 )
-from carecoord.patients.domain import search_name
+from carecoord.patients.domain import search_name, sort_name
 from carecoord.patients.models import Patient, RelatedPerson
 
 from . import clinical
@@ -125,6 +125,7 @@ def patient_draw(
     patient.chart_alert = _chart_alert(rng, draft, lives_alone)
     patient.search_name = search_name(patient.given_name, patient.middle_name, patient.family_name,
                                       patient.preferred_name)  # fmt: skip
+    patient.sort_name = sort_name(patient.family_name, patient.given_name)
     return draft
 
 

@@ -40,7 +40,7 @@ from carecoord.patients.choices import (
     ConditionVerificationStatus,
     PhoneKind,
 )
-from carecoord.patients.domain import PhoneError, normalize_phone, search_name, validate_condition_code
+from carecoord.patients.domain import PhoneError, normalize_phone, search_name, sort_name, validate_condition_code
 from carecoord.patients.models import Condition, Patient
 
 from .people import npi_is_valid
@@ -246,6 +246,7 @@ class _Loader:
         patient.preferred_language = self._language(resource.get("communication"))
         self._contacts(patient, resource.get("telecom") or [])
         patient.search_name = search_name(patient.given_name, patient.middle_name, patient.family_name)
+        patient.sort_name = sort_name(patient.family_name, patient.given_name)
         patient.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
         return patient
 

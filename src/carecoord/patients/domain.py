@@ -81,6 +81,19 @@ def search_name(*parts: str) -> str:
     return " " + " ".join(words) + " "
 
 
+SORT_NAME_LENGTH = 400
+
+
+def sort_name(family_name: str, given_name: str) -> str:
+    """
+    The key patient lists are ordered by: the folded family name, then the folded given name ('Ávila', 'José'
+    -> 'avila jose'), so accents and capitals do not move a name whatever the database's collation. The family
+    name's words are joined by '-', which sorts after the space that ends it: De, Zoe before De La Cruz, Ana.
+    """
+    family = "-".join(fold(family_name).split())
+    return f"{family} {fold(given_name)}"[:SORT_NAME_LENGTH]
+
+
 def name_query_terms(query: str) -> list[str]:
     return fold(query).split()
 

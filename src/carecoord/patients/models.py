@@ -83,12 +83,15 @@ class Patient(BaseModel):
     )
     # Lower-cased, accent-free name words, space-separated and space-padded, for prefix search in any order.
     search_name = models.CharField(max_length=400, editable=False, db_index=True)
+    # Folded "family given" (patients.domain.sort_name) that lists are ordered by: binary comparison (SQLite,
+    # a C collation) would put capitals before lower case and "Álvarez" after "Zavala".
+    sort_name = models.CharField(max_length=400, editable=False)
 
     class Meta:
-        ordering = ["family_name", "given_name", "id"]
+        ordering = ["sort_name", "id"]
         constraints = [models.UniqueConstraint(fields=["organization", "mrn"], name="patient_mrn_unique_per_org")]
         indexes = [
-            models.Index(fields=["organization", "family_name", "given_name"], name="patient_org_name"),
+            models.Index(fields=["organization", "sort_name", "id"], name="patient_org_sort"),
             models.Index(fields=["organization", "birth_date"], name="patient_org_dob"),
             models.Index(fields=["phone_primary"], name="patient_phone1"),
             models.Index(fields=["phone_secondary"], name="patient_phone2"),

@@ -273,11 +273,11 @@ def patient_search(actor: Actor, query: str) -> QuerySet[Patient]:
     patients = patients_visible_to(actor).select_related("organization")
     query = (query or "").strip()
     if not query:
-        return patients.order_by("family_name", "given_name", "id")
+        return patients.order_by("sort_name", "id")
     birth_date = parse_loose_date(query)
     if birth_date:
-        return patients.filter(birth_date=birth_date).order_by("family_name", "given_name", "id")
-    return patients.filter(_search_match(query)).order_by("family_name", "given_name", "id")
+        return patients.filter(birth_date=birth_date).order_by("sort_name", "id")
+    return patients.filter(_search_match(query)).order_by("sort_name", "id")
 
 
 def _search_match(query: str) -> Q:

@@ -21,7 +21,7 @@ from carecoord.directory.domain import normalize_zip
 from carecoord.directory.models import Practitioner
 
 from .choices import ConsentScope, ConsentStatus
-from .domain import PhoneError, normalize_phone, search_name, validate_condition_code
+from .domain import PhoneError, normalize_phone, search_name, sort_name, validate_condition_code
 from .models import (
     CareTeamMember,
     Condition,
@@ -118,9 +118,7 @@ def patient_problems(patient: Patient, *, skip: Iterable[str] = ()) -> dict[str,
             patient.postal_code = normalize_zip(patient.postal_code, required=False)
         except ValidationError as exc:
             problems["postal_code"] = [exc.message]
-    patient.search_name = search_name(
-        patient.given_name, patient.middle_name, patient.family_name, patient.preferred_name
-    )
+    refresh_name_keys(patient)
     exclude = ["organization", *skip, *problems]
     try:
         patient.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
@@ -128,6 +126,21 @@ def patient_problems(patient: Patient, *, skip: Iterable[str] = ()) -> dict[str,
         for field, messages in exc.message_dict.items():
             problems.setdefault(field, []).extend(messages)
     return problems
+
+
+NAME_KEY_FIELDS = ("search_name", "sort_name")
+
+
+def refresh_name_keys(patient: Patient) -> tuple[str, ...]:
+    """
+    Recomputes what is derived from the patient's names (the search words, the list sort key) and returns
+    those fields, for the caller to save with the names.
+    """
+    patient.search_name = search_name(
+        patient.given_name, patient.middle_name, patient.family_name, patient.preferred_name
+    )
+    patient.sort_name = sort_name(patient.family_name, patient.given_name)
+    return NAME_KEY_FIELDS
 
 
 def _clean_patient(patient: Patient) -> None:
@@ -193,7 +206,7 @@ def patient_update(*, actor: Actor, patient: Patient, data: dict, expected_versi
         .exists()
     ):
         raise ConflictError(f"MRN {patient.mrn} already belongs to another patient.", field="mrn")
-    save_versioned(patient, expected_version=expected_version, fields=[*PATIENT_FIELDS, "search_name"])
+    save_versioned(patient, expected_version=expected_version, fields=[*PATIENT_FIELDS, *NAME_KEY_FIELDS])
     _audit(actor, "patient.update", AuditAction.UPDATE, patient, patient, fields=changed)
     return patient
 

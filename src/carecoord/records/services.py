@@ -23,6 +23,7 @@ from carecoord.core.errors import InvalidStateError, NotFoundError, PermissionDe
 from carecoord.core.versioning import save_versioned
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patient_get
+from carecoord.patients.services import refresh_name_keys
 
 from .choices import AMENDABLE_DEMOGRAPHICS, AmendmentStatus, AmendmentTarget
 from .models import AmendmentRequest, LegalHold, PatientDeletion, PatientExport, RetentionPolicy
@@ -270,7 +271,8 @@ def amendment_accept(*, actor: Actor, request: AmendmentRequest) -> AmendmentReq
                 f"The requested value does not fit {AMENDABLE_DEMOGRAPHICS[request.field]}: {exc}",
                 field="requested_text",
             ) from exc
-        save_versioned(patient, expected_version=patient.version, fields=[request.field])
+        # A name amended moves the patient in lists and search (sort_name, search_name).
+        save_versioned(patient, expected_version=patient.version, fields=[request.field, *refresh_name_keys(patient)])
     request.status = AmendmentStatus.ACCEPTED
     request.decided_by = actor.user
     request.decided_at = clock.now()
