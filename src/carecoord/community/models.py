@@ -294,6 +294,19 @@ class ReferralEvent(BaseModel):
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status or '-'}"
 
+    @property
+    def from_status_label(self) -> str:
+        return _status_label(self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        return _status_label(self.to_status)
+
+
+def _status_label(value: str) -> str:
+    """A referral status as people read it ("Accepted"), for a history row; a value no longer known stays as is."""
+    return ReferralStatus(value).label if value in ReferralStatus.values else value
+
 
 class BenefitThreshold(BaseModel):
     """The organization's own percent-of-poverty limit for a program, for one state or ("") all states."""
