@@ -199,8 +199,9 @@ UPCOMING = ("pending", "booked", "arrived", "checked-in")  # scheduling.worklist
 def worklist_appointments(ctx, cursor, _input) -> dict:
     """The next 7 days' appointments (first 50) of the patients the coordinator currently coordinates, with
     what the panel shows: patient, practitioner, location, visit type, outside practice, needs from the
-    patient's scheduling preferences. The organization test is on an expression, so SQLite (no statistics)
-    reads each caseload patient's appointments by (patient, start) rather than a month of the organization's."""
+    patient's scheduling preferences and the languages that decide an interpreter. The organization test is
+    on an expression, so SQLite (no statistics) reads each caseload patient's appointments by (patient,
+    start) rather than a month of the organization's."""
     import datetime as dt
 
     from carecoord.core import clock
@@ -210,7 +211,8 @@ def worklist_appointments(ctx, cursor, _input) -> dict:
     marks = ", ".join(f"%(s{i})s" for i in range(len(UPCOMING)))
     sql = f"""
     SELECT a.id, a.start, p.public_id, p.family_name, p.given_name, pr.family_name, l.name, ty.name, x.name,
-           COALESCE(sp.needs_transport, FALSE), COALESCE(sp.needs_interpreter, FALSE)
+           COALESCE(sp.needs_transport, FALSE), COALESCE(sp.needs_interpreter, FALSE), p.interpreter_needed,
+           p.preferred_language, pr.languages
     FROM scheduling_appointment a
     JOIN patients_patient p ON p.id = a.patient_id
     LEFT JOIN directory_practitioner pr ON pr.id = a.practitioner_id

@@ -222,6 +222,19 @@ def test_transport_and_interpreter_tasks_are_created_once_for_the_coordinator(or
         assert task.organization == org
 
 
+def test_no_interpreter_task_when_the_practitioner_speaks_the_patients_language(org, actor, setup, clock):
+    setup["practitioner"].languages = ["en", "es"]
+    setup["practitioner"].save()
+    speaker = book(org, setup, texting_patient(org, preferred_language="es-MX", interpreter_needed=True),
+                   needs_interpreter=True)  # fmt: skip
+    other = texting_patient(org, preferred_language="vi", interpreter_needed=True, phone_primary="+13125550101")
+    not_spoken = book(org, setup, other, start=VISIT + dt.timedelta(hours=1), needs_interpreter=True)
+    summary = reminders_run(organization=org)
+    assert summary["interpreter_task_created"] == 1
+    assert not Task.objects.filter(focus_id=speaker.public_id).exists()
+    assert Task.objects.get(focus_id=not_spoken.public_id).dedupe_key.startswith("interpreter:")
+
+
 def test_a_visit_without_a_coordinator_tasks_the_coordinator_role_due_today_when_late(org, setup, clock):
     appointment = book(org, setup, texting_patient(org), start=VISIT, needs_transport=True)
     reminders_run(organization=org)

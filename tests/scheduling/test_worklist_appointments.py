@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from carecoord.patients.models import CareTeamMember
 from carecoord.scheduling.models import PatientSchedulingPreference
@@ -85,6 +86,22 @@ def test_needs_come_from_the_visit_the_preferences_or_the_chart(org, actor, worl
         rows = upcoming_appointments_for(actor)
         assert [r.patient.display_name for r in rows]  # patients come with the appointments
     assert [(r.transport_needed, r.interpreter_needed) for r in rows] == [(True, False), (False, True), (False, False)]
+
+
+def test_no_interpreter_to_arrange_with_a_practitioner_who_speaks_the_language(org, actor, client_for):
+    speaker, location, kind = clinic(org, languages=["en", "es"])
+    other, other_location, other_kind = clinic(org, languages=["en"])
+    maria = mine(org, actor, preferred_language="es", interpreter_needed=True)
+    with_speaker = appointment_book(actor=actor, patient=maria, practitioner=speaker, location=location,
+                                    appointment_type=kind, start=at(dt.date(2026, 11, 30), 9))  # fmt: skip
+    with_other = appointment_book(actor=actor, patient=maria, practitioner=other, location=other_location,
+                                  appointment_type=other_kind, start=at(dt.date(2026, 11, 30), 11))  # fmt: skip
+    rows = upcoming_appointments_for(actor)
+    assert [(r.pk, r.interpreter_needed) for r in rows] == [(with_speaker.pk, False), (with_other.pk, True)]
+    page = client_for(actor).get(reverse("scheduling:appointment_detail", args=[with_speaker.public_id]))
+    assert "Speaks Spanish: no interpreter needed" in page.content.decode()
+    page = client_for(actor).get(reverse("scheduling:appointment_detail", args=[with_other.public_id]))
+    assert "Spanish interpreter needed" in page.content.decode()
 
 
 def test_another_organization_sees_none_of_them(org, other_org, actor, world):

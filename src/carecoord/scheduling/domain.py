@@ -53,3 +53,26 @@ def timing_error(status: str, start: dt.datetime, now: dt.datetime, tz) -> str |
     if status == S.FULFILLED and now < start:
         return "An appointment cannot be marked seen (fulfilled) before it starts."
     return None
+
+
+def speaks_language(practitioner, language: str) -> bool:
+    """
+    Whether the practitioner lists the patient's language (BCP-47, compared by its primary subtag: "es-MX"
+    matches "es"). A language listed in the directory is taken as one the practitioner sees patients in, so a
+    visit with them needs no interpreter; an organization that wants a qualified interpreter regardless ticks
+    "Needs an interpreter" on the outside visit or leaves the language off the practitioner's record.
+    """
+    wanted = (language or "").split("-")[0].lower()
+    spoken = {str(code).split("-")[0].lower() for code in (getattr(practitioner, "languages", None) or [])}
+    return bool(wanted) and wanted in spoken
+
+
+def interpreter_to_arrange(needed: bool, practitioner, language: str) -> bool:
+    """
+    An interpreter to arrange: the patient needs one and the practitioner does not speak their language. A
+    patient marked as needing one whose language is English keeps the need (most often sign language recorded
+    loosely): a practitioner's English does not meet it.
+    """
+    if not needed:
+        return False
+    return (language or "").split("-")[0].lower() == "en" or not speaks_language(practitioner, language)

@@ -36,6 +36,7 @@ from carecoord.patients.selectors import patients_visible_to
 
 from .availability_selectors import reminder_policy_for
 from .choices import AppointmentStatus, ReminderChannel
+from .domain import interpreter_to_arrange
 from .models import Appointment, PatientSchedulingPreference, ReminderPolicy
 from .selectors import closed_days
 
@@ -349,11 +350,12 @@ def visit_needs(appointment: Appointment, preference: PatientSchedulingPreferenc
     needs = []
     if appointment.needs_transport or (preference and preference.needs_transport):
         needs.append("transport")
-    if (
+    needed = (
         appointment.needs_interpreter
-        or (preference and preference.needs_interpreter)
+        or bool(preference and preference.needs_interpreter)
         or appointment.patient.interpreter_needed
-    ):
+    )
+    if interpreter_to_arrange(needed, appointment.practitioner, appointment.patient.preferred_language):
         needs.append("interpreter")
     return needs
 

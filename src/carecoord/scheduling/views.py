@@ -25,7 +25,7 @@ from carecoord.patients.selectors import patient_get
 
 from . import services
 from .choices import RESCHEDULABLE_STATUSES, AppointmentStatus
-from .domain import TRANSITIONS, timing_error
+from .domain import TRANSITIONS, interpreter_to_arrange, timing_error
 from .forms import BookForm, CancelForm, FindSlotForm, PreferenceForm, RescheduleForm, StatusForm
 from .selectors import (
     appointment_get,
@@ -238,6 +238,9 @@ def _detail_context(actor, appointment, query: QueryDict, **extra) -> dict:
         "status_actions": _status_actions(appointment, actor.organization.tz),
         "can_cancel": AppointmentStatus.CANCELLED in TRANSITIONS.get(appointment.status, frozenset()),
         "can_reschedule": _can_reschedule(appointment),
+        "interpreter_to_arrange": interpreter_to_arrange(
+            appointment.needs_interpreter, appointment.practitioner, patient.preferred_language
+        ),
         "cancel_form": CancelForm(initial={"version": appointment.version}),
         "no_show": patient_no_show_rate(actor, patient),
         "reschedule_open": False,

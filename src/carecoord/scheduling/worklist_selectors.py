@@ -15,6 +15,7 @@ from carecoord.core.models import Membership, Organization, User
 from carecoord.patients.models import CareTeamMember, Patient
 
 from .choices import AppointmentStatus
+from .domain import interpreter_to_arrange
 from .models import Appointment, PatientSchedulingPreference
 
 # Visits still ahead of the patient (a fulfilled or missed one is no longer "upcoming").
@@ -40,9 +41,11 @@ PANEL_FIELDS = (
     "patient__family_name",
     "patient__preferred_name",
     "patient__interpreter_needed",
+    "patient__preferred_language",
     "practitioner__given_name",
     "practitioner__family_name",
     "practitioner__suffix",
+    "practitioner__languages",
     "location__name",
     "appointment_type__name",
     "external_organization__name",
@@ -85,8 +88,10 @@ def upcoming_appointments_for(actor: Actor, days: int = 7) -> list[Appointment]:
     rows = list(appointments)
     for appointment in rows:
         appointment.transport_needed = appointment.needs_transport or appointment.prefers_transport
-        appointment.interpreter_needed = (
-            appointment.needs_interpreter or appointment.prefers_interpreter or appointment.patient.interpreter_needed
+        appointment.interpreter_needed = interpreter_to_arrange(
+            appointment.needs_interpreter or appointment.prefers_interpreter or appointment.patient.interpreter_needed,
+            appointment.practitioner,
+            appointment.patient.preferred_language,
         )
     return rows
 
