@@ -19,8 +19,9 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
 from ninja.security import SessionAuth
 
-from carecoord.core.errors import ApplicationError, NotFoundError
+from carecoord.core.errors import ApplicationError, NotFoundError, PreconditionFailedError
 from carecoord.core.idempotency import idempotent_post
+from carecoord.core.versioning import StaleVersionError
 
 
 class ActorSessionAuth(SessionAuth):
@@ -166,6 +167,8 @@ api.add_decorator(idempotent_post, mode="view")
 
 @api.exception_handler(ApplicationError)
 def application_error(request, exc: ApplicationError):
+    if isinstance(exc, StaleVersionError):  # every JSON API write: a stale version is a failed precondition
+        exc = PreconditionFailedError(exc.message, field="version")
     body = {"code": exc.code, "message": exc.message}
     if exc.field:
         body["field"] = exc.field
@@ -237,3 +240,5 @@ api.add_router("/tasks", "carecoord.careplans.api.tasks_router")
 api.add_router("/patients", "carecoord.patients.api.router")
 api.add_router("/scheduling", "carecoord.scheduling.api.router")
 api.add_router("/coverage", "carecoord.coverage.api.router")
+api.add_router("/patients", "carecoord.coverage.api.patient_coverages_router")
+api.add_router("/coverages", "carecoord.coverage.api.coverages_router")

@@ -34,7 +34,8 @@ def test_complete_via_api_with_version_and_errors(actor, client_for):
     assert missing_note.status_code == 400
     assert missing_note.json()["field"] == "note"
     stale = client.post(url, json.dumps({"note": "done", "version": task.version + 5}), content_type="application/json")
-    assert stale.status_code == 409
+    assert stale.status_code == 412  # RELIABILITY 7: a stale version is a failed precondition
+    assert stale.json()["field"] == "version"
     ok = client.post(url, json.dumps({"note": "Reached", "version": task.version}), content_type="application/json")
     assert ok.status_code == 200, ok.content
     assert ok.json()["task"]["status"] == "completed"

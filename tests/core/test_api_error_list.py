@@ -62,8 +62,8 @@ def test_a_single_problem_is_the_one_item_of_errors(actor, client_for):
     assert answer["field"] == "note"
     assert answer["errors"] == [{"field": "note", "message": answer["message"]}]
     stale = post(client_for(actor), url, {"note": "done", "version": task.version + 5})
-    assert stale.status_code == 409
-    assert stale.json()["errors"] == [{"field": None, "message": stale.json()["message"]}]
+    assert stale.status_code == 412
+    assert stale.json()["errors"] == [{"field": "version", "message": stale.json()["message"]}]
 
 
 def test_a_path_parameter_that_is_not_an_id_is_listed(actor, client_for):
@@ -73,8 +73,8 @@ def test_a_path_parameter_that_is_not_an_id_is_listed(actor, client_for):
 
 
 def test_a_validation_error_of_several_fields_answers_every_one():
-    # No operation of /api/v1 raises ValidationError.of yet (the patient registry's writes are pages only), so
-    # the API's own handler is called with one, as a service would raise it.
+    # The API's own handler, called with one as a service raises it (POST /api/v1/patients answers one over
+    # HTTP: tests/patients/test_api_registration.py).
     exc = ValidationError.of(
         {"birth_date": ["The date of birth cannot be in the future."], "phone_primary": ["Enter 10 digits.", "No."]}
     )

@@ -142,8 +142,8 @@ def test_book_list_reschedule_status_and_cancel(world):
     assert moved.status_code == 200, moved.content
     assert moved.json()["start"] == "2026-03-05T11:00:00-06:00"
     stale = post(client, f"{url}/reschedule", {"start": "2026-03-05T13:00:00-06:00", "version": booked["version"]})
-    assert stale.status_code == 409
-    assert stale.json()["code"] == "conflict"
+    assert stale.status_code == 412  # RELIABILITY 7: a stale version is a failed precondition
+    assert (stale.json()["code"], stale.json()["field"]) == ("precondition-failed", "version")
 
     early = post(client, f"{url}/status", {"status": "arrived"})
     assert early.status_code == 409, early.content  # not before the day of the visit

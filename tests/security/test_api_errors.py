@@ -81,6 +81,8 @@ def test_a_wrong_method_answers_405_before_authentication(db, method):
     from django.test import Client
 
     for path, operations in SCHEMA["paths"].items():
+        if method.lower() in operations:
+            continue  # PATCH /patients/{patient_id} is an operation (its signed-out 401 is tested below)
         response = call(Client(), method, concrete(path, operations))
         assert_structured(response, 405, "method-not-allowed")
 

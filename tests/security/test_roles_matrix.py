@@ -182,6 +182,7 @@ POLICY = {
     "api:list_appointments": CHART,
     "api:get_appointment": CHART,
     "api:list_prior_auths": CHART,
+    "api:list_patient_coverages": CHART,
     "api:openapi-json": SIGNED_IN,
 }  # fmt: skip
 
@@ -313,7 +314,8 @@ POST_ONLY = {
 ELSEWHERE_PREFIXES = ("fhir:",)
 ELSEWHERE = {"core:login", "core:logout", "core:switch_organization", "api:api-root", "api:create_careplan",
              "api:book_appointment", "api:complete_task", "api:snooze_task", "api:reassign_task",
-             "api:reschedule_appointment", "api:cancel_appointment", "api:set_appointment_status"}  # fmt: skip
+             "api:reschedule_appointment", "api:cancel_appointment", "api:set_appointment_status",
+             "api:register_patient", "api:update_patient", "api:add_patient_coverage", "api:end_coverage"}  # fmt: skip
 
 API_PATHS = {
     "api:get_worklist": "/api/v1/worklist", "api:search_patients": "/api/v1/patients",
@@ -347,6 +349,8 @@ def url_of(name: str, params: list[str], world) -> str:
         return f"/api/v1/tasks/{world['task'].public_id}"
     if name == "api:get_patient":
         return f"/api/v1/patients/{world['patient'].public_id}"
+    if name == "api:list_patient_coverages":
+        return f"/api/v1/patients/{world['patient'].public_id}/coverages"
     if name == "api:get_appointment":
         return f"/api/v1/scheduling/appointments/{world['appointment'].public_id}"
     return reverse(name, kwargs=kwargs_for(name, params, world)) if params else reverse(name)

@@ -84,6 +84,13 @@ class ConflictError(ApplicationError):
     http_status = 409
 
 
+class PreconditionFailedError(ApplicationError):
+    """A conditional write whose condition no longer holds (the JSON API's PATCH with a stale version: 412)."""
+
+    code = "precondition-failed"
+    http_status = 412
+
+
 class InvalidStateError(ApplicationError):
     code = "invalid-state"
     http_status = 409

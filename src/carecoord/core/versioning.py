@@ -13,6 +13,10 @@ CONFLICT_MESSAGE = (
 )
 
 
+class StaleVersionError(ConflictError):
+    """An edit that started from a version the record has since moved on from (a ConflictError, so 409)."""
+
+
 def save_versioned(instance: models.Model, *, expected_version: int, fields: list[str]) -> None:
     """
     Writes `fields` of `instance` only if its stored version is still `expected_version`, then tells the
@@ -25,7 +29,7 @@ def save_versioned(instance: models.Model, *, expected_version: int, fields: lis
         **values, version=F("version") + 1, updated_at=now
     )
     if not updated:
-        raise ConflictError(CONFLICT_MESSAGE)
+        raise StaleVersionError(CONFLICT_MESSAGE)
     instance.version, instance.updated_at = expected_version + 1, now
     using = instance._state.db or router.db_for_write(model)
     saved = frozenset([*fields, "version", "updated_at"])

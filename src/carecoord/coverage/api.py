@@ -1,21 +1,42 @@
 """
-JSON endpoints of insurance work at /api/v1/coverage/: the prior authorizations of every patient the caller may
-see, with the filters and order of the page /insurance/prior-auths/ (same selector, same filter form, same
-audit entry). A filter that is not valid answers 400 with every problem in "errors".
+JSON endpoints of insurance work:
+- /api/v1/coverage/prior-auths: the prior authorizations of every patient the caller may see, with the filters
+  and order of the page /insurance/prior-auths/ (same selector, same filter form, same audit entry); a filter
+  that is not valid answers 400 with every problem in "errors";
+- /api/v1/patients/{id}/coverages (list, add at a position) and /api/v1/coverages/{id}/end: a patient's
+  insurance, through the Insurance tab's forms and services (registration data: the front desk too). The
+  member ID shows only to the roles that may see it (selectors.may_see_member_id); a stale version answers 412.
 """
 
 import datetime as dt
 import uuid
 
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from carecoord.core import clock
+from carecoord.core.access import require_patient_registrar
+from carecoord.core.audit import audit_record
+from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ValidationError
+from carecoord.patients.selectors import patient_get
 
+from . import services
+from .choices import MAX_ORDER
+from .forms import CoverageEndForm, CoverageForm
 from .priorauth_list_views import audit_list_view, list_filters, with_days_left
-from .selectors import APPEAL_FOLLOW_UP_DAYS, prior_auths_visible_to
+from .selectors import (
+    APPEAL_FOLLOW_UP_DAYS,
+    coverage_get,
+    coverages_for_patient,
+    may_see_member_id,
+    payers_for,
+    prior_auths_visible_to,
+)
 
 router = Router(tags=["coverage"])
+patient_coverages_router = Router(tags=["coverage"])
+coverages_router = Router(tags=["coverage"])
 
 MAX_LIMIT = 200
 
@@ -145,3 +166,145 @@ def list_prior_auths(request, query: Query[PriorAuthQuery]):
     rows = rows[: query.limit]
     audit_list_view(actor, filters, shown=len(rows), offset=query.offset, api=True)
     return {"results": [_row(auth) for auth in rows], "next_offset": query.offset + query.limit if more else None}
+
+
+# A patient's coverages -------------------------------------------------------------------------------------
+
+
+class CoverageOut(Schema):
+    id: uuid.UUID
+    order: int | None = Field(description="1 primary, 2 secondary...; null once ended.")
+    order_name: str
+    status: str = Field(description="active, cancelled (ended) or entered-in-error.")
+    status_display: str
+    product_type: str
+    product_type_display: str
+    payer: Ref | None
+    plan_name: str
+    member_id: str | None = Field(description="Null when your role may not see member IDs (see member_id_hidden).")
+    member_id_hidden: bool
+    group_id: str
+    group_name: str
+    relationship: str
+    subscriber_given_name: str
+    subscriber_family_name: str
+    subscriber_birth_date: dt.date | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    note: str
+    version: int
+
+
+class CoverageList(Schema):
+    results: list[CoverageOut]
+
+
+class CoverageQuery(Schema):
+    include_ended: bool = True
+
+
+class CoverageIn(Schema):
+    """The Insurance tab's coverage form; dates as YYYY-MM-DD."""
+
+    position: int | None = Field(
+        None, ge=1, le=MAX_ORDER, description="1 primary, 2 secondary...; after the others when not given."
+    )
+    product_type: str | None = Field(None, max_length=40)
+    payer: str | None = Field(None, max_length=100, description="A payer of your directory, by its id.")
+    plan_name: str | None = Field(None, max_length=200)
+    member_id: str | None = Field(None, max_length=80)
+    group_id: str | None = Field(None, max_length=80)
+    relationship: str | None = Field(None, max_length=20, description="The patient is the subscriber's: self...")
+    subscriber_given_name: str | None = Field(None, max_length=100)
+    subscriber_family_name: str | None = Field(None, max_length=100)
+    subscriber_birth_date: str | None = Field(None, max_length=40)
+    start_date: str | None = Field(None, max_length=40)
+    end_date: str | None = Field(None, max_length=40)
+
+
+class CoverageEndIn(Schema):
+    end_date: str | None = Field(None, max_length=40, description="YYYY-MM-DD; today when not given.")
+    in_error: bool = Field(False, description="Entered in error, rather than ended.")
+    version: int | None = Field(None, description="The version of the coverage the change started from.")
+
+
+def _coverage_out(coverage, *, member_id_shown: bool) -> dict:
+    payer = coverage.payer
+    hidden = bool(coverage.member_id) and not member_id_shown
+    return {
+        "id": coverage.public_id,
+        "order": coverage.order,
+        "order_name": coverage.order_name,
+        "status": coverage.status,
+        "status_display": coverage.get_status_display(),
+        "product_type": coverage.product_type,
+        "product_type_display": coverage.get_product_type_display(),
+        "payer": {"id": payer.public_id, "name": payer.name} if payer else None,
+        **{name: getattr(coverage, name) for name in ("plan_name", "group_id", "group_name", "relationship")},
+        "member_id": None if hidden else coverage.member_id,
+        "member_id_hidden": hidden,
+        "subscriber_given_name": coverage.subscriber_given_name,
+        "subscriber_family_name": coverage.subscriber_family_name,
+        "subscriber_birth_date": coverage.subscriber_birth_date,
+        "start_date": coverage.start_date,
+        "end_date": coverage.end_date,
+        "note": coverage.note,
+        "version": coverage.version,
+    }
+
+
+def _form_errors(form) -> ValidationError:
+    return ValidationError.of({None if f == "__all__" else f: list(m) for f, m in form.errors.items()})
+
+
+@patient_coverages_router.get(
+    "/{patient_id}/coverages", response=CoverageList, summary="A patient's coverages, primary first, then ended ones"
+)
+def list_patient_coverages(request, patient_id: uuid.UUID, query: Query[CoverageQuery]):
+    actor = request.auth
+    patient = patient_get(actor, patient_id, audit_event=None)
+    rows = list(coverages_for_patient(actor, patient, include_ended=query.include_ended))
+    audit_record(
+        actor=actor,
+        event="insurance.view",
+        action=AuditAction.READ,
+        target=patient,
+        patient=patient,
+        detail={"api": True, "shown": len(rows)},
+    )
+    shown = may_see_member_id(actor)
+    return {"results": [_coverage_out(row, member_id_shown=shown) for row in rows]}
+
+
+@patient_coverages_router.post(
+    "/{patient_id}/coverages", response={201: CoverageOut}, summary="Add a coverage at a position (others move down)"
+)
+def add_patient_coverage(request, patient_id: uuid.UUID, body: CoverageIn):
+    actor = request.auth
+    patient = patient_get(actor, patient_id, audit_event=None)
+    require_patient_registrar(actor)
+    given = {name: value for name, value in body.dict(exclude={"position"}).items() if value is not None}
+    # The form's own position choices are the page's (1, 2, 3, last); the API takes any position up to MAX_ORDER.
+    form = CoverageForm({"relationship": "self", **given, "position": "9"}, payers=payers_for(actor))
+    if not form.is_valid():
+        raise _form_errors(form)
+    coverage = services.coverage_add(actor=actor, patient=patient, data=form.service_data(), position=body.position)
+    return Status(201, _coverage_out(coverage, member_id_shown=may_see_member_id(actor)))
+
+
+@coverages_router.post("/{coverage_id}/end", response=CoverageOut, summary="End a coverage (the ones after move up)")
+def end_coverage(request, coverage_id: uuid.UUID, body: CoverageEndIn):
+    actor = request.auth
+    coverage = coverage_get(actor, coverage_id)
+    require_patient_registrar(actor)
+    form = CoverageEndForm({name: value for name, value in body.dict().items() if value is not None})
+    if not form.is_valid():
+        raise _form_errors(form)
+    ended = services.coverage_end(
+        actor=actor,
+        coverage=coverage,
+        end_date=form.cleaned_data["end_date"],
+        in_error=form.cleaned_data["in_error"],
+        expected_version=form.cleaned_data["version"],
+    )
+    return _coverage_out(ended, member_id_shown=may_see_member_id(actor))

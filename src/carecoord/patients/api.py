@@ -1,13 +1,28 @@
-"""JSON endpoints of the patient registry: search and read, through the same selectors as the pages."""
+"""
+JSON endpoints of the patient registry: search and read through the same selectors as the pages, and
+registration and the demographics/contact edit through the same form and services as the pages
+(patients.forms.PatientForm validates, patients.services acts, audits and checks the role).
+
+Bodies are read leniently (every field optional, text as strings) and judged by the form, so one refusal
+names every bad field (400, "errors"). Registration stops at a likely duplicate (409 with the candidates)
+unless the caller sends `confirm_not_duplicate: true`, as the page does. An edit names the version it started
+from; a stale one answers 412 and saves nothing.
+"""
 
 import datetime as dt
 import uuid
 
+from django.forms.models import model_to_dict
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
+from carecoord.core.access import require_patient_registrar
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
+from carecoord.core.errors import ValidationError
 
+from . import services
+from .forms import PatientForm
 from .selectors import patient_get, patient_search
 
 router = Router(tags=["patients"])
@@ -39,6 +54,77 @@ class SearchOut(Schema):
     next_offset: int | None
 
 
+class PatientFields(Schema):
+    """The registration form's fields (services.PATIENT_FIELDS); lengths as stored, dates as YYYY-MM-DD."""
+
+    mrn: str | None = Field(None, max_length=40)
+    given_name: str | None = Field(None, max_length=100)
+    middle_name: str | None = Field(None, max_length=100)
+    family_name: str | None = Field(None, max_length=100)
+    preferred_name: str | None = Field(None, max_length=100)
+    birth_date: str | None = Field(None, max_length=40, description="YYYY-MM-DD.")
+    gender: str | None = Field(None, max_length=20, description="male, female, other or unknown.")
+    sex_at_birth: str | None = Field(None, max_length=20)
+    gender_identity: str | None = Field(None, max_length=40)
+    pronouns: str | None = Field(None, max_length=40)
+    phone_primary: str | None = Field(None, max_length=40, description="Any format, e.g. (312) 555-0100.")
+    phone_primary_kind: str | None = Field(None, max_length=20)
+    phone_secondary: str | None = Field(None, max_length=40)
+    phone_secondary_kind: str | None = Field(None, max_length=20)
+    email: str | None = Field(None, max_length=254)
+    address_line1: str | None = Field(None, max_length=200)
+    address_line2: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=100)
+    state: str | None = Field(None, max_length=20)
+    postal_code: str | None = Field(None, max_length=20)
+    preferred_language: str | None = Field(None, max_length=20)
+    interpreter_needed: bool | None = None
+    preferred_contact_method: str | None = Field(None, max_length=20)
+    best_time_to_contact: str | None = Field(None, max_length=100)
+    consent_sms: bool | None = None
+    consent_email: bool | None = None
+    chart_alert: str | None = Field(None, max_length=200)
+
+
+class RegisterIn(PatientFields):
+    confirm_not_duplicate: bool = Field(
+        False, description="Register even though likely duplicates were found (after checking them)."
+    )
+
+
+class UpdateIn(PatientFields):
+    version: int | None = Field(None, description="The version of the patient the edit started from.")
+
+
+class Candidate(Schema):
+    id: uuid.UUID
+    name: str
+    birth_date: dt.date
+    mrn: str
+
+
+class ConflictOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    errors: list[dict] | None = None
+    candidates: list[Candidate] | None = Field(
+        None, description="A likely duplicate (code possible-duplicate): the patients who may be the same person."
+    )
+
+
+def _given(body: PatientFields) -> dict:
+    """The fields the caller sent; a null counts as not sent."""
+    sent = body.dict(exclude={"confirm_not_duplicate", "version"})
+    return {name: value for name, value in sent.items() if value is not None}
+
+
+def _valid(form: PatientForm) -> dict:
+    if not form.is_valid():
+        raise ValidationError.of({None if f == "__all__" else f: list(m) for f, m in form.errors.items()})
+    return form.patient_data()
+
+
 @router.get("", response=SearchOut, summary="Search patients by name, date of birth, MRN or phone")
 def search_patients(request, query: Query[SearchQuery]):
     actor = request.auth
@@ -53,6 +139,39 @@ def search_patients(request, query: Query[SearchQuery]):
     return {"results": rows[: query.limit], "next_offset": query.offset + query.limit if more else None}
 
 
+@router.post("", response={201: PatientOut, 409: ConflictOut}, summary="Register a patient")
+def register_patient(request, body: RegisterIn):
+    actor = request.auth
+    require_patient_registrar(actor)
+    blank = PatientForm(organization=actor.organization)
+    defaults = {name: blank.get_initial_for_field(field, name) for name, field in blank.fields.items()}
+    defaults = {name: value for name, value in defaults.items() if value is not None}
+    form = PatientForm({**defaults, **_given(body)}, organization=actor.organization)
+    try:
+        patient = services.patient_register(
+            actor=actor, data=_valid(form), allow_possible_duplicate=body.confirm_not_duplicate
+        )
+    except services.PossibleDuplicateError as exc:
+        candidates = [
+            {"id": p.public_id, "name": p.display_name, "birth_date": p.birth_date, "mrn": p.mrn}
+            for p in exc.candidates
+        ]
+        return Status(409, {"code": exc.code, "message": exc.message, "candidates": candidates})
+    return Status(201, patient)
+
+
 @router.get("/{patient_id}", response=PatientOut)
 def get_patient(request, patient_id: uuid.UUID):
     return patient_get(request.auth, patient_id)
+
+
+@router.patch("/{patient_id}", response=PatientOut, summary="Change a patient's demographics and contact details")
+def update_patient(request, patient_id: uuid.UUID, body: UpdateIn):
+    actor = request.auth
+    patient = patient_get(actor, patient_id, audit_event=None)
+    require_patient_registrar(actor)
+    if body.version is None:
+        raise ValidationError("Give the version of the patient you started from.", field="version")
+    current = model_to_dict(patient, fields=services.PATIENT_FIELDS)
+    form = PatientForm({**current, **_given(body)}, instance=patient)
+    return services.patient_update(actor=actor, patient=patient, data=_valid(form), expected_version=body.version)
