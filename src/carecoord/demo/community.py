@@ -24,10 +24,12 @@ from carecoord.community.importer import hsds_import_json
 from carecoord.community.models import CommunityService, Referral, ReferralEvent
 from carecoord.core import clock
 from carecoord.core.access import Actor, actor_for
-from carecoord.core.choices import OrganizationKind, Role
+from carecoord.core.choices import OrganizationKind
 from carecoord.core.errors import ValidationError
-from carecoord.core.models import Membership, Organization
+from carecoord.core.models import Organization
 from carecoord.patients.models import Patient
+
+from .coverage import first_coordinator
 
 HSDS_FILE = Path(__file__).parent / "data" / "community_hsds.json"
 REFERRAL_SHARE = 0.7  # of the health center's adults
@@ -64,21 +66,11 @@ COMPLETED_NOTE = "The agency confirmed by phone that the patient was served."
 CONSENT_METHOD = "Verbal consent, documented in the chart"
 
 
-def _first_coordinator(org: Organization) -> Actor:
-    member = (
-        Membership.objects.filter(organization=org, role=Role.COORDINATOR, active=True)
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
-    return actor_for(member.user, org)
-
-
 def community_create(*, organizations: dict[str, Organization], counts) -> None:
     """Imports the demo HSDS directory into each organization's directory, as one of its coordinators."""
     payload = json.loads(HSDS_FILE.read_text(encoding="utf-8"))
     for org in organizations.values():
-        report = hsds_import_json(actor=_first_coordinator(org), payload=payload)
+        report = hsds_import_json(actor=first_coordinator(org), payload=payload)
         if report.errors:  # the file is ours: a row it rejects is a bug in the file
             raise ValidationError(f"The demo community directory did not load: {report.errors[0]}")
         counts["community_services"] += report.created.get("services", 0)
@@ -88,7 +80,7 @@ def referrals_create(rng: random.Random, *, organizations: dict[str, Organizatio
     """The community health centers' referrals to the directory's services (after `community_create`)."""
     for org in organizations.values():
         if org.kind == OrganizationKind.COMMUNITY_HEALTH_CENTER:
-            counts["referrals"] += _referrals(rng, _first_coordinator(org), today)
+            counts["referrals"] += _referrals(rng, first_coordinator(org), today)
 
 
 def _referrals(rng: random.Random, actor: Actor, today: dt.date) -> int:

@@ -135,7 +135,7 @@ def coverage_create(rng: random.Random, *, organizations: dict[str, Organization
 
 
 def _organization(rng: random.Random, org: Organization, today: dt.date, counts, benefits_rng) -> None:
-    actor = _coordinator(org)
+    actor = first_coordinator(org)
     payers = _payers(actor)
     patients = list(
         patients_visible_to(actor)
@@ -158,7 +158,8 @@ def _organization(rng: random.Random, org: Organization, today: dt.date, counts,
         counts["funding_applications"] += _benefits(benefits_rng, actor, patients, rows, today)
 
 
-def _coordinator(org: Organization) -> Actor:
+def first_coordinator(org: Organization) -> Actor:
+    """The organization's first coordinator (by membership), who does the demo's work in its name."""
     member = (
         Membership.objects.filter(organization=org, role=Role.COORDINATOR, active=True)
         .select_related("user")
