@@ -97,7 +97,7 @@ def test_coordinator_flow(page):
     page.get_by_label("Legal last name").fill("Delgado")
     page.get_by_label("Birth date").fill("1950-04-03")
     page.get_by_label("Administrative sex").select_option(label="Female")
-    page.get_by_label("Phone primary", exact=True).fill("(312) 555-0142")
+    page.get_by_label("Main phone", exact=True).fill("(312) 555-0142")
     page.get_by_label("Preferred language").select_option(label="Spanish")
     page.get_by_label("Interpreter needed").check()
     page.get_by_role("button", name="Register patient").click()

@@ -26,6 +26,24 @@ def test_register_then_open_chart(actor, client_for):
     assert AuditEvent.objects.filter(event="patient.view", patient_public_id=patient.public_id).count() == 1
 
 
+def test_registering_without_a_second_phone_needs_no_second_phone_type(actor, client_for):
+    client = client_for(actor)
+    page = client.get("/patients/new/").content.decode()
+    assert "Main phone" in page
+    assert "Other phone type" in page
+    response = client.post(
+        "/patients/new/",
+        {
+            "mrn": "A101", "given_name": "Ana", "family_name": "Reyes", "birth_date": "1961-05-03",
+            "gender": "female", "sex_at_birth": "F", "phone_primary": "(312) 555-0143", "phone_primary_kind": "mobile",
+            "phone_secondary_kind": "", "preferred_language": "en", "preferred_contact_method": "phone", "state": "IL",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    patient = Patient.objects.get(mrn="A101")
+    assert (patient.phone_secondary, patient.phone_secondary_kind) == ("", "home")
+
+
 def test_list_and_search(actor, client_for):
     PatientFactory(organization=actor.organization, given_name="John", family_name="Smith",
                    birth_date=dt.date(1948, 3, 7))  # fmt: skip

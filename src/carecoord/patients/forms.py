@@ -25,7 +25,14 @@ class PatientForm(forms.ModelForm):
             "phone_primary": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
             "phone_secondary": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
-        labels = {"address_line1": "Address line 1", "address_line2": "Address line 2"}
+        labels = {
+            "address_line1": "Address line 1",
+            "address_line2": "Address line 2",
+            "phone_primary": "Main phone",
+            "phone_primary_kind": "Main phone type",
+            "phone_secondary": "Other phone",
+            "phone_secondary_kind": "Other phone type",
+        }
         help_texts = {
             "phone_primary": "Any format, e.g. (312) 555-0100.",
             "phone_secondary": "",
@@ -36,10 +43,15 @@ class PatientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("phone_primary", "phone_secondary", "email"):
             self.fields[name].widget.attrs.setdefault("autocomplete", "off")
+        # Asked only when there is another phone; left empty, the model's default type stands.
+        self.fields["phone_secondary_kind"].required = False
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             organization = organization or self.instance.organization
         self.organization = organization
+
+    def clean_phone_secondary_kind(self):
+        return self.cleaned_data.get("phone_secondary_kind") or Patient._meta.get_field("phone_secondary_kind").default
 
     def validate_unique(self):
         """Uniqueness is the service's job (it knows the organization)."""
