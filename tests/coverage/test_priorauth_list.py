@@ -503,6 +503,7 @@ def test_the_api_shows_only_what_the_caller_may_see(org, actor, other_actor, aut
 def test_the_manage_panel_has_its_own_full_width_row(actor, org):
     patient = PatientFactory(organization=org)
     coverage = make_coverage(actor, patient)
+    make_coverage(actor, patient, member_id="SECOND")  # two, so the panel offers the order too
     body = signed_in_client(actor).get(reverse("coverage:patient_insurance", args=[patient.public_id])).content
     body = body.decode()
     row = re.search(rf'<tr class="coverage-manage" id="coverage-manage-{coverage.public_id}">(.*?)</tr>', body, re.S)

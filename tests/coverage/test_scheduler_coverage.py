@@ -73,7 +73,8 @@ def test_a_scheduler_adds_a_coverage_on_the_web(actor, scheduler, patient, clien
     coverage = Coverage.objects.get(member_id="MCD1")
     assert (coverage.order, coverage.organization) == (1, scheduler.organization)
     page = client.get(tab).content.decode()
-    assert reverse("coverage:coverage_order", args=[coverage.public_id]) in page  # "Manage"
+    assert reverse("coverage:coverage_order", args=[coverage.public_id]) not in page  # one coverage: no order
+    assert 'name="coverage-position"' in page
     assert reverse("coverage:coverage_end", args=[coverage.public_id]) in page
     assert reverse("coverage:coverage_eligibility_start", args=[coverage.public_id]) in page
     recorded = client.post(

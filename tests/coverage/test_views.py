@@ -300,3 +300,16 @@ def test_a_denial_shows_the_day_to_appeal_by_and_the_days_left(client, actor, pa
     deadline = denied_on + dt.timedelta(days=auth.appeal_deadline_days)
     page = client.get(auth.get_absolute_url()).content.decode()
     assert f"{deadline:%m/%d/%Y} ({auth.appeal_deadline_days - 10} days left;" in page
+
+
+def test_the_first_coverage_is_offered_as_primary_and_order_appears_with_two(client, actor, patient):
+    page = client.get(tab(patient)).content.decode()
+    assert re.search(r'<option value="1" selected>Primary</option>', page)
+    first = make_coverage(actor, patient, member_id="M1")
+    page = client.get(tab(patient)).content.decode()
+    assert re.search(r'<option value="9" selected>After the others</option>', page)
+    assert reverse("coverage:coverage_order", args=[first.public_id]) not in page  # nothing to reorder
+    second = make_coverage(actor, patient, member_id="M2")
+    page = client.get(tab(patient)).content.decode()
+    assert reverse("coverage:coverage_order", args=[first.public_id]) in page
+    assert reverse("coverage:coverage_order", args=[second.public_id]) in page

@@ -22,6 +22,7 @@ from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
 from . import services
+from .choices import CoverageStatus
 from .eligibility import ACTIVE_CODES, COST_KINDS, cost_rows, covered_services, service_label
 from .forms import (
     ApplicationForm,
@@ -68,13 +69,17 @@ def _tab_context(actor, patient, **bound) -> dict:
     payers = payers_for(actor)
     coverages = with_member_ids(actor, list(coverages_for_patient(actor, patient)))
     active = coverages_for_patient(actor, patient, include_ended=False)
+    own = actor.organization.pk
+    in_force = [c for c in coverages if c.status == CoverageStatus.ACTIVE and c.organization_id == own]
     context.update(
         coverages=coverages,
         payers_exist=payers.exists(),
         checks=list(eligibility_checks_for_patient(actor, patient)[:10]),
         auths=list(prior_auths_for_patient(actor, patient)),
         applications=list(applications_for_patient(actor, patient)),
-        coverage_form=CoverageForm(prefix="coverage", payers=payers),
+        # The first coverage is the primary one; "after the others" only once there are others.
+        coverage_form=CoverageForm(prefix="coverage", payers=payers, initial={"position": 1} if not in_force else None),
+        coverages_in_force=len(in_force),
         record_form=EligibilityRecordForm(prefix="record"),
         start_form=EligibilityStartForm(prefix="start", practitioners=EMPTY),
         auth_form=PriorAuthForm(prefix="auth", coverages=active, practitioners=_practitioners(actor)),
