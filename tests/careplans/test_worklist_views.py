@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import time_machine
 
@@ -35,6 +36,17 @@ def test_worklist_buckets_and_complete_in_place(actor, client_for):
     overdue.refresh_from_db()
     assert overdue.status == "completed"
     assert overdue.outcome_note == "Reached her, BP fine"
+
+
+@time_machine.travel(dt.datetime(2026, 12, 20, 15, 0, tzinfo=dt.UTC), tick=False)
+def test_a_due_date_in_another_year_shows_its_year(actor, client_for):
+    patient = PatientFactory(organization=actor.organization)
+    TaskFactory(patient=patient, owner=actor.user, due_date=dt.date(2026, 12, 22), title="Before the holidays")
+    TaskFactory(patient=patient, owner=actor.user, due_date=dt.date(2027, 1, 5), title="After New Year")
+    page = client_for(actor).get("/worklist/").content.decode()
+    assert re.search(r"\s12/22\s", page)  # this year's dates stay short
+    assert "12/22/2026" not in page
+    assert "01/05/2027" in page
 
 
 @time_machine.travel(TODAY, tick=False)

@@ -80,7 +80,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "is_supervisor": _is_supervisor(actor),
         "own_list": work.owner == actor.user,
         "list_owner": work.owner,
-        "rows": [task_row(task, row_query) for task in page],
+        "rows": [task_row(task, row_query, this_year=work.today.year) for task in page],
         "blank_filters": _blank_filters() if team is None and not form.is_bound else None,
     }
     template = "careplans/worklist.html"
@@ -111,7 +111,7 @@ def _row_response(request, actor, task, *, message: str, form_errors=None, remov
         "is_supervisor": _is_supervisor(actor),
         "own_list": work.owner == actor.user,
         "list_owner": work.owner,
-        "row": task_row(task, _row_query(actor, work.owner)),
+        "row": task_row(task, _row_query(actor, work.owner), this_year=work.today.year),
         "row_message": message,
         "row_error": form_errors,
         "removed": removed,
