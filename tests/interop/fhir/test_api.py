@@ -244,3 +244,10 @@ def test_metadata_claims_history_only_where_it_is_kept(fhir):
     resources = {r["type"]: r for r in fhir.get("metadata").json()["rest"][0]["resource"]}
     assert (resources["Patient"]["readHistory"], resources["Patient"]["versioning"]) == (True, "versioned-update")
     assert (resources["Slot"]["readHistory"], resources["Slot"]["versioning"]) == (False, "no-version")
+
+
+def test_sorting_by_family_folds_accents_and_case(fhir):
+    for n, family in enumerate(["Zavala", "Ávila", "baker", "Álvarez"]):
+        PatientFactory(organization=fhir.organization, family_name=family, mrn=f"S-{n}")
+    found = fhir.get("Patient", {"_sort": "family", "_count": "10"}).json()
+    assert [e["resource"]["name"][0]["family"] for e in found["entry"]] == ["Álvarez", "Ávila", "baker", "Zavala"]

@@ -74,7 +74,8 @@ class PatientMapper(ResourceMapper):
         "phone": SearchParam("phone", "token", _phone_filter),
         "active": SearchParam("active", "token", token_filter("active", codes={"true": True, "false": False})),
     }
-    sort_fields = {"family": "family_name", "given": "given_name", "birthdate": "birth_date", "name": "search_name"}
+    # family: the folded list key (patients.domain.sort_name, indexed), so accents and case sort as on the pages
+    sort_fields = {"family": "sort_name", "given": "given_name", "birthdate": "birth_date", "name": "search_name"}
 
     def queryset(self, actor):
         return patients_visible_to(actor)
