@@ -3,7 +3,7 @@
 """
 Who ordered a change, stop or hold decided in a reconciliation (the prescriber's name, and the directory
 practitioner when chosen). On SQLite, adding a NOT NULL column rebuilds the table, which drops the guards of
-0002 on it; `reinstate_sqlite_guards` (as in 0003) puts every guard back after the change and after undoing it.
+0002 on it; 0003's `reinstate_sqlite_guards` puts every guard back after the change and after undoing it.
 """
 
 import importlib
@@ -11,15 +11,10 @@ import importlib
 import django.db.models.deletion
 from django.db import migrations, models
 
-GUARD = importlib.import_module("carecoord.medications.migrations.0002_signed_reconciliations_are_final")
-
-
-def reinstate_sqlite_guards(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return  # PostgreSQL alters the table in place and keeps its triggers
-    for name, statement in GUARD.SQLITE_TRIGGERS.items():
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        schema_editor.execute(statement)
+# The same guard reinstatement as 0003 (the same table rebuilt by the same kind of change).
+reinstate_sqlite_guards = importlib.import_module(
+    "carecoord.medications.migrations.0003_reconciliation_hold"
+).reinstate_sqlite_guards
 
 
 class Migration(migrations.Migration):
