@@ -20,12 +20,14 @@ def business_holidays(state: str, years) -> holidays.HolidayBase:
 
 
 def add_business_days(start: dt.date, days: int, *, state: str) -> dt.date:
-    """Returns the date `days` business days after `start` (weekends and holidays of the state skipped)."""
-    calendar = business_holidays(state, range(start.year, start.year + 2))
+    """Returns the date `days` business days after `start`, or before it when `days` is negative (weekends and
+    holidays of the state skipped). The holiday calendar fills in further years as the count reaches them."""
+    calendar = business_holidays(state, range(start.year - 1, start.year + 2))
+    step = dt.timedelta(days=1 if days >= 0 else -1)
     current = start
-    remaining = days
+    remaining = abs(days)
     while remaining > 0:
-        current += dt.timedelta(days=1)
+        current += step
         if current.weekday() < 5 and current not in calendar:
             remaining -= 1
     return current
