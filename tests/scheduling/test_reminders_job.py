@@ -20,7 +20,7 @@ from carecoord.scheduling.reminder_services import reminder_key, reminders_run
 from carecoord.scheduling.services import appointment_cancel, appointment_reschedule
 
 from ..factories import ExternalOrganizationFactory, PatientFactory
-from .factories import clinic
+from .factories import AppointmentTypeFactory, clinic
 
 CHICAGO = ZoneInfo("America/Chicago")
 VISIT = dt.datetime(2030, 1, 10, 16, 0, tzinfo=dt.UTC)  # Thursday 10:00 in Chicago
@@ -46,9 +46,10 @@ def texting_patient(org, **fields):
 
 
 def book(org, setup, patient, start=VISIT, **fields):
+    fields = {"appointment_type": setup["kind"], **fields}
     return Appointment.objects.create(
         organization=org, patient=patient, practitioner=setup["practitioner"], location=setup["location"],
-        appointment_type=setup["kind"], start=start, end=start + dt.timedelta(minutes=30), **fields,
+        start=start, end=start + dt.timedelta(minutes=30), **fields,
     )  # fmt: skip
 
 
@@ -233,6 +234,19 @@ def test_no_interpreter_task_when_the_practitioner_speaks_the_patients_language(
     assert summary["interpreter_task_created"] == 1
     assert not Task.objects.filter(focus_id=speaker.public_id).exists()
     assert Task.objects.get(focus_id=not_spoken.public_id).dedupe_key.startswith("interpreter:")
+
+
+def test_a_video_visit_gets_no_transport_task_but_keeps_its_interpreter(org, actor, setup, clock):
+    patient = texting_patient(org, preferred_language="vi", interpreter_needed=True)
+    PatientSchedulingPreference.objects.create(organization=org, patient=patient, needs_transport=True)
+    video = AppointmentTypeFactory(organization=org, name="Telehealth check-in", telehealth=True)
+    on_video = book(org, setup, patient, appointment_type=video, needs_transport=True)
+    in_person = book(org, setup, patient, start=VISIT + dt.timedelta(days=1))
+    summary = reminders_run(organization=org)
+    assert summary["transport_task_created"] == 1
+    kinds = {task.focus_id: task.dedupe_key.split(":")[0] for task in Task.objects.filter(dedupe_key__startswith="t")}
+    assert kinds == {in_person.public_id: "transport"}
+    assert Task.objects.get(focus_id=on_video.public_id).dedupe_key.startswith("interpreter:")
 
 
 def test_a_visit_without_a_coordinator_tasks_the_coordinator_role_due_today_when_late(org, setup, clock):

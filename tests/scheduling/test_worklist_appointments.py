@@ -16,7 +16,7 @@ from carecoord.scheduling.services import appointment_book, appointment_cancel
 from carecoord.scheduling.worklist_selectors import upcoming_appointments_for
 
 from ..factories import ExternalOrganizationFactory, PatientFactory, make_actor
-from .factories import clinic
+from .factories import AppointmentTypeFactory, clinic, weekly_hours
 
 CHICAGO = ZoneInfo("America/Chicago")
 NOW = dt.datetime(2026, 11, 25, 18, 0, tzinfo=dt.UTC)
@@ -44,17 +44,22 @@ def mine(org, actor, **fields):
 def world(org, actor):
     practitioner, location, kind = clinic(org)
 
-    def book(patient, start):
+    def book(patient, start, appointment_type=kind):
         return appointment_book(
             actor=actor,
             patient=patient,
             practitioner=practitioner,
             location=location,
-            appointment_type=kind,
+            appointment_type=appointment_type,
             start=start,
         )
 
-    return {"book": book, "practice": ExternalOrganizationFactory(organization=org, name="Heart Partners")}
+    return {
+        "book": book,
+        "practitioner": practitioner,
+        "location": location,
+        "practice": ExternalOrganizationFactory(organization=org, name="Heart Partners"),
+    }
 
 
 def test_upcoming_shows_my_patients_next_7_days_inside_and_outside(org, actor, world):
@@ -82,10 +87,15 @@ def test_needs_come_from_the_visit_the_preferences_or_the_chart(org, actor, worl
     world["book"](by_preference, at(dt.date(2026, 11, 30), 9))
     world["book"](by_chart, at(dt.date(2026, 11, 30), 10))
     world["book"](plain, at(dt.date(2026, 11, 30), 11))
+    video = AppointmentTypeFactory(organization=org, telehealth=True)
+    weekly_hours(world["practitioner"], world["location"], [video])
+    world["book"](by_preference, at(dt.date(2026, 11, 30), 13), appointment_type=video)  # no ride to a video call
     with django_assert_num_queries(2):  # the panel adds two queries to the worklist page (caseload, visits)
         rows = upcoming_appointments_for(actor)
         assert [r.patient.display_name for r in rows]  # patients come with the appointments
-    assert [(r.transport_needed, r.interpreter_needed) for r in rows] == [(True, False), (False, True), (False, False)]
+    assert [(r.transport_needed, r.interpreter_needed) for r in rows] == [
+        (True, False), (False, True), (False, False), (False, False),
+    ]  # fmt: skip
 
 
 def test_no_interpreter_to_arrange_with_a_practitioner_who_speaks_the_language(org, actor, client_for):

@@ -76,3 +76,12 @@ def interpreter_to_arrange(needed: bool, practitioner, language: str) -> bool:
     if not needed:
         return False
     return (language or "").split("-")[0].lower() == "en" or not speaks_language(practitioner, language)
+
+
+def is_telehealth(appointment) -> bool:
+    return bool(appointment.appointment_type and appointment.appointment_type.telehealth)
+
+
+def transport_to_arrange(needed: bool, appointment) -> bool:
+    """Transport to arrange: the visit or the patient needs it, and the patient is going somewhere (not video)."""
+    return needed and not is_telehealth(appointment)

@@ -36,7 +36,7 @@ from carecoord.patients.selectors import patients_visible_to
 
 from .availability_selectors import reminder_policy_for
 from .choices import AppointmentStatus, ReminderChannel
-from .domain import interpreter_to_arrange
+from .domain import interpreter_to_arrange, is_telehealth, transport_to_arrange
 from .models import Appointment, PatientSchedulingPreference, ReminderPolicy
 from .selectors import closed_days
 
@@ -195,7 +195,7 @@ def reminder_text(appointment: Appointment, language: str) -> tuple[str, str, st
     language = language if language in TEXTS else "en"
     text = TEXTS[language]
     org = appointment.organization.name
-    telehealth = bool(appointment.appointment_type and appointment.appointment_type.telehealth)
+    telehealth = is_telehealth(appointment)
     place = "" if telehealth else visit_place(appointment)
     outside = appointment.external_organization.name if appointment.external_organization else ""
     body = text["body"].format(
@@ -348,7 +348,8 @@ NEEDS = {
 def visit_needs(appointment: Appointment, preference: PatientSchedulingPreference | None) -> list[str]:
     """What the visit needs a coordinator to arrange, from the appointment, the preferences and the patient."""
     needs = []
-    if appointment.needs_transport or (preference and preference.needs_transport):
+    wants_transport = appointment.needs_transport or bool(preference and preference.needs_transport)
+    if transport_to_arrange(wants_transport, appointment):
         needs.append("transport")
     needed = (
         appointment.needs_interpreter

@@ -27,7 +27,7 @@ from carecoord.patients.selectors import patient_get
 
 from . import slots as slot_math
 from .choices import BLOCKING_STATUSES, RESCHEDULABLE_STATUSES, AppointmentStatus, CancellationReason
-from .domain import TransitionError, check_transition, timing_error
+from .domain import TransitionError, check_transition, timing_error, transport_to_arrange
 from .models import (
     Appointment,
     AppointmentType,
@@ -179,9 +179,9 @@ def appointment_book(
         booked_by=actor.user,
         notes=notes,
         reason=reason.strip()[:300],
-        needs_transport=preference.needs_transport,
         needs_interpreter=preference.needs_interpreter,
     )
+    appointment.needs_transport = transport_to_arrange(preference.needs_transport, appointment)
     _save_guarded(appointment.save)
     audit_record(actor=actor, event="appointment.book", action=AuditAction.CREATE, target=appointment, patient=patient)
     return appointment

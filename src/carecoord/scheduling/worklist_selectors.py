@@ -15,7 +15,7 @@ from carecoord.core.models import Membership, Organization, User
 from carecoord.patients.models import CareTeamMember, Patient
 
 from .choices import AppointmentStatus
-from .domain import interpreter_to_arrange
+from .domain import interpreter_to_arrange, transport_to_arrange
 from .models import Appointment, PatientSchedulingPreference
 
 # Visits still ahead of the patient (a fulfilled or missed one is no longer "upcoming").
@@ -48,6 +48,7 @@ PANEL_FIELDS = (
     "practitioner__languages",
     "location__name",
     "appointment_type__name",
+    "appointment_type__telehealth",
     "external_organization__name",
 )
 
@@ -87,7 +88,9 @@ def upcoming_appointments_for(actor: Actor, days: int = 7) -> list[Appointment]:
     )
     rows = list(appointments)
     for appointment in rows:
-        appointment.transport_needed = appointment.needs_transport or appointment.prefers_transport
+        appointment.transport_needed = transport_to_arrange(
+            appointment.needs_transport or appointment.prefers_transport, appointment
+        )
         appointment.interpreter_needed = interpreter_to_arrange(
             appointment.needs_interpreter or appointment.prefers_interpreter or appointment.patient.interpreter_needed,
             appointment.practitioner,
