@@ -85,6 +85,10 @@ class MedicationStatement(BaseModel):
     )
     resume_date = models.DateField(null=True, blank=True, help_text="For a medication on hold: when to resume it.")
     adherence_note = models.CharField(max_length=500, blank=True)
+    last_order = models.ForeignKey(
+        "ReconciliationDecision", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="On a reconciled list: the change, stop or hold that last changed this medication (who ordered it).",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["medication_list", "position", "id"]
@@ -101,6 +105,16 @@ class MedicationStatement(BaseModel):
 
     def __str__(self) -> str:
         return self.display
+
+    @property
+    def informant_id(self) -> int | None:
+        """
+        The directory practitioner this line's information comes from: the orderer of its last change when it
+        has one (None when that orderer is a name only), else its prescriber.
+        """
+        if self.last_order_id is not None:
+            return self.last_order.ordered_by_practitioner_id
+        return self.prescriber_id
 
     @property
     def frequency_label(self) -> str:

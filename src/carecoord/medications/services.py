@@ -469,6 +469,16 @@ def _result_line(decision: ReconciliationDecision, today: dt.date) -> dict:
 UNCONFIRMED = "Not confirmed: asked the prescriber —"
 
 
+def _last_order(decision: ReconciliationDecision) -> ReconciliationDecision | None:
+    """
+    The order that last changed the line a decision makes: the decision itself for a change, stop or hold;
+    for a continue or an ask, the chosen line's own (a line continued from a reconciled list keeps its orderer).
+    """
+    if decision.action in ORDERED_ACTIONS:
+        return decision
+    return decision.chosen_line.last_order
+
+
 def _digest(reconciliation: Reconciliation, decisions: list[ReconciliationDecision], rows: list[domain.Row]) -> str:
     payload = {
         "reconciliation": str(reconciliation.public_id),
@@ -517,7 +527,11 @@ def reconciliation_sign(
     decisions = {
         d.row_key: d
         for d in reconciliation.decisions.select_related(
-            "chosen_line", "chosen_line__prescriber", "ordered_by_practitioner"
+            "chosen_line",
+            "chosen_line__prescriber",
+            "ordered_by_practitioner",
+            "chosen_line__last_order__reconciliation",
+            "chosen_line__last_order__ordered_by_practitioner",
         ).order_by("id")
     }
     undecided = [row.name for row in rows if row.key not in decisions]
@@ -556,6 +570,9 @@ def reconciliation_sign(
             + ", ".join(unordered[:8]) + ".", field="decisions",
         )  # fmt: skip
     previous = current_reconciliation(actor, patient)
+    # Set before the lines are written: their FHIR history version (written as each is saved) reads the time
+    # of the order that changed them from this object.
+    reconciliation.signed_at = clock.now()
     result = MedicationList.objects.create(
         organization=actor.organization, patient=patient, kind=ListKind.RECONCILED, list_date=today,
         note=_text(note, 500), recorded_by=actor.user,
@@ -564,10 +581,9 @@ def reconciliation_sign(
     for i, decision in enumerate(ordered):
         MedicationStatement.objects.create(
             organization=actor.organization, patient=patient, medication_list=result, position=i,
-            **_result_line(decision, today),
+            last_order=_last_order(decision), **_result_line(decision, today),
         )  # fmt: skip
     reconciliation.status = ReconciliationStatus.SIGNED
-    reconciliation.signed_at = clock.now()
     reconciliation.signed_by = actor.user
     reconciliation.result_list = result
     reconciliation.supersedes = previous

@@ -251,3 +251,28 @@ def test_sorting_by_family_folds_accents_and_case(fhir):
         PatientFactory(organization=fhir.organization, family_name=family, mrn=f"S-{n}")
     found = fhir.get("Patient", {"_sort": "family", "_count": "10"}).json()
     assert [e["resource"]["name"][0]["family"] for e in found["entry"]] == ["Álvarez", "Ávila", "baker", "Zavala"]
+
+
+def test_sorting_by_given_folds_accents_and_case_as_the_family_sort_does(fhir):
+    # families with spaces, capitals and punctuation: the given name is still what orders
+    names = [("De La Cruz", "Zoe"), ("O'Neil", "álvaro"), ("Ávila", "Émile"), ("smith", "ana"), ("Baker", "Bob")]
+    for n, (family, given) in enumerate(names):
+        PatientFactory(organization=fhir.organization, family_name=family, given_name=given, mrn=f"G-{n}")
+
+    def given_names(sort: str) -> list[str]:
+        found = fhir.get("Patient", {"_sort": sort, "_count": "10"}).json()
+        return [e["resource"]["name"][0]["given"][0] for e in found["entry"]]
+
+    assert given_names("given") == ["álvaro", "ana", "Bob", "Émile", "Zoe"]
+    assert given_names("-given") == ["Zoe", "Émile", "Bob", "ana", "álvaro"]
+
+
+def test_the_given_sort_key_is_the_folded_given_name_on_every_engine(fhir):
+    from carecoord.patients.domain import fold
+    from carecoord.patients.models import SortGivenName
+
+    names = [("De La Cruz", "Mary Ann"), ("", "Ñandú"), ("Straße-Ö'Brien", "José-Luis"), ("李", "小龙")]
+    for n, (family, given) in enumerate(names):
+        PatientFactory(organization=fhir.organization, family_name=family, given_name=given, mrn=f"K-{n}")
+    keys = Patient.objects.annotate(key=SortGivenName("sort_name")).values_list("given_name", "key")
+    assert sorted(keys) == sorted((given, fold(given)) for _, given in names)

@@ -4,6 +4,7 @@ import datetime as dt
 
 from carecoord.core import clock
 from carecoord.core.choices import Role
+from carecoord.interop.fhir.base import instant
 from carecoord.medications import services
 from carecoord.medications.models import MedicationList, MedicationStatement
 
@@ -218,3 +219,110 @@ def test_create_on_hold_keeps_the_reason_and_resume_date_and_reads_back_the_same
     response = fhir.post("MedicationStatement", active_with_resume)
     assert response.status_code in (400, 422)
     assert "only for a medication on hold" in outcome_text(response)
+
+
+# Who ordered a change, stop or hold: informationSource and a note on the reconciled line it made ---------------
+
+
+def reconcile(organization, patient, decision: dict, base=None, other=None):
+    """Signs a reconciliation of two lists (one medication) with `decision`; returns its reconciled line."""
+    from carecoord.medications.selectors import reconciliation_rows
+
+    actor = make_actor(organization, Role.COORDINATOR)
+    base = base or a_list(organization, patient)
+    other = other or a_list(organization, patient)
+    reconciliation = services.reconciliation_start(actor=actor, patient=patient, base_list=base, other_lists=[other])
+    _, (row,) = reconciliation_rows(reconciliation)
+    services.reconciliation_decide(actor=actor, reconciliation=reconciliation,
+                                   decisions=[{"row_key": row.key, **decision}])  # fmt: skip
+    services.reconciliation_sign(actor=actor, reconciliation=reconciliation, expected_version=1)
+    reconciliation.refresh_from_db()
+    return reconciliation.result_list.lines.get(), reconciliation
+
+
+def test_a_changed_line_names_the_directory_practitioner_who_ordered_it(fhir):
+    patient = PatientFactory(organization=fhir.organization)
+    prescriber = PractitionerFactory(organization=fhir.organization, given_name="Carl", family_name="Berg")
+    orderer = PractitionerFactory(organization=fhir.organization, given_name="Hana", family_name="Ito")
+    base = a_list(fhir.organization, patient, prescriber)
+    line, reconciliation = reconcile(fhir.organization, patient, {
+        "action": "change", "dose": "5 mg", "frequency_code": "bid", "ordered_by_practitioner": orderer.public_id,
+    }, base=base)  # fmt: skip
+    resource = assert_valid(fhir.get(f"MedicationStatement/{line.public_id}").json())
+    assert resource["informationSource"] == {"reference": f"Practitioner/{orderer.public_id}", "display": str(orderer)}
+    order_note, adherence = resource["note"]
+    assert order_note["text"] == (
+        "Changed in a medication reconciliation (dose 5 mg; frequency Twice daily (BID)), "
+        f"ordered by {orderer.display_name}."
+    )
+    assert order_note["time"] == instant(reconciliation.signed_at)
+    assert adherence == {"text": "Takes it with breakfast"}
+    assert resource["dosage"][0]["doseAndRate"] == [{"doseQuantity": {"value": 5, "unit": "mg"}}]
+    # the version stored when the line was written is the one read
+    assert fhir.get(f"MedicationStatement/{line.public_id}/_history/{line.version}").json() == resource
+
+
+def test_source_search_and_include_follow_what_information_source_shows(fhir):
+    patient = PatientFactory(organization=fhir.organization)
+    prescriber = PractitionerFactory(organization=fhir.organization)
+    orderer = PractitionerFactory(organization=fhir.organization)
+    base = a_list(fhir.organization, patient, prescriber)
+    line, _ = reconcile(fhir.organization, patient, {"action": "stop", "ordered_by_practitioner": orderer.public_id},
+                        base=base)  # fmt: skip
+
+    def found(practitioner, **extra) -> list[str]:
+        params = {"patient": str(patient.public_id), "source": f"Practitioner/{practitioner.public_id}", **extra}
+        return [(e["resource"]["resourceType"], e["resource"]["id"]) for e in fhir.get("MedicationStatement",
+                                                                                   params).json()["entry"]]  # fmt: skip
+
+    assert found(orderer) == [("MedicationStatement", str(line.public_id))]
+    assert ("MedicationStatement", str(line.public_id)) not in found(prescriber)
+    assert found(prescriber) == [("MedicationStatement", str(base.lines.get().public_id))]
+    included = found(orderer, _include="MedicationStatement:source")
+    assert included == [("MedicationStatement", str(line.public_id)), ("Practitioner", str(orderer.public_id))]
+
+
+def test_an_orderer_named_only_is_a_display_and_a_continued_line_keeps_its_orderer(fhir):
+    patient = PatientFactory(organization=fhir.organization)
+    prescriber = PractitionerFactory(organization=fhir.organization)
+    held, _ = reconcile(fhir.organization, patient, {
+        "action": "hold", "note": "Until kidney function is rechecked", "ordered_by": "Dr. Ito (hospitalist)",
+    }, base=a_list(fhir.organization, patient, prescriber))  # fmt: skip
+    resource = assert_valid(fhir.get(f"MedicationStatement/{held.public_id}").json())
+    assert resource["informationSource"] == {"display": "Dr. Ito (hospitalist)"}
+    assert resource["note"][0]["text"] == "Held in a medication reconciliation, ordered by Dr. Ito (hospitalist)."
+    # reconciled again, the held line continued: the hold is still the last change, and who ordered it
+    again, _ = reconcile(fhir.organization, patient, {"action": "continue", "chosen_line": held.public_id},
+                         base=held.medication_list)  # fmt: skip
+    continued = assert_valid(fhir.get(f"MedicationStatement/{again.public_id}").json())
+    assert continued["informationSource"] == resource["informationSource"]
+    assert continued["note"] == resource["note"]
+    # continuing a source list's line: no order changed it, so its prescriber, as on the source list
+    fresh, _ = reconcile(fhir.organization, patient, {"action": "continue"},
+                         base=a_list(fhir.organization, patient, prescriber))  # fmt: skip
+    plain = assert_valid(fhir.get(f"MedicationStatement/{fresh.public_id}").json())
+    assert plain["informationSource"]["reference"] == f"Practitioner/{prescriber.public_id}"
+    assert plain["note"] == [{"text": "Takes it with breakfast"}]
+
+
+def test_a_search_of_reconciled_lines_makes_the_same_queries_whatever_their_number(fhir):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    patient = PatientFactory(organization=fhir.organization)
+    orderer = PractitionerFactory(organization=fhir.organization)
+
+    def queries(expected: int) -> int:
+        params = {"patient": str(patient.public_id), "status": "stopped,on-hold", "_count": "50"}
+        with CaptureQueriesContext(connection) as captured:
+            bundle = fhir.get("MedicationStatement", params).json()
+        assert len(bundle["entry"]) == expected
+        assert all("ordered by" in entry["resource"]["note"][0]["text"] for entry in bundle["entry"])
+        return len(captured.captured_queries)
+
+    reconcile(fhir.organization, patient, {"action": "stop", "ordered_by_practitioner": orderer.public_id})
+    few = queries(1)
+    for _ in range(3):
+        reconcile(fhir.organization, patient, {"action": "stop", "ordered_by_practitioner": orderer.public_id})
+        reconcile(fhir.organization, patient, {"action": "hold", "note": "Recheck", "ordered_by": "Dr. Ito"})
+    assert queries(7) == few

@@ -1,10 +1,17 @@
 """
 MedicationStatement <-> medications.MedicationStatement (one line of a source list or of a reconciled list).
-status is the FHIR R4 code verbatim; medicationCodeableConcept carries the RxNorm code; informationSource is
-the prescriber; dosage has the text, the SNOMED CT route and the timing; statusReason.text is the reason
-(why a medication is on hold) and the extension RESUME_DATE the day a held medication resumes. A create
-joins the day's list "Another system (FHIR)"; update and delete (entered-in-error) work on source lists
-only, since a reconciled list is signed and final.
+status is the FHIR R4 code verbatim; medicationCodeableConcept carries the RxNorm code; dosage has the text,
+the SNOMED CT route and the timing; statusReason.text is the reason (why a medication is on hold) and the
+extension RESUME_DATE the day a held medication resumes. informationSource is the prescriber, except on a
+reconciled line whose last change was a reconciliation's change, stop or hold (`last_order`): there it is who
+ordered that change, a Practitioner reference when the orderer is in the directory, else the name as a
+display-only reference. R4 defines informationSource as "the person or organization that provided the
+information about the taking of this medication"
+(https://hl7.org/fhir/R4/medicationstatement-definitions.html#MedicationStatement.informationSource), and for
+such a line that is the orderer. A note, timed when that reconciliation was signed, says what changed and who
+ordered it. The `source` search parameter follows informationSource. A create joins the day's list "Another
+system (FHIR)"; update and delete (entered-in-error) work on source lists only, since a reconciled list is
+signed and final.
 """
 
 import datetime as dt
@@ -13,7 +20,15 @@ import re
 from django.db.models import Q
 
 from carecoord.core.errors import NotFoundError
-from carecoord.interop.fhir.base import ResourceMapper, SearchParam, choice_label, compact, reference, referenced_id
+from carecoord.interop.fhir.base import (
+    ResourceMapper,
+    SearchParam,
+    choice_label,
+    compact,
+    instant,
+    reference,
+    referenced_id,
+)
 from carecoord.interop.fhir.codes import coding, codings
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
@@ -23,11 +38,12 @@ from carecoord.medications.choices import (
     FREQUENCY_TIMING,
     RXNORM_SYSTEM,
     SNOMED_SYSTEM,
+    Action,
     Frequency,
     Route,
     StatementStatus,
 )
-from carecoord.medications.models import MedicationStatement
+from carecoord.medications.models import MedicationStatement, ReconciliationDecision
 from carecoord.medications.selectors import prescriber_choices, statements_visible_to
 
 from ._care import extension_value, visible_patient
@@ -64,12 +80,48 @@ def _timing(obj: MedicationStatement) -> dict | None:
     return compact({"repeat": repeat, "code": {"text": text} if text else None}) or None
 
 
+ORDER_VERBS = {Action.CHANGE: "Changed", Action.STOP: "Stopped", Action.HOLD: "Held"}
+
+
+def _information_source(obj: MedicationStatement) -> dict | None:
+    order = obj.last_order
+    if order is None:
+        return reference("Practitioner", obj.prescriber)
+    if order.ordered_by_practitioner is not None:
+        return reference("Practitioner", order.ordered_by_practitioner)
+    return {"display": order.ordered_by}
+
+
+def _order_note(order: ReconciliationDecision) -> dict:
+    """The annotation saying what a reconciliation's change, stop or hold did and who ordered it."""
+    frequency = order.frequency_text or (choice_label(order, "frequency_code") if order.frequency_code else "")
+    changes = [
+        f"dose {order.dose}" if order.dose else "",
+        f"frequency {frequency}" if frequency else "",
+        f"route {choice_label(order, 'route_code')}" if order.route_code else "",
+    ]
+    what = "; ".join(change for change in changes if change)
+    text = f"{ORDER_VERBS.get(order.action, 'Changed')} in a medication reconciliation"
+    text += f" ({what}), ordered by {order.ordered_by}." if what else f", ordered by {order.ordered_by}."
+    return {"time": instant(order.reconciliation.signed_at), "text": text}
+
+
+def _source_filter(value: str, modifier: str) -> Q:
+    """`source` finds what informationSource shows: a line's orderer when a change made it, else its prescriber."""
+    by_prescriber = reference_filter("prescriber", "Practitioner")(value, modifier)
+    by_orderer = reference_filter("last_order__ordered_by_practitioner", "Practitioner")(value, modifier)
+    return (Q(last_order__isnull=True) & by_prescriber) | (Q(last_order__isnull=False) & by_orderer)
+
+
 @register
 class MedicationStatementMapper(ResourceMapper):
     resource_type = "MedicationStatement"
     model = MedicationStatement
     interactions = ("read", "vread", "search-type", "history-instance", "history-type", "create", "update", "delete")
-    select_related = ("patient", "prescriber", "medication_list")
+    select_related = (
+        "patient", "prescriber", "medication_list", "last_order__ordered_by_practitioner",
+        "last_order__reconciliation",
+    )  # fmt: skip
     search_params = {
         "patient": SearchParam(
             "patient", "reference", reference_filter("patient", "Patient"), target="Patient", include_attr="patient"
@@ -81,8 +133,8 @@ class MedicationStatementMapper(ResourceMapper):
         "code": SearchParam("code", "token", _code_filter, documentation="RxNorm code of the drug or its ingredient"),
         "effective": SearchParam("effective", "date", date_filter("start_date", is_date=True)),
         "source": SearchParam(
-            "source", "reference", reference_filter("prescriber", "Practitioner"), target="Practitioner",
-            include_attr="prescriber",
+            "source", "reference", _source_filter, target="Practitioner", include_attr="informant",
+            documentation="The prescriber, or who ordered the change that made a reconciled line",
         ),
     }  # fmt: skip
     sort_fields = {"effective": "start_date", "status": "status"}
@@ -120,8 +172,11 @@ class MedicationStatementMapper(ResourceMapper):
                 "end": obj.stop_date.isoformat() if obj.stop_date else None,
             },
             "dateAsserted": obj.medication_list.list_date.isoformat(),
-            "informationSource": reference("Practitioner", obj.prescriber),
-            "note": [{"text": obj.adherence_note}] if obj.adherence_note else None,
+            "informationSource": _information_source(obj),
+            "note": [
+                *([_order_note(obj.last_order)] if obj.last_order_id else []),
+                *([{"text": obj.adherence_note}] if obj.adherence_note else []),
+            ],
             "dosage": [dosage] if dosage else None,
         }
         return compact(resource)

@@ -18,7 +18,7 @@ from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, string_filter, token_filter
 from carecoord.patients.choices import LANGUAGE_NAMES, AdministrativeGender, BirthSex, PhoneKind
 from carecoord.patients.domain import PhoneError, normalize_phone
-from carecoord.patients.models import Patient, PatientIdentifier
+from carecoord.patients.models import Patient, PatientIdentifier, SortGivenName
 from carecoord.patients.selectors import patients_visible_to
 from carecoord.patients.services import patient_register, patient_set_active, patient_update
 
@@ -74,11 +74,13 @@ class PatientMapper(ResourceMapper):
         "phone": SearchParam("phone", "token", _phone_filter),
         "active": SearchParam("active", "token", token_filter("active", codes={"true": True, "false": False})),
     }
-    # family: the folded list key (patients.domain.sort_name, indexed), so accents and case sort as on the pages
-    sort_fields = {"family": "sort_name", "given": "given_name", "birthdate": "birth_date", "name": "search_name"}
+    # family: the folded list key (patients.domain.sort_name, indexed), so accents and case sort as on the pages;
+    # given: the folded given name inside that key (patients.models.SortGivenName, indexed too), the same way
+    sort_fields = {"family": "sort_name", "given": "sort_given", "birthdate": "birth_date", "name": "search_name"}
 
     def queryset(self, actor):
-        return patients_visible_to(actor)
+        # an alias is only in the SQL of a query that sorts by it
+        return patients_visible_to(actor).alias(sort_given=SortGivenName("sort_name"))
 
     def patient_of(self, obj: Patient) -> Patient:
         return obj
