@@ -45,7 +45,8 @@ def test_no_template_shows_people_a_24_hour_or_iso_time():
     assert found == {}
 
 
-HAND_WRITTEN_DAY = "%m/%d/%Y"
+# Any strftime month/day pair: "%m/%d/%Y", the short "%m/%d" and "%a %m/%d", a chart's "%m/%d/%y".
+HAND_WRITTEN_DAY = re.compile(r"%-?m/%-?d")
 # Files that may spell the format out, with how many times: parsing what people type, never text for them.
 # A machine format (export, FHIR, HL7, X12, iCalendar, CSV) that needs it belongs here too, with its reason.
 HAND_WRITTEN_DAY_ALLOWED = {
@@ -55,13 +56,15 @@ HAND_WRITTEN_DAY_ALLOWED = {
 
 def hand_written_day_lines(text: str) -> list[int]:
     """Line numbers that spell out the m/d/Y date format instead of calling timefmt."""
-    return [number for number, line in enumerate(text.splitlines(), start=1) if HAND_WRITTEN_DAY in line]
+    return [number for number, line in enumerate(text.splitlines(), start=1) if HAND_WRITTEN_DAY.search(line)]
 
 
 def test_the_check_finds_a_hand_written_day_format():
     assert hand_written_day_lines('due = 1\nmessage = f"Due {task.due_date:%m/%d/%Y}."\n') == [2]
     assert hand_written_day_lines('when = day.strftime("%m/%d/%Y")') == [1]
     assert hand_written_day_lines('message = f"Due {timefmt.day(task.due_date)}."') == []
+    assert hand_written_day_lines('label = f"{day:%a %m/%d}"') == [1]
+    assert hand_written_day_lines('axis = d.strftime("%m/%d/%y")') == [1]
 
 
 def test_python_code_shows_people_dates_through_timefmt():
@@ -71,3 +74,34 @@ def test_python_code_shows_people_dates_through_timefmt():
         if (lines := hand_written_day_lines(path.read_text(encoding="utf-8")))
     }
     assert found == HAND_WRITTEN_DAY_ALLOWED, "use carecoord.core.timefmt.day() for dates shown to people"
+
+
+HAND_WRITTEN_DATE = re.compile(r"[dDjlmnMFY]/[dDjmnY]")
+
+
+def people_facing_hand_written_dates(text: str) -> list[int]:
+    """Line numbers where a |date format spells out a month/day/year pattern ("m/d", "D m/d/Y") in page text."""
+    lines = []
+    for match in FILTER.finditer(text):
+        if not HAND_WRITTEN_DATE.search(match["format"]):
+            continue
+        before = text[max(0, match.start() - 200) : match.start()].split(">")[-1]
+        if not IN_ATTRIBUTE.search(before):
+            lines.append(text.count("\n", 0, match.start()) + 1)
+    return lines
+
+
+def test_the_check_finds_a_hand_written_date_in_page_text():
+    assert people_facing_hand_written_dates('<td>{{ d|date:"m/d" }}</td>') == [1]
+    assert people_facing_hand_written_dates('<h2>\n{{ d|date:"l m/d/Y" }}</h2>') == [2]
+    assert people_facing_hand_written_dates('<td>{{ d|date:"SHORT_DATE_FORMAT" }} {{ d|month_day }}</td>') == []
+    assert people_facing_hand_written_dates("<input value=\"{{ d|date:'m/d/Y' }}\">") == []
+
+
+def test_no_template_spells_out_a_date_format_for_people():
+    found = {
+        str(path.relative_to(TEMPLATES)): lines
+        for path in sorted(TEMPLATES.rglob("templates/**/*.html"))
+        if (lines := people_facing_hand_written_dates(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}, "use date:'SHORT_DATE_FORMAT' or the timefmt_tags filters (carecoord.core.timefmt)"

@@ -59,3 +59,33 @@ def test_python_helpers_convert_to_the_given_time_zone():
 def test_python_helpers_work_outside_a_request(language):
     with translation.override(language):
         assert timefmt.date_time(AFTERNOON) == "11/27/2026 2:05 PM"
+
+
+def test_short_day_forms_follow_the_one_date_format():
+    monday = dt.date(2026, 11, 30)
+    assert timefmt.month_day(monday) == "11/30"
+    assert timefmt.weekday_month_day(monday) == "Mon 11/30"
+    assert timefmt.day_short_year(monday) == "11/30/26"
+    assert timefmt.weekday_day(monday) == "Mon 11/30/2026"
+    assert timefmt.long_weekday_day(monday) == "Monday 11/30/2026"
+    assert timefmt.month_year(dt.date(2019, 3, 7)) == "03/2019"
+
+
+def test_short_day_forms_of_a_datetime_use_the_given_time_zone():
+    just_after_midnight = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)  # still Monday 11/30 in Chicago
+    chicago = zoneinfo.ZoneInfo("America/Chicago")
+    assert timefmt.weekday_month_day(just_after_midnight, chicago) == "Mon 11/30"
+    assert timefmt.day_short_year(just_after_midnight, chicago) == "11/30/26"
+    assert timefmt.month_day(just_after_midnight) == "12/01"
+
+
+def test_the_template_filters_show_the_python_forms_in_the_active_time_zone():
+    late = dt.datetime(2026, 12, 1, 3, 0, 9, tzinfo=dt.UTC)
+    source = (
+        "{% load tz timefmt_tags %}{% timezone 'America/Chicago' %}"
+        "{{ t|month_day }}|{{ t|weekday_month_day }}|{{ t|weekday_day }}|{{ t|long_weekday_day }}|"
+        "{{ t|day_date_time }}|{{ t|date_time_seconds }}|{{ t|month_year }}|{{ nothing|month_day }}{% endtimezone %}"
+    )
+    assert render(source, t=late, nothing=None) == (
+        "11/30|Mon 11/30|Mon 11/30/2026|Monday 11/30/2026|Mon 11/30/2026 9:00 PM|11/30/2026 9:00:09 PM|11/2026|"
+    )

@@ -159,23 +159,27 @@ def test_prior_auth_pages(client, actor, patient):
 def test_application_pages(client, actor, patient):
     url = reverse("coverage:patient_application_add", args=[patient.public_id])
     data = {"application-program": "extra_help", "application-status": "preparing",
-            "application-documents_missing": "Proof of income\nMedicare card"}  # fmt: skip
-    assert client.post(url, data).status_code == 302
+            "application-documents": "Proof of income\nMedicare card"}  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert response["Location"] == tab(patient) + "#applications"  # added from the tab's funding section
     app = FundingApplication.objects.get()
     assert app.program_name == "Extra Help (Part D LIS)"
     assert Task.objects.filter(focus_id=app.public_id).count() == 2
     form = {
         "program": "extra_help",
         "status": "submitted",
-        "documents_missing": "Medicare card",
+        "documents": "Medicare card",
         "version": app.version,
     }
     edit = client.post(app.get_absolute_url(), form)
     assert edit.status_code == 302
+    assert edit["Location"] == app.get_absolute_url()  # back to the application, not the Insurance tab
     app.refresh_from_db()
     assert app.status == "submitted"
     assert app.submitted_on is not None
-    assert Task.objects.get(title__startswith="Get Proof of income").status == "completed"
+    assert Task.objects.get(title__startswith="Get Proof of income").status == "cancelled"
+    assert "Application saved." in client.get(edit["Location"]).content.decode()
 
 
 def test_payer_directory(client, actor):

@@ -5,6 +5,7 @@ import datetime as dt
 from carecoord.coverage.models import (
     Appeal,
     AppealDocument,
+    ApplicationDocument,
     Coverage,
     EligibilityCheck,
     FundingApplication,
@@ -40,8 +41,9 @@ def build(world) -> dict:
                                              file_name="alpha.pdf", content_type="application/pdf", size=9,
                                              sha256="0" * 64, content=b"%PDF-1.4\n", uploaded_by=user)  # fmt: skip
     application = FundingApplication.objects.create(organization=org, patient=patient, program="msp",
-                                                    program_name="Alpha QMB application",
-                                                    documents_missing=["Alpha pay stub"], created_by=user)  # fmt: skip
+                                                    program_name="Alpha QMB application", created_by=user)  # fmt: skip
+    ApplicationDocument.objects.create(organization=org, patient=patient, application=application,
+                                       name="Alpha pay stub")  # fmt: skip
     return {"patient": patient, "payer": payer, "coverage": coverage, "check": check, "auth": auth, "visit": visit,
             "appeal": appeal, "document": document, "application": application}  # fmt: skip
 
@@ -62,4 +64,4 @@ SECRETS = ["Alpha Mutual Secret", "Alpha Platinum Plan", "ALPHAMEMBER1", "Alpha 
            "Alpha letter", "Alpha QMB application", "Alpha pay stub"]  # fmt: skip
 
 MODELS = [Payer, Coverage, EligibilityCheck, PriorAuthorization, PriorAuthVisit, Appeal, AppealDocument,
-          FundingApplication]  # fmt: skip
+          FundingApplication, ApplicationDocument]  # fmt: skip

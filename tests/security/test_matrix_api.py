@@ -15,7 +15,7 @@ from .conftest import all_secrets, assert_same, leaks_in, snapshot_all
 
 # Path parameters of the API, by name: the world key of A's record they take. A new parameter fails the test.
 PATH_IDS = {"task_id": "task", "patient_id": "patient", "appointment_id": "appointment",
-            "coverage_id": "coverage:coverage"}  # fmt: skip
+            "coverage_id": "coverage:coverage", "person_id": "person", "auth_id": "coverage:auth"}  # fmt: skip
 # Query and body parameters that name a record: A's record of that kind.
 REF_IDS = {"patient": "patient", "practitioner": "practitioner", "location": "location", "type": "appointment_type",
            "task": "task", "careplan": "careplan", "payer": "coverage:payer"}  # fmt: skip

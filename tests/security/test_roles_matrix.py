@@ -183,6 +183,7 @@ POLICY = {
     "api:get_appointment": CHART,
     "api:list_prior_auths": CHART,
     "api:list_patient_coverages": CHART,
+    "api:list_related_persons": CHART,
     "api:openapi-json": SIGNED_IN,
 }  # fmt: skip
 
@@ -292,12 +293,17 @@ POST_ONLY = {
     "coverage:coverage_eligibility_record",
     "coverage:eligibility_upload",
     "coverage:priorauth_status",
+    "coverage:priorauth_decision_edit",
+    "coverage:priorauth_decision_correct",
+    "coverage:priorauth_follow_up",
     "coverage:priorauth_visit_add",
     "coverage:priorauth_appeal_add",
     "coverage:visit_void",
     "coverage:appeal_status",
     "coverage:appeal_document_add",
+    "coverage:application_document_mark",
     "community:referral_status",
+    "community:referral_note_add",
     "community:agency_new",
     "community:agency_set_active",
     "community:agency_service_add",
@@ -315,7 +321,9 @@ ELSEWHERE_PREFIXES = ("fhir:",)
 ELSEWHERE = {"core:login", "core:logout", "core:switch_organization", "api:api-root", "api:create_careplan",
              "api:book_appointment", "api:complete_task", "api:snooze_task", "api:reassign_task",
              "api:reschedule_appointment", "api:cancel_appointment", "api:set_appointment_status",
-             "api:register_patient", "api:update_patient", "api:add_patient_coverage", "api:end_coverage"}  # fmt: skip
+             "api:register_patient", "api:update_patient", "api:add_patient_coverage", "api:end_coverage",
+             "api:add_related_person", "api:update_related_person", "api:edit_prior_auth_decision",
+             "api:correct_prior_auth_decision", "api:log_prior_auth_follow_up"}  # fmt: skip
 
 API_PATHS = {
     "api:get_worklist": "/api/v1/worklist", "api:search_patients": "/api/v1/patients",
@@ -351,6 +359,8 @@ def url_of(name: str, params: list[str], world) -> str:
         return f"/api/v1/patients/{world['patient'].public_id}"
     if name == "api:list_patient_coverages":
         return f"/api/v1/patients/{world['patient'].public_id}/coverages"
+    if name == "api:list_related_persons":
+        return f"/api/v1/patients/{world['patient'].public_id}/related-persons"
     if name == "api:get_appointment":
         return f"/api/v1/scheduling/appointments/{world['appointment'].public_id}"
     return reverse(name, kwargs=kwargs_for(name, params, world)) if params else reverse(name)

@@ -28,8 +28,8 @@ C, P, SU, SC, A, AU = Role.COORDINATOR, Role.PROVIDER, Role.SUPERVISOR, Role.SCH
 OWN_ACCOUNT = ALL  # a user's own two-factor and security settings, and switching organization
 EDIT = frozenset({C, P, SU, A})  # patient records (core.choices.PATIENT_WRITE_ROLES): not the scheduler
 # Registration data (core.choices.PATIENT_REGISTRATION_ROLES): registering a patient, demographics and contact
-# details, insurance coverages (add, reorder, end) and eligibility checks; the front desk too. Not prior auths
-# or appeals.
+# details, family members and caregivers (not their proxy or information-sharing flags: the services refuse those),
+# insurance coverages (add, reorder, end) and eligibility checks; the front desk too. Not prior auths or appeals.
 REGISTRATION = frozenset({C, P, SU, SC, A})
 SCHEDULING = CHART  # booking, waitlists, feeds (scheduling.services: every role that works with patients)
 TASKS = CHART  # working one's tasks (careplans.services._require_task_worker)
@@ -66,8 +66,8 @@ POST_POLICY = {
     "patients:register": REGISTRATION,
     "patients:edit": REGISTRATION,
     "patients:restrict": EDIT,
-    "patients:family_add": EDIT,
-    "patients:family_remove": EDIT,
+    "patients:family_add": REGISTRATION,
+    "patients:family_remove": REGISTRATION,
     "patients:care_team_add": EDIT,
     "patients:care_team_end": EDIT,
     "patients:condition_add": EDIT,
@@ -185,6 +185,9 @@ POST_POLICY = {
     "coverage:eligibility_upload": REGISTRATION,
     "coverage:patient_priorauth_add": EDIT,
     "coverage:priorauth_status": EDIT,
+    "coverage:priorauth_decision_edit": EDIT,
+    "coverage:priorauth_decision_correct": EDIT,
+    "coverage:priorauth_follow_up": EDIT,
     "coverage:priorauth_visit_add": EDIT,
     "coverage:visit_void": EDIT,
     "coverage:priorauth_appeal_add": EDIT,
@@ -192,9 +195,11 @@ POST_POLICY = {
     "coverage:appeal_document_add": EDIT,
     "coverage:patient_application_add": EDIT,
     "coverage:application_detail": EDIT,
+    "coverage:application_document_mark": EDIT,
     "community:patient_screening_new": EDIT,
     "community:patient_referral_new": OTHER_RECORD,
     "community:referral_status": EDIT,
+    "community:referral_note_add": EDIT,
     "community:referral_answer": OTHER_RECORD,
     "community:directory_import": EDIT,
     "community:agency_new": EDIT,

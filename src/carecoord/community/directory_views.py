@@ -306,7 +306,7 @@ def _incoming_context(referral, form=None) -> dict:
         "nav": "community",
         "referral": referral,
         "summary": _summary_for_display(referral.patient_summary),
-        "events": list(referral.events.select_related("by", "by_organization")),
+        "events": list(selectors.incoming_referral_history(referral)),
         "form": form or _status_form(referral),
         "statuses": ReferralStatus,
     }

@@ -151,6 +151,24 @@ class ReferralStatusForm(forms.Form):
             self.fields["status"].widget.choices = [(s, ReferralStatus(s).label) for s in statuses]
 
 
+class ReferralNoteForm(forms.Form):
+    """A follow-up note on an open referral; the service says what is wrong with an empty one."""
+
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        label="Follow-up note",
+        help_text="For example: called the food bank, no answer; or: the patient says intake is Tuesday.",
+    )
+    follow_up_on = forms.DateField(
+        widget=DATE,
+        required=False,
+        label="Follow up again on",
+        help_text="Optional: puts the follow-up on your worklist that day.",
+    )
+
+
 class AgencyForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000, required=False)

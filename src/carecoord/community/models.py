@@ -277,7 +277,10 @@ class Referral(BaseModel):
 
 
 class ReferralEvent(BaseModel):
-    """One step of a referral's history: a status change or a note, by whom and for which organization."""
+    """
+    One step of a referral's history, by whom and for which organization: a status change (`to_status` set),
+    or a follow-up note (no status; `follow_up_on` when the writer means to follow up again that day).
+    """
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
@@ -287,12 +290,17 @@ class ReferralEvent(BaseModel):
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
     note = models.TextField(blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status or '-'}"
+
+    @property
+    def is_note(self) -> bool:
+        return not self.to_status
 
     @property
     def from_status_label(self) -> str:

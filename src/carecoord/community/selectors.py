@@ -16,7 +16,15 @@ from carecoord.patients.selectors import patients_visible_to
 
 from .choices import OPEN_REFERRAL_STATUSES, ServiceStatus
 from .domain import age_fits, centroid, distance_miles, valid_coordinates, zip_code_center
-from .models import Agency, BenefitThreshold, CommunityService, Referral, ResourceLocation, SocialScreening
+from .models import (
+    Agency,
+    BenefitThreshold,
+    CommunityService,
+    Referral,
+    ReferralEvent,
+    ResourceLocation,
+    SocialScreening,
+)
 
 
 def _key(public_id) -> uuid.UUID:
@@ -208,6 +216,20 @@ def incoming_referral_get(actor: Actor, public_id) -> Referral:
     if referral is None:
         raise NotFoundError()
     return referral
+
+
+def referral_history(referral: Referral) -> QuerySet[ReferralEvent]:
+    """The referring side's history of a referral: every status change and every follow-up note."""
+    return referral.events.select_related("by", "by_organization")
+
+
+def incoming_referral_history(referral: Referral) -> QuerySet[ReferralEvent]:
+    """
+    The receiver's history: every status change, and only its own follow-up notes; the sender's notes are
+    its working record about the patient, not part of the minimum shared with the receiver.
+    """
+    mine_or_status = Q(by_organization_id=referral.receiving_organization_id) | ~Q(to_status="")
+    return referral_history(referral).filter(mine_or_status)
 
 
 def threshold_overrides(organization) -> dict[tuple[str, str], int]:

@@ -5,6 +5,7 @@ Writes of the community app:
 - agency_save / service_save / location_save / *_set_active: the organization curates its directory;
 - referral_send / referral_set_status: closed-loop referrals, answered by the receiving organization when it uses
   CareCoord (it reads only the referral and its patient summary);
+- referral_note_add: the referring side's follow-up notes, optionally moving the referral's follow-up task;
 - referral_overdue_tasks_create: the periodic job's work, overdue referrals on the sender's worklist;
 - threshold_set / threshold_delete: the organization's benefit thresholds.
 The HSDS import is in importer.py.
@@ -16,7 +17,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from carecoord.careplans import services as careplan_services
-from carecoord.careplans.choices import TaskKind, TaskSource
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskSource, TaskStatus
+from carecoord.careplans.models import Task
 from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor, require_patient_reader, require_role
 from carecoord.core.audit import audit_record
@@ -391,19 +393,124 @@ def referral_set_status(
     return referral
 
 
+NOTE_MAX_LENGTH = 2000
+FOLLOW_UP_MAX_DAYS = 365
+
+
+def _follow_up_key(referral: Referral) -> str:
+    return f"referral-follow-up:{referral.public_id}:"
+
+
+@transaction.atomic
+def referral_note_add(
+    *, actor: Actor, referral: Referral, note: str, follow_up_on: dt.date | None = None
+) -> ReferralEvent:
+    """
+    Adds a follow-up note to an open referral of the referring side ("called the food bank, no answer"). With
+    `follow_up_on`, the referral's open worklist tasks (overdue, or an earlier follow-up) are done and one
+    "Follow up on referral" task is due that day: one follow-up date per referral, moved by each new note.
+    """
+    require_patient_editor(actor)
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if not patients_visible_to(actor).filter(pk=referral.patient_id).exists():
+        raise NotFoundError()
+    if not referral.is_open:
+        raise InvalidStateError(
+            f"This referral is {referral.get_status_display().lower()}; notes can be added only while it is open."
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Write the follow-up note: what was done or learned.", field="note")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(f"Keep the note under {NOTE_MAX_LENGTH} characters.", field="note")
+    if follow_up_on is not None:
+        _check_follow_up_day(actor, follow_up_on)
+    event = ReferralEvent.objects.create(
+        organization=referral.organization,
+        referral=referral,
+        at=clock.now(),
+        by=actor.user,
+        by_organization=actor.organization,
+        note=note,
+        follow_up_on=follow_up_on,
+    )
+    if follow_up_on is not None:
+        _move_follow_up_task(actor, referral, event)
+    audit_record(
+        actor=actor,
+        event="referral.note",
+        action=AuditAction.UPDATE,
+        target=referral,
+        patient=referral.patient,
+        detail={"event": str(event.public_id), "follow_up_on": follow_up_on.isoformat() if follow_up_on else ""},
+    )
+    return event
+
+
+def _check_follow_up_day(actor: Actor, day: dt.date) -> None:
+    today = clock.today_in(actor.organization.tz)
+    if day < today:
+        raise ValidationError("The follow-up date cannot be in the past.", field="follow_up_on")
+    if day > today + dt.timedelta(days=FOLLOW_UP_MAX_DAYS):
+        raise ValidationError("Follow up within a year.", field="follow_up_on")
+
+
+def _move_follow_up_task(actor: Actor, referral: Referral, event: ReferralEvent) -> None:
+    """Completes the referral's open tasks on the actor's worklist, then puts the next follow-up there."""
+    day = timefmt.day(event.follow_up_on)
+    open_tasks = Task.objects.filter(
+        organization=actor.organization,
+        focus_type=REFERRAL_FOCUS,
+        focus_id=referral.public_id,
+        status__in=OPEN_TASK_STATUSES,
+    )
+    for task in open_tasks:
+        careplan_services.task_set_status(
+            actor=actor,
+            task=task,
+            status=TaskStatus.COMPLETED,
+            expected_version=task.version,
+            note=f"Followed up on the referral; next follow-up on {day}.",
+        )
+    careplan_services.task_create(
+        actor=actor,
+        patient=referral.patient,
+        kind=TaskKind.REFERRAL,
+        title=f"Follow up on referral: {referral.get_need_display().lower()} for {referral.patient.display_name}"[:200],
+        description=f"Referred to {referral.recipient_name}. Last note: {event.note}"[:2000],
+        due_date=event.follow_up_on,
+        owner=actor.user,
+        source=TaskSource.COMMUNITY,
+        focus_type=REFERRAL_FOCUS,
+        focus_id=referral.public_id,
+        dedupe_key=f"{_follow_up_key(referral)}{event.public_id}",
+    )
+
+
 def referral_overdue_tasks_create(*, organization: Organization) -> list:
     """
     Puts "Referral overdue" on the referring organization's worklist for each open referral past its answer
-    date. Idempotent: the dedupe key names the referral and its answer date.
+    date, unless a follow-up note already put an open follow-up task there. Idempotent: the dedupe key names
+    the referral and its answer date.
     """
     today = clock.today_in(organization.tz)
     system = careplan_services._system_actor(organization)
-    overdue = Referral.objects.filter(
+    followed_up = Task.objects.filter(
         organization=organization,
-        status__in=OPEN_REFERRAL_STATUSES,
-        respond_by__lt=today,
-        patient__in=patients_visible_to(system),
-    ).select_related("patient", "service__agency", "practitioner")
+        focus_type=REFERRAL_FOCUS,
+        status__in=OPEN_TASK_STATUSES,
+        dedupe_key__startswith="referral-follow-up:",
+    ).values("focus_id")
+    overdue = (
+        Referral.objects.filter(
+            organization=organization,
+            status__in=OPEN_REFERRAL_STATUSES,
+            respond_by__lt=today,
+            patient__in=patients_visible_to(system),
+        )
+        .exclude(public_id__in=followed_up)
+        .select_related("patient", "service__agency", "practitioner")
+    )
     created = []
     for referral in overdue:
         created.append(

@@ -19,6 +19,7 @@ urlpatterns = [
     path("social-needs/screenings/<uuid:public_id>/", views.screening_detail, name="screening_detail"),
     path("referrals/<uuid:public_id>/", views.referral_detail, name="referral_detail"),
     path("referrals/<uuid:public_id>/status/", views.referral_status, name="referral_status"),
+    path("referrals/<uuid:public_id>/notes/", views.referral_note_add, name="referral_note_add"),
     # --- the organization's directory, incoming referrals and benefit thresholds
     path("community/", directory_views.directory, name="directory"),
     path("community/agencies/new/", directory_views.agency_new, name="agency_new"),

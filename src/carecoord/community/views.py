@@ -29,6 +29,7 @@ from .forms import (
     BenefitsForm,
     DirectorySearchForm,
     ReferralForm,
+    ReferralNoteForm,
     ReferralStatusForm,
     ScreeningForm,
     default_respond_by,
@@ -265,13 +266,14 @@ def _status_form(referral, data=None) -> ReferralStatusForm:
     return ReferralStatusForm(data, initial={"version": referral.version}, statuses=statuses)
 
 
-def _referral_detail_context(referral, form=None) -> dict:
+def _referral_detail_context(referral, form=None, note_form=None) -> dict:
     return {
         "nav": "patients",
         "referral": referral,
         "patient": referral.patient,
-        "events": list(referral.events.select_related("by", "by_organization")),
+        "events": list(selectors.referral_history(referral)),
         "form": form or _status_form(referral),
+        "note_form": note_form or ReferralNoteForm(),
         "receiver_on_carecoord": referral.receiving_organization_id is not None,
         "statuses": ReferralStatus,
     }
@@ -300,4 +302,29 @@ def referral_status(request: HttpRequest, public_id) -> HttpResponse:
             messages.success(request, f"Referral {form.cleaned_data['status']}.")
             return redirect(reverse("community:referral_detail", args=[referral.public_id]))
     context = _referral_detail_context(referral, form)
+    return render(request, "community/referral_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def referral_note_add(request: HttpRequest, public_id) -> HttpResponse:
+    """The referring side adds a follow-up note to an open referral, optionally with the next follow-up date."""
+    actor = editor_actor(request)
+    referral = selectors.referral_get(actor, public_id)
+    form = ReferralNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            event = services.referral_note_add(
+                actor=actor,
+                referral=referral,
+                note=form.cleaned_data["note"],
+                follow_up_on=form.cleaned_data["follow_up_on"],
+            )
+        except ApplicationError as exc:
+            _put_error(form, exc)
+        else:
+            follow_up = f" Follow up again on {timefmt.day(event.follow_up_on)}." if event.follow_up_on else ""
+            messages.success(request, f"Note added.{follow_up}")
+            return redirect(reverse("community:referral_detail", args=[referral.public_id]))
+    context = _referral_detail_context(referral, note_form=form)
     return render(request, "community/referral_detail.html", context, status=400)

@@ -5,7 +5,9 @@ JSON endpoints of insurance work:
   that is not valid answers 400 with every problem in "errors";
 - /api/v1/patients/{id}/coverages (list, add at a position) and /api/v1/coverages/{id}/end: a patient's
   insurance, through the Insurance tab's forms and services (registration data: the front desk too). The
-  member ID shows only to the roles that may see it (selectors.may_see_member_id); a stale version answers 412.
+  member ID shows only to the roles that may see it (selectors.may_see_member_id); a stale version answers 412;
+- /api/v1/coverage/prior-auths/{id}/decision (edit details), .../decision/correct and .../follow-ups: the
+  prior authorization page's forms and services (patient-record editors only); a stale version answers 412.
 """
 
 import datetime as dt
@@ -21,9 +23,9 @@ from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ValidationError
 from carecoord.patients.selectors import patient_get
 
-from . import services
+from . import priorauth_services, services
 from .choices import MAX_ORDER
-from .forms import CoverageEndForm, CoverageForm
+from .forms import CoverageEndForm, CoverageForm, DecisionCorrectForm, DecisionDetailsForm, FollowUpForm
 from .priorauth_list_views import audit_list_view, list_filters, with_days_left
 from .selectors import (
     APPEAL_FOLLOW_UP_DAYS,
@@ -31,6 +33,7 @@ from .selectors import (
     coverages_for_patient,
     may_see_member_id,
     payers_for,
+    prior_auth_get,
     prior_auths_visible_to,
 )
 
@@ -90,6 +93,10 @@ class PriorAuthRow(Schema):
     needed_days_left: int | None = Field(
         description="A draft or a request awaiting a decision: days from today to its start (negative once passed)."
     )
+    follow_up_on: dt.date | None = Field(
+        None, description="A request awaiting a decision: when to follow up with the payer next (from a follow-up)."
+    )
+    version: int = Field(description="Send it back with a change (decision details, correction): 412 if stale.")
 
 
 class PriorAuthList(Schema):
@@ -130,6 +137,8 @@ def _row(auth) -> dict:
         "appeal": _appeal(auth),
         "end_days_left": auth.end_days_left,
         "needed_days_left": auth.needed_days_left,
+        "follow_up_on": auth.follow_up_on,
+        "version": auth.version,
     }
 
 
@@ -308,3 +317,153 @@ def end_coverage(request, coverage_id: uuid.UUID, body: CoverageEndIn):
         expected_version=form.cleaned_data["version"],
     )
     return _coverage_out(ended, member_id_shown=may_see_member_id(actor))
+
+
+# A prior authorization's decision and follow-ups -------------------------------------------------------------
+
+
+class PriorAuthOut(Schema):
+    id: uuid.UUID
+    status: str
+    status_display: str
+    reference_number: str = Field(description="The payer's authorization number (empty: not recorded yet).")
+    units_requested: int
+    units_approved: int | None
+    start_date: dt.date
+    end_date: dt.date
+    submitted_on: dt.date | None
+    decided_on: dt.date | None
+    denial_reason: str
+    follow_up_on: dt.date | None
+    version: int
+
+
+class DecisionDetailsIn(Schema):
+    """What changes; a field not sent keeps its value. Dates as YYYY-MM-DD."""
+
+    reference_number: str | None = Field(None, max_length=80, description="The payer's authorization number.")
+    units_approved: int | None = Field(None, ge=1, le=100_000, description="A partial approval's units.")
+    start_date: str | None = Field(None, max_length=40)
+    end_date: str | None = Field(None, max_length=40)
+    denial_reason: str | None = Field(None, max_length=500, description="A denial's reason.")
+    note: str | None = Field(None, max_length=500, description="Why, kept in the request's history.")
+    version: int = Field(description="The version of the authorization the change started from.")
+
+
+class DecisionCorrectIn(Schema):
+    # Required, but checked by the form after the request is found: another organization's id answers 404.
+    status: str | None = Field(
+        None, max_length=40, description="Required: submitted, pended, or another decision than the current one."
+    )
+    reason: str | None = Field(None, max_length=2000, description="Required: what was recorded in error.")
+    on: str | None = Field(None, max_length=40, description="A decision's date; blank: as recorded before.")
+    units_approved: int | None = Field(None, ge=1, le=100_000, description="For partially_approved.")
+    reference_number: str | None = Field(None, max_length=80)
+    denial_reason: str | None = Field(None, max_length=500, description="For denied.")
+    version: int = Field(description="The version of the authorization the change started from.")
+
+
+class FollowUpIn(Schema):
+    note: str = Field(max_length=2000, description="What was done or learned with the payer.")
+    payer_reference: str | None = Field(None, max_length=80, description="The payer's call reference.")
+    contact_name: str | None = Field(None, max_length=120, description="Who was reached.")
+    follow_up_on: str | None = Field(
+        None, max_length=40, description="YYYY-MM-DD: the next follow-up (moves the worklist task)."
+    )
+    version: int | None = Field(None, description="Optional: the version read; 412 if the request changed since.")
+
+
+class FollowUpOut(Schema):
+    id: uuid.UUID
+    at: dt.datetime
+    note: str
+    payer_reference: str
+    contact_name: str
+    follow_up_on: dt.date | None
+    prior_auth: PriorAuthOut
+
+
+AUTH_OUT_FIELDS = (
+    "status", "reference_number", "units_requested", "units_approved", "start_date", "end_date", "submitted_on",
+    "decided_on", "denial_reason", "follow_up_on", "version",
+)  # fmt: skip
+
+
+def _auth_out(auth) -> dict:
+    fields = {name: getattr(auth, name) for name in AUTH_OUT_FIELDS}
+    return {"id": auth.public_id, "status_display": auth.get_status_display(), **fields}
+
+
+def _given(body, *, exclude=()) -> dict:
+    return {name: value for name, value in body.dict(exclude=set(exclude)).items() if value is not None}
+
+
+@router.post("/prior-auths/{auth_id}/decision", response=PriorAuthOut, summary="Add or correct a decision's details")
+def edit_prior_auth_decision(request, auth_id: uuid.UUID, body: DecisionDetailsIn):
+    actor = request.auth
+    auth = prior_auth_get(actor, auth_id)
+    given = _given(body)
+    # The form needs the dates; the ones not sent are the current ones, which leaves them unchanged.
+    form = DecisionDetailsForm.for_auth(
+        auth, {"start_date": auth.start_date, "end_date": auth.end_date, **given}, prefix=None
+    )
+    if not form.is_valid():
+        raise _form_errors(form)
+    cleaned = form.cleaned_data
+    data = {name: cleaned[name] for name in given if name in cleaned and name not in ("version", "note")}
+    if "units_approved" in given and "units_approved" not in cleaned:
+        data["units_approved"] = given["units_approved"]  # a full approval's units: the service says why not
+    edited = priorauth_services.prior_auth_decision_edit(
+        actor=actor, auth=auth, data=data, expected_version=cleaned["version"], note=cleaned.get("note") or ""
+    )
+    return _auth_out(edited)
+
+
+@router.post(
+    "/prior-auths/{auth_id}/decision/correct", response=PriorAuthOut, summary="Correct a decision recorded in error"
+)
+def correct_prior_auth_decision(request, auth_id: uuid.UUID, body: DecisionCorrectIn):
+    actor = request.auth
+    auth = prior_auth_get(actor, auth_id)
+    form = DecisionCorrectForm(_given(body))
+    form.limit_statuses(priorauth_services.CORRECTIONS.get(auth.status, set()) or {body.status})
+    if not form.is_valid():
+        raise _form_errors(form)
+    data = form.cleaned_data
+    corrected = priorauth_services.prior_auth_decision_correct(
+        actor=actor,
+        auth=auth,
+        status=data["status"],
+        reason=data["reason"],
+        expected_version=data["version"],
+        on=data["on"],
+        units_approved=data["units_approved"],
+        reference_number=data["reference_number"],
+        denial_reason=data["denial_reason"],
+    )
+    return _auth_out(corrected)
+
+
+@router.post("/prior-auths/{auth_id}/follow-ups", response={201: FollowUpOut}, summary="Log a follow-up with the payer")
+def log_prior_auth_follow_up(request, auth_id: uuid.UUID, body: FollowUpIn):
+    actor = request.auth
+    auth = prior_auth_get(actor, auth_id)
+    form = FollowUpForm(_given(body, exclude=("version",)))
+    if not form.is_valid():
+        raise _form_errors(form)
+    event = priorauth_services.prior_auth_follow_up_log(
+        actor=actor, auth=auth, expected_version=body.version, **form.cleaned_data
+    )
+    auth.refresh_from_db()
+    return Status(
+        201,
+        {
+            "id": event.public_id,
+            "at": event.at,
+            "note": event.note,
+            "payer_reference": event.payer_reference,
+            "contact_name": event.contact_name,
+            "follow_up_on": event.follow_up_on,
+            "prior_auth": _auth_out(auth),
+        },
+    )

@@ -69,6 +69,13 @@ class PriorAuthStatus(models.TextChoices):
 APPROVED_STATUSES = (PriorAuthStatus.APPROVED, PriorAuthStatus.PARTIALLY_APPROVED)
 
 
+class PriorAuthEventKind(models.TextChoices):
+    STATUS = "status", "Status changed"
+    DETAILS = "details", "Decision details edited"
+    CORRECTION = "correction", "Decision corrected"
+    FOLLOW_UP = "follow_up", "Follow-up with the payer"
+
+
 class AppealLevel(models.IntegerChoices):
     FIRST = 1, "First-level appeal"
     SECOND = 2, "Second-level appeal"

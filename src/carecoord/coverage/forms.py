@@ -96,7 +96,8 @@ class EligibilityStartForm(forms.Form):
         choices=[(code, f"{code} · {label}") for code, label in SERVICE_TYPES.items()],
         initial=["30"],
         label="Ask about",
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        # Checkboxes, not a multi-select: option text wraps instead of being clipped in a narrow card.
+        widget=forms.CheckboxSelectMultiple,
     )
     provider = forms.ModelChoiceField(
         queryset=None, required=False, to_field_name="public_id", label="Provider (with NPI)",
@@ -177,13 +178,74 @@ class PriorAuthStatusForm(forms.Form):
     status = forms.ChoiceField(choices=PriorAuthStatus.choices, label="New status")
     on = forms.DateField(widget=DATE, required=False, label="On", help_text="Blank: today.")
     units_approved = forms.IntegerField(min_value=1, required=False, label="Units approved (partial approval)")
-    reference_number = forms.CharField(max_length=80, required=False, label="Authorization number")
+    reference_number = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Authorization number",
+        help_text="The payer's number for an approval. Not issued yet? Save, then add it with Edit decision details.",
+    )
     denial_reason = forms.CharField(max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def limit_statuses(self, allowed) -> None:
         """Offers only the statuses the authorization may move to next (also when shown again with an error)."""
         self.fields["status"].choices = [c for c in PriorAuthStatus.choices if c[0] in allowed]
+
+
+class DecisionDetailsForm(forms.Form):
+    """Adds or corrects a decision's details after it was recorded (the payer's letter arrived, a typo)."""
+
+    reference_number = forms.CharField(max_length=80, required=False, label="Authorization number")
+    units_approved = forms.IntegerField(min_value=1, required=False, label="Units approved (partial approval)")
+    start_date = forms.DateField(widget=DATE, label="Authorized from")
+    end_date = forms.DateField(widget=DATE, label="Authorized through")
+    denial_reason = forms.CharField(max_length=500, required=False)
+    note = forms.CharField(max_length=500, required=False, label="Why (optional)", help_text="Kept in the history.")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    @classmethod
+    def for_auth(cls, auth, data=None, *, prefix: str | None = "details"):
+        """The fields this decision has (units for a partial approval, the reason for a denial), filled in."""
+        initial = {name: getattr(auth, name) for name in ("reference_number", "units_approved", "start_date",
+                                                           "end_date", "denial_reason")}  # fmt: skip
+        form = cls(data, initial={**initial, "version": auth.version}, prefix=prefix)
+        if auth.status != PriorAuthStatus.PARTIALLY_APPROVED:
+            del form.fields["units_approved"]
+        if auth.status != PriorAuthStatus.DENIED:
+            del form.fields["denial_reason"]
+        return form
+
+
+class DecisionCorrectForm(forms.Form):
+    """Corrects a decision recorded in error: back to awaiting the payer, or to the payer's real decision."""
+
+    status = forms.ChoiceField(choices=PriorAuthStatus.choices, label="Correct the status to")
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), help_text="What was recorded in error."
+    )
+    on = forms.DateField(widget=DATE, required=False, label="Decided on", help_text="For a decision; blank: as before.")
+    units_approved = forms.IntegerField(min_value=1, required=False, label="Units approved (partial approval)")
+    reference_number = forms.CharField(max_length=80, required=False, label="Authorization number")
+    denial_reason = forms.CharField(max_length=500, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def limit_statuses(self, allowed) -> None:
+        self.fields["status"].choices = [c for c in PriorAuthStatus.choices if c[0] in allowed]
+
+
+class FollowUpForm(forms.Form):
+    """A call or message with the payer about a request awaiting its decision."""
+
+    note = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Who you reached and what they said (for example: still in clinical review).",
+    )
+    payer_reference = forms.CharField(max_length=80, required=False, label="Payer's call reference")
+    contact_name = forms.CharField(max_length=120, required=False, label="Spoke with")
+    follow_up_on = forms.DateField(
+        widget=DATE, required=False, label="Next follow-up", help_text="Moves the follow-up task on the worklist."
+    )
 
 
 class VisitForm(forms.Form):
@@ -239,27 +301,37 @@ class ApplicationForm(forms.Form):
     submitted_on = forms.DateField(widget=DATE, required=False)
     decided_on = forms.DateField(widget=DATE, required=False)
     renewal_date = forms.DateField(widget=DATE, required=False)
-    documents_missing = forms.CharField(
+    documents = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
         required=False,
-        label="Documents missing",
-        help_text="One a line.",
+        label="Documents needed",
+        help_text="One a line (proof of income, photo ID...). Mark each one received in the checklist.",
     )
     reference_number = forms.CharField(max_length=80, required=False)
     note = forms.CharField(max_length=500, required=False)
 
-    def clean_documents_missing(self) -> list[str]:
-        text = self.cleaned_data["documents_missing"]
+    def clean_documents(self) -> list[str]:
+        text = self.cleaned_data["documents"]
         return domain.clean_document_names(text.splitlines()) if isinstance(text, str) else text
 
-    def prepare_initial(self, app) -> None:
-        """Fills the form from an application (for editing)."""
+    def prepare_initial(self, app, documents) -> None:
+        """Fills the form from an application and its documents (for editing)."""
         for name in self.fields:
-            if name == "documents_missing":
-                self.initial[name] = "\n".join(app.documents_missing)
+            if name == "documents":
+                self.initial[name] = "\n".join(d.name for d in documents)
             elif hasattr(app, name):
                 self.initial[name] = getattr(app, name)
+
+
+class DocumentMarkForm(forms.Form):
+    """One button of an application's document checklist: this document received, or not received after all."""
+
+    document = forms.UUIDField(error_messages={"required": "Choose the document.", "invalid": "Choose the document."})
+    received = forms.TypedChoiceField(
+        choices=[("1", "Received"), ("0", "Not received")], coerce=lambda value: value == "1"
+    )
+    version = forms.IntegerField(min_value=1)
 
 
 class PublicIdChoiceField(forms.ModelChoiceField):

@@ -1,9 +1,11 @@
 """
 Writes of funding applications (Medicaid, Medicare Savings Programs, Extra Help, charity care...): a map:
 - `application_create`, `application_update`: program, status (preparing → submitted → approved / denied, or
-  withdrawn), dates, renewal date and the documents still missing;
+  withdrawn), dates, renewal date and the documents it needs (`data["documents"]`, names);
+- `application_document_mark`: one document marked received (who, when) or, undoing it, not received;
 - worklist: each missing document of an open application is one task ("Get <document> for <program>"),
-  completed when the document is no longer missing; an approved application gets a renewal task
+  completed when the document is received, cancelled when the application no longer needs it; a document marked
+  not received again gets a new task; an approved application gets a renewal task
   RENEWAL_ALERT_DAYS before its renewal date. `application_tasks_sync` does both for one organization and is
   what the periodic job runs; every task has a dedupe key, so running it again makes nothing new.
 """
@@ -27,12 +29,11 @@ from carecoord.patients.selectors import patients_visible_to
 
 from . import domain
 from .choices import OPEN_APPLICATION_STATUSES, ApplicationStatus, FundingProgram
-from .models import FundingApplication
+from .models import ApplicationDocument, FundingApplication
 from .services import _own, _visible, task_owner
 
 FIELDS = (
-    "program", "program_name", "status", "submitted_on", "decided_on", "renewal_date", "documents_missing",
-    "reference_number", "note",
+    "program", "program_name", "status", "submitted_on", "decided_on", "renewal_date", "reference_number", "note",
 )  # fmt: skip
 FOCUS = "coverage.FundingApplication"
 TRANSITIONS = {
@@ -46,7 +47,6 @@ TRANSITIONS = {
 
 def _validate(app: FundingApplication, previous_status: str | None) -> None:
     app.program_name = (app.program_name or "").strip() or FundingProgram(app.program).label
-    app.documents_missing = domain.clean_document_names(app.documents_missing)
     if app.program not in FundingProgram.values:
         raise ValidationError("Choose the program.", field="program")
     if app.status not in ApplicationStatus.values:
@@ -83,13 +83,14 @@ def application_create(*, actor: Actor, patient: Patient, data: dict) -> Funding
             setattr(app, name, data[name])
     _validate(app, None)
     app.save()
+    _set_documents(app, data.get("documents") or [])
     audit_record(
         actor=actor,
         event="funding.create",
         action=AuditAction.CREATE,
         target=app,
         patient=patient,
-        detail={"program": app.program, "missing": len(app.documents_missing)},
+        detail={"program": app.program, "missing": missing_count(app)},
     )
     _sync_tasks(app, actor=actor)
     return app
@@ -99,7 +100,8 @@ def application_create(*, actor: Actor, patient: Patient, data: dict) -> Funding
 def application_update(
     *, actor: Actor, application: FundingApplication, data: dict, expected_version: int
 ) -> FundingApplication:
-    """Updates the application; documents no longer missing complete their tasks, new ones get a task."""
+    """Updates the application; `data["documents"]`, when given, is the whole list of documents it needs: new
+    names are added (missing), names left out are removed (their tasks cancelled), the others keep their marks."""
     require_patient_editor(actor)
     patient = _visible(actor, application.patient)
     _own(actor, application)
@@ -109,20 +111,85 @@ def application_update(
             setattr(application, name, data[name])
     _validate(application, previous)
     save_versioned(application, expected_version=expected_version, fields=list(FIELDS))
+    if "documents" in data:
+        _set_documents(application, data["documents"] or [])
     audit_record(
         actor=actor,
         event="funding.update",
         action=AuditAction.UPDATE,
         target=application,
         patient=patient,
-        detail={"status": application.status, "missing": len(application.documents_missing)},
+        detail={"status": application.status, "missing": missing_count(application)},
     )
     _sync_tasks(application, actor=actor)
     return application
 
 
-def _doc_key(app: FundingApplication, name: str) -> str:
+@transaction.atomic
+def application_document_mark(
+    *, actor: Actor, document: ApplicationDocument, received: bool, expected_version: int
+) -> ApplicationDocument:
+    """
+    Marks one document of an application received (now, by the actor) or not received (undoing a mark); its
+    worklist task is completed, or a new one made. `expected_version` is the application's: a mark moves the
+    application to its next version, so an edit form opened before the mark cannot silently undo it.
+    """
+    require_patient_editor(actor)
+    application = document.application
+    patient = _visible(actor, application.patient)
+    _own(actor, application)
+    if document.received == received:
+        state = "received" if received else "not received"
+        raise InvalidStateError(f"{document.name} is already marked {state}; reload to see the current list.")
+    save_versioned(application, expected_version=expected_version, fields=[])
+    document.received_at = clock.now() if received else None
+    document.received_by = actor.user if received else None
+    save_versioned(document, expected_version=document.version, fields=["received_at", "received_by"])
+    audit_record(
+        actor=actor,
+        event="funding.document_received" if received else "funding.document_not_received",
+        action=AuditAction.UPDATE,
+        target=application,
+        patient=patient,
+        detail={"document": str(document.public_id), "received": received, "missing": missing_count(application)},
+    )
+    _sync_tasks(application, actor=actor)
+    return document
+
+
+def missing_count(app: FundingApplication) -> int:
+    return app.documents.filter(received_at=None).count()
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+def _set_documents(app: FundingApplication, names) -> None:
+    """Makes the application's documents the given names: new ones added missing, others removed, marks kept."""
+    names = domain.clean_document_names(names)
+    wanted = {_name_key(name) for name in names}
+    existing = {_name_key(doc.name): doc for doc in app.documents.all()}
+    for key, doc in existing.items():
+        if key not in wanted:
+            doc.delete()
+    ApplicationDocument.objects.bulk_create(
+        ApplicationDocument(organization=app.organization, patient=app.patient, application=app, name=name)
+        for name in names
+        if _name_key(name) not in existing
+    )
+
+
+def _doc_base_key(app: FundingApplication, name: str) -> str:
     return f"funding-doc:{app.public_id}:{domain.document_key(name)}"
+
+
+def _doc_key(app: FundingApplication, document: ApplicationDocument) -> str:
+    # A document marked not received again is missing anew: its new task needs a key of its own (a completed
+    # task cannot reopen); the version it is at tells the rounds apart. A document never marked keeps the key
+    # its task had before documents were rows (version 1).
+    base = _doc_base_key(app, document.name)
+    return base if document.version == 1 else f"{base}:{document.version}"
 
 
 def _renewal_key(app: FundingApplication) -> str:
@@ -134,9 +201,13 @@ def _sync_tasks(app: FundingApplication, *, actor: Actor | None = None) -> int:
     organization = app.organization
     today = clock.today_in(organization.tz)
     wanted: dict[str, dict] = {}
+    documents = list(app.documents.all())
     if app.status in OPEN_APPLICATION_STATUSES:
-        for name in app.documents_missing:
-            wanted[_doc_key(app, name)] = {
+        for document in documents:
+            if document.received:
+                continue
+            name = document.name
+            wanted[_doc_key(app, document)] = {
                 "title": f"Get {name} for {app.program_name}",
                 "description": f"{app.program_name} needs this document before it can be decided.",
                 "due_date": today + dt.timedelta(days=7),
@@ -172,11 +243,13 @@ def _sync_tasks(app: FundingApplication, *, actor: Actor | None = None) -> int:
         )
         made += 1
     if actor is not None:
-        _close_unneeded(app, actor, set(wanted))
+        received = {_doc_base_key(app, d.name) for d in documents if d.received}
+        _close_unneeded(app, actor, set(wanted), received)
     return made
 
 
-def _close_unneeded(app: FundingApplication, actor: Actor, wanted: set[str]) -> None:
+def _close_unneeded(app: FundingApplication, actor: Actor, wanted: set[str], received: set[str]) -> None:
+    """Closes the open document tasks no longer wanted: completed if the document came, else cancelled."""
     stale = Task.objects.filter(
         organization=app.organization,
         focus_type=FOCUS,
@@ -185,23 +258,32 @@ def _close_unneeded(app: FundingApplication, actor: Actor, wanted: set[str]) -> 
         status__in=OPEN_TASK_STATUSES,
     ).exclude(dedupe_key__in=wanted)
     for task in stale.select_related("patient"):
+        came = app.status in OPEN_APPLICATION_STATUSES and task.dedupe_key[:_BASE_KEY_LENGTH] in received
         careplan_services.task_set_status(
             actor=actor,
             task=task,
-            status=TaskStatus.COMPLETED if app.status in OPEN_APPLICATION_STATUSES else TaskStatus.CANCELLED,
+            status=TaskStatus.COMPLETED if came else TaskStatus.CANCELLED,
             expected_version=task.version,
-            note="The document is no longer missing from the application.",
+            note="The document was received." if came else "The application no longer needs this document.",
         )
+
+
+# "funding-doc:" + a UUID + ":" + the 16-character document key: the part of a task's key naming its document.
+_BASE_KEY_LENGTH = len("funding-doc:") + 36 + 1 + 16
 
 
 def application_tasks_sync(*, organization: Organization) -> int:
     """The periodic job's work for one organization: due document and renewal tasks, each made once."""
     visible = patients_visible_to(careplan_services._system_actor(organization))
-    apps = FundingApplication.objects.filter(
-        organization=organization,
-        status__in=(*OPEN_APPLICATION_STATUSES, ApplicationStatus.APPROVED),
-        patient__in=visible,
-    ).select_related("patient", "organization")
+    apps = (
+        FundingApplication.objects.filter(
+            organization=organization,
+            status__in=(*OPEN_APPLICATION_STATUSES, ApplicationStatus.APPROVED),
+            patient__in=visible,
+        )
+        .select_related("patient", "organization")
+        .prefetch_related("documents")
+    )
     made = 0
     for app in apps:
         with transaction.atomic():

@@ -24,6 +24,7 @@ from .choices import (
     EligibilityMethod,
     EligibilityStatus,
     FundingProgram,
+    PriorAuthEventKind,
     PriorAuthStatus,
     ProductType,
     SubscriberRelationship,
@@ -183,6 +184,9 @@ class PriorAuthorization(BaseModel):
     denial_reason = models.CharField(max_length=500, blank=True)
     appeal_deadline_days = models.PositiveSmallIntegerField(default=DEFAULT_APPEAL_DAYS)
     note = models.CharField(max_length=500, blank=True)
+    follow_up_on = models.DateField(
+        null=True, blank=True, help_text="When to call the payer next about an open request (from a follow-up)."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -225,6 +229,45 @@ class PriorAuthVisit(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.units} unit(s) on {timefmt.day(self.service_date)}"
+
+
+class PriorAuthEvent(BaseModel):
+    """
+    One entry of a prior authorization's history, by whom and when: a status change, decision details edited
+    after the fact (`changes`: field -> [before, after]), a decision corrected (`note` is the reason), or a
+    follow-up with the payer (`note`, the payer's call reference and contact, the next follow-up date).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    authorization = models.ForeignKey(PriorAuthorization, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=PriorAuthEventKind.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.CharField(max_length=2000, blank=True)
+    payer_reference = models.CharField(max_length=80, blank=True)
+    contact_name = models.CharField(max_length=120, blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.from_status or '-'} -> {self.to_status or '-'})"
+
+    @property
+    def from_status_label(self) -> str:
+        return _auth_status_label(self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        return _auth_status_label(self.to_status)
+
+
+def _auth_status_label(value: str) -> str:
+    return PriorAuthStatus(value).label if value in PriorAuthStatus.values else value
 
 
 class Appeal(BaseModel):
@@ -279,7 +322,7 @@ class AppealDocument(BaseModel):
 
 
 class FundingApplication(BaseModel):
-    """An application to a funding or benefit program, its missing documents and its renewal date."""
+    """An application to a funding or benefit program, its renewal date; its documents are ApplicationDocument."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="funding_applications")
@@ -289,7 +332,6 @@ class FundingApplication(BaseModel):
     submitted_on = models.DateField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     renewal_date = models.DateField(null=True, blank=True)
-    documents_missing = models.JSONField(default=list, blank=True, help_text="Names of documents still needed.")
     reference_number = models.CharField(max_length=80, blank=True)
     note = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -306,3 +348,36 @@ class FundingApplication(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("coverage:application_detail", args=[self.public_id])
+
+
+class ApplicationDocument(BaseModel):
+    """
+    A document a funding application needs (proof of income, photo ID...): missing until a coordinator marks it
+    received, which records who and when; "not received" undoes the mark.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(FundingApplication, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(max_length=120)
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "name"], name="appdoc_unique_name"),
+            models.CheckConstraint(
+                condition=Q(received_at__isnull=True, received_by__isnull=True) | Q(received_at__isnull=False),
+                name="appdoc_received_by_needs_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def received(self) -> bool:
+        return self.received_at is not None

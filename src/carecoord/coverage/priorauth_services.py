@@ -3,6 +3,12 @@ Writes of prior authorizations. A map:
 - the request: `prior_auth_create`, `prior_auth_update` (while not decided);
 - its status: `prior_auth_set_status` (draft → submitted → pended → approved / partially approved / denied;
   approved ones expire); a denial records its reason and puts "file an appeal by <deadline>" on the worklist;
+- after the decision: `prior_auth_decision_edit` (authorization number, units and dates added or corrected
+  later) and `prior_auth_decision_correct` (a decision recorded in error goes back to submitted or pended, or
+  becomes another decision; CORRECTIONS says which, a reason is required);
+- while awaiting a decision: `prior_auth_follow_up_log` (a call with the payer; its next follow-up date puts
+  one "Follow up with the payer" task on the worklist, moved by each new follow-up);
+- history: every status change, edit, correction and follow-up is a PriorAuthEvent (who, when, what);
 - units: `prior_auth_visit_record` / `prior_auth_visit_void`; units used = the units of its visits;
 - expiry: `prior_auth_expiry_tasks` (the periodic job's work): a task N days before an approved authorization
   ends (once per end date) and the status "expired" after it ends;
@@ -26,13 +32,20 @@ from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
 from carecoord.core.errors import InvalidStateError, NotFoundError, ValidationError
 from carecoord.core.models import Organization
-from carecoord.core.versioning import save_versioned
+from carecoord.core.versioning import CONFLICT_MESSAGE, StaleVersionError, save_versioned
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
 from . import domain
-from .choices import APPEAL_OUTCOMES, APPROVED_STATUSES, AppealStatus, CoverageStatus, PriorAuthStatus
-from .models import Appeal, AppealDocument, Coverage, PriorAuthorization, PriorAuthVisit
+from .choices import (
+    APPEAL_OUTCOMES,
+    APPROVED_STATUSES,
+    AppealStatus,
+    CoverageStatus,
+    PriorAuthEventKind,
+    PriorAuthStatus,
+)
+from .models import Appeal, AppealDocument, Coverage, PriorAuthEvent, PriorAuthorization, PriorAuthVisit
 from .selectors import approved_auths_ending
 from .services import _own, _visible, task_owner
 
@@ -54,6 +67,15 @@ TRANSITIONS = {
     PriorAuthStatus.DENIED: set(),
     PriorAuthStatus.EXPIRED: set(),
 }  # fmt: skip
+DECIDED = (PriorAuthStatus.APPROVED, PriorAuthStatus.PARTIALLY_APPROVED, PriorAuthStatus.DENIED)
+# A decision recorded in error goes back to awaiting the payer, or becomes the decision the payer really made.
+# (An expired authorization is history; its expiry follows from the dates, which "edit details" can change.)
+CORRECTIONS = {
+    decided: {PriorAuthStatus.SUBMITTED, PriorAuthStatus.PENDED, *DECIDED} - {decided} for decided in DECIDED
+}
+AWAITING = (PriorAuthStatus.SUBMITTED, PriorAuthStatus.PENDED)
+FOLLOW_UP_MAX_DAYS = 365
+NOTE_MAX_LENGTH = 2000
 # The statuses that record the date they happened (submitted_on or decided_on).
 DATED = (
     PriorAuthStatus.SUBMITTED, PriorAuthStatus.APPROVED, PriorAuthStatus.PARTIALLY_APPROVED, PriorAuthStatus.DENIED,
@@ -156,11 +178,14 @@ def prior_auth_set_status(
             field="on",
         )
     _apply_status(auth, status, on, units_approved, denial_reason)
-    auth.status = status
+    before, auth.status = auth.status, status
     if reference_number:
         auth.reference_number = reference_number.strip()[:80]
     fields = ["status", "submitted_on", "decided_on", "units_approved", "denial_reason", "reference_number"]
     save_versioned(auth, expected_version=expected_version, fields=fields)
+    _event(actor, auth, PriorAuthEventKind.STATUS, from_status=before, to_status=status)
+    if status in DECIDED:
+        _close_follow_up_tasks(actor, auth, f"The payer decided: {auth.get_status_display().lower()}.")
     audit_record(
         actor=actor,
         event="priorauth.status",
@@ -219,7 +244,9 @@ def _close_appeal_task(actor: Actor, appeal: Appeal, status: str, on: dt.date) -
     """The "File an appeal" task of this level is done once the appeal is filed, and void if it is withdrawn."""
     key = _appeal_task_key(appeal.authorization, "" if appeal.level == 1 else f"level{appeal.level}")
     filed = status == AppealStatus.FILED
-    for task in Task.objects.filter(organization=appeal.organization, dedupe_key=key, status__in=OPEN_TASK_STATUSES):
+    # startswith: a denial recorded again after a correction has its own key ("denial-<event>").
+    tasks = Task.objects.filter(organization=appeal.organization, dedupe_key__startswith=key)
+    for task in tasks.filter(status__in=OPEN_TASK_STATUSES):
         careplan_services.task_set_status(
             actor=actor,
             task=task,
@@ -227,6 +254,302 @@ def _close_appeal_task(actor: Actor, appeal: Appeal, status: str, on: dt.date) -
             expected_version=task.version,
             note=f"Appeal {'filed' if filed else 'withdrawn'} on {timefmt.day(on)}.",
         )
+
+
+# History, corrections and follow-ups -------------------------------------------------------------------------
+
+
+def _event(actor: Actor, auth: PriorAuthorization, kind: str, **fields) -> PriorAuthEvent:
+    return PriorAuthEvent.objects.create(
+        organization=auth.organization, authorization=auth, kind=kind, at=clock.now(), by=actor.user, **fields
+    )
+
+
+def _open_tasks(auth: PriorAuthorization, key_prefix: str):
+    return Task.objects.filter(
+        organization=auth.organization, dedupe_key__startswith=key_prefix, status__in=OPEN_TASK_STATUSES
+    )
+
+
+def _follow_up_key(auth: PriorAuthorization) -> str:
+    return f"priorauth-follow-up:{auth.public_id}:"
+
+
+def _close_follow_up_tasks(actor: Actor, auth: PriorAuthorization, note: str) -> None:
+    for task in _open_tasks(auth, _follow_up_key(auth)):
+        careplan_services.task_set_status(
+            actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version, note=note
+        )
+
+
+def _locked(actor: Actor, auth: PriorAuthorization) -> tuple[PriorAuthorization, Patient]:
+    require_patient_editor(actor)
+    patient = _visible(actor, auth.patient)
+    _own(actor, auth)
+    return PriorAuthorization.objects.select_for_update().get(pk=auth.pk), patient
+
+
+def _counted_units(auth: PriorAuthorization) -> int:
+    return auth.visits.filter(voided=False).aggregate(total=Sum("units"))["total"] or 0
+
+
+def _check_visits_within(auth: PriorAuthorization) -> None:
+    outside = auth.visits.filter(voided=False).exclude(service_date__range=(auth.start_date, auth.end_date))
+    first = outside.order_by("service_date").first()
+    if first is not None:
+        raise ValidationError(
+            f"A visit on {timefmt.day(first.service_date)} is counted against this authorization; keep it within "
+            "the dates or take that visit back first.",
+            field="start_date" if first.service_date < auth.start_date else "end_date",
+        )
+
+
+DETAIL_FIELDS = ("reference_number", "units_approved", "start_date", "end_date", "denial_reason")
+
+
+def _shown(value) -> str | int | None:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+@transaction.atomic
+def prior_auth_decision_edit(
+    *, actor: Actor, auth: PriorAuthorization, data: dict, expected_version: int, note: str = ""
+) -> PriorAuthorization:
+    """
+    Adds or corrects what the payer's decision said, after it was recorded: the authorization number, the
+    units approved (a partial approval; a full approval grants the units requested), the authorized dates, a
+    denial's reason. Only the keys present in `data` change; the history keeps each field before and after.
+    """
+    auth, patient = _locked(actor, auth)
+    if auth.status not in DECIDED:
+        raise InvalidStateError("Decision details can be edited once the payer has approved or denied the request.")
+    before = {name: getattr(auth, name) for name in DETAIL_FIELDS}
+    if "reference_number" in data:
+        auth.reference_number = (data["reference_number"] or "").strip()[:80]
+    if data.get("start_date"):
+        auth.start_date = data["start_date"]
+    if data.get("end_date"):
+        auth.end_date = data["end_date"]
+    if auth.end_date < auth.start_date:
+        raise ValidationError("The authorization ends before it starts.", field="end_date")
+    if auth.status == PriorAuthStatus.PARTIALLY_APPROVED and data.get("units_approved") is not None:
+        auth.units_approved = data["units_approved"]
+        _check_partial_units(auth, auth.units_approved)
+    elif data.get("units_approved") not in (None, auth.units_approved):
+        raise ValidationError(
+            "Only a partial approval's units can change here; if the payer approved fewer units than requested, "
+            "correct the decision to partially approved.",
+            field="units_approved",
+        )
+    if auth.status == PriorAuthStatus.DENIED and "denial_reason" in data:
+        if not (data["denial_reason"] or "").strip():
+            raise ValidationError("Record the payer's reason for the denial.", field="denial_reason")
+        auth.denial_reason = data["denial_reason"].strip()[:500]
+    if auth.status in APPROVED_STATUSES:
+        _check_visits_within(auth)
+    changes = {
+        name: [_shown(before[name]), _shown(getattr(auth, name))]
+        for name in DETAIL_FIELDS
+        if before[name] != getattr(auth, name)
+    }
+    if not changes:
+        raise ValidationError("Nothing changed: enter the corrected details.")
+    save_versioned(auth, expected_version=expected_version, fields=list(DETAIL_FIELDS))
+    _event(actor, auth, PriorAuthEventKind.DETAILS, note=(note or "").strip()[:NOTE_MAX_LENGTH], changes=changes)
+    audit_record(
+        actor=actor,
+        event="priorauth.decision_edit",
+        action=AuditAction.UPDATE,
+        target=auth,
+        patient=patient,
+        detail={"fields": sorted(changes)},
+    )
+    return auth
+
+
+def _check_partial_units(auth: PriorAuthorization, units: int | None) -> None:
+    if units is None or not 1 <= units < auth.units_requested:
+        raise ValidationError(
+            f"A partial approval grants from 1 to {auth.units_requested - 1} units.", field="units_approved"
+        )
+    used = _counted_units(auth)
+    if units < used:
+        raise ValidationError(
+            f"{used} units are already counted against this authorization; approve at least that many or take "
+            "visits back first.",
+            field="units_approved",
+        )
+
+
+@transaction.atomic
+def prior_auth_decision_correct(
+    *,
+    actor: Actor,
+    auth: PriorAuthorization,
+    status: str,
+    reason: str,
+    expected_version: int,
+    on: dt.date | None = None,
+    units_approved: int | None = None,
+    reference_number: str = "",
+    denial_reason: str = "",
+) -> PriorAuthorization:
+    """
+    Corrects a decision recorded in error (CORRECTIONS): back to submitted or pended (the decision, its units
+    and denial reason are cleared; the authorization number stays, to be edited if wrong), or to the decision
+    the payer really made. The reason is required and kept in the history with both statuses. Refused while
+    visits are counted against an approval that would no longer allow them, or once a denial was appealed.
+    """
+    auth, patient = _locked(actor, auth)
+    if status not in CORRECTIONS.get(auth.status, set()):
+        raise InvalidStateError(
+            f"A decision that is {auth.get_status_display().lower()} cannot be corrected to "
+            f"{PriorAuthStatus(status).label.lower() if status in PriorAuthStatus.values else status}."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the decision is corrected (what was recorded in error).", field="reason")
+    if auth.status == PriorAuthStatus.DENIED and auth.appeals.exists():
+        raise InvalidStateError("This denial was appealed; record the appeal's outcome instead.")
+    if status not in APPROVED_STATUSES and _counted_units(auth):
+        raise InvalidStateError("Visits are counted against this approval; take them back before correcting it.")
+    today = clock.today_in(actor.organization.tz)
+    before = auth.status
+    if status in AWAITING:
+        auth.decided_on, auth.units_approved, auth.denial_reason = None, None, ""
+    else:
+        on = on or auth.decided_on or today
+        if on > today:
+            raise ValidationError("The decision cannot be dated in the future.", field="on")
+        if status == PriorAuthStatus.PARTIALLY_APPROVED:
+            _check_partial_units(auth, units_approved)
+        _apply_status(auth, status, on, units_approved, denial_reason)
+        if status != PriorAuthStatus.DENIED:
+            auth.denial_reason = ""
+    auth.status = status
+    if reference_number:
+        auth.reference_number = reference_number.strip()[:80]
+    fields = ["status", "decided_on", "units_approved", "denial_reason", "reference_number"]
+    save_versioned(auth, expected_version=expected_version, fields=fields)
+    event = _event(
+        actor, auth, PriorAuthEventKind.CORRECTION, from_status=before, to_status=status, note=reason[:NOTE_MAX_LENGTH]
+    )
+    if before == PriorAuthStatus.DENIED:
+        _cancel_tasks(actor, auth, _appeal_task_key(auth))
+    if status not in APPROVED_STATUSES:
+        _cancel_tasks(actor, auth, _expiry_key(auth))
+    if status == PriorAuthStatus.DENIED:
+        deadline = domain.appeal_deadline(auth.decided_on, auth.appeal_deadline_days)
+        _appeal_task(auth, deadline, level_label="an appeal", key=f"denial-{event.public_id}")
+    audit_record(
+        actor=actor,
+        event="priorauth.decision_correct",
+        action=AuditAction.UPDATE,
+        target=auth,
+        patient=patient,
+        detail={"from": before, "to": status},
+    )
+    return auth
+
+
+def _expiry_key(auth: PriorAuthorization, end: dt.date | None = None) -> str:
+    return f"priorauth-expiry:{auth.public_id}:{end.isoformat() if end else ''}"
+
+
+def _cancel_tasks(actor: Actor, auth: PriorAuthorization, key_prefix: str) -> None:
+    """Appeal or expiry tasks that a decision recorded in error put on the worklist."""
+    for task in _open_tasks(auth, key_prefix):
+        careplan_services.task_set_status(
+            actor=actor,
+            task=task,
+            status=TaskStatus.CANCELLED,
+            expected_version=task.version,
+            note="The decision was recorded in error and corrected.",
+        )
+
+
+@transaction.atomic
+def prior_auth_follow_up_log(
+    *,
+    actor: Actor,
+    auth: PriorAuthorization,
+    note: str,
+    payer_reference: str = "",
+    contact_name: str = "",
+    follow_up_on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> PriorAuthEvent:
+    """
+    Logs a follow-up with the payer on a request awaiting its decision ("called, ref #123, still in review").
+    With `follow_up_on`, the request's open follow-up task is done and one "Follow up with the payer" task is
+    due that day (one follow-up date per request, moved by each new follow-up). An append, so the version is
+    checked only when given (the JSON API's callers send the one they read).
+    """
+    auth, patient = _locked(actor, auth)
+    if expected_version is not None and expected_version != auth.version:
+        raise StaleVersionError(CONFLICT_MESSAGE)
+    if auth.status not in AWAITING:
+        raise InvalidStateError(
+            f"This request is {auth.get_status_display().lower()}; follow-ups are logged while it awaits the "
+            "payer's decision."
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Write what was done or learned (who you reached, what they said).", field="note")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(f"Keep the note under {NOTE_MAX_LENGTH} characters.", field="note")
+    if follow_up_on is not None:
+        _check_follow_up_day(actor, follow_up_on)
+    event = _event(
+        actor,
+        auth,
+        PriorAuthEventKind.FOLLOW_UP,
+        note=note,
+        payer_reference=(payer_reference or "").strip()[:80],
+        contact_name=(contact_name or "").strip()[:120],
+        follow_up_on=follow_up_on,
+    )
+    if follow_up_on is not None:
+        auth.follow_up_on = follow_up_on
+        save_versioned(auth, expected_version=auth.version, fields=["follow_up_on"])
+        _move_follow_up_task(actor, auth, event)
+    audit_record(
+        actor=actor,
+        event="priorauth.follow_up",
+        action=AuditAction.UPDATE,
+        target=auth,
+        patient=patient,
+        detail={"event": str(event.public_id), "follow_up_on": follow_up_on.isoformat() if follow_up_on else ""},
+    )
+    return event
+
+
+def _check_follow_up_day(actor: Actor, day: dt.date) -> None:
+    today = clock.today_in(actor.organization.tz)
+    if day < today:
+        raise ValidationError("The next follow-up date cannot be in the past.", field="follow_up_on")
+    if day > today + dt.timedelta(days=FOLLOW_UP_MAX_DAYS):
+        raise ValidationError("Follow up within a year.", field="follow_up_on")
+
+
+def _move_follow_up_task(actor: Actor, auth: PriorAuthorization, event: PriorAuthEvent) -> None:
+    """Completes the request's open follow-up task, then puts the next follow-up on the worklist."""
+    _close_follow_up_tasks(actor, auth, f"Followed up; next follow-up on {timefmt.day(event.follow_up_on)}.")
+    payer = auth.coverage.payer.name if auth.coverage.payer_id else "the payer"
+    careplan_services.task_create(
+        actor=None,
+        organization=auth.organization,
+        patient=auth.patient,
+        kind=TaskKind.PAPERWORK,
+        title=f"Follow up with {payer} on the prior authorization for {auth.service}"[:200],
+        description=f"Last follow-up: {event.note}"[:2000],
+        due_date=event.follow_up_on,
+        source=TaskSource.COVERAGE,
+        focus_type=FOCUS,
+        focus_id=auth.public_id,
+        dedupe_key=f"{_follow_up_key(auth)}{event.public_id}",
+        **task_owner(auth.organization, auth.patient),
+    )
 
 
 # Units used -------------------------------------------------------------------------------------------------
@@ -327,7 +650,7 @@ def prior_auth_expiry_tasks(*, organization: Organization, days_before: int = do
                 continue
             if not domain.alert_due(auth.end_date, today, days_before):
                 continue
-            key = f"priorauth-expiry:{auth.public_id}:{auth.end_date.isoformat()}"
+            key = _expiry_key(auth, auth.end_date)
             if Task.objects.filter(organization=organization, dedupe_key=key).exists():
                 continue
             left = domain.units_left(auth.units_approved, auth.units_used)

@@ -1,7 +1,10 @@
 """
 Prior authorization and funding application pages: add from the Insurance tab, a prior authorization's page
-(status, units used and the visits counted, appeals with their documents) and an application's page.
+(status, units used and the visits counted, appeals with their documents) and an application's page with
+its document checklist (each document marked received or not received).
 """
+
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,10 +21,23 @@ from carecoord.patients.selectors import patient_get
 
 from . import domain, funding_services, priorauth_services
 from .choices import APPEAL_OUTCOMES, PriorAuthStatus
-from .forms import AppealStatusForm, ApplicationForm, DocumentForm, PriorAuthForm, PriorAuthStatusForm, VisitForm
-from .priorauth_services import TRANSITIONS
+from .forms import (
+    AppealStatusForm,
+    ApplicationForm,
+    DecisionCorrectForm,
+    DecisionDetailsForm,
+    DocumentForm,
+    DocumentMarkForm,
+    FollowUpForm,
+    PriorAuthForm,
+    PriorAuthStatusForm,
+    VisitForm,
+)
+from .priorauth_services import AWAITING, CORRECTIONS, DECIDED, TRANSITIONS
 from .selectors import (
     appeal_get,
+    application_document_get,
+    application_documents,
     application_get,
     coverages_for_patient,
     document_get,
@@ -71,6 +87,8 @@ def _auth_context(actor, auth, **bound) -> dict:
         "nav": "patients",
         "patient": auth.patient,
         "auth": auth,
+        **_decision_forms(auth, bound),
+        "history": _history(actor, auth),
         "today": today,
         "appeal_by": appeal_by,
         "appeal_days_left": (appeal_by - today).days if appeal_by else None,
@@ -85,6 +103,59 @@ def _auth_context(actor, auth, **bound) -> dict:
         "can_edit": actor.can_edit_patients and auth.organization_id == actor.organization.pk,
         **bound,
     }
+
+
+def _decision_forms(auth, bound: dict) -> dict:
+    """Edit decision details and correct the decision once decided; log a follow-up while awaiting the payer."""
+    forms = {"details_form": None, "correct_form": None, "follow_up_form": None}
+    if auth.status in DECIDED:
+        forms["details_form"] = bound.pop("details_form", None) or DecisionDetailsForm.for_auth(auth)
+        correct_form = bound.pop("correct_form", None) or DecisionCorrectForm(
+            initial={"version": auth.version}, prefix="correct"
+        )
+        correct_form.limit_statuses(CORRECTIONS[auth.status])
+        forms["correct_form"] = correct_form
+    if auth.status in AWAITING:
+        forms["follow_up_form"] = bound.pop("follow_up_form", None) or FollowUpForm(prefix="follow")
+    return forms
+
+
+def _history(actor, auth) -> list[dict]:
+    """The request's history, newest first, with who and when in the organization's time zone."""
+    tz = actor.organization.tz
+    rows = []
+    for event in auth.events.select_related("by").order_by("-at", "-id"):
+        rows.append(
+            {
+                "event": event,
+                "at": timefmt.date_time(event.at, tz),
+                "by": event.by.full_name if event.by else "CareCoord",
+                "follow_up_on": timefmt.day(event.follow_up_on) if event.follow_up_on else "",
+                "changes": [_change_line(name, values) for name, values in event.changes.items()],
+            }
+        )
+    return rows
+
+
+CHANGE_LABELS = {
+    "reference_number": "Authorization number",
+    "units_approved": "Units approved",
+    "start_date": "Authorized from",
+    "end_date": "Authorized through",
+    "denial_reason": "Denial reason",
+}
+
+
+def _change_line(name: str, values: list) -> str:
+    def shown(value) -> str:
+        if value in (None, ""):
+            return "(none)"
+        if name in ("start_date", "end_date"):
+            return timefmt.day(dt.date.fromisoformat(value))
+        return str(value)
+
+    before, after = values
+    return f"{CHANGE_LABELS.get(name, name)}: {shown(before)} to {shown(after)}"
 
 
 def _render_auth(request, actor, auth, status=200, **bound) -> HttpResponse:
@@ -123,9 +194,95 @@ def priorauth_status(request: HttpRequest, public_id) -> HttpResponse:
             put_error(form, exc)
         else:
             messages.success(request, "Status updated.")
+            _warn_without_number(request, auth)
             return redirect(auth.get_absolute_url())
     auth.refresh_from_db()
     return _render_auth(request, actor, auth, status=400, status_form=form)
+
+
+def _warn_without_number(request, auth) -> None:
+    # The payer's authorization number (X12 278 HCR02) comes with an approval but not always at once (a phone
+    # approval, a letter to follow), so it is not required; say clearly that it is missing and how to add it.
+    if auth.status in (PriorAuthStatus.APPROVED, PriorAuthStatus.PARTIALLY_APPROVED) and not auth.reference_number:
+        messages.warning(
+            request,
+            "Approved without an authorization number. Claims usually need it: add it with "
+            "Edit decision details as soon as the payer gives it.",
+        )
+
+
+@login_required
+@require_POST
+def priorauth_decision_edit(request: HttpRequest, public_id) -> HttpResponse:
+    actor = editor_actor(request)
+    auth = prior_auth_get(actor, public_id)
+    form = DecisionDetailsForm.for_auth(auth, request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version, note = data.pop("version"), data.pop("note")
+        try:
+            priorauth_services.prior_auth_decision_edit(
+                actor=actor, auth=auth, data=data, expected_version=version, note=note
+            )
+        except ApplicationError as exc:
+            put_error(form, exc)
+        else:
+            messages.success(request, "Decision details saved.")
+            auth.refresh_from_db()
+            _warn_without_number(request, auth)
+            return redirect(auth.get_absolute_url() + "#history")
+    auth.refresh_from_db()
+    return _render_auth(request, actor, auth, status=400, details_form=form)
+
+
+@login_required
+@require_POST
+def priorauth_decision_correct(request: HttpRequest, public_id) -> HttpResponse:
+    actor = editor_actor(request)
+    auth = prior_auth_get(actor, public_id)
+    form = DecisionCorrectForm(request.POST, prefix="correct")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            priorauth_services.prior_auth_decision_correct(
+                actor=actor,
+                auth=auth,
+                status=data["status"],
+                reason=data["reason"],
+                expected_version=data["version"],
+                on=data["on"],
+                units_approved=data["units_approved"],
+                reference_number=data["reference_number"],
+                denial_reason=data["denial_reason"],
+            )
+        except ApplicationError as exc:
+            put_error(form, exc)
+        else:
+            auth.refresh_from_db()
+            messages.success(request, f"Decision corrected: now {auth.get_status_display().lower()}.")
+            _warn_without_number(request, auth)
+            return redirect(auth.get_absolute_url() + "#history")
+    auth.refresh_from_db()
+    return _render_auth(request, actor, auth, status=400, correct_form=form)
+
+
+@login_required
+@require_POST
+def priorauth_follow_up(request: HttpRequest, public_id) -> HttpResponse:
+    actor = editor_actor(request)
+    auth = prior_auth_get(actor, public_id)
+    form = FollowUpForm(request.POST, prefix="follow")
+    if form.is_valid():
+        try:
+            event = priorauth_services.prior_auth_follow_up_log(actor=actor, auth=auth, **form.cleaned_data)
+        except ApplicationError as exc:
+            put_error(form, exc)
+        else:
+            when = f"; next follow-up on {timefmt.day(event.follow_up_on)}" if event.follow_up_on else ""
+            messages.success(request, f"Follow-up logged{when}.")
+            return redirect(auth.get_absolute_url() + "#history")
+    auth.refresh_from_db()
+    return _render_auth(request, actor, auth, status=400, follow_up_form=form)
 
 
 @login_required
@@ -255,12 +412,38 @@ def patient_application_add(request: HttpRequest, public_id) -> HttpResponse:
         except ApplicationError as exc:
             put_error(form, exc)
         else:
-            missing = len(app.documents_missing)
+            missing = funding_services.missing_count(app)
             messages.success(
                 request, f"Application recorded{f'; {missing} document task(s) on the worklist' if missing else ''}."
             )
             return redirect(tab_url(patient, "applications"))
     return _bad(request, actor, patient, application_form=form)
+
+
+def _application_context(actor, app, **bound) -> dict:
+    documents = application_documents(app)
+    tz = actor.organization.tz
+    for document in documents:
+        document.received_label = timefmt.date_time(document.received_at, tz) if document.received else ""
+    form = bound.pop("form", None)
+    if form is None:
+        form = ApplicationForm()
+        form.prepare_initial(app, documents)
+    return {
+        "nav": "patients",
+        "patient": app.patient,
+        "app": app,
+        "form": form,
+        "documents": documents,
+        "missing": [d for d in documents if not d.received],
+        "can_edit": actor.can_edit_patients and app.organization_id == actor.organization.pk,
+        **bound,
+    }
+
+
+def _render_application(request, actor, app, status=200, **bound) -> HttpResponse:
+    context = _application_context(actor, app, **bound)
+    return render(request, "coverage/application_detail.html", context, status=status)
 
 
 @login_required
@@ -270,28 +453,48 @@ def application_detail(request: HttpRequest, public_id) -> HttpResponse:
     app = application_get(actor, public_id)
     if request.method == "GET":
         audit_record(actor=actor, event="funding.view", target=app, patient=app.patient)
-        form = ApplicationForm()
-        form.prepare_initial(app)
+        return _render_application(request, actor, app)
+    form = ApplicationForm(request.POST)
+    if form.is_valid():
+        try:
+            funding_services.application_update(
+                actor=actor,
+                application=app,
+                data=form.cleaned_data,
+                expected_version=int(request.POST.get("version") or 0),
+            )
+        except ApplicationError as exc:
+            put_error(form, exc)
+        else:
+            messages.success(request, "Application saved.")
+            return redirect(app.get_absolute_url())  # back to the application the coordinator was working on
+    app.refresh_from_db()
+    return _render_application(request, actor, app, status=400, form=form)
+
+
+@login_required
+@require_POST
+def application_document_mark(request: HttpRequest, public_id) -> HttpResponse:
+    """A checklist button: one document received, or not received after all (POST/redirect/GET)."""
+    actor = editor_actor(request)
+    app = application_get(actor, public_id)
+    form = DocumentMarkForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        document = application_document_get(actor, app, data["document"])
+        try:
+            funding_services.application_document_mark(
+                actor=actor, document=document, received=data["received"], expected_version=data["version"]
+            )
+        except ApplicationError as exc:
+            if isinstance(exc, NotFoundError):
+                raise
+            error = exc.message
+        else:
+            state = "received" if data["received"] else "not received"
+            messages.success(request, f"{document.name} marked {state}.")
+            return redirect(app.get_absolute_url() + "#documents")
     else:
-        form = ApplicationForm(request.POST)
-        if form.is_valid():
-            try:
-                funding_services.application_update(
-                    actor=actor,
-                    application=app,
-                    data=form.cleaned_data,
-                    expected_version=int(request.POST.get("version") or 0),
-                )
-            except ApplicationError as exc:
-                put_error(form, exc)
-            else:
-                messages.success(request, "Application saved.")
-                return redirect(tab_url(app.patient, "applications"))
-    context = {
-        "nav": "patients",
-        "patient": app.patient,
-        "app": app,
-        "form": form,
-        "can_edit": actor.can_edit_patients and app.organization_id == actor.organization.pk,
-    }
-    return render(request, "coverage/application_detail.html", context, status=200 if request.method == "GET" else 400)
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    app.refresh_from_db()
+    return _render_application(request, actor, app, status=400, mark_error=error)

@@ -7,7 +7,7 @@ organization); every read starts from `patients_visible_to`. Payers are each org
 import datetime as dt
 import uuid
 
-from django.db.models import Case, DateField, F, Func, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, DateField, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from carecoord.core import clock
 from carecoord.core.access import Actor
@@ -21,6 +21,7 @@ from .choices import APPROVED_STATUSES, AppealLevel, AppealStatus, CoverageStatu
 from .models import (
     Appeal,
     AppealDocument,
+    ApplicationDocument,
     Coverage,
     EligibilityCheck,
     FundingApplication,
@@ -287,12 +288,30 @@ def approved_auths_ending(organization, *, until) -> QuerySet[PriorAuthorization
 # Funding applications ---------------------------------------------------------------------------------------
 
 
+def _missing_documents() -> Prefetch:
+    missing = ApplicationDocument.objects.filter(received_at=None).order_by("id")
+    return Prefetch("documents", queryset=missing, to_attr="missing_documents")
+
+
 def applications_for_patient(actor: Actor, patient: Patient) -> QuerySet[FundingApplication]:
-    return _scope(FundingApplication.objects.all(), actor, patient)
+    """The patient's applications, each with `missing_documents` (a list) and `document_count`."""
+    found = _scope(FundingApplication.objects.all(), actor, patient)
+    return found.annotate(document_count=Count("documents")).prefetch_related(_missing_documents())
 
 
 def application_get(actor: Actor, public_id) -> FundingApplication:
     return _get(FundingApplication.objects.all(), actor, public_id)
+
+
+def application_documents(application: FundingApplication) -> list[ApplicationDocument]:
+    """An application's documents in the order they were listed, with who marked them received."""
+    return list(application.documents.select_related("received_by").order_by("id"))
+
+
+def application_document_get(actor: Actor, application: FundingApplication, public_id) -> ApplicationDocument:
+    """One document of `application` (already read through `application_get`); NotFoundError for any other."""
+    documents = ApplicationDocument.objects.filter(application=application)
+    return _get(documents, actor, public_id, "application", "application__organization")
 
 
 def visit_get(actor: Actor, public_id) -> PriorAuthVisit:

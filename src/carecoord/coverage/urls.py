@@ -43,6 +43,21 @@ urlpatterns = [
     path("insurance/prior-auths/<uuid:public_id>/", priorauth_views.priorauth_detail, name="priorauth_detail"),
     path("insurance/prior-auths/<uuid:public_id>/status/", priorauth_views.priorauth_status, name="priorauth_status"),
     path(
+        "insurance/prior-auths/<uuid:public_id>/decision/",
+        priorauth_views.priorauth_decision_edit,
+        name="priorauth_decision_edit",
+    ),
+    path(
+        "insurance/prior-auths/<uuid:public_id>/decision/correct/",
+        priorauth_views.priorauth_decision_correct,
+        name="priorauth_decision_correct",
+    ),
+    path(
+        "insurance/prior-auths/<uuid:public_id>/follow-ups/",
+        priorauth_views.priorauth_follow_up,
+        name="priorauth_follow_up",
+    ),
+    path(
         "insurance/prior-auths/<uuid:public_id>/visits/",
         priorauth_views.priorauth_visit_add,
         name="priorauth_visit_add",
@@ -61,6 +76,11 @@ urlpatterns = [
     ),
     path("insurance/documents/<uuid:public_id>/", priorauth_views.document_download, name="document_download"),
     path("insurance/applications/<uuid:public_id>/", priorauth_views.application_detail, name="application_detail"),
+    path(
+        "insurance/applications/<uuid:public_id>/documents/",
+        priorauth_views.application_document_mark,
+        name="application_document_mark",
+    ),
     path("insurance/payers/", views.payer_list, name="payer_list"),
     path("insurance/payers/<uuid:public_id>/", views.payer_edit, name="payer_edit"),
 ]

@@ -343,14 +343,18 @@ def _application(rng: random.Random, actor: Actor, patient: Patient, name: str, 
     )
     data = {"program": program, "program_name": name, "status": status}
     started = today - dt.timedelta(days=rng.randint(1, 12))
+    received: list[str] = []
     if status == ApplicationStatus.PREPARING:
-        data["documents_missing"] = rng.sample(DOCUMENTS[name], rng.randint(1, 2))
+        # The program's whole checklist; the ones not drawn as missing have come in already.
+        missing = rng.sample(DOCUMENTS[name], rng.randint(1, 2))
+        data["documents"] = list(DOCUMENTS[name])
+        received = [d for d in DOCUMENTS[name] if d not in missing]
     elif status == ApplicationStatus.SUBMITTED:
         submitted = today - dt.timedelta(days=rng.randint(3, 28))
         started = submitted - dt.timedelta(days=rng.randint(2, 10))
         data |= {"submitted_on": submitted, "reference_number": f"IL{_digits(rng, 9)}"}
         if rng.random() < 0.4:  # the caseworker asked for one more document
-            data["documents_missing"] = rng.sample(DOCUMENTS[name], 1)
+            data["documents"] = rng.sample(DOCUMENTS[name], 1)
     else:
         decided = today - dt.timedelta(days=rng.randint(320, 350) if renewing else rng.randint(5, 120))
         submitted = decided - dt.timedelta(days=rng.randint(14, 40))
@@ -364,6 +368,11 @@ def _application(rng: random.Random, actor: Actor, patient: Patient, name: str, 
             data["note"] = DENIED_NOTES[name]
     mark = clock.now()
     app = funding_services.application_create(actor=actor, patient=patient, data=data)
+    for document in app.documents.filter(name__in=received):
+        app.refresh_from_db(fields=["version"])
+        funding_services.application_document_mark(
+            actor=actor, document=document, received=True, expected_version=app.version
+        )
     at = min(_at(started, rng, actor.organization.tz), mark)
     FundingApplication.objects.filter(pk=app.pk).update(created_at=at, updated_at=at)
     return app

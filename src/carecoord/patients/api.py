@@ -1,7 +1,9 @@
 """
 JSON endpoints of the patient registry: search and read through the same selectors as the pages, and
 registration and the demographics/contact edit through the same form and services as the pages
-(patients.forms.PatientForm validates, patients.services acts, audits and checks the role).
+(patients.forms.PatientForm validates, patients.services acts, audits and checks the role), and a patient's
+family members, caregivers and proxies (/patients/{id}/related-persons, patients.forms.RelatedPersonForm):
+registration data, so the front desk too, except the permission flags (services.RELATED_PERMISSION_FIELDS).
 
 Bodies are read leniently (every field optional, text as strings) and judged by the form, so one refusal
 names every bad field (400, "errors"). Registration stops at a likely duplicate (409 with the candidates)
@@ -19,11 +21,11 @@ from ninja.responses import Status
 from carecoord.core.access import require_patient_registrar
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
-from carecoord.core.errors import ValidationError
+from carecoord.core.errors import InvalidStateError, ValidationError
 
 from . import services
-from .forms import PatientForm
-from .selectors import patient_get, patient_search
+from .forms import PatientForm, RelatedPersonForm
+from .selectors import patient_get, patient_search, related_person_get, related_persons_for
 
 router = Router(tags=["patients"])
 
@@ -175,3 +177,112 @@ def update_patient(request, patient_id: uuid.UUID, body: UpdateIn):
     current = model_to_dict(patient, fields=services.PATIENT_FIELDS)
     form = PatientForm({**current, **_given(body)}, instance=patient)
     return services.patient_update(actor=actor, patient=patient, data=_valid(form), expected_version=body.version)
+
+
+# Family members, caregivers and proxies ----------------------------------------------------------------------
+
+
+class RelatedPersonOut(Schema):
+    id: uuid.UUID = Field(alias="public_id")
+    given_name: str
+    family_name: str
+    relationship: str = Field(description="HL7 v3 RoleCode: SPS, MTH, DAUC, SONC, GUARD, CAREGIVER, FRND, O...")
+    relationship_display: str = Field(alias="get_relationship_display")
+    phone: str
+    email: str
+    address: str
+    preferred_language: str
+    is_emergency_contact: bool
+    may_receive_information: bool = Field(description="The patient allows us to discuss their care with them.")
+    is_health_care_proxy: bool
+    note: str
+    active: bool
+    version: int
+
+
+class RelatedPersonList(Schema):
+    results: list[RelatedPersonOut]
+
+
+class RelatedPersonQuery(Schema):
+    include_inactive: bool = Field(False, description="Also the people removed from the family list.")
+
+
+class RelatedPersonFields(Schema):
+    """The chart's family form (services.RELATED_FIELDS). The front desk may not set the permission flags."""
+
+    given_name: str | None = Field(None, max_length=100)
+    family_name: str | None = Field(None, max_length=100)
+    relationship: str | None = Field(None, max_length=20)
+    phone: str | None = Field(None, max_length=40, description="Any format, e.g. (312) 555-0100.")
+    email: str | None = Field(None, max_length=254)
+    address: str | None = Field(None, max_length=300)
+    preferred_language: str | None = Field(None, max_length=20)
+    is_emergency_contact: bool | None = None
+    may_receive_information: bool | None = Field(None, description="Not the front desk's to change (403).")
+    is_health_care_proxy: bool | None = Field(None, description="Not the front desk's to change (403).")
+    note: str | None = Field(None, max_length=300)
+
+
+class RelatedPersonUpdateIn(RelatedPersonFields):
+    version: int | None = Field(None, description="The version of the person the change started from.")
+    active: bool | None = Field(None, description="false removes the person from the family list (send it alone).")
+
+
+def _related_data(form: RelatedPersonForm) -> dict:
+    if not form.is_valid():
+        raise ValidationError.of({None if f == "__all__" else f: list(m) for f, m in form.errors.items()})
+    return form.data_for_service()
+
+
+@router.get(
+    "/{patient_id}/related-persons",
+    response=RelatedPersonList,
+    summary="A patient's family members, caregivers and proxies (proxies first)",
+)
+def list_related_persons(request, patient_id: uuid.UUID, query: Query[RelatedPersonQuery]):
+    _patient, people = related_persons_for(request.auth, patient_id, include_inactive=query.include_inactive)
+    return {"results": people}
+
+
+@router.post(
+    "/{patient_id}/related-persons",
+    response={201: RelatedPersonOut},
+    summary="Add a family member, caregiver, emergency contact or proxy",
+)
+def add_related_person(request, patient_id: uuid.UUID, body: RelatedPersonFields):
+    actor = request.auth
+    patient = patient_get(actor, patient_id, audit_event=None)
+    require_patient_registrar(actor)
+    blank = RelatedPersonForm()
+    defaults = {name: blank.get_initial_for_field(field, name) for name, field in blank.fields.items()}
+    defaults = {name: value for name, value in defaults.items() if value is not None}
+    form = RelatedPersonForm({**defaults, **_given(body)})
+    person = services.related_person_add(actor=actor, patient=patient, data=_related_data(form))
+    return Status(201, person)
+
+
+@router.patch(
+    "/{patient_id}/related-persons/{person_id}",
+    response=RelatedPersonOut,
+    summary="Change a family member's details, or remove them from the family list (active: false)",
+)
+def update_related_person(request, patient_id: uuid.UUID, person_id: uuid.UUID, body: RelatedPersonUpdateIn):
+    actor = request.auth
+    patient = patient_get(actor, patient_id, audit_event=None)
+    person = related_person_get(actor, patient, person_id)
+    require_patient_registrar(actor)
+    if body.version is None:
+        raise ValidationError("Give the version of the person you started from.", field="version")
+    given = {name: value for name, value in _given(body).items() if name != "active"}
+    if not person.active:
+        raise InvalidStateError("This person was removed from the family list; add them again instead.")
+    if body.active is False:
+        if given:
+            raise ValidationError("Remove a person on its own, without other changes.", field="active")
+        return services.related_person_deactivate(actor=actor, person=person, expected_version=body.version)
+    current = model_to_dict(person, fields=services.RELATED_FIELDS)
+    form = RelatedPersonForm({**current, **given}, instance=person)
+    return services.related_person_update(
+        actor=actor, person=person, data=_related_data(form), expected_version=body.version
+    )

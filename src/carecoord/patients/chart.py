@@ -13,6 +13,7 @@ from .codes import COMMON_ICD10CM
 from .forms import CareTeamMemberForm, ConditionForm, IdentifierForm, RelatedPersonForm, ShareForm
 from .models import Patient
 from .selectors import care_team_choices, chart_for, share_target_organizations
+from .services import related_person_removal_refusal
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,25 @@ def empty_forms(actor: Actor, patient: Patient) -> dict:
     today = clock.today_in(actor.organization.tz)
     choices = care_team_choices(actor, patient)
     return {
-        "family_form": RelatedPersonForm(prefix="family"),
+        "family_form": RelatedPersonForm(prefix="family", may_grant_permissions=actor.can_edit_patients),
         "care_team_form": CareTeamMemberForm(prefix="careteam", initial={"start_date": today}, **choices),
         "condition_form": ConditionForm(prefix="condition"),
         "identifier_form": IdentifierForm(prefix="identifier"),
         "share_form": ShareForm(
             prefix="share", initial={"signed_on": today}, organizations=share_target_organizations(actor)
         ),
+    }
+
+
+def family_removable(actor: Actor, related_persons, care_team) -> set[int]:
+    """The related persons this actor may remove (services.related_person_removal_refusal), without a query."""
+    if not actor.can_register_patients:
+        return set()
+    on_care_team = {m.related_person_id for m in care_team if m.related_person_id and m.end_date is None}
+    return {
+        p.pk
+        for p in related_persons
+        if related_person_removal_refusal(actor, p, on_care_team=p.pk in on_care_team) is None
     }
 
 
@@ -71,5 +84,6 @@ def chart_context(actor: Actor, patient: Patient, *, tab: str = "summary", **bou
     }
     context.update(bound_forms)
     context["current_care_team"] = [m for m in context["care_team"] if m.is_current(today)]
+    context["family_removable"] = family_removable(actor, context["related_persons"], context["care_team"])
     context["past_care_team"] = [m for m in context["care_team"] if not m.is_current(today)]
     return context

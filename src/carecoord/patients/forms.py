@@ -9,7 +9,7 @@ from carecoord.directory.models import Practitioner
 from .choices import CareTeamRole, CodeSystem, ConditionClinicalStatus, IdentifierType
 from .codes import COMMON_ICD10CM
 from .models import Patient, RelatedPerson
-from .services import PATIENT_FIELDS, RELATED_FIELDS, patient_problems
+from .services import PATIENT_FIELDS, RELATED_FIELDS, RELATED_PERMISSION_FIELDS, patient_problems
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -79,11 +79,18 @@ class RelatedPersonForm(forms.ModelForm):
         fields = RELATED_FIELDS
         widgets = {"phone": forms.TextInput(attrs={"type": "tel"}), "note": forms.TextInput()}
 
+    def __init__(self, *args, may_grant_permissions: bool = True, **kwargs):
+        """`may_grant_permissions` False (the front desk): without the proxy and information-sharing boxes."""
+        super().__init__(*args, **kwargs)
+        if not may_grant_permissions:
+            for name in RELATED_PERMISSION_FIELDS:
+                del self.fields[name]
+
     def _post_clean(self):
         pass
 
     def data_for_service(self) -> dict:
-        return {name: self.cleaned_data[name] for name in RELATED_FIELDS}
+        return {name: self.cleaned_data[name] for name in RELATED_FIELDS if name in self.fields}
 
 
 class CareTeamMemberForm(forms.Form):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from carecoord.core import clock
+from carecoord.core.choices import PATIENT_REGISTRATION_ROLES
 from carecoord.core.errors import ApplicationError
 from carecoord.core.http import editor_actor
 
@@ -54,9 +55,9 @@ def _run(form, action) -> str | None:
 @login_required
 @require_POST
 def family_add(request: HttpRequest, public_id) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)  # the front desk too, without the permission boxes
     patient = patient_get(actor, public_id, audit_event=None)
-    form = RelatedPersonForm(request.POST, prefix="family")
+    form = RelatedPersonForm(request.POST, prefix="family", may_grant_permissions=actor.can_edit_patients)
 
     def add(data):
         person = services.related_person_add(actor=actor, patient=patient, data=form.data_for_service())
@@ -69,19 +70,18 @@ def family_add(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def family_remove(request: HttpRequest, public_id, person_id) -> HttpResponse:
-    actor = editor_actor(request)
+    actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     patient = patient_get(actor, public_id, audit_event=None)
     person = get_object_or_404(RelatedPerson, patient=patient, public_id=person_id, active=True)
-    services.related_person_deactivate(actor=actor, person=person)
-    return _respond(
-        request,
-        actor,
-        patient,
-        "family-panel",
-        "family_form",
-        None,
-        f"{person.display_name} was removed from the family list.",
-    )
+    try:
+        services.related_person_deactivate(actor=actor, person=person)
+        message = f"{person.display_name} was removed from the family list."
+    except ApplicationError as exc:  # a proxy or care-team member the front desk may not remove
+        if not request.htmx:
+            messages.error(request, exc.message)
+            return redirect(patient.get_absolute_url())
+        message = exc.message
+    return _respond(request, actor, patient, "family-panel", "family_form", None, message)
 
 
 @login_required

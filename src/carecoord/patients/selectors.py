@@ -32,7 +32,7 @@ from .domain import (
     normalize_phone,
     parse_loose_date,
 )
-from .models import CareTeamMember, Patient, PatientShare
+from .models import CareTeamMember, Patient, PatientShare, RelatedPerson
 
 SEARCH_LIMIT = 50
 
@@ -360,6 +360,38 @@ def chart_for(actor: Actor, patient: Patient) -> dict:
     }
 
 
+def related_persons_for(actor: Actor, patient_id, *, include_inactive: bool = False) -> tuple[Patient, list]:
+    """
+    A patient's family members, caregivers and proxies (proxies first), the patient looked up for the actor
+    (NotFoundError if they may not see them) and the read audited as `related_person.list`.
+    """
+    patient = patient_get(actor, patient_id, audit_event=None)
+    people = patient.related_persons.all() if include_inactive else patient.related_persons.filter(active=True)
+    people = list(people)
+    audit_record(
+        actor=actor,
+        event="related_person.list",
+        action=AuditAction.READ,
+        target=patient,
+        patient=patient,
+        detail={"shown": len(people)},
+    )
+    return patient, people
+
+
+def related_person_get(actor: Actor, patient: Patient, person_id) -> RelatedPerson:
+    """One related person of a patient the actor sees (patient_get first); NotFoundError otherwise."""
+    try:
+        key = uuid.UUID(str(person_id))
+    except ValueError as exc:
+        raise NotFoundError() from exc
+    person = RelatedPerson.objects.filter(patient=patient, public_id=key).select_related("patient__organization")
+    found = person.first()
+    if found is None:
+        raise NotFoundError()
+    return found
+
+
 def care_team_choices(actor: Actor, patient: Patient) -> dict:
     """Who can be put on this patient's care team: staff, directory practitioners, the patient's family."""
     from carecoord.core.models import User
@@ -382,3 +414,16 @@ def share_target_organizations(actor: Actor):
     from carecoord.core.models import Organization
 
     return Organization.objects.filter(active=True).exclude(pk=actor.organization.pk).order_by("name")
+
+
+def banner_for(actor: Actor, patient: Patient) -> dict:
+    """
+    What the patient banner shows about a patient the page already read through the access checks (and audited):
+    age today, whether the record is shared with the actor's organization, the health care proxies. One query.
+    """
+    return {
+        "patient": patient,
+        "age": patient.age_on(clock.today_in(actor.organization.tz)),
+        "is_home_org": patient.organization_id == actor.organization.pk,
+        "related_persons": list(patient.related_persons.filter(active=True, is_health_care_proxy=True)),
+    }

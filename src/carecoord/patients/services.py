@@ -14,7 +14,12 @@ from carecoord.core import clock
 from carecoord.core.access import Actor, require_patient_editor, require_patient_registrar
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction
-from carecoord.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from carecoord.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from carecoord.core.models import Organization, User
 from carecoord.core.versioning import save_versioned
 from carecoord.directory.domain import normalize_zip
@@ -271,6 +276,23 @@ RELATED_FIELDS = (
 )
 
 
+# What a related person may do for the patient. The front desk (PATIENT_REGISTRATION_ROLES) records who the
+# person is and how to reach them; naming a health care proxy (a legal designation, checked against the
+# proxy's document) and recording that the patient lets us discuss their care with the person (45 CFR
+# 164.510(b)) stay with the roles that change patient records (PATIENT_WRITE_ROLES), in either direction.
+RELATED_PERMISSION_FIELDS = ("is_health_care_proxy", "may_receive_information")
+PERMISSION_REFUSALS = {
+    "is_health_care_proxy": (
+        "Only the care team can record a health care proxy (they check the proxy document). "
+        "Save the contact without it and ask the care team to mark the proxy."
+    ),
+    "may_receive_information": (
+        "Only the care team can record whether the patient allows us to share information with this person. "
+        "Save the contact without it and ask the care team."
+    ),
+}
+
+
 def _clean_related(person: RelatedPerson) -> None:
     try:
         person.phone = normalize_phone(person.phone)
@@ -281,11 +303,44 @@ def _clean_related(person: RelatedPerson) -> None:
     _full_clean(person, exclude=["organization", "patient"])
 
 
+def _require_permission_change_allowed(actor: Actor, data: dict, current: RelatedPerson | None = None) -> None:
+    """Refuses a registrar's change of a permission flag (sending the flag unchanged is fine)."""
+    if actor.can_edit_patients:
+        return
+    for name in RELATED_PERMISSION_FIELDS:
+        if name in data and bool(data[name]) != bool(getattr(current, name, False)):
+            raise PermissionDeniedError(PERMISSION_REFUSALS[name], field=name)
+
+
+def related_person_removal_refusal(actor: Actor, person: RelatedPerson, *, on_care_team: bool) -> str | None:
+    """
+    Why this actor may not remove the person, or None. A registrar removes plain contacts only: not a proxy,
+    not someone the patient lets us share information with, not a care-team member (removal ends it).
+    """
+    if actor.can_edit_patients:
+        return None
+    if person.is_health_care_proxy:
+        return "Only the care team can remove a health care proxy."
+    if person.may_receive_information:
+        return "This person may receive information about the patient; only the care team can remove them."
+    if on_care_team:
+        return "This person is on the care team; only the care team can remove them."
+    return None
+
+
+def _open_care_team_memberships(person: RelatedPerson):
+    return CareTeamMember.objects.filter(related_person=person, end_date__isnull=True)
+
+
 @transaction.atomic
 def related_person_add(*, actor: Actor, patient: Patient, data: dict) -> RelatedPerson:
-    """Adds a family member or caregiver, with what they may do for the patient."""
-    require_patient_editor(actor)
+    """
+    Adds a family member, caregiver or emergency contact, with what they may do for the patient. Registration
+    data: the front desk may add one, without the permission flags (RELATED_PERMISSION_FIELDS).
+    """
+    require_patient_registrar(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
+    _require_permission_change_allowed(actor, data)
     person = RelatedPerson(
         organization=patient.organization, patient=patient, **{k: v for k, v in data.items() if k in RELATED_FIELDS}
     )
@@ -297,8 +352,10 @@ def related_person_add(*, actor: Actor, patient: Patient, data: dict) -> Related
 
 @transaction.atomic
 def related_person_update(*, actor: Actor, person: RelatedPerson, data: dict, expected_version: int) -> RelatedPerson:
-    require_patient_editor(actor)
+    """Changes the fields given; the front desk may change all but the permission flags."""
+    require_patient_registrar(actor)
     patient_get(actor, person.patient.public_id, audit_event=None)
+    _require_permission_change_allowed(actor, data, person)
     changed = sorted(k for k, v in data.items() if k in RELATED_FIELDS and getattr(person, k) != v)
     for name in changed:
         setattr(person, name, data[name])
@@ -309,14 +366,20 @@ def related_person_update(*, actor: Actor, person: RelatedPerson, data: dict, ex
 
 
 @transaction.atomic
-def related_person_deactivate(*, actor: Actor, person: RelatedPerson) -> RelatedPerson:
-    require_patient_editor(actor)
+def related_person_deactivate(
+    *, actor: Actor, person: RelatedPerson, expected_version: int | None = None
+) -> RelatedPerson:
+    """Takes the person off the family list and ends their open care-team memberships."""
+    require_patient_registrar(actor)
     patient_get(actor, person.patient.public_id, audit_event=None)
+    memberships = _open_care_team_memberships(person)
+    refusal = related_person_removal_refusal(actor, person, on_care_team=memberships.exists())
+    if refusal:
+        raise PermissionDeniedError(refusal)
     person.active = False
-    save_versioned(person, expected_version=person.version, fields=["active"])
-    CareTeamMember.objects.filter(related_person=person, end_date__isnull=True).update(
-        end_date=clock.today_in(person.patient.organization.tz)
-    )
+    version = person.version if expected_version is None else expected_version
+    save_versioned(person, expected_version=version, fields=["active"])
+    memberships.update(end_date=clock.today_in(person.patient.organization.tz))
     _audit(actor, "related_person.deactivate", AuditAction.UPDATE, person, person.patient)
     return person
 

@@ -68,6 +68,8 @@ def patient_register(request: HttpRequest) -> HttpResponse:
             put_service_error(form, exc)
         else:
             messages.success(request, f"{patient.display_name} is registered.")
+            if request.POST.get("then") == "family":  # "Register, then add family or caregiver"
+                return redirect(f"{patient.get_absolute_url()}?form=family#family-panel")
             return redirect(patient.get_absolute_url())
     context = {
         "nav": "patients",
@@ -91,9 +93,14 @@ def patient_chart(request: HttpRequest, public_id) -> HttpResponse:
     form = request.GET.get("form", "")
     if form == "share" and patient.organization_id != actor.organization.pk:
         form = ""  # only the home organization shares a record
-    if form in LAZY_FORMS and actor.can_edit_patients:
+    if form in LAZY_FORMS and _may_open_form(actor, form):
         if request.htmx:
-            context = {"patient": patient, "common_codes": COMMON_ICD10CM, **empty_forms(actor, patient)}
+            context = {
+                "patient": patient,
+                "common_codes": COMMON_ICD10CM,
+                "can_edit": actor.can_edit_patients,
+                **empty_forms(actor, patient),
+            }
             return render(request, f"patients/patient_chart.html#{LAZY_FORMS[form]}", context)
         return render(request, "patients/patient_chart.html", {**chart_context(actor, patient), "open_form": form})
     return render(request, "patients/patient_chart.html", chart_context(actor, patient))
@@ -123,6 +130,12 @@ def patient_restrict(request: HttpRequest, public_id) -> HttpResponse:
 
 # ?form=<key> -> the partial of patient_chart.html holding that form
 LAZY_FORMS = {key: f"{key}-form" for key in ("identifier", "family", "care-team", "problem", "share")}
+# Forms of registration data, which the front desk fills in too (the others: PATIENT_WRITE_ROLES).
+REGISTRATION_FORMS = {"family"}
+
+
+def _may_open_form(actor, form: str) -> bool:
+    return actor.can_register_patients if form in REGISTRATION_FORMS else actor.can_edit_patients
 
 
 @login_required
