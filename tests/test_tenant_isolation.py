@@ -216,7 +216,7 @@ def kwargs_for(name: str, params: list[str], world) -> dict:
     by_param = {
         "person_id": "person", "member_id": "member", "condition_id": "condition", "share_id": "share",
         "goal_id": "goal", "task_id": "task", "patient_id": "patient", "appointment_id": "appointment",
-        "coverage_id": "coverage:coverage",
+        "coverage_id": "coverage:coverage", "auth_id": "coverage:auth",
     }  # fmt: skip
     kwargs = {}
     for param in params:

@@ -25,6 +25,7 @@ REQUIRED_KEYS = {
     "post-discharge-tcm": "post_discharge",
     "nursing-home-admission": "nursing_home",
     "pediatric-school-readiness": "pediatric_school",
+    "pediatric-back-to-school": "pediatric_school",
     "post-surgical-pt-ot": "rehabilitation",
 }
 TEMPLATE_FIELDS = {"key", "title", "category", "description", "condition_codes", "source_note", "goals", "tasks"}

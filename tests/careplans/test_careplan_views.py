@@ -10,7 +10,7 @@ from carecoord.careplans.builtin import sync_builtin_templates
 from carecoord.careplans.models import CarePlan, CarePlanTemplate, Goal, Task
 from carecoord.core.choices import Role
 from carecoord.core.models import AuditEvent
-from tests.factories import ConditionFactory, PatientFactory, make_actor
+from tests.factories import ConditionFactory, PatientFactory, make_actor, share_by_consent
 
 from .factories import CarePlanFactory, GoalFactory, TaskFactory
 
@@ -480,6 +480,23 @@ def test_another_organization_gets_404_for_every_care_plan_url(other_actor, clie
     assert plan.status == "active"
     assert plan.goals.count() == 1
     assert CarePlan.objects.filter(patient=plan.patient).count() == 1
+
+
+def test_a_partner_is_offered_tasks_on_the_home_plan_and_its_changes_are_refused(actor, other_org, client_for, plan):
+    share_by_consent(actor, plan.patient, other_org, TODAY)
+    partner = client_for(make_actor(other_org, Role.COORDINATOR))
+    page = body(partner.get(plan.get_absolute_url()))
+    assert "Heart failure plan" in page
+    assert f"Written by</dt><dd>{plan.organization.name}" in page
+    assert "Add task" in page
+    for offer in ("Edit plan", "Add goal", "Change status", "Put on hold"):
+        assert offer not in page
+    response = partner.post(reverse("careplans:careplan_status", args=[plan.public_id]),
+                            {"status": "on-hold", "version": plan.version})  # fmt: skip
+    assert response.status_code == 400
+    assert "You can add your own tasks to it." in body(response)
+    plan.refresh_from_db()
+    assert plan.status == "active"
 
 
 def test_a_scheduler_reads_the_tab_but_is_offered_no_changes(org, client_for, plan):

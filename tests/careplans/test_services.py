@@ -468,6 +468,8 @@ def test_a_task_needs_an_owner_or_a_role(actor, patient):
         new_task(actor, patient, owner=None)
     with pytest.raises(ValidationError, match="Unknown role"):
         new_task(actor, patient, owner=None, owner_role="janitor")
+    with pytest.raises(ValidationError, match="cannot go to the Auditor role"):  # auditors read no charts
+        new_task(actor, patient, owner=None, owner_role=Role.AUDITOR)
     task = new_task(actor, patient, owner=None, owner_role=Role.SCHEDULER)
     assert task.owner is None
     assert task.owner_role == "scheduler"
@@ -872,6 +874,32 @@ def test_a_sharing_organization_plans_for_the_patient_but_not_another_sharers_pl
         services.goal_add(actor=second, careplan=their_plan, data={"description": "x"})
     home_plan = CarePlanFactory(patient=patient)
     assert new_task(second, patient, careplan=home_plan).careplan == home_plan  # the home plan is shared too
+
+
+def test_a_partner_carries_out_the_home_plan_but_only_its_author_changes_it(actor, patient):
+    partner_org = OrganizationFactory()
+    partner = make_actor(partner_org, Role.COORDINATOR)
+    share(patient, partner_org, actor.user)
+    plan = services.careplan_create(actor=actor, patient=patient, data=plan_data())
+    goal = services.goal_add(actor=actor, careplan=plan, data={"description": "A1c under 8%"})
+    refused = [
+        lambda: services.careplan_set_status(actor=partner, careplan=plan, status="on-hold",
+                                             expected_version=plan.version),
+        lambda: services.careplan_update(actor=partner, careplan=plan, data={"title": "Ours now"},
+                                         expected_version=plan.version),
+        lambda: services.goal_add(actor=partner, careplan=plan, data={"description": "x"}),
+        lambda: services.goal_update(actor=partner, goal=goal, data={"achievement_status": "achieved"},
+                                     expected_version=goal.version),
+    ]  # fmt: skip
+    for change in refused:
+        with pytest.raises(PermissionDeniedError, match="You can add your own tasks"):
+            change()
+    task = new_task(partner, patient, careplan=plan)
+    assert (task.careplan, task.organization) == (plan, partner_org)
+    plan.refresh_from_db()
+    goal.refresh_from_db()
+    assert (plan.status, plan.title, plan.goals.count()) == ("draft", "Diabetes plan", 1)
+    assert goal.achievement_status != "achieved"
 
 
 # Templates --------------------------------------------------------------------------------------------------

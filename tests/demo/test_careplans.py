@@ -121,10 +121,11 @@ def test_most_patients_have_one_or_two_plans_from_templates_that_fit(world):
             prefixes = (*plan.template.condition_codes, *families[plan.template.key])
             assert plan.addresses.all(), plan
             assert all(c.code.startswith(prefixes) for c in plan.addresses.all())
-        if plan.template.key == "pediatric-school-readiness":
+        if plan.template.key in ("pediatric-school-readiness", "pediatric-back-to-school"):
             assert plan.patient.age_on(plan.start_date) < 18
     for key in ("type-2-diabetes", "hypertension", "heart-failure", "copd", "depression-phq9", "post-discharge-tcm",
-                "nursing-home-admission", "pediatric-school-readiness", "post-surgical-pt-ot"):  # fmt: skip
+                "nursing-home-admission", "pediatric-school-readiness", "pediatric-back-to-school",
+                "post-surgical-pt-ot"):  # fmt: skip
         assert keys[key] > 0, key
 
 

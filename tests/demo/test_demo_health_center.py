@@ -1,4 +1,4 @@
-"""The demo's community health center: its children on school readiness plans, its adults' state benefits work."""
+"""The demo's community health center: its children on school plans, its adults' state benefits work."""
 
 import zoneinfo
 from collections import Counter
@@ -12,13 +12,14 @@ from carecoord.core import clock
 from carecoord.core.choices import OrganizationKind, Role
 from carecoord.core.models import Membership
 from carecoord.coverage.choices import ApplicationStatus, FundingProgram, ProductType
-from carecoord.coverage.models import Coverage, FundingApplication
+from carecoord.coverage.models import ApplicationDocument, Coverage, FundingApplication
 from carecoord.demo.world import DEMO_PATIENTS, TENANTS
 from carecoord.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
 TODAY = clock.today_in(zoneinfo.ZoneInfo("America/Chicago"))
 SCHOOL = "pediatric-school-readiness"
+BACK_TO_SCHOOL = "pediatric-back-to-school"
 
 
 @pytest.fixture
@@ -41,17 +42,16 @@ def test_the_health_center_has_patients_and_staff_in_every_role(chc):
     assert Patient.objects.filter(organization=chc).count() >= 15
 
 
-def test_school_age_children_are_on_school_readiness_plans(chc):
+def test_children_from_three_are_on_the_school_plan_for_their_age(chc):
     children = [p for p in Patient.objects.filter(organization=chc) if 3 <= p.age_on(TODAY) < 18]
     assert len(children) >= 5
-    on_plan = set(
-        CarePlan.objects.filter(organization=chc, template__key=SCHOOL, patient__in=children).values_list(
-            "patient_id", flat=True
-        )
-    )
-    assert on_plan == {p.pk for p in children}
+    plans = CarePlan.objects.filter(organization=chc, template__key__in=(SCHOOL, BACK_TO_SCHOOL), patient__in=children)
+    on_plan = dict(plans.values_list("patient_id", "template__key"))
+    # Readiness is for starting school (3 to 5); a school-age child gets the back-to-school plan.
+    assert on_plan == {p.pk: SCHOOL if p.age_on(TODAY) <= 5 else BACK_TO_SCHOOL for p in children}
+    assert BACK_TO_SCHOOL in on_plan.values()
     # The plans are real worklist: tasks owned by the health center's coordinators.
-    tasks = Task.objects.filter(careplan__organization=chc, careplan__template__key=SCHOOL)
+    tasks = Task.objects.filter(careplan__in=plans)
     assert tasks.exists()
     owners = set(tasks.exclude(owner=None).values_list("owner_id", flat=True))
     assert owners
@@ -73,10 +73,15 @@ def test_adults_have_benefit_applications_in_several_statuses(chc):
         if app.status in (ApplicationStatus.APPROVED, ApplicationStatus.DENIED):
             assert app.submitted_on <= app.decided_on <= TODAY
     # Open applications missing documents put "Get ..." tasks on the worklist.
-    missing = [a for a in apps if a.documents_missing and a.status == ApplicationStatus.PREPARING]
+    preparing = apps.filter(status=ApplicationStatus.PREPARING, documents__received_at=None).distinct()
+    missing = list(preparing)
     assert missing
     for app in missing:
         assert Task.objects.filter(focus_id=app.public_id, title__startswith="Get ").exists()
+    # Their checklists show documents already received, with who marked them.
+    received = ApplicationDocument.objects.filter(organization=chc).exclude(received_at=None)
+    assert received.exists()
+    assert not received.filter(received_by=None).exists()
     # No other demo organization has this work.
     assert not FundingApplication.objects.exclude(organization=chc).exists()
 

@@ -20,7 +20,7 @@ from carecoord.interop.hl7v2.handler import handle_message
 from carecoord.transitions import services
 from carecoord.transitions.models import TransitionEpisode
 
-from ..factories import ConditionFactory, ExternalOrganizationFactory, PatientFactory, make_actor
+from ..factories import ConditionFactory, ExternalOrganizationFactory, PatientFactory, make_actor, share_by_consent
 from ..interop.hl7v2.messages import adt
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -392,6 +392,24 @@ def test_the_hospital_stays_tab_of_another_organizations_patient_is_404(world, o
     assert response.status_code == 404
 
 
+def test_a_partner_the_patient_is_shared_with_sees_the_home_hospitals_stays(world, org, other_org, actor, client_for):
+    ada = world["ada"].patient
+    partner = make_actor(other_org, Role.COORDINATOR)
+    stays = reverse("transitions:patient_stays", args=[ada.public_id])
+    assert client_for(partner).get(stays).status_code == 404  # not shared yet
+    share_by_consent(actor, ada, other_org, TODAY)
+    services.encounter_register(organization=other_org, patient=ada, source={"event": "A04"},
+                                facility=ExternalOrganizationFactory(organization=other_org, name="Their ER"),
+                                data={"visit_number": "T1", "encounter_class": "EMER",
+                                      "admitted_at": at(2026, 1, 10, 22)})  # fmt: skip
+    html = body(client_for(partner).get(stays))
+    assert "Inpatient · Lakeside General" in html
+    assert "Emergency · Their ER" in html
+    assert f"Transition episode at {org.name}" in html
+    assert episode_url(world["ada"]) not in html  # the hospital's own workflow page is not the partner's
+    assert "Their ER" not in body(client_for(actor).get(stays))  # the partner's own record stays the partner's
+
+
 def test_a_patient_without_stays(client, org):
     patient = PatientFactory(organization=org)
     html = body(client.get(reverse("transitions:patient_stays", args=[patient.public_id])))
@@ -409,3 +427,62 @@ def test_the_daily_job_closes_episodes_whose_window_ended(world):
         assert job.run() == 1
     assert TransitionEpisode.objects.get(pk=world["ada"].pk).status == "closed"
     assert TransitionEpisode.objects.filter(status="open").count() == 2
+
+
+# --- the board by discharge day, and the checklist's links -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [({"discharged": "yesterday"}, ["Marsh, Cleo"]), ({"discharged": "today"}, []),
+     ({"discharged": "week"}, ["Byron, Ada", "Okafor, Ben", "Marsh, Cleo"]),
+     ({"sort": "discharge"}, ["Marsh, Cleo", "Okafor, Ben", "Byron, Ada"]),
+     ({"discharged": "week", "sort": "discharge", "risk": "low"}, ["Marsh, Cleo", "Byron, Ada"])],
+)  # fmt: skip
+def test_the_board_finds_discharges_by_day_and_sorts_by_discharge(client, world, query, expected):
+    response = client.get(reverse("transitions:dashboard"), query)
+    assert response.status_code == 200
+    assert rows(response) == expected
+
+
+def test_a_discharge_older_than_a_week_is_not_in_the_last_7_days(client, org, world, hospital):
+    old = PatientFactory(organization=org, given_name="Dora", family_name="Vance")
+    discharge(org, old, hospital, admitted=at(2026, 2, 20, 9), discharged=at(2026, 2, 26, 11), visit="V9")
+    assert "Vance, Dora" in rows(client.get(reverse("transitions:dashboard")))
+    assert "Vance, Dora" not in rows(client.get(reverse("transitions:dashboard"), {"discharged": "week"}))
+
+
+def test_the_board_counts_todays_and_yesterdays_discharges(client, world):
+    html = body(client.get(reverse("transitions:dashboard")))
+    assert re.search(r"<strong>0</strong> discharged today", html)
+    assert re.search(r"<strong>1</strong> yesterday", html)
+
+
+def test_an_unknown_discharge_day_is_a_field_error(client, world):
+    response = client.get(reverse("transitions:dashboard"), {"discharged": "someday"})
+    assert response.status_code == 400
+    assert len(rows(response)) == 3
+
+
+def test_the_checklist_links_to_the_slot_search_and_the_medications_page(client, world):
+    episode = world["ada"]
+    html = body(client.get(episode_url(episode)))
+    visit_link = re.search(r'href="([^"]+)" id="checklist-link-follow_up_visit"', html).group(1)
+    assert visit_link == f"{reverse('scheduling:find')}?patient={episode.patient.public_id}"
+    med_link = re.search(r'href="([^"]+)" id="checklist-link-med_rec"', html).group(1)
+    assert med_link == reverse("medications:patient_medications", args=[episode.patient.public_id])
+    assert client.get(visit_link).status_code == 200
+    assert client.get(med_link).status_code == 200
+
+
+def test_medication_reconciliation_done_names_who_did_it(client, world, actor):
+    episode = world["ada"]
+    response = client.post(episode_url(episode, "step"),
+                           {"step": "med_rec", "version": episode.version, "note": "List matches."})  # fmt: skip
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert episode.med_rec_by == actor.user
+    html = body(client.get(episode_url(episode)))
+    med_row = re.search(r'id="deadline-med_rec">(.*?)</tr>', html, re.S).group(1)
+    assert f"by {actor.user.full_name}" in med_row
+    assert 'id="checklist-link-med_rec"' not in html  # done: no link to do it again

@@ -607,7 +607,7 @@ BUILTIN_TEMPLATES: list[dict] = [
             {
                 "ref": "med-rec",
                 "description": "Medications reconciled no later than the face-to-face visit.",
-                "due_offset_days": 7,
+                "due_offset_days": 14,  # no later than the visit: day 14 at moderate complexity
             },
             {
                 "ref": "visit",
@@ -622,7 +622,7 @@ BUILTIN_TEMPLATES: list[dict] = [
             {
                 "ref": "no-readmission",
                 "description": "No unplanned readmission within 30 days of discharge.",
-                "due_offset_days": 30,
+                "due_offset_days": 29,  # the 30-day period begins on the discharge day
             },
         ],
         "tasks": [
@@ -820,8 +820,9 @@ BUILTIN_TEMPLATES: list[dict] = [
         "title": "Pediatric school readiness",
         "category": "pediatric_school",
         "description": (
-            "Getting a child ready to start school: well-child visit, immunizations, vision and hearing, "
-            "developmental concerns, school health forms and support services if needed."
+            "Getting a young child (ages 3 to 5) ready to start preschool or kindergarten: well-child visit, "
+            "immunizations, vision and hearing, developmental concerns, school health forms and support services "
+            "if needed. School-age children use the back-to-school plan."
         ),
         "condition_codes": ["Z00.121", "Z00.129", "Z02.0"],
         "source_note": "AAP school readiness / Bright Futures Guidelines and periodicity schedule; CDC child "
@@ -934,6 +935,137 @@ BUILTIN_TEMPLATES: list[dict] = [
                 "description": (
                     "Confirm forms were accepted, immunizations are complete and referrals are moving; help with "
                     "anything still blocking the first day."
+                ),
+            },
+        ],
+    },
+    {
+        # A school-age child's yearly return to school, not a first start. Doses by age follow the CDC Child and
+        # Adolescent Immunization Schedule (cdc.gov/vaccines/hcp/imz-schedules): DTaP, IPV, MMR and varicella
+        # boosters at 4-6 years, Tdap, HPV and MenACWY at 11-12, a MenACWY booster at 16. Yearly well-child
+        # visits and the vision and hearing screening ages follow the AAP Bright Futures periodicity schedule
+        # (aap.org/periodicityschedule); the sports physical, the AAP/AAFP Preparticipation Physical Evaluation
+        # (PPE) monograph; the yearly IEP review, IDEA at 34 CFR 300.324(b). Which doses a school requires is
+        # set by each state.
+        "key": "pediatric-back-to-school",
+        "title": "Back to school",
+        "category": "pediatric_school",
+        "description": (
+            "Getting a school-age child (6 to 17) ready for the new school year: yearly physical (and sports "
+            "physical), immunizations the school requires, vision and hearing, school health forms and a "
+            "review of any IEP or 504 plan."
+        ),
+        "condition_codes": ["Z00.121", "Z00.129", "Z02.5", "Z02.0"],
+        "source_note": "CDC Child and Adolescent Immunization Schedule (4-6, 11-12 and 16-year doses); AAP Bright "
+        "Futures periodicity schedule (yearly well visits, vision and hearing screening ages); AAP/AAFP "
+        "Preparticipation Physical Evaluation; IDEA yearly IEP review (34 CFR 300.324(b)) and Section 504",
+        "goals": [
+            {
+                "ref": "physical",
+                "description": (
+                    "Yearly physical done before school starts, with a sports physical if the child plays a "
+                    "school sport."
+                ),
+                "due_offset_days": 45,
+            },
+            {
+                "ref": "immunizations",
+                "description": (
+                    "Immunizations up to date under the state's school requirements, including the doses due "
+                    "at 11-12 (Tdap, meningococcal, HPV) and 16 (meningococcal booster)."
+                ),
+                "due_offset_days": 45,
+            },
+            {
+                "ref": "vision-hearing",
+                "description": "Vision and hearing screened when due for the child's age, any failed screen referred.",
+                "due_offset_days": 60,
+            },
+            {
+                "ref": "forms",
+                "description": (
+                    "School health forms, medication authorizations and action plans (asthma, allergy, "
+                    "seizure, diabetes) handed in before the first day."
+                ),
+                "due_offset_days": 45,
+            },
+            {
+                "ref": "school-supports",
+                "description": "Any IEP or 504 plan reviewed for the new year; new concerns referred for evaluation.",
+                "due_offset_days": 75,
+            },
+        ],
+        "tasks": [
+            {
+                "title": "Family back-to-school call",
+                "kind": "call",
+                "offset_days": 3,
+                "description": (
+                    "Ask the family about the school start date, the forms the school sent home, school sports "
+                    "and any new concerns about learning, behavior or health conditions."
+                ),
+            },
+            {
+                "title": "Schedule yearly physical",
+                "kind": "schedule",
+                "offset_days": 7,
+                "owner_role": "scheduler",
+                "goal": "physical",
+                "description": (
+                    "Book the yearly well-child visit before school starts (with the sports physical form if the "
+                    "child plays a sport); remind the family to bring the school forms."
+                ),
+            },
+            {
+                "title": "Review immunization record",
+                "kind": "paperwork",
+                "offset_days": 7,
+                "goal": "immunizations",
+                "description": (
+                    "Check the state immunization registry against the school's requirements and the doses due "
+                    "for the child's age, and add any missing doses to the physical."
+                ),
+            },
+            {
+                "title": "Vision and hearing screening",
+                "kind": "visit",
+                "offset_days": 30,
+                "owner_role": "provider",
+                "goal": "vision-hearing",
+                "description": (
+                    "Screen vision and hearing at the physical when due for the child's age (or confirm the "
+                    "school's recent result) and refer to eye care or audiology if a screen is failed."
+                ),
+            },
+            {
+                "title": "School health forms and action plans",
+                "kind": "paperwork",
+                "offset_days": 30,
+                "goal": "forms",
+                "description": (
+                    "Help the family complete the school health form, immunization certificate, medication "
+                    "authorization and any asthma, allergy, seizure or diabetes action plan, signed by the "
+                    "provider."
+                ),
+            },
+            {
+                "title": "IEP or 504 plan review",
+                "kind": "referral",
+                "offset_days": 45,
+                "goal": "school-supports",
+                "description": (
+                    "If the child has an IEP or 504 plan, help the family ask for the yearly review with any "
+                    "health changes; if there are new concerns, help them request an evaluation in writing."
+                ),
+            },
+            {
+                "title": "Family check-in after the first weeks",
+                "kind": "check_in",
+                "offset_days": 60,
+                "goal": "forms",
+                "description": (
+                    "Confirm the school accepted the forms, medications are at school and referrals are moving; "
+                    "help with anything still open."
                 ),
             },
         ],

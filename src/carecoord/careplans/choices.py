@@ -2,6 +2,12 @@
 
 from django.db import models
 
+from carecoord.core.choices import CLINICAL_ROLES, Role
+
+# Roles a task may go to: the ones that work with patients (an auditor reads the audit log, never owns care work).
+TASK_OWNER_ROLES = tuple(value for value, _ in Role.choices if value in CLINICAL_ROLES)
+TASK_OWNER_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value in TASK_OWNER_ROLES]
+
 
 class CarePlanStatus(models.TextChoices):
     """FHIR R4 RequestStatus (CarePlan.status)."""

@@ -2,11 +2,11 @@
 
 from django import forms
 
-from carecoord.core.choices import Role
 from carecoord.core.forms import valid_filters
 from carecoord.core.models import User
 
 from .choices import (
+    TASK_OWNER_ROLE_CHOICES,
     CarePlanCategory,
     CarePlanIntent,
     CarePlanStatus,
@@ -18,7 +18,7 @@ from .choices import (
     TaskPriority,
 )
 from .models import CarePlanTemplate
-from .services import PLAN_FIELDS
+from .services import PLAN_FIELDS, past_due_date_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -211,7 +211,7 @@ class TaskForm(forms.Form):
     priority = forms.ChoiceField(choices=TaskPriority.choices, initial=TaskPriority.ROUTINE)
     due_date = forms.DateField(widget=DATE)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Owner (a person)")
-    owner_role = forms.ChoiceField(choices=_blank(Role.choices, "—"), required=False, label="…or a role")
+    owner_role = forms.ChoiceField(choices=_blank(TASK_OWNER_ROLE_CHOICES, "—"), required=False, label="…or a role")
     goal = forms.ChoiceField(required=False, label="Toward goal")
     repeat = forms.ChoiceField(choices=_blank(RecurrenceFrequency.choices, "Does not repeat"), required=False)
     repeat_interval = forms.IntegerField(
@@ -219,15 +219,34 @@ class TaskForm(forms.Form):
     )
     repeat_count = forms.IntegerField(min_value=2, max_value=366, required=False, label="Times in all")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=10_000)
+    confirm_past_due = forms.BooleanField(
+        required=False, label="This date is past: the task will be overdue. Save anyway."
+    )
 
-    def __init__(self, *args, members, goals=(), **kwargs):
+    def __init__(self, *args, members, goals=(), today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members
         self.goals = {str(g.public_id): g for g in goals}
         self.fields["goal"].choices = [("", "—"), *[(key, g.description) for key, g in self.goals.items()]]
+        self.today = today
+
+    @property
+    def asks_past_due_confirmation(self) -> bool:
+        """Whether the form shows the "Save anyway" box: when the due date it was sent is before today."""
+        if not self.is_bound or self.today is None:
+            return False
+        try:
+            due = self.fields["due_date"].clean(self.data.get(self.add_prefix("due_date")))
+        except forms.ValidationError:
+            return False
+        return past_due_date_problem(due, self.today) is not None
 
     def clean(self):
         data = super().clean()
+        if self.today is not None and not data.get("confirm_past_due"):
+            problem = past_due_date_problem(data.get("due_date"), self.today)
+            if problem:
+                self.add_error("due_date", problem)
         if not data.get("owner") and not data.get("owner_role"):
             self.add_error("owner", "Choose a person or a role to own the task.")
         if data.get("owner") and data.get("owner_role"):
@@ -258,4 +277,5 @@ class TaskForm(forms.Form):
             "goal": self.goals.get(data.get("goal") or ""),
             "recurrence": self.recurrence(),
             "description": data.get("description", ""),
+            "allow_past_due": bool(data.get("confirm_past_due")),
         }

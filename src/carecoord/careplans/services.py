@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
@@ -24,6 +24,7 @@ from carecoord.patients.selectors import patient_get, patients_visible_to
 from .choices import (
     HIGH_PRIORITIES,
     OPEN_TASK_STATUSES,
+    TASK_OWNER_ROLES,
     CarePlanStatus,
     TaskKind,
     TaskPriority,
@@ -41,7 +42,7 @@ from .domain import (
     validate_recurrence,
 )
 from .models import CarePlan, CarePlanRevision, CarePlanTemplate, Goal, Task, TaskEvent
-from .signals import task_completed
+from .signals import task_completed, template_due_dates
 
 PLAN_FIELDS = ("title", "description", "category", "intent", "start_date", "end_date")
 GOAL_FIELDS = (
@@ -75,6 +76,19 @@ def _require_plan_in_scope(actor: Actor, careplan: CarePlan) -> CarePlan:
     _visible_patient(actor, careplan.patient)
     if careplan.organization_id not in (actor.organization.pk, careplan.patient.organization_id):
         raise NotFoundError()
+    return careplan
+
+
+def _require_plan_author(actor: Actor, careplan: CarePlan) -> CarePlan:
+    """
+    The plan itself (its text, status, approval and goals) is changed only by the organization that wrote it: a
+    partner the patient is shared with carries it out with its own tasks and records goal progress in its notes.
+    """
+    _require_plan_in_scope(actor, careplan)
+    if careplan.organization_id != actor.organization.pk:
+        raise PermissionDeniedError(
+            f"This care plan is {careplan.organization.name}'s: they change it. You can add your own tasks to it."
+        )
     return careplan
 
 
@@ -150,7 +164,7 @@ def careplan_update(
 ) -> CarePlan:
     """Saves an edit unless someone else saved the plan first; each edit is kept in the plan's history."""
     require_patient_editor(actor)
-    _require_plan_in_scope(actor, careplan)
+    _require_plan_author(actor, careplan)
     if careplan.status not in EDITABLE_PLAN_STATUSES:
         raise ValidationError(f"A {careplan.get_status_display().lower()} care plan cannot be edited.")
     changes = {
@@ -185,7 +199,7 @@ def careplan_approve(*, actor: Actor, careplan: CarePlan, expected_version: int)
     """A provider approves a draft plan, which makes it active."""
     if not actor.has_role(Role.PROVIDER):
         raise PermissionDeniedError("Only a provider can approve a care plan.")
-    _require_plan_in_scope(actor, careplan)
+    _require_plan_author(actor, careplan)
     if careplan.status != CarePlanStatus.DRAFT:
         raise ValidationError("Only a draft care plan waits for approval.")
     careplan.status = CarePlanStatus.ACTIVE
@@ -205,7 +219,7 @@ def careplan_set_status(
 ) -> CarePlan:
     """Moves a plan through its lifecycle; revoking or completing it cancels its open tasks."""
     require_patient_editor(actor)
-    _require_plan_in_scope(actor, careplan)
+    _require_plan_author(actor, careplan)
     if status == CarePlanStatus.ACTIVE and careplan.status == CarePlanStatus.DRAFT:
         raise ValidationError("A draft plan becomes active when a provider approves it.")
     try:
@@ -286,7 +300,7 @@ def _validate_goal(goal: Goal, *, target_changed: bool = True) -> None:
 @transaction.atomic
 def goal_add(*, actor: Actor, careplan: CarePlan, data: dict) -> Goal:
     require_patient_editor(actor)
-    _require_plan_in_scope(actor, careplan)
+    _require_plan_author(actor, careplan)
     if careplan.status not in EDITABLE_PLAN_STATUSES:
         raise ValidationError("This care plan is closed; reopen it to add goals.")
     goal = Goal(
@@ -306,7 +320,22 @@ def goal_add(*, actor: Actor, careplan: CarePlan, data: dict) -> Goal:
 @transaction.atomic
 def goal_update(*, actor: Actor, goal: Goal, data: dict, expected_version: int) -> Goal:
     require_patient_editor(actor)
+    _require_plan_author(actor, goal.careplan)
+    return _goal_save(actor, goal, data, expected_version)
+
+
+@transaction.atomic
+def goal_achievement_measured(*, actor: Actor, goal: Goal, status: str, expected_version: int) -> Goal:
+    """
+    The achievement status the goal's measurements support, saved for whoever recorded the measurement: a
+    partner documents progress on the home organization's goal without changing the plan (_require_plan_author).
+    """
+    require_patient_editor(actor)
     _require_plan_in_scope(actor, goal.careplan)
+    return _goal_save(actor, goal, {"achievement_status": status}, expected_version)
+
+
+def _goal_save(actor: Actor, goal: Goal, data: dict, expected_version: int) -> Goal:
     changes = {
         k: [_plain(getattr(goal, k)), _plain(v)] for k, v in data.items() if k in GOAL_FIELDS and getattr(goal, k) != v
     }
@@ -337,12 +366,29 @@ def careplan_touch(actor: Actor, careplan: CarePlan, summary: str, changes: dict
 
 
 @transaction.atomic
-def careplan_task_add(*, actor: Actor, careplan: CarePlan, **fields) -> Task:
-    """Adds a task to a plan (source: care plan) and records it in the plan's history."""
+def past_due_date_problem(due_date: dt.date | None, today: dt.date) -> str | None:
+    """Why a new task's due date needs the user's confirmation (it is before today), or None."""
+    if due_date is None or due_date >= today:
+        return None
+    return (
+        f"The due date {timefmt.day(due_date)} is before today ({timefmt.day(today)}): the task will be overdue "
+        "as soon as it is saved. Confirm to save it anyway."
+    )
+
+
+def careplan_task_add(*, actor: Actor, careplan: CarePlan, allow_past_due: bool = False, **fields) -> Task:
+    """
+    Adds a task to a plan (source: care plan) and records it in the plan's history. A due date before today
+    is refused unless `allow_past_due` says the person confirmed it (backdating a task that really fell due
+    earlier is legitimate; a typo in the year is not).
+    """
     require_patient_editor(actor)
     _require_plan_in_scope(actor, careplan)
     if careplan.status not in EDITABLE_PLAN_STATUSES:
         raise ValidationError("This care plan is closed; reopen it to add tasks.")
+    problem = past_due_date_problem(fields.get("due_date"), clock.today_in(actor.organization.tz))
+    if problem and not allow_past_due:
+        raise ValidationError(problem, field="due_date")
     task = task_create(actor=actor, patient=careplan.patient, careplan=careplan, source=TaskSource.CAREPLAN, **fields)
     careplan_touch(actor, careplan, f"Task added: {task.title}", {"task": [None, task.title]})
     return task
@@ -382,6 +428,8 @@ def _check_owner(organization: Organization, owner: User | None, owner_role: str
         raise ValidationError("The owner is not a member of this organization.", field="owner")
     if owner_role and owner_role not in Role.values:
         raise ValidationError(f"Unknown role “{owner_role}”.", field="owner_role")
+    if owner_role and owner_role not in TASK_OWNER_ROLES:
+        raise ValidationError(f"A task cannot go to the {Role(owner_role).label} role.", field="owner_role")
 
 
 @transaction.atomic
@@ -740,17 +788,17 @@ def careplan_template_apply(
     )
     CarePlan.objects.filter(pk=careplan.pk).update(template=template)
     careplan.template = template
+    task_due, goal_due = _due_date_overrides(actor, patient, template, start_date)
     goals = {}
-    for tgoal in template.goals.all():
+    for tgoal in template.goals.prefetch_related("tasks"):
+        keyed_due = [goal_due[t.key] for t in tgoal.tasks.all() if t.key in goal_due]
         goals[tgoal.pk] = Goal.objects.create(
             organization=careplan.organization,
             patient=careplan.patient,
             careplan=careplan,
             description=tgoal.description,
             start_date=start_date,
-            due_date=start_date + dt.timedelta(days=tgoal.due_offset_days)
-            if tgoal.due_offset_days is not None
-            else None,
+            due_date=max(keyed_due) if keyed_due else _offset_day(start_date, tgoal.due_offset_days),
             measure_code=tgoal.measure_code,
             measure_display=tgoal.measure_display,
             target_comparator=tgoal.target_comparator,
@@ -779,7 +827,7 @@ def careplan_template_apply(
             priority=ttask.priority,
             owner=coordinator if use_person else None,
             owner_role="" if use_person else ttask.owner_role,
-            due_date=start_date + dt.timedelta(days=ttask.offset_days),
+            due_date=task_due.get(ttask.key) or start_date + dt.timedelta(days=ttask.offset_days),
             recurrence=recurrence,
             source=TaskSource.CAREPLAN,
             template_task_key=ttask.key,
@@ -793,6 +841,33 @@ def careplan_template_apply(
         detail={"template": template.key},
     )
     return careplan
+
+
+def _offset_day(start_date: dt.date, offset_days: int | None) -> dt.date | None:
+    return start_date + dt.timedelta(days=offset_days) if offset_days is not None else None
+
+
+def _due_date_overrides(
+    actor: Actor, patient: Patient, template: CarePlanTemplate, start_date: dt.date
+) -> tuple[dict[str, dt.date], dict[str, dt.date]]:
+    """
+    Due dates another app owns for this plan (signals.template_due_dates), by template task key: for the tasks,
+    and for the goals those tasks serve. Empty for a template nobody claims.
+    """
+    task_due: dict[str, dt.date] = {}
+    goal_due: dict[str, dt.date] = {}
+    responses = template_due_dates.send(
+        sender=CarePlanTemplate,
+        template=template,
+        patient=patient,
+        organization=actor.organization,
+        start_date=start_date,
+    )
+    for _, answer in responses:
+        if answer:
+            task_due.update({key: day for key, day in answer.get("tasks", {}).items() if key})
+            goal_due.update({key: day for key, day in answer.get("goals", {}).items() if key})
+    return task_due, goal_due
 
 
 def _current_coordinator(actor: Actor, patient: Patient) -> User | None:

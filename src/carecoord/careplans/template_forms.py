@@ -6,8 +6,15 @@ from django import forms
 
 from carecoord.core.choices import Role
 
-from .choices import CarePlanCategory, RecurrenceFrequency, TargetComparator, TaskKind, TaskPriority
-from .template_services import MAX_OFFSET_DAYS, TASK_OWNER_ROLES
+from .choices import (
+    TASK_OWNER_ROLE_CHOICES,
+    CarePlanCategory,
+    RecurrenceFrequency,
+    TargetComparator,
+    TaskKind,
+    TaskPriority,
+)
+from .template_services import MAX_OFFSET_DAYS
 
 
 def _blank(choices, label: str):
@@ -106,7 +113,7 @@ class TemplateTaskForm(forms.Form):
     kind = forms.ChoiceField(choices=TaskKind.choices)
     priority = forms.ChoiceField(choices=TaskPriority.choices, initial=TaskPriority.ROUTINE)
     owner_role = forms.ChoiceField(
-        choices=[(value, label) for value, label in Role.choices if value in TASK_OWNER_ROLES],
+        choices=TASK_OWNER_ROLE_CHOICES,
         initial=Role.COORDINATOR,
         label="Owner role",
         help_text="A coordinator task goes to the patient's coordinator when there is one.",

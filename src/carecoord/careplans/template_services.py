@@ -26,17 +26,22 @@ from django.utils.text import slugify
 from carecoord.core import clock
 from carecoord.core.access import Actor
 from carecoord.core.audit import audit_record
-from carecoord.core.choices import CLINICAL_ROLES, AuditAction, Role
+from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from carecoord.core.versioning import save_versioned
 
-from .choices import CarePlanCategory, RecurrenceFrequency, TargetComparator, TaskKind, TaskPriority
+from .choices import (
+    TASK_OWNER_ROLES,
+    CarePlanCategory,
+    RecurrenceFrequency,
+    TargetComparator,
+    TaskKind,
+    TaskPriority,
+)
 from .domain import validate_recurrence
 from .models import CarePlanTemplate, TemplateGoal, TemplateTask
 
 MANAGER_ROLES = frozenset({Role.PROVIDER, Role.SUPERVISOR, Role.ORG_ADMIN})
-# Roles a template task may go to: the ones that work with patients (an auditor never owns care work).
-TASK_OWNER_ROLES = tuple(value for value, _ in Role.choices if value in CLINICAL_ROLES)
 MAX_OFFSET_DAYS = 3650
 BUILTIN_READ_ONLY = "Built-in templates can't be changed; copy it to adapt it."
 NOT_A_MANAGER = "Only providers, supervisors and organization admins can change care-plan templates."

@@ -19,7 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.audit import audit_record
 from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import ApplicationError, ConflictError, NotFoundError
@@ -183,7 +183,8 @@ def _plan_context(actor, careplan, **bound) -> dict:
     today = clock.today_in(actor.organization.tz)
     goals = list(careplan.goals.order_by(F("due_date").asc(nulls_last=True), "id"))
     tasks = list(careplan.tasks.select_related("owner", "goal", "completed_by").order_by("due_date", "id"))
-    editable = actor.can_edit_patients and careplan.status in EDITABLE_PLAN_STATUSES
+    open_for_work = actor.can_edit_patients and careplan.status in EDITABLE_PLAN_STATUSES
+    ours = careplan.organization_id == actor.organization.pk  # services._require_plan_author
     context = {
         "nav": "patients",
         "careplan": careplan,
@@ -198,9 +199,11 @@ def _plan_context(actor, careplan, **bound) -> dict:
             reverse=True,
         ),
         "revisions": _revisions(careplan),
-        "can_edit": editable,
-        "can_change_status": actor.can_edit_patients,
-        "can_approve": careplan.status == CarePlanStatus.DRAFT and actor.has_role(Role.PROVIDER),
+        "can_edit": open_for_work and ours,
+        "can_add_tasks": open_for_work,
+        "plan_is_ours": ours,
+        "can_change_status": actor.can_edit_patients and ours,
+        "can_approve": careplan.status == CarePlanStatus.DRAFT and actor.has_role(Role.PROVIDER) and ours,
         "status_actions": _status_actions(careplan),
         "lifecycle_choices": GoalLifecycleStatus.choices,
         "achievement_choices": GoalAchievementStatus.choices,
@@ -364,7 +367,10 @@ def goal_status(request: HttpRequest, public_id, goal_id) -> HttpResponse:
 def task_add(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None)
-    form = TaskForm(request.POST, prefix="task", members=org_members(actor), goals=list(careplan.goals.all()))
+    today = clock.today_in(actor.organization.tz)
+    form = TaskForm(
+        request.POST, prefix="task", members=org_members(actor), goals=list(careplan.goals.all()), today=today
+    )
     ok = None
     if form.is_valid():
         try:
@@ -373,6 +379,8 @@ def task_add(request: HttpRequest, public_id) -> HttpResponse:
             _put_error(form, exc)
         else:
             ok = f"Task added: {task.title}"
+            if task.due_date and task.due_date < today:
+                ok += f" (due {timefmt.day(task.due_date)}, so already overdue)"
     return _plan_response(request, actor, careplan, "tasks-panel", ok=ok, task_form=form)
 
 

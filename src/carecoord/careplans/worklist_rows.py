@@ -59,7 +59,7 @@ def task_row(task: Task, row_query: str, *, this_year: int) -> dict:
 
 
 def _short_day(day, this_year: int) -> str:
-    return f"{day:%m/%d}" if day.year == this_year else timefmt.day(day)
+    return timefmt.month_day(day) if day.year == this_year else timefmt.day(day)
 
 
 def _repeats(task: Task) -> str:

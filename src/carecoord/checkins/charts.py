@@ -107,7 +107,7 @@ def measurement_chart_svg(series: MeasurementSeries) -> str:
         explicit_size=True,
         width=640,
         height=300,
-        x_value_formatter=lambda d: d.strftime("%m/%d/%y"),
+        x_value_formatter=timefmt.day_short_year,
         x_label_rotation=30,
         x_labels_major_count=6,
         show_minor_x_labels=False,

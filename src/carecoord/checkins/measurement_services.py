@@ -193,8 +193,8 @@ def goal_recompute_achievement(*, actor: Actor, goal: Goal) -> Goal:
     status = status or GoalAchievementStatus.IN_PROGRESS
     if status == goal.achievement_status:
         return goal
-    return careplan_services.goal_update(
-        actor=actor, goal=goal, data={"achievement_status": status}, expected_version=goal.version
+    return careplan_services.goal_achievement_measured(
+        actor=actor, goal=goal, status=status, expected_version=goal.version
     )
 
 

@@ -28,7 +28,7 @@ from carecoord.patients.models import CareTeamMember, Patient
 from carecoord.patients.selectors import patients_visible_to
 from carecoord.scheduling.selectors import appointments_for_patient
 
-from .choices import FAILED_OUTCOMES, TimeSource
+from .choices import FAILED_OUTCOMES, OutreachOutcome, TimeSource
 from .instruments import INSTRUMENTS
 from .measures import MEASURES
 from .models import (
@@ -124,16 +124,80 @@ def outreach_for_patient(actor: Actor, patient: Patient, *, limit: int = 20) -> 
     )
 
 
-def failed_run(organization: Organization, patient: Patient) -> list[OutreachAttempt]:
-    """The failed attempts since the last one that reached the patient (or was declined), oldest first."""
-    attempts = OutreachAttempt.objects.filter(organization=organization, patient=patient)
-    last_answered = (
-        attempts.exclude(outcome__in=FAILED_OUTCOMES).order_by("-occurred_at", "-id").values("occurred_at").first()
+# A patient reached by another organization has been reached: the call counts for every organization that may
+# read it, that is (the rule of `_scope`) the writer's own and, for a call of the patient's home organization,
+# each partner the patient is shared with. A partner's calls stay its own: the home organization does not read
+# them, so they do not move its check-ins (docs/security.md, "A shared patient's records stay their writer's").
+def _calls_seen_by(organization_id: int, patient: Patient) -> QuerySet[OutreachAttempt]:
+    return OutreachAttempt.objects.filter(patient=patient).filter(
+        Q(organization=organization_id) | Q(organization=patient.organization_id)
     )
-    run = attempts.filter(outcome__in=FAILED_OUTCOMES)
+
+
+def failed_run(organization: Organization, patient: Patient) -> list[OutreachAttempt]:
+    """
+    The organization's failed attempts since the patient was last reached (or declined) by a call it may read,
+    its own or the home organization's, oldest first.
+    """
+    last_answered = (
+        _calls_seen_by(organization.pk, patient)
+        .exclude(outcome__in=FAILED_OUTCOMES)
+        .order_by("-occurred_at", "-id")
+        .values("occurred_at")
+        .first()
+    )
+    run = OutreachAttempt.objects.filter(organization=organization, patient=patient, outcome__in=FAILED_OUTCOMES)
     if last_answered:
         run = run.filter(occurred_at__gt=last_answered["occurred_at"])
     return list(run.order_by("occurred_at", "id"))
+
+
+@dataclass(frozen=True)
+class LastContact:
+    """The latest call that reached the patient, and who made it ("Emily Novak, Northside"; "" when unknown)."""
+
+    at: dt.datetime
+    by: str = ""
+
+
+def last_reached_call(actor: Actor, patient: Patient) -> OutreachAttempt | None:
+    """The latest call that reached the patient among those the actor may read (its own, the home one's)."""
+    return (
+        _scope(OutreachAttempt.objects.filter(outcome=OutreachOutcome.REACHED), actor, patient)
+        .select_related("by", "organization")
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+
+
+def cadence_next_due(cadence: CheckinCadence, reached_at: dt.datetime | None, tz: dt.tzinfo) -> dt.date:
+    """
+    When the cadence's next check-in falls, counting a reach the cadence's own calls did not record: one
+    interval after a call of another organization (the home one) that came after the cadence's last contact and
+    after the cadence was set (a cadence set later already counted it, or was given its first date on purpose).
+    """
+    since = max(cadence.last_contact_at or cadence.created_at, cadence.created_at)
+    if reached_at is None or reached_at <= since:
+        return cadence.next_due
+    return reached_at.astimezone(tz).date() + dt.timedelta(days=cadence.interval_days)
+
+
+@dataclass(frozen=True)
+class CheckinStatus:
+    next_due: dt.date | None
+    last_contact: LastContact | None
+
+
+def checkin_status(actor: Actor, patient: Patient, cadence: CheckinCadence | None) -> CheckinStatus:
+    """The Check-ins tab's last contact and next due date, counting calls of the home organization. One query."""
+    call = last_reached_call(actor, patient)
+    contact = LastContact(call.occurred_at, f"{call.by.full_name}, {call.organization.name}") if call else None
+    if cadence is None:
+        return CheckinStatus(None, contact)
+    if cadence.last_contact_at and (contact is None or cadence.last_contact_at > contact.at):
+        contact = LastContact(cadence.last_contact_at)
+    reached_at = call.occurred_at if call else None
+    return CheckinStatus(cadence_next_due(cadence, reached_at, actor.organization.tz), contact)
 
 
 def failed_run_length(actor: Actor, patient: Patient) -> int:

@@ -13,6 +13,7 @@ Signed notes are also refused by the database (migrations/0002), beneath the rea
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 
 from carecoord.careplans import services as careplan_services
 from carecoord.careplans.choices import (
@@ -38,7 +39,14 @@ from . import notes as note_rules
 from .choices import FAILED_OUTCOMES, Adherence, Barrier, EscalationAction, NoteStatus, OutreachOutcome
 from .instruments import INSTRUMENTS, IncompleteAnswers, Score, score
 from .models import Assessment, CheckinCadence, CheckinPolicy, NoteAddendum, OutreachAttempt, ProgressNote
-from .selectors import checkin_policy_for, coordinator_of, failed_run, open_goals_for
+from .selectors import (
+    cadence_next_due,
+    checkin_policy_for,
+    coordinator_of,
+    failed_run,
+    last_reached_call,
+    open_goals_for,
+)
 
 CADENCE_FOCUS = "checkins.CheckinCadence"
 OUTREACH_FOCUS = "checkins.OutreachAttempt"
@@ -110,6 +118,9 @@ def cadence_set(
     )
     previous = current.first()
     last_contact = previous.last_contact_at if previous else None
+    reached = last_reached_call(actor, patient)  # the home organization's calls count too (selectors)
+    if reached is not None and (last_contact is None or reached.occurred_at > last_contact):
+        last_contact = reached.occurred_at
     current.update(active=False, updated_at=clock.now())
     today = clock.today_in(actor.organization.tz)
     start = _local_date(last_contact, actor.organization) if last_contact else today
@@ -190,6 +201,16 @@ def _task_owner(organization: Organization, patient: Patient, fallback_role: str
     return {"owner": coordinator} if coordinator else {"owner_role": fallback_role}
 
 
+def _last_reached_at_seen_by_cadence_organization():
+    """For a cadence row: when its patient was last reached by a call of its organization or the home one."""
+    return (
+        OutreachAttempt.objects.filter(patient=OuterRef("patient"), outcome=OutreachOutcome.REACHED)
+        .filter(Q(organization=OuterRef("organization")) | Q(organization=OuterRef("patient__organization")))
+        .order_by("-occurred_at", "-id")
+        .values("occurred_at")[:1]
+    )
+
+
 def checkin_tasks_create(*, organization: Organization) -> list[Task]:
     """
     Puts "Check in with <patient>" on the worklist for each active cadence due within a day. Safe to run
@@ -197,14 +218,22 @@ def checkin_tasks_create(*, organization: Organization) -> list[Task]:
     Each task is its own transaction, so one patient's problem does not hold back the others.
     """
     horizon = clock.today_in(organization.tz) + dt.timedelta(days=1)
-    cadences = CheckinCadence.objects.filter(
-        organization=organization,
-        active=True,
-        next_due__lte=horizon,
-        patient__in=patients_visible_to(careplan_services._system_actor(organization)),
-    ).select_related("patient")
+    cadences = (
+        CheckinCadence.objects.filter(
+            organization=organization,
+            active=True,
+            next_due__lte=horizon,
+            patient__in=patients_visible_to(careplan_services._system_actor(organization)),
+        )
+        .annotate(reached_at=Subquery(_last_reached_at_seen_by_cadence_organization()))
+        .select_related("patient")
+    )
     created = []
     for cadence in cadences:
+        # The home organization may have reached the patient since: the check-in then falls later.
+        cadence.next_due = cadence_next_due(cadence, cadence.reached_at, organization.tz)
+        if cadence.next_due > horizon:
+            continue
         created.append(
             careplan_services.task_create(
                 actor=None,

@@ -4,21 +4,25 @@ error; and the patient's program enrollment. Starting a timer while another runs
 the running one with a button that stops it and starts the new one.
 """
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import dateformat
 from django.views.decorators.http import require_POST
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.patients.selectors import patient_get
 
 from . import time_services
+from .choices import TimeKind
 from .measurement_views import progress_url, put_error, render_progress
 from .progress_forms import EnrollmentEndForm, EnrollmentForm, TimeAddForm, TimeErrorForm, TimerStartForm, TimerStopForm
-from .progress_selectors import billing_practitioners_for, enrollment_get, time_entry_get
+from .progress_selectors import billing_practitioners_for, enrollment_get, patient_month_summary, time_entry_get
 from .time_services import TimerRunningError
 
 
@@ -87,9 +91,30 @@ def patient_time_add(request: HttpRequest, public_id) -> HttpResponse:
         except ApplicationError as exc:
             put_error(form, exc)
         else:
-            messages.success(request, f"{entry.minutes} min recorded.")
+            messages.success(request, _recorded_message(actor, patient, entry, data["on_date"]))
             return redirect(progress_url(patient, "time"))
     return render_progress(request, actor, patient, time_form=form)
+
+
+def _recorded_message(actor, patient, entry, on_date: dt.date) -> str:
+    """
+    What the success message says. Minutes count toward the calendar month they were spent in (CCM and PCM
+    are billed per calendar month, STANDARDS.md 5.2-5.3), and the panel shows the current month: time for an
+    earlier month says which month it went to, that month's new total, and that the month may already be billed
+    (nothing here records a claim, so it is a warning, not a refusal).
+    """
+    today = clock.today_in(actor.organization.tz)
+    if (on_date.year, on_date.month) == (today.year, today.month):
+        return f"{entry.minutes} min recorded."
+    month = dateformat.format(on_date, "F Y")
+    summary = patient_month_summary(actor, patient, on_date.year, on_date.month)
+    kind_total = summary.physician_minutes if entry.kind == TimeKind.PHYSICIAN else summary.staff_minutes
+    return (
+        f"{entry.minutes} min recorded for {timefmt.day(on_date)}: they count toward {month} "
+        f"(now {kind_total} min of {entry.get_kind_display().lower()} time), not {dateformat.format(today, 'F')}'s "
+        f"total shown here. {month} has ended: if its care management was already billed, these minutes are not on "
+        "that claim; tell whoever bills."
+    )
 
 
 @login_required

@@ -52,6 +52,7 @@ from .selectors import (
     assessments_for_patient,
     cadence_get,
     checkin_policy_for,
+    checkin_status,
     failed_run_length,
     note_get,
     notes_for_patient,
@@ -86,9 +87,11 @@ def _tab_context(actor, request, patient, **bound) -> dict:
     assessments = assessments_for_patient(actor, patient)
     context = chart_context(actor, patient, tab="checkins")
     task = _checkin_task(actor, request, patient)
+    cadence = active_cadence(actor, patient)
     context.update(
         policy=policy,
-        cadence=active_cadence(actor, patient),
+        cadence=cadence,
+        checkin=checkin_status(actor, patient, cadence),
         attempts=outreach_for_patient(actor, patient),
         failed_in_a_row=failed_run_length(actor, patient),
         notes=notes_for_patient(actor, patient),
@@ -212,7 +215,7 @@ def _score_charts(assessments, tz) -> list[dict]:
             x_label_rotation=30,
             title=f"{instrument.title} over time",
         )
-        chart.x_labels = [p.at.astimezone(tz).strftime("%m/%d/%y") for p in points]
+        chart.x_labels = [timefmt.day_short_year(p.at, tz) for p in points]
         chart.add(f"{instrument.title} total", [p.total for p in points])
         for band in instrument.bands[1:]:
             chart.add(

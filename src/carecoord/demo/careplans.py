@@ -4,7 +4,7 @@ a real Tuesday: a few tasks overdue, a few due today, a few weeks of work ahead,
 
 Map: `careplans_create` (called by world.py after the patients are in) picks one or two built-in templates per
 patient (`_choose`: the problem list against `CarePlanTemplate.condition_codes`, plus the setting: nursing-home
-admissions, children's school readiness (every school-age child at the community health center), hospital
+admissions, children's school plans at the community health center (readiness at 3-5, back to school after), hospital
 discharges, rehab after surgery), dates each plan 2-120 days back, lays out its goals and tasks from the
 template (`_build`; `_enough_ahead` renews the oldest plans of a coordinator with little work ahead), then
 shapes each coordinator's worklist (`_open_overdue_choice`: which recent misses stay open; `_due_today`;
@@ -51,6 +51,8 @@ CHRONIC = (
 )
 TCM, NURSING_HOME = "post-discharge-tcm", "nursing-home-admission"
 SCHOOL, REHAB = "pediatric-school-readiness", "post-surgical-pt-ot"
+BACK_TO_SCHOOL = "pediatric-back-to-school"
+SCHOOL_AGE = 6  # readiness for ages 3 to 5 (preschool, kindergarten), back to school from 6
 KNEE_OA = ("M17",)  # a few hospital patients are back home after a knee replacement
 # How long ago plans started (days), by template: (low, high, weight) bands.
 START_BANDS = {
@@ -58,6 +60,7 @@ START_BANDS = {
     NURSING_HOME: ((2, 10, 3), (11, 25, 2)),
     REHAB: ((3, 20, 2), (21, 60, 2)),
     SCHOOL: ((2, 20, 2), (21, 45, 2)),
+    BACK_TO_SCHOOL: ((2, 20, 2), (21, 45, 2)),
 }
 CHRONIC_BANDS = ((2, 14, 3), (15, 45, 4), (46, 120, 3))
 SMALL_CASELOAD = 8
@@ -335,18 +338,25 @@ def _coordination_plan(f: _PatientFacts, chronic, taken: set[str], templates) ->
     return chronic[0] if chronic else ("", [])
 
 
+def _school_plan(age: int) -> str:
+    """Starting school (readiness, ages 3 to 5) or a school-age child's new school year (back to school)."""
+    return SCHOOL if age < SCHOOL_AGE else BACK_TO_SCHOOL
+
+
 def _setting_plan(rng: random.Random, f: _PatientFacts, org: Organization, templates) -> tuple[str, list[int]] | None:
     kind = org.kind
     rehab = f.matching(templates[REHAB].condition_codes) if REHAB in templates else []
     if rehab:
         return REHAB, rehab
     if f.age < 18 and kind == "community_health_center":
-        # School readiness is the health center's children's program: every child of school age is on it,
-        # addressing the problems a school asks about (asthma, ADHD, speech, food allergy).
+        # The health center's children's program: every child from 3 is on a school plan (readiness up to 5,
+        # back to school after), addressing the problems a school asks about (asthma, ADHD, speech, food allergy).
         school = f.matching(("J45", "F90", "F80", "F84", "Z91.01", "E10", "G40"))
-        return (SCHOOL, school[:2]) if f.age >= 3 and SCHOOL in templates else None
+        key = _school_plan(f.age)
+        return (key, school[:2]) if f.age >= 3 and key in templates else None
     if f.age < 18:
-        return (SCHOOL, []) if f.age >= 3 and SCHOOL in templates and rng.random() < 0.85 else None
+        key = _school_plan(f.age)
+        return (key, []) if f.age >= 3 and key in templates and rng.random() < 0.85 else None
     if kind == "nursing_home" and NURSING_HOME in templates and rng.random() < 0.5:
         return NURSING_HOME, f.matching(("G30", "F03", "F01", "I69", "Z74.1"))[:2]
     if kind == "hospital":

@@ -339,7 +339,7 @@ def _open_goals(e: _Enrolled) -> list[Goal]:
 def _enrollment(ctx: _Org, e: _Enrolled, program: str, consent: dt.date, start: dt.date) -> None:
     enrollment = time_services.enrollment_set(actor=e.actor, patient=e.patient, program=program, consent_on=consent,
                                               start_date=start, billing_practitioner=ctx.practitioner)  # fmt: skip
-    at = dt.datetime.combine(consent, dt.time(11, 0), tzinfo=ctx.org.tz)
+    at = min(dt.datetime.combine(consent, dt.time(11, 0), tzinfo=ctx.org.tz), clock.now())  # consent may be today
     CareManagementEnrollment.objects.filter(pk=enrollment.pk).update(created_at=at, updated_at=at)
 
 

@@ -18,9 +18,9 @@ import random
 
 from django.db.models import Case, F, Q, Value, When
 
-from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskSource, TaskStatus
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, GoalAchievementStatus, TaskSource, TaskStatus
 from carecoord.careplans.models import CarePlan, Task, TaskEvent
-from carecoord.careplans.services import task_reassign, task_set_status
+from carecoord.careplans.services import goal_update, task_reassign, task_set_status
 from carecoord.core import clock
 from carecoord.core.access import Actor, actor_for
 from carecoord.core.choices import Role
@@ -41,6 +41,7 @@ from carecoord.transitions.services import (
     episodes_close_ended,
 )
 
+from .careplans import _goal_status
 from .directory import PLANS
 
 TCM = "post-discharge-tcm"
@@ -309,7 +310,16 @@ def _catch_up(rng: random.Random, plan: CarePlan, episode: TransitionEpisode, ac
         episode = _backdate(episode, mark, at)
     if CHECK_IN_TASK in done:
         episode = _check_ins_done(rng, plan, actor, episode, today)
+    _score_goals_now_past(rng, plan, actor, today)
     return _no_duplicates(actor, plan, episode, triage=triage, ended=episode.window_end < today)
+
+
+def _score_goals_now_past(rng: random.Random, plan: CarePlan, actor: Actor, today: dt.date) -> None:
+    """The discharge moves the plan's goals to the episode's deadlines; those now past get a result, as in careplans."""
+    past = plan.goals.filter(due_date__lt=today, achievement_status=GoalAchievementStatus.IN_PROGRESS)
+    for goal in past.order_by("pk"):
+        result = _goal_status(rng, goal.due_date, today, draft=False, finished=False)
+        goal_update(actor=actor, goal=goal, data=result, expected_version=goal.version)
 
 
 # The plan's task that covers each kind of episode task (the last part of the episode task's dedupe key).

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.audit import audit_record
 from carecoord.core.http import clinical_actor
 from carecoord.patients.selectors import patient_get
@@ -93,7 +93,7 @@ def _columns(days, data: CalendarData, *, lanes: bool) -> list[Column]:
             continue
         places = sorted({b.location.name for b in data.hours if b.weekday == day.weekday() and _applies(b, day)})
         note = "Closed" if closed else ", ".join(places)
-        columns.append(Column(day, f"{day:%a %m/%d}", None, closed, note))
+        columns.append(Column(day, timefmt.weekday_month_day(day), None, closed, note))
     return columns
 
 

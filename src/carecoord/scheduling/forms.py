@@ -15,7 +15,7 @@ from carecoord.directory.models import Location, Practitioner
 from carecoord.patients.choices import LANGUAGES
 
 from .choices import CancellationReason, ReminderChannel, Weekday
-from .selectors import MAX_WINDOW_DAYS
+from .selectors import MAX_WINDOW_DAYS, slot_search_locations
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -25,6 +25,39 @@ WEEKDAY_SHORT = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 def _own(model, actor):
     return model.objects.filter(organization=actor.organization, active=True)
+
+
+OUR_SITES, PARTNER_SITES = "Our sites", "Partner sites"
+
+
+class _SitesIterator(forms.models.ModelChoiceIterator):
+    """
+    The location choices in two groups, "Our sites" then "Partner sites" (outside organizations'), when there
+    are both; a plain list when every site is of one kind.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {OUR_SITES: [], PARTNER_SITES: []}
+        for location in self.queryset:
+            groups[PARTNER_SITES if location.external_organization_id else OUR_SITES].append(self.choice(location))
+        if groups[OUR_SITES] and groups[PARTNER_SITES]:
+            yield from groups.items()
+        else:
+            yield from groups[OUR_SITES] or groups[PARTNER_SITES]
+
+
+class SiteChoiceField(forms.ModelChoiceField):
+    """A location, grouped by whose site it is; a partner site is labelled with its organization."""
+
+    iterator = _SitesIterator
+
+    def label_from_instance(self, obj) -> str:
+        partner = obj.external_organization
+        if partner is None or partner.name == obj.name:
+            return obj.name
+        return f"{obj.name} ({partner.name})"
 
 
 class FindSlotForm(forms.Form):
@@ -42,7 +75,7 @@ class FindSlotForm(forms.Form):
     first_day = forms.DateField(label="From", widget=DATE)
     last_day = forms.DateField(label="To", widget=DATE)
     specialty = forms.ChoiceField(label="Specialty", required=False)
-    location = forms.ModelChoiceField(
+    location = SiteChoiceField(
         queryset=Location.objects.none(), label="Location", required=False, to_field_name="public_id"
     )
     practitioner = forms.ModelChoiceField(
@@ -56,7 +89,7 @@ class FindSlotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["appointment_type"].queryset = types
         self.fields["appointment_type"].empty_label = "Choose a visit type"
-        self.fields["location"].queryset = _own(Location, actor).filter(external_organization__isnull=True)
+        self.fields["location"].queryset = slot_search_locations(actor)
         self.fields["location"].empty_label = "Any location"
         people = _own(Practitioner, actor).filter(schedules__active=True).distinct()
         self.fields["practitioner"].queryset = people

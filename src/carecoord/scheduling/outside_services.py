@@ -35,7 +35,7 @@ from carecoord.patients.selectors import patient_get
 
 from .choices import BLOCKING_STATUSES, AppointmentStatus, SummaryStatus
 from .models import Appointment
-from .services import PATIENT_BUSY_MESSAGE, _editable, _require_scheduler, _save_guarded
+from .services import PATIENT_BUSY_MESSAGE, _editable, _require_scheduler, _save_guarded, announce_changed
 from .worklist_selectors import task_owner_for
 
 FOCUS_TYPE = "scheduling.Appointment"
@@ -151,6 +151,7 @@ def outside_appointment_record(
     )
     if not confirmed:
         _task(actor, appointment, CONFIRM, TaskKind.CALL, f"Confirm appointment with {provider_label(appointment)}")
+    announce_changed(appointment)
     return appointment
 
 
@@ -205,6 +206,7 @@ def outside_appointment_confirm(
         note=f"Confirmed with {confirmed_with}.",
         actor=actor,
     )
+    announce_changed(current)
     return current
 
 
@@ -250,6 +252,7 @@ def outside_appointment_outcome(
         tz, state = actor.organization.tz, actor.organization.state
         due = clock.add_business_days(current.start.astimezone(tz).date(), SUMMARY_DUE_BUSINESS_DAYS, state=state)
         _task(actor, current, SUMMARY, TaskKind.PAPERWORK, f"Get visit summary from {label}", due=due)
+    announce_changed(current)
     return current
 
 

@@ -46,7 +46,7 @@ from .planning_selectors import (
     series_get,
     visit_plan_get,
 )
-from .services import _own, _require_scheduler, _save_guarded, _validate_time, appointment_cancel
+from .services import _own, _require_scheduler, _save_guarded, _validate_time, announce_changed, appointment_cancel
 from .slots import local_instant
 
 MAX_PLAN_VISITS = 40
@@ -99,6 +99,7 @@ def _book_visit(
     )
     _save_guarded(appointment.save)
     audit_record(actor=actor, event="appointment.book", action=AuditAction.CREATE, target=appointment, patient=patient)
+    announce_changed(appointment)
     return appointment
 
 

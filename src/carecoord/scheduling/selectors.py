@@ -230,6 +230,7 @@ def _schedules(actor, appointment_type, first_day, last_day, specialty_code, loc
         active=True,
         practitioner__active=True,
         location__active=True,
+        location__organization=actor.organization,
     ).select_related("practitioner", "location")
     if specialty_code:
         schedules = schedules.filter(practitioner__specialty_code=specialty_code)
@@ -380,6 +381,19 @@ def practitioners_offering(
 def practitioner_get(actor: Actor, public_id) -> Practitioner:
     """A practitioner of the actor's organization; NotFoundError for another organization's or a bad id."""
     return _own_directory_entry(Practitioner, actor, public_id)
+
+
+def slot_search_locations(actor: Actor) -> QuerySet[Location]:
+    """
+    The places a slot search can return for the actor, by name: its organization's active locations, its own
+    sites and the partner (outside) sites where its practitioners keep hours. The same tenancy as
+    `_schedules`, so every place in the results can be chosen as a filter.
+    """
+    return (
+        Location.objects.filter(organization=actor.organization, active=True)
+        .select_related("external_organization")
+        .order_by("name", "pk")
+    )
 
 
 def location_get(actor: Actor, public_id) -> Location:

@@ -36,7 +36,7 @@ from .models import (
     PractitionerUnavailability,
 )
 from .selectors import closed_days, scheduling_preference_for
-from .signals import appointment_freed
+from .signals import appointment_changed, appointment_freed
 
 TAKEN_MESSAGE = "That time was just taken by another booking. Please choose another time."
 PATIENT_BUSY_MESSAGE = "The patient already has an appointment at that time. Please choose another time."
@@ -184,6 +184,7 @@ def appointment_book(
     appointment.needs_transport = transport_to_arrange(preference.needs_transport, appointment)
     _save_guarded(appointment.save)
     audit_record(actor=actor, event="appointment.book", action=AuditAction.CREATE, target=appointment, patient=patient)
+    announce_changed(appointment)
     return appointment
 
 
@@ -237,6 +238,7 @@ def appointment_reschedule(
         patient=current.patient,
         detail={"before": before, "after": {"start": current.start.isoformat()}},
     )
+    announce_changed(current)
     if current.status in BLOCKING_STATUSES:
         _announce_freed(current, *freed)
     return current
@@ -266,6 +268,7 @@ def appointment_cancel(
         patient=current.patient,
         detail={"reason": reason},
     )
+    announce_changed(current)
     if was_blocking:
         _announce_freed(current, current.start, current.end, current.practitioner, current.location)
     return current
@@ -301,9 +304,15 @@ def appointment_status_set(
         patient=current.patient,
         detail={"from": previous, "to": status},
     )
+    announce_changed(current)
     if previous in BLOCKING_STATUSES and status not in BLOCKING_STATUSES and current.end > clock.now():
         _announce_freed(current, current.start, current.end, current.practitioner, current.location)
     return current
+
+
+def announce_changed(appointment: Appointment) -> None:
+    """Tells listeners (transitions) about a booked, moved, cancelled or progressed appointment, in its transaction."""
+    appointment_changed.send(sender=Appointment, appointment=appointment)
 
 
 def _announce_freed(appointment: Appointment, start: dt.datetime, end: dt.datetime, practitioner, location) -> None:

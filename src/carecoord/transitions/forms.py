@@ -7,16 +7,23 @@ from carecoord.checkins.choices import OutreachMethod
 from .choices import CONTACT_METHODS, Complexity, TransitionStep
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DISCHARGED = [("", "Any day"), ("today", "Today"), ("yesterday", "Yesterday"), ("week", "In the last 7 days")]
+SORTS = [("", "Nearest deadline first"), ("discharge", "Latest discharge first")]
 RISKS = [("", "Any risk"), ("high", "High (LACE 10+)"), ("moderate", "Moderate (LACE 5-9)"), ("low", "Low (LACE 0-4)")]
 
 
 class DashboardFilterForm(forms.Form):
-    """Facility, LACE risk band and "late only"; an unknown value is a field error, not a crash."""
+    """
+    Facility, LACE risk band, "late only", the discharge day (today, yesterday, the last 7 days) and the order;
+    an unknown value is a field error, not a crash.
+    """
 
     facility = forms.ModelChoiceField(queryset=None, required=False, empty_label="All facilities",
                                       to_field_name="public_id")  # fmt: skip
     risk = forms.ChoiceField(choices=RISKS, required=False, label="Risk")
     late = forms.BooleanField(required=False, label="Late only")
+    discharged = forms.ChoiceField(choices=DISCHARGED, required=False, label="Discharged")
+    sort = forms.ChoiceField(choices=SORTS, required=False, label="Order")
 
     def __init__(self, *args, facilities, **kwargs):
         super().__init__(*args, **kwargs)

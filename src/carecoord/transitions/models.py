@@ -66,6 +66,9 @@ class TransitionEpisode(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     med_rec_at = models.DateTimeField(null=True, blank=True)
+    med_rec_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     visit_at = models.DateTimeField(null=True, blank=True)
     lace_score = models.PositiveSmallIntegerField(null=True, blank=True)
     lace_detail = models.JSONField(default=dict, blank=True)

@@ -5,20 +5,26 @@ medication reconciliation or visit task, or the patient's TCM care plan task for
 (`selectors.TCM_STEP_TASKS`) -- records that step on the open episode through `services.episode_record_step`,
 at the task's completion time with its outcome note. The completion and the step commit or roll back together.
 A step the service refuses (the episode is closed, the completion is before the discharge day) leaves the
-episode as it was and the task completed. Connected in `TransitionsConfig.ready()`.
+episode as it was and the task completed.
+
+Listener of `careplans.signals.template_due_dates`: a TCM care plan applied while the patient has an open
+episode takes its step tasks' and goals' due dates from the episode's deadlines (`selectors.tcm_due_dates`).
+Listener of `scheduling.signals.appointment_changed` (inside the booking's transaction): the open episode's
+face-to-face visit follows the visits booked in its window (`services.episode_sync_visit`).
+Connected in `TransitionsConfig.ready()`.
 """
 
-import contextvars
 import datetime as dt
 import logging
 
 from django.dispatch import receiver
 
 from carecoord.careplans.choices import TaskSource
-from carecoord.careplans.models import Task
-from carecoord.careplans.signals import task_completed
+from carecoord.careplans.models import CarePlanTemplate, Task
+from carecoord.careplans.signals import task_completed, template_due_dates
 from carecoord.core.access import Actor
-from carecoord.core.errors import InvalidStateError, ValidationError
+from carecoord.core.errors import ApplicationError, InvalidStateError, ValidationError
+from carecoord.scheduling.signals import appointment_changed
 
 from . import selectors, services
 from .choices import EpisodeStatus, TransitionStep
@@ -26,9 +32,9 @@ from .models import TransitionEpisode
 
 logger = logging.getLogger(__name__)
 
-# Set while this listener records a step: episode_record_step completes the step's other open tasks, and those
-# completions must not start a second recording.
-_recording: contextvars.ContextVar[bool] = contextvars.ContextVar("transitions_recording_step", default=False)
+# Set while this listener records a step (services.recording_step): episode_record_step completes the step's other
+# open tasks, and those completions must not start a second recording.
+_recording = services.recording_step
 
 
 @receiver(task_completed, sender=Task, dispatch_uid="transitions.record_step_of_completed_task")
@@ -57,6 +63,28 @@ def record_step_of_completed_task(sender, *, task: Task, actor: Actor, note: str
         )
     finally:
         _recording.reset(token)
+
+
+@receiver(template_due_dates, sender=CarePlanTemplate, dispatch_uid="transitions.tcm_plan_due_dates")
+def tcm_plan_due_dates(sender, *, template, patient, organization, **kwargs) -> dict | None:
+    """The episode's deadlines for a TCM plan applied while the patient has an open episode; else None."""
+    if not selectors.is_tcm_template_key(template.key):
+        return None
+    episode = selectors.latest_open_episode(organization.pk, patient.pk)
+    return selectors.tcm_due_dates(episode) if episode is not None else None
+
+
+@receiver(appointment_changed, dispatch_uid="transitions.sync_episode_visit")
+def sync_episode_visit(sender, *, appointment, **kwargs) -> None:
+    """Keeps an open episode's face-to-face visit in step with the appointment; never refuses the booking."""
+    try:
+        services.episode_sync_visit(appointment=appointment)
+    except ApplicationError as exc:
+        # episode_sync_visit is atomic (a savepoint here): a refusal leaves the episode as it was.
+        logger.info(
+            "episode not updated from an appointment",
+            extra={"appointment": str(appointment.public_id), "code": exc.code},
+        )
 
 
 def _episode_step(task: Task, completed_at: dt.datetime) -> tuple[TransitionEpisode, str] | None:

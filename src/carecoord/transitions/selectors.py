@@ -7,11 +7,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, DateField, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Least
 
 from carecoord.careplans.choices import OPEN_TASK_STATUSES, CarePlanStatus, TaskStatus
-from carecoord.careplans.models import Task
+from carecoord.careplans.models import Goal, Task
 from carecoord.checkins.choices import OutreachOutcome
 from carecoord.checkins.models import OutreachAttempt
 from carecoord.core import clock, timefmt
@@ -22,6 +22,9 @@ from carecoord.core.errors import NotFoundError
 from carecoord.directory.models import ExternalOrganization
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
+from carecoord.scheduling.choices import BLOCKING_STATUSES, AppointmentStatus
+from carecoord.scheduling.models import Appointment
+from carecoord.scheduling.outside_services import provider_label
 
 from . import domain
 from .choices import Complexity, EpisodeStatus, TransitionStep
@@ -56,18 +59,25 @@ def episode_get(actor: Actor, public_id, *, audit_event: str | None = "episode.v
 
 
 def encounters_for(actor: Actor) -> QuerySet[Encounter]:
-    """Every stay the actor's organization recorded about a patient the actor may see (the FHIR Encounter API)."""
+    """
+    The stays of the patients the actor may see that the actor's organization recorded, or the patient's home
+    organization did: a hospital's discharge is what a partner the patient is shared with hands off from (the
+    FHIR Encounter API and the Hospital stays tab).
+    """
     require_patient_reader(actor)
-    return Encounter.objects.filter(organization=actor.organization, patient__in=patients_visible_to(actor))
+    return Encounter.objects.filter(patient__in=patients_visible_to(actor)).filter(
+        Q(organization=actor.organization) | Q(organization=F("patient__organization"))
+    )
 
 
 def encounters_for_patient(actor: Actor, patient: Patient) -> QuerySet[Encounter]:
-    """A patient's stays recorded by the actor's organization, newest first."""
+    """A patient's stays recorded by the actor's organization or the patient's home organization, newest first."""
     require_patient_reader(actor)
     if not patients_visible_to(actor).filter(pk=patient.pk).exists():
         raise NotFoundError()
     return (
-        Encounter.objects.filter(organization=actor.organization, patient=patient)
+        Encounter.objects.filter(patient=patient)
+        .filter(Q(organization=actor.organization) | Q(organization=patient.organization_id))
         .select_related("facility", "episode", "episode__organization", "episode__readmission")
         .prefetch_related("readmission_of")
     )
@@ -138,16 +148,26 @@ def _late_filter(today: dt.date) -> Q:
     )
 
 
+# The dashboard's discharge-day filter: how many days back from today it reaches (0 = today only).
+DISCHARGED_WITHIN = {"today": (0, 0), "yesterday": (1, 1), "week": (0, 6)}
+
+
 def episodes_dashboard(
-    actor: Actor, *, facility=None, risk: str = "", late_only: bool = False, today: dt.date | None = None
-) -> QuerySet[TransitionEpisode]:
+    actor: Actor, *, facility=None, risk: str = "", late_only: bool = False, today: dt.date | None = None,
+    discharged: str = "", sort: str = "",
+) -> QuerySet[TransitionEpisode]:  # fmt: skip
     """
     The open episodes for the dashboard, nearest open deadline first (`next_due`: the earliest of the contact,
-    medication reconciliation and visit deadlines not yet met, else the end of the 30-day window), filtered
-    by facility, LACE risk band and "late only" (a deadline passed without the step done).
+    medication reconciliation and visit deadlines not yet met, else the end of the 30-day window), or latest
+    discharge first (`sort="discharge"`), filtered by facility, LACE risk band, "late only" (a deadline passed
+    without the step done) and discharge day ("today", "yesterday", "week": the last 7 days).
     """
     today = today or clock.today_in(actor.organization.tz)
     episodes = episodes_for(actor).filter(status=EpisodeStatus.OPEN)
+    if discharged in DISCHARGED_WITHIN:
+        nearest, farthest = DISCHARGED_WITHIN[discharged]
+        first, last = today - dt.timedelta(days=farthest), today - dt.timedelta(days=nearest)
+        episodes = episodes.filter(discharge_day__gte=first, discharge_day__lte=last)
     if facility is not None:
         episodes = episodes.filter(encounter__facility=facility)
     if risk in RISK_BANDS:
@@ -155,7 +175,7 @@ def episodes_dashboard(
         episodes = episodes.filter(lace_score__gte=low, lace_score__lte=high)
     if late_only:
         episodes = episodes.filter(_late_filter(today))
-    return episodes.annotate(
+    episodes = episodes.annotate(
         next_due=Least(
             _open_step_due("contact_at", "contact_due"),
             _open_step_due("med_rec_at", "med_rec_due"),
@@ -163,11 +183,17 @@ def episodes_dashboard(
             F("window_end"),
             output_field=DateField(),
         )
-    ).order_by("next_due", "discharge_day", "id")
+    )
+    if sort == "discharge":
+        return episodes.order_by("-discharge_day", "next_due", "-id")
+    return episodes.order_by("next_due", "discharge_day", "id")
 
 
 def dashboard_counts(actor: Actor, today: dt.date | None = None) -> dict:
-    """How many open episodes there are, how many are late, at high risk, and readmitted (the dashboard's tiles)."""
+    """
+    How many open episodes there are, how many are late, at high risk, readmitted, discharged today and
+    yesterday (the dashboard's tiles).
+    """
     today = today or clock.today_in(actor.organization.tz)
     low, high = RISK_BANDS["high"]
     return (
@@ -178,6 +204,8 @@ def dashboard_counts(actor: Actor, today: dt.date | None = None) -> dict:
             late=Count("id", filter=_late_filter(today)),
             high_risk=Count("id", filter=Q(lace_score__gte=low, lace_score__lte=high)),
             readmitted=Count("id", filter=Q(readmission__isnull=False)),
+            today=Count("id", filter=Q(discharge_day=today)),
+            yesterday=Count("id", filter=Q(discharge_day=today - dt.timedelta(days=1))),
         )
     )
 
@@ -271,6 +299,62 @@ TCM_STEP_TASKS: dict[str, str] = {
 LIVE_PLAN_STATUSES = (CarePlanStatus.ACTIVE, CarePlanStatus.DRAFT)
 
 
+CHECK_IN_AFTER_DAYS = 7  # the first weekly check-in, a week after the discharge
+
+
+def is_tcm_template_key(key: str) -> bool:
+    return key == TCM_TEMPLATE_KEY or key.startswith(f"{TCM_TEMPLATE_KEY}-")
+
+
+def tcm_due_dates(episode: TransitionEpisode) -> dict[str, dict[str, dt.date]]:
+    """
+    The due dates a TCM care plan takes from the episode (one source of truth: the episode's deadlines, business
+    days for the contact), by template task key: "tasks" for the plan's tasks, "goals" for the goal each task
+    serves (the readmission goal, served by the check-ins, ends with the 30-day window).
+    """
+    keys = TCM_STEP_TASKS
+    return {
+        "tasks": {
+            keys[TransitionStep.CONTACT]: episode.contact_due,
+            keys[TransitionStep.MED_REC]: episode.med_rec_due,
+            keys[TransitionStep.VISIT]: episode.visit_due,
+            keys["check_in"]: episode.discharge_day + dt.timedelta(days=CHECK_IN_AFTER_DAYS),
+        },
+        "goals": {
+            keys[TransitionStep.CONTACT]: episode.contact_due,
+            keys[TransitionStep.MED_REC]: episode.med_rec_due,
+            keys[TransitionStep.VISIT]: episode.visit_due,
+            keys["check_in"]: episode.window_end,
+        },
+    }
+
+
+def latest_open_episode(organization_id: int, patient_id: int) -> TransitionEpisode | None:
+    """The patient's most recent open episode in the organization (the one a new TCM plan is for)."""
+    return (
+        TransitionEpisode.objects.filter(organization=organization_id, patient=patient_id, status=EpisodeStatus.OPEN)
+        .order_by("-discharge_day", "-id")
+        .first()
+    )
+
+
+def tcm_plan_goals(episode: TransitionEpisode) -> list[tuple[Goal, dt.date]]:
+    """
+    The goals of the patient's live TCM plans served by a keyed task, each with the due date the episode gives
+    it (tcm_due_dates), when that differs from the goal's own.
+    """
+    due_by_key = tcm_due_dates(episode)["goals"]
+    key = "careplan__template__key"
+    template = Q(**{key: TCM_TEMPLATE_KEY}) | Q(**{f"{key}__startswith": f"{TCM_TEMPLATE_KEY}-"})
+    goals = (
+        Goal.objects.filter(template, organization=episode.organization_id, patient=episode.patient_id)
+        .filter(careplan__status__in=LIVE_PLAN_STATUSES, tasks__template_task_key__in=list(due_by_key))
+        .annotate(task_key=Min("tasks__template_task_key"))
+        .order_by("id")
+    )
+    return [(goal, due_by_key[goal.task_key]) for goal in goals if goal.due_date != due_by_key[goal.task_key]]
+
+
 def tcm_plan_tasks(episode: TransitionEpisode, step: str) -> QuerySet[Task]:
     """
     The open tasks of the patient's live TCM care plans in the episode's organization that do the work of the
@@ -283,6 +367,18 @@ def tcm_plan_tasks(episode: TransitionEpisode, step: str) -> QuerySet[Task]:
         .filter(organization=episode.organization_id, patient=episode.patient_id, status__in=OPEN_TASK_STATUSES)
         .select_related("careplan")
         .order_by("due_date", "id")
+    )
+
+
+def tcm_plan_tasks_done(episode: TransitionEpisode, step: str, since: dt.datetime) -> QuerySet[Task]:
+    """The tasks of the patient's live TCM plans doing `step` that were completed at or after `since`."""
+    if step not in TCM_STEP_TASKS:
+        return Task.objects.none()
+    return _live_tcm_tasks(step).filter(
+        organization=episode.organization_id,
+        patient=episode.patient_id,
+        status=TaskStatus.COMPLETED,
+        completed_at__gte=since,
     )
 
 
@@ -349,3 +445,73 @@ def episode_tcm_plans(episode: TransitionEpisode) -> list:
         for task in tcm_plan_tasks(episode, step):
             plans.setdefault(task.careplan_id, task.careplan)
     return list(plans.values())
+
+
+# --- the face-to-face visit booked in scheduling -----------------------------------------------------------------
+
+# A visit that was held: the patient came (inside: arrived, checked in, fulfilled; outside: attended).
+VISIT_HELD_STATUSES = (AppointmentStatus.ARRIVED, AppointmentStatus.CHECKED_IN, AppointmentStatus.FULFILLED)
+
+
+def episode_visit_appointments(episode: TransitionEpisode) -> QuerySet[Appointment]:
+    """
+    The patient's visits booked in the episode's organization (inside or recorded as outside) that fall in the
+    30-day window and still hold the time (requested, booked or held), earliest first. Callers checked access.
+    """
+    tz = episode.organization.tz
+    first = dt.datetime.combine(episode.discharge_day, dt.time.min, tzinfo=tz)
+    after = dt.datetime.combine(episode.window_end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return (
+        Appointment.objects.filter(
+            organization=episode.organization_id,
+            patient=episode.patient_id,
+            status__in=BLOCKING_STATUSES,
+            start__gte=first,
+            start__lt=after,
+        )
+        .select_related("practitioner", "external_organization", "location", "appointment_type")
+        .order_by("start", "id")
+    )
+
+
+@dataclass(frozen=True)
+class BookedVisit:
+    """A visit in the episode's window as the episode page shows it."""
+
+    appointment: Appointment
+    day: dt.date
+    with_whom: str
+    held: bool
+    late: bool  # after the face-to-face deadline
+
+    @property
+    def url(self) -> str:
+        return self.appointment.get_absolute_url()
+
+
+def episode_booked_visits(episode: TransitionEpisode) -> list[BookedVisit]:
+    """The visits of `episode_visit_appointments`, each with its local day, whom it is with and whether it is late."""
+    tz = episode.organization.tz
+    visits = []
+    for appointment in episode_visit_appointments(episode):
+        day = appointment.start.astimezone(tz).date()
+        visits.append(
+            BookedVisit(
+                appointment=appointment,
+                day=day,
+                with_whom=provider_label(appointment),
+                held=appointment.status in VISIT_HELD_STATUSES,
+                late=day > episode.visit_due,
+            )
+        )
+    return visits
+
+
+def late_visit_warning(episode: TransitionEpisode, visits: list[BookedVisit]) -> str:
+    """A warning when every visit booked for the episode is after its face-to-face deadline; else ""."""
+    if episode.visit_at is not None or not visits or not all(visit.late for visit in visits):
+        return ""
+    return (
+        f"The booked visit on {timefmt.day(visits[0].day)} is after the {timefmt.day(episode.visit_due)} deadline "
+        "for the face-to-face visit: TCM needs it by then. Look for an earlier time."
+    )

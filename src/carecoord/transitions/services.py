@@ -10,12 +10,16 @@ call the `episode_*` services.
 - `encounter_discharge` (A03): the stay ends, LACE is computed, a transition episode opens with its
   deadlines as worklist tasks and the checklist the discharge disposition picks. A step the patient's TCM
   care plan (template "post-discharge-tcm") already has an open task for is left to that task, its due date
-  pulled in to the episode's deadline when later, so the worklist never shows the same call twice.
+  (and its goal's) set to the episode's deadline, so the worklist never shows the same call twice.
 - `encounter_update` (A08): corrections to the stay; an open episode's deadlines follow a corrected
   discharge. Demographics the hospital reports are kept in the encounter's history, not written on the chart.
 - `encounter_cancel_admit` (A11) and `encounter_cancel_discharge` (A13): undo what the admit or the
   discharge created (tasks cancelled, never deleted) and keep what happened in the history. The TCM plan's
   tasks are the plan's: a cancelled discharge leaves them open.
+- `episode_sync_visit` (scheduling's `appointment_changed`): a visit booked in the episode's window closes the
+  tasks to book it; a visit held (arrived, checked in, fulfilled, or attended outside) records the face-to-face
+  step; a cancelled or missed visit that leaves none booked gives a new task to book it again when a task to
+  book it had been closed by the booking (the episode's own face-to-face task, still open, already asks).
 - `episode_record_step`: a step done completes the episode's task for it and the TCM plan's open task for the
   same work (which ends that task's escalation); the interactive contact is also recorded as the outreach
   that reached the patient, so its note is on the patient's timeline.
@@ -25,6 +29,7 @@ Times are stored in UTC; days (discharge day, deadlines) are the organization's 
 days skip the holidays of the organization's state.
 """
 
+import contextvars
 import datetime as dt
 import uuid
 
@@ -32,7 +37,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 
 from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskPriority, TaskSource, TaskStatus
-from carecoord.careplans.models import Task, TaskEvent
+from carecoord.careplans.models import Goal, Task, TaskEvent
 from carecoord.careplans.services import _system_actor, task_create, task_set_status
 from carecoord.checkins.choices import OutreachMethod, OutreachOutcome
 from carecoord.checkins.models import OutreachAttempt
@@ -76,6 +81,10 @@ ED_LOOKBACK_DAYS = 182  # LACE "E": emergency visits in the 6 months before the 
 INDEX_ED_HOURS = 24  # an ED visit at the same facility up to a day before the admission is its index visit
 WEEKLY_CHECK_INS = 4  # high risk: weekly check-ins across the 30-day window
 NOT_COUNTED_STATUSES = (EncounterStatus.CANCELLED, EncounterStatus.ENTERED_IN_ERROR)
+
+# Set while a step is being recorded, or a scheduling task closed because a visit was booked: the task
+# completions that follow must not record an episode step of their own (receivers.record_step_of_completed_task).
+recording_step: contextvars.ContextVar[bool] = contextvars.ContextVar("transitions_recording_step", default=False)
 
 
 # --- shared steps --------------------------------------------------------------------------------------------
@@ -604,9 +613,10 @@ STEP_DUE = {
 
 def _plan_tasks_for_steps(actor: Actor, episode: TransitionEpisode) -> dict[str, list[Task]]:
     """
-    The open tasks of the patient's TCM care plan that do the episode's steps (and its check-ins), by step. A
-    step's task due after the episode's deadline is pulled in to it: the plan counts calendar days from its
-    start day, the episode business days from the actual discharge. A plan's own earlier date stands.
+    The open tasks of the patient's TCM care plan that do the episode's steps (and its check-ins), by step. The
+    episode's deadlines are the one source of truth: a step's task, and the plan goal it serves, is due on the
+    episode's deadline (the plan counts calendar days from its start day; the episode counts business days
+    for the contact, from the actual discharge).
     """
     found = {step: list(selectors.tcm_plan_tasks(episode, step)) for step in selectors.TCM_STEP_TASKS}
     why = f"the TCM deadline after the discharge of {_day_text(episode.discharge_day)}"
@@ -615,8 +625,12 @@ def _plan_tasks_for_steps(actor: Actor, episode: TransitionEpisode) -> dict[str,
         if getattr(episode, STEP_FIELDS[step]) is not None:
             continue
         for task in found[step]:
-            if task.due_date is None or task.due_date > deadline:
+            if task.due_date != deadline:
                 _move_due(actor, task, deadline, why)
+    for goal, due in selectors.tcm_plan_goals(episode):
+        before = goal.due_date
+        Goal.objects.filter(pk=goal.pk).update(due_date=due, version=F("version") + 1, updated_at=clock.now())
+        _audit(actor, "goal.due", AuditAction.UPDATE, goal, goal.patient, before=_plain(before), after=_plain(due))
     return found
 
 
@@ -797,6 +811,9 @@ def episode_record_step(
     if step == TransitionStep.CONTACT:
         episode.contact_by = actor.user
         fields.append("contact_by")
+    if step == TransitionStep.MED_REC:
+        episode.med_rec_by = actor.user
+        fields.append("med_rec_by")
     if any(item["key"] == step and not item.get("done_at") for item in episode.checklist):
         # The checklist's item of the same name (contact, med_rec) is this step: it is done with it.
         episode.checklist = [{**item, "done_at": at.isoformat()} if item["key"] == step else item
@@ -885,3 +902,110 @@ def episodes_close_ended(*, organization: Organization) -> int:
         _audit(actor, "episode.close", AuditAction.UPDATE, episode, episode.patient)
         count += 1
     return count
+
+
+# --- the face-to-face visit booked in scheduling ----------------------------------------------------------------
+
+REBOOK = "rebook"
+
+
+def _booking_tasks(episode: TransitionEpisode) -> list[Task]:
+    """The open tasks whose work a booking does: the TCM plan's "Schedule face-to-face visit" and "book again"."""
+    rebook = _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
+        dedupe_key__contains=f":{REBOOK}:", status__in=OPEN_TASK_STATUSES
+    )
+    return [*selectors.tcm_plan_tasks(episode, TransitionStep.VISIT), *rebook]
+
+
+FOLLOW_UP_ITEM = "follow_up_visit"
+
+
+def _check_follow_up_booked(actor: Actor, episode: TransitionEpisode) -> None:
+    """The checklist's "book the follow-up visit" step is done by the booking (a later cancel leaves it done)."""
+    if not any(item["key"] == FOLLOW_UP_ITEM and not item.get("done_at") for item in episode.checklist):
+        return
+    now = clock.now().isoformat()
+    episode.checklist = [{**item, "done_at": now} if item["key"] == FOLLOW_UP_ITEM else item
+                         for item in episode.checklist]  # fmt: skip
+    save_versioned(episode, expected_version=episode.version, fields=["checklist"])
+    _complete_checklist_when_done(actor, episode)
+
+
+def _booking_task_closed(episode: TransitionEpisode) -> bool:
+    """Whether a task to book the visit (the TCM plan's, or a "book again") was completed since the discharge."""
+    since = dt.datetime.combine(episode.discharge_day, dt.time.min, tzinfo=episode.organization.tz)
+    plan = selectors.tcm_plan_tasks_done(episode, TransitionStep.VISIT, since)
+    rebook = _tasks_about(EPISODE_FOCUS, episode.public_id).filter(
+        dedupe_key__contains=f":{REBOOK}:", status=TaskStatus.COMPLETED
+    )
+    return plan.exists() or rebook.exists()
+
+
+def _own_visit_task_open(episode: TransitionEpisode) -> bool:
+    return (
+        _tasks_about(EPISODE_FOCUS, episode.public_id)
+        .filter(dedupe_key__endswith=f":{TransitionStep.VISIT}", status__in=OPEN_TASK_STATUSES)
+        .exists()
+    )
+
+
+@transaction.atomic
+def episode_sync_visit(*, appointment) -> list[TransitionEpisode]:
+    """
+    Keeps the patient's open episodes in the appointment's organization in step with the visits booked in
+    their windows (called for every appointment booked, moved, cancelled or progressed):
+    - a visit held records the face-to-face step at the visit's start (its tasks complete with it);
+    - else a visit booked completes the tasks to book one (recorded as booked, not as the visit held);
+    - else, when the changed appointment was in the window and no task to book the visit is open, a task to
+      book it again, due on the face-to-face deadline (not when nothing was closed by the booking and the
+      episode's own face-to-face task is still open: that task already asks for the visit).
+    The organization acts (the person who booked may be a scheduler); returns the episodes looked at.
+    """
+    organization = appointment.organization
+    actor = _system_actor(organization)
+    episodes = TransitionEpisode.objects.select_for_update().select_related("organization", "patient")
+    episodes = list(
+        episodes.filter(organization=organization, patient=appointment.patient_id, status=EpisodeStatus.OPEN)
+    )
+    for episode in episodes:
+        if episode.visit_at is None:
+            _sync_episode_visit(actor, episode, appointment)
+    return episodes
+
+
+def _sync_episode_visit(actor: Actor, episode: TransitionEpisode, changed) -> None:
+    visits = selectors.episode_booked_visits(episode)
+    held = next((visit for visit in visits if visit.held), None)
+    if held is not None:
+        at = min(held.appointment.start, clock.now())
+        note = f"Visit with {held.with_whom} on {_day_text(held.day)} (recorded from the schedule)."
+        episode_record_step(actor=actor, episode=episode, step=TransitionStep.VISIT, note=note,
+                            expected_version=episode.version, at=at)  # fmt: skip
+        return
+    if visits:
+        first = visits[0]
+        note = f"Visit booked with {first.with_whom} on {_day_text(first.day)}."
+        token = recording_step.set(True)
+        try:
+            for task in _booking_tasks(episode):
+                task_set_status(actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version,
+                                note=note)  # fmt: skip
+        finally:
+            recording_step.reset(token)
+        _check_follow_up_booked(actor, episode)
+        _audit(actor, "episode.visit_booked", AuditAction.UPDATE, episode, episode.patient,
+               appointment=str(first.appointment.public_id), day=first.day.isoformat())  # fmt: skip
+        return
+    changed_day = _local_day(episode.organization, changed.start)
+    if not episode.discharge_day <= changed_day <= episode.window_end:
+        return
+    if _booking_tasks(episode):
+        return
+    if _own_visit_task_open(episode) and not _booking_task_closed(episode):
+        return  # nothing was closed by the booking: the face-to-face task still asks for the visit
+    _task(actor, episode.patient, focus_type=EPISODE_FOCUS, focus_id=episode.public_id,
+          key=f"tx:{episode.public_id}:{REBOOK}:{changed.public_id}", kind=TaskKind.SCHEDULE,
+          priority=TaskPriority.URGENT, due_date=episode.visit_due,
+          title=f"Book the face-to-face visit again, by {_day_text(episode.visit_due)}",
+          description=f"The visit on {_day_text(changed_day)} is {changed.get_status_display().lower()}; no other "
+          "visit is booked in the 30 days after the discharge.")  # fmt: skip

@@ -7,6 +7,7 @@ on the episode page with status 400.
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -111,7 +112,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     episodes = selectors.episodes_dashboard(
         actor, facility=filters.get("facility"), risk=filters.get("risk", ""), late_only=filters.get("late", False),
-        today=today,
+        today=today, discharged=filters.get("discharged", ""), sort=filters.get("sort", ""),
     )  # fmt: skip
     page = Paginator(episodes, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
@@ -131,6 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "counts": selectors.dashboard_counts(actor, today),
         "today": today,
         "query": query.urlencode(),
+        "by_discharge": filters.get("sort") == "discharge",
     }
     return render(request, "transitions/dashboard.html", context, status=400 if form.errors else 200)
 
@@ -200,6 +202,7 @@ def _episode_context(actor, episode: TransitionEpisode, **bound) -> dict:
     tz = actor.organization.tz
     today = clock.today_in(tz)
     rows = deadlines(episode, today)
+    visits = selectors.episode_booked_visits(episode)
     deadline_rows = [
         {
             "d": row,
@@ -220,7 +223,11 @@ def _episode_context(actor, episode: TransitionEpisode, **bound) -> dict:
         "complexity_form": bound.get("complexity_form")
         or ComplexityForm(initial={"complexity": episode.complexity, "version": episode.version}),
         "checklist": [
-            {**item, "done_at": dt.datetime.fromisoformat(item["done_at"]) if item.get("done_at") else None}
+            {
+                **item,
+                "done_at": dt.datetime.fromisoformat(item["done_at"]) if item.get("done_at") else None,
+                "link": _checklist_link(item["key"], episode),
+            }
             for item in episode.checklist
         ],
         "lace": episode.lace_detail,
@@ -228,6 +235,8 @@ def _episode_context(actor, episode: TransitionEpisode, **bound) -> dict:
         "admission_type": admission_type_label(episode.encounter.admission_type),
         "contact_note": selectors.episode_contact_note(episode),
         "tcm_plans": selectors.episode_tcm_plans(episode),
+        "booked_visits": visits,
+        "late_visit_warning": selectors.late_visit_warning(episode, visits),
         "risk": selectors.lace_risk(episode.lace_score),
         "readmission_days": selectors.readmission_days(episode),
         "tcm_code": selectors.episode_tcm_code(episode),
@@ -238,6 +247,24 @@ def _episode_context(actor, episode: TransitionEpisode, **bound) -> dict:
         "today": today,
         "error": bound.get("error", ""),
     }
+
+
+# Checklist steps done on another page: the page, and what its link says.
+CHECKLIST_LINKS = {
+    "follow_up_visit": "Find a slot",
+    "med_rec": "Reconcile medications",
+}
+
+
+def _checklist_link(key: str, episode: TransitionEpisode) -> dict | None:
+    """Where a checklist step is done: the slot search for the patient, or the patient's medications page."""
+    if key == "follow_up_visit":
+        url = f"{reverse('scheduling:find')}?{urlencode({'patient': episode.patient.public_id})}"
+    elif key == "med_rec":
+        url = reverse("medications:patient_medications", args=[episode.patient.public_id])
+    else:
+        return None
+    return {"url": url, "text": CHECKLIST_LINKS[key]}
 
 
 def _episode_url(episode: TransitionEpisode) -> str:
@@ -337,6 +364,7 @@ def patient_stays(request: HttpRequest, public_id) -> HttpResponse:
         stays.append({
             "encounter": encounter,
             "episode": episode,
+            "episode_is_ours": bool(episode) and episode.organization_id == actor.organization.pk,
             "deadlines": deadlines(episode, today) if episode and episode.status == "open" else [],
             "risk": selectors.lace_risk(episode.lace_score) if episode else "",
             "readmission_of": list(encounter.readmission_of.all()),

@@ -180,7 +180,9 @@ class CarePlanTask(ResourceMapper):
         if careplan is not None:
             if careplan.patient_id != patient.pk:
                 raise bad("Task.basedOn", "the care plan belongs to another patient.")
-            return careplan_task_add(actor=actor, careplan=careplan, **fields)
+            # A FHIR client sends what another system already decided (often a task that fell due earlier):
+            # no person is there to confirm a past due date, so it is taken as sent, as task_create does.
+            return careplan_task_add(actor=actor, careplan=careplan, allow_past_due=True, **fields)
         return task_create(actor=actor, patient=patient, **fields)
 
     def update(self, actor, obj: Task, resource: dict) -> Task:
