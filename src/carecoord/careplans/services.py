@@ -432,6 +432,18 @@ def _check_owner(organization: Organization, owner: User | None, owner_role: str
         raise ValidationError(f"A task cannot go to the {Role(owner_role).label} role.", field="owner_role")
 
 
+FOLLOW_UP_MAX_DAYS = 365
+
+
+def check_follow_up_day(actor: Actor, day: dt.date) -> None:
+    """A next follow-up date someone sets on a referral or a request: from today to a year ahead."""
+    today = clock.today_in(actor.organization.tz)
+    if day < today:
+        raise ValidationError("The next follow-up date cannot be in the past.", field="follow_up_on")
+    if day > today + dt.timedelta(days=FOLLOW_UP_MAX_DAYS):
+        raise ValidationError("Follow up within a year.", field="follow_up_on")
+
+
 @transaction.atomic
 def task_create(
     *,

@@ -394,7 +394,6 @@ def referral_set_status(
 
 
 NOTE_MAX_LENGTH = 2000
-FOLLOW_UP_MAX_DAYS = 365
 
 
 def _follow_up_key(referral: Referral) -> str:
@@ -424,7 +423,7 @@ def referral_note_add(
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(f"Keep the note under {NOTE_MAX_LENGTH} characters.", field="note")
     if follow_up_on is not None:
-        _check_follow_up_day(actor, follow_up_on)
+        careplan_services.check_follow_up_day(actor, follow_up_on)
     event = ReferralEvent.objects.create(
         organization=referral.organization,
         referral=referral,
@@ -445,14 +444,6 @@ def referral_note_add(
         detail={"event": str(event.public_id), "follow_up_on": follow_up_on.isoformat() if follow_up_on else ""},
     )
     return event
-
-
-def _check_follow_up_day(actor: Actor, day: dt.date) -> None:
-    today = clock.today_in(actor.organization.tz)
-    if day < today:
-        raise ValidationError("The follow-up date cannot be in the past.", field="follow_up_on")
-    if day > today + dt.timedelta(days=FOLLOW_UP_MAX_DAYS):
-        raise ValidationError("Follow up within a year.", field="follow_up_on")
 
 
 def _move_follow_up_task(actor: Actor, referral: Referral, event: ReferralEvent) -> None:

@@ -74,7 +74,6 @@ CORRECTIONS = {
     decided: {PriorAuthStatus.SUBMITTED, PriorAuthStatus.PENDED, *DECIDED} - {decided} for decided in DECIDED
 }
 AWAITING = (PriorAuthStatus.SUBMITTED, PriorAuthStatus.PENDED)
-FOLLOW_UP_MAX_DAYS = 365
 NOTE_MAX_LENGTH = 2000
 # The statuses that record the date they happened (submitted_on or decided_on).
 DATED = (
@@ -499,7 +498,7 @@ def prior_auth_follow_up_log(
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(f"Keep the note under {NOTE_MAX_LENGTH} characters.", field="note")
     if follow_up_on is not None:
-        _check_follow_up_day(actor, follow_up_on)
+        careplan_services.check_follow_up_day(actor, follow_up_on)
     event = _event(
         actor,
         auth,
@@ -522,14 +521,6 @@ def prior_auth_follow_up_log(
         detail={"event": str(event.public_id), "follow_up_on": follow_up_on.isoformat() if follow_up_on else ""},
     )
     return event
-
-
-def _check_follow_up_day(actor: Actor, day: dt.date) -> None:
-    today = clock.today_in(actor.organization.tz)
-    if day < today:
-        raise ValidationError("The next follow-up date cannot be in the past.", field="follow_up_on")
-    if day > today + dt.timedelta(days=FOLLOW_UP_MAX_DAYS):
-        raise ValidationError("Follow up within a year.", field="follow_up_on")
 
 
 def _move_follow_up_task(actor: Actor, auth: PriorAuthorization, event: PriorAuthEvent) -> None:
