@@ -108,6 +108,11 @@ def test_prior_authorizations_in_several_statuses_with_dates_the_app_allows(worl
                 assert auth.units_approved < auth.units_requested
             if auth.status == PriorAuthStatus.PENDED:
                 assert auth.note  # what the payer asked for
+            # The history tells the story on its dates, not the day the demo was built.
+            events = list(auth.events.order_by("at", "id"))
+            assert all(auth.created_at <= e.at <= auth.updated_at for e in events)
+            submitted = [e for e in events if e.to_status == PriorAuthStatus.SUBMITTED]
+            assert [e.at.astimezone(CHICAGO).date() for e in submitted] == [auth.submitted_on] * len(submitted)
         # Every status reached is one the app's transitions lead to from a draft.
         reachable, frontier = {PriorAuthStatus.DRAFT}, [PriorAuthStatus.DRAFT]
         while frontier:

@@ -82,6 +82,8 @@ def test_adults_have_benefit_applications_in_several_statuses(chc):
     received = ApplicationDocument.objects.filter(organization=chc).exclude(received_at=None)
     assert received.exists()
     assert not received.filter(received_by=None).exists()
+    for document in received.select_related("application"):  # on the story's dates, not the build's
+        assert document.application.created_at < document.received_at <= document.application.updated_at
     # No other demo organization has this work.
     assert not FundingApplication.objects.exclude(organization=chc).exists()
 

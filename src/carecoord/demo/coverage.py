@@ -374,7 +374,10 @@ def _application(rng: random.Random, actor: Actor, patient: Patient, name: str, 
             actor=actor, document=document, received=True, expected_version=app.version
         )
     at = min(_at(started, rng, actor.organization.tz), mark)
-    FundingApplication.objects.filter(pk=app.pk).update(created_at=at, updated_at=at)
+    # The documents that came in did so the day after the application was started (no draw: the demo stays put).
+    came_in = min(at + dt.timedelta(days=1), mark) if received else at
+    app.documents.filter(received_at__isnull=False).update(received_at=came_in)
+    FundingApplication.objects.filter(pk=app.pk).update(created_at=at, updated_at=came_in)
     return app
 
 
@@ -544,6 +547,7 @@ def _dated(auth: PriorAuthorization, mark: dt.datetime, at: dt.datetime, *, crea
     """
     at = min(at, clock.now())
     PriorAuthorization.objects.filter(pk=auth.pk).update(updated_at=at, **({"created_at": at} if created else {}))
+    auth.events.filter(at__gte=mark).update(at=at)
     if not tasks:
         return
     auth.appeals.filter(created_at__gte=mark).update(created_at=at, updated_at=at)
