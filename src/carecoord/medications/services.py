@@ -19,9 +19,11 @@ import uuid
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Q
 
-from carecoord.careplans.choices import TaskKind, TaskSource
-from carecoord.careplans.services import task_create
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskSource, TaskStatus
+from carecoord.careplans.models import Task
+from carecoord.careplans.services import task_create, task_set_status
 from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
@@ -595,7 +597,26 @@ def reconciliation_sign(
     _audit(actor, "reconciliation.sign", AuditAction.UPDATE, reconciliation, patient, medications=len(ordered),
            sha256=reconciliation.content_sha256)  # fmt: skip
     _complete_transition_step(actor, patient, ordered)
+    _complete_medication_review_tasks(actor, patient)
     return reconciliation
+
+
+# A signed reconciliation is the medication review that a task due this week asks for; later ones (a yearly
+# review) stay open.
+MEDICATION_REVIEW_DUE_WITHIN_DAYS = 7
+
+
+def _complete_medication_review_tasks(actor: Actor, patient: Patient) -> None:
+    """Completes the organization's open medication-review tasks for the patient that are due by next week."""
+    today = _today(actor)
+    due = Q(due_date__isnull=True) | Q(due_date__lte=today + dt.timedelta(days=MEDICATION_REVIEW_DUE_WITHIN_DAYS))
+    tasks = Task.objects.filter(
+        due, organization=actor.organization, patient=patient, kind=TaskKind.MEDICATION_REVIEW,
+        status__in=OPEN_TASK_STATUSES,
+    )  # fmt: skip
+    note = f"Done: medication reconciliation signed on {timefmt.day(today)}."
+    for task in tasks.order_by("due_date", "pk"):
+        task_set_status(actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version, note=note)
 
 
 def _complete_transition_step(actor: Actor, patient: Patient, decisions: list[ReconciliationDecision]) -> None:
