@@ -45,6 +45,19 @@ def test_the_tab_shows_source_lists_flags_and_the_not_decision_support_notice(cl
     assert AuditEvent.objects.filter(event="medications.view", patient_public_id=patient.public_id).exists()
 
 
+def test_the_base_list_offered_is_the_newest_discharge_list_even_after_a_newer_patient_report(
+    client, actor, patient, discharge, mar
+):
+    report = services.medication_list_create(
+        actor=actor, patient=patient, source="patient", source_name="What Rosa says she takes",
+        list_date=LIST_DAY + dt.timedelta(days=1), lines=[{"display": "Lisinopril 10 mg", "dose": "10 mg"}],
+    )  # fmt: skip
+    body = client.get(tab(patient)).content.decode()
+    selected = f'<option value="{discharge.pk}" selected>'
+    assert selected in body
+    assert f'<option value="{report.pk}" selected>' not in body
+
+
 def test_the_tab_of_a_patient_of_another_organization_is_404(client_for, other_actor, patient):
     assert client_for(other_actor).get(tab(patient)).status_code == 404
 

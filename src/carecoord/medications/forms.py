@@ -115,7 +115,8 @@ class ListsChoiceField(forms.ModelMultipleChoiceField):
 class ReconciliationStartForm(forms.Form):
     base_list = ListChoiceField(
         queryset=None, label="Base list", empty_label=None,
-        help_text="Usually the newest: the hospital's discharge list.",
+        help_text="The list the others are checked against: after a hospital stay the discharge list, in a "
+        "nursing home the facility's orders (MAR).",
     )  # fmt: skip
     against_current = forms.BooleanField(required=False, label="Current medications on file")
     other_lists = ListsChoiceField(

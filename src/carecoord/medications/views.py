@@ -22,7 +22,7 @@ from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
 from . import rxnorm, selectors, services
-from .choices import Action, StatementStatus
+from .choices import Action, ListSource, StatementStatus
 from .forms import (
     DecisionForm,
     LineFormSet,
@@ -56,8 +56,18 @@ def _on_file(in_force) -> list:
 def _start_form(actor, patient) -> ReconciliationStartForm:
     lists = _reconcilable_lists(actor, patient)
     # With one list there is nothing to tick under "Compare with" but the medications on file.
-    initial = {"against_current": lists.count() < 2}
+    initial = {"against_current": lists.count() < 2, "base_list": _usual_base(lists)}
     return ReconciliationStartForm(prefix="start", lists=lists, initial=initial)
+
+
+def _usual_base(lists):
+    """The newest hospital discharge list, else the newest facility MAR (None: the form's first, the newest)."""
+    usual = [ListSource.DISCHARGE, ListSource.MAR]
+    candidates = lists.filter(source__in=usual).order_by("-list_date", "-pk").values_list("pk", "source")
+    newest = {}
+    for pk, source in candidates:
+        newest.setdefault(source, pk)
+    return next((newest[source] for source in usual if source in newest), None)
 
 
 def _tab_context(actor, patient, **bound) -> dict:
