@@ -1,7 +1,8 @@
 """
-Signing a reconciliation completes the medication-review tasks it answers: the organization's open ones for
-the patient due within the week (a nursing home's "Medication reconciliation with outside prescribers"), not
-a review due later, another kind of task, another patient's or another organization's.
+Signing a reconciliation completes the medication-review tasks it answers: the organization's open ones for the
+patient due within the week (a nursing home's "Medication reconciliation with outside prescribers"), not a
+review due later, another kind of task, another patient's or another organization's. Starting a comparison of
+the same lists again resumes its draft instead of leaving a second one behind.
 """
 
 import datetime as dt
@@ -60,3 +61,13 @@ def test_signing_completes_the_review_tasks_due_this_week_only(actor, org, patie
     overdue.refresh_from_db()
     assert overdue.completed_by == actor.user
     assert overdue.outcome_note == "Done: medication reconciliation signed on 03/03/2026."
+
+
+def test_comparing_the_same_lists_again_resumes_the_draft(actor, patient, discharge, mar):
+    first = services.reconciliation_start(actor=actor, patient=patient, base_list=discharge, other_lists=[mar])
+    again = services.reconciliation_start(actor=actor, patient=patient, base_list=mar, other_lists=[discharge])
+    assert again.pk != first.pk  # another base list is another comparison
+    assert services.reconciliation_start(actor=actor, patient=patient, base_list=discharge, other_lists=[mar]) == first
+    services.reconciliation_discard(actor=actor, reconciliation=first)
+    fresh = services.reconciliation_start(actor=actor, patient=patient, base_list=discharge, other_lists=[mar])
+    assert fresh.pk not in (first.pk, again.pk)

@@ -296,6 +296,9 @@ def reconciliation_start(
             raise NotFoundError()
         if found.entered_in_error:
             raise ValidationError(f"{found.label} was entered in error.", field="other_lists")
+    same = _draft_comparing(actor, patient, base_list, others)
+    if same is not None:
+        return same  # comparing the same lists again resumes that draft rather than leave a second one behind
     reconciliation = Reconciliation.objects.create(
         organization=actor.organization, patient=patient, base_list=base_list, started_by=actor.user
     )
@@ -303,6 +306,15 @@ def reconciliation_start(
     _audit(actor, "reconciliation.start", AuditAction.CREATE, reconciliation, patient, lists=1 + len(others),
            against_current=against_current)  # fmt: skip
     return reconciliation
+
+
+def _draft_comparing(actor: Actor, patient: Patient, base_list: MedicationList, others) -> Reconciliation | None:
+    """The organization's open draft for the patient on the same base list comparing exactly the same lists."""
+    wanted = {base_list.pk, *(found.pk for found in others)}
+    drafts = Reconciliation.objects.filter(
+        organization=actor.organization, patient=patient, base_list=base_list, status=ReconciliationStatus.DRAFT
+    ).prefetch_related("compared_lists")
+    return next((d for d in drafts.order_by("-pk") if {c.pk for c in d.compared_lists.all()} == wanted), None)
 
 
 def _ask_task(actor: Actor, reconciliation: Reconciliation, row: domain.Row, line: MedicationStatement, note: str):
