@@ -43,6 +43,7 @@ def signed_reconciliations_removable(transactional_db):
     with connection.cursor() as cursor:
         for name in guard.SQLITE_TRIGGERS:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        MedicationStatement.objects.update(last_order=None)  # a reconciled line keeps the decision that ordered it
         ReconciliationDecision.objects.all().delete()
         Reconciliation.objects.all().delete()
         MedicationStatement.objects.all().delete()

@@ -5,8 +5,6 @@ import importlib
 
 import pytest
 import time_machine
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from carecoord.careplans.models import Task
 from carecoord.core.errors import InvalidStateError, NotFoundError, PermissionDeniedError
@@ -16,6 +14,7 @@ from carecoord.coverage import funding_services as svc
 from carecoord.coverage.models import ApplicationDocument, FundingApplication
 
 from ..factories import PatientFactory, share_by_consent
+from ..migration_steps import migrate_forward, migrated_back_to
 
 MIGRATION = importlib.import_module("carecoord.coverage.migrations.0003_application_documents")
 
@@ -124,27 +123,20 @@ def test_editing_the_list_keeps_the_marks_of_the_documents_still_listed(actor, a
 
 
 def test_the_data_migration_splits_each_old_list_into_one_document_a_line(actor, patient, transactional_db):
-    executor = MigrationExecutor(connection)
-    executor.migrate([("coverage", "0002_appeal_decision_due")])
-    try:
+    with migrated_back_to("coverage", "0002_appeal_decision_due") as executor:
         old_apps = executor.loader.project_state([("coverage", "0002_appeal_decision_due")]).apps
         Old = old_apps.get_model("coverage", "FundingApplication")
         common = {"organization_id": actor.organization.pk, "patient_id": patient.pk, "created_by_id": actor.user.pk}
         old_list = ["Medicare card", " Bank  statements ", "", "medicare card"]
         listed = Old.objects.create(program="msp", program_name="QMB", documents_missing=old_list, **common)
         empty = Old.objects.create(program="snap", program_name="SNAP", documents_missing=[], **common)
-        executor.loader.build_graph()
-        executor.migrate([("coverage", "0003_application_documents")])
+        migrate_forward(executor, "coverage", "0003_application_documents")
         documents = ApplicationDocument.objects.filter(application_id=listed.pk).order_by("id")
         assert list(documents.values_list("name", flat=True)) == ["Medicare card", "Bank statements"]
         assert {(d.organization_id, d.patient_id, d.received_at) for d in documents} == {
             (actor.organization.pk, patient.pk, None)
         }
         assert not ApplicationDocument.objects.filter(application_id=empty.pk).exists()
-    finally:
-        # Back to the latest schema (later coverage migrations too) for the tests that follow.
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
     assert FundingApplication.objects.count() == 2
 
 

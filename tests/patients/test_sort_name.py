@@ -7,7 +7,6 @@ import datetime as dt
 import importlib
 
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from carecoord.patients import services
 from carecoord.patients.domain import sort_name
@@ -16,6 +15,8 @@ from carecoord.patients.selectors import patient_search
 from carecoord.records import services as records_services
 from carecoord.records.choices import AmendmentTarget
 from tests.factories import PatientFactory
+
+from ..migration_steps import migrate_forward, migrated_back_to
 
 MIGRATION = importlib.import_module("carecoord.patients.migrations.0005_patient_sort_name")
 
@@ -102,10 +103,8 @@ def test_the_backfill_keys_every_patient_in_batches(org):
 
 def test_the_migration_keys_patients_already_stored_and_keeps_the_search_index(transactional_db):
     patients = [PatientFactory(family_name=f, given_name=g) for f, g in EXPECTED]
-    executor = MigrationExecutor(connection)
-    executor.migrate([("patients", "0004_patient_search_indexes")])
-    executor.loader.build_graph()
-    executor.migrate([("patients", "0005_patient_sort_name")])
+    with migrated_back_to("patients", "0004_patient_search_indexes") as executor:
+        migrate_forward(executor, "patients", "0005_patient_sort_name")
     for patient in patients:
         patient.refresh_from_db()
         assert patient.sort_name == sort_name(patient.family_name, patient.given_name)

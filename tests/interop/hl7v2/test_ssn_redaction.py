@@ -10,8 +10,6 @@ import importlib
 
 import pytest
 import time_machine
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from carecoord.core.choices import Role
@@ -25,6 +23,7 @@ from carecoord.patients.models import Patient, PatientIdentifier
 from carecoord.transitions.models import Encounter
 
 from ...factories import PatientFactory, make_actor
+from ...migration_steps import migrate_forward, migrated_back_to
 from .messages import adt, connect, msa, sample, with_control_id
 
 MIGRATION = importlib.import_module("carecoord.interop.hl7v2.migrations.0002_blank_stored_ssns")
@@ -252,10 +251,8 @@ def stored(organization, control_id: str, raw: str) -> InboundMessage:
 def test_the_migration_blanks_messages_already_stored(feed_org):
     with_ssn = [stored(feed_org, f"OLD-{n}", normalize(sent("A04", f"OLD-{n}"))) for n in range(3)]
     clean = stored(feed_org, "OLD-CLEAN", expected("A04", "OLD-CLEAN"))
-    executor = MigrationExecutor(connection)
-    executor.migrate([("hl7v2", "0001_initial")])
-    executor.loader.build_graph()
-    executor.migrate([("hl7v2", "0002_blank_stored_ssns")])
+    with migrated_back_to("hl7v2", "0001_initial") as executor:
+        migrate_forward(executor, "hl7v2", "0002_blank_stored_ssns")
     for message in with_ssn:
         message.refresh_from_db()
         assert message.raw == expected("A04", message.control_id)
