@@ -108,6 +108,15 @@ def test_a_bad_rxcui_and_a_list_without_medications_are_shown_inline(client, pat
     assert not MedicationList.objects.exists()
 
 
+def test_a_future_list_date_and_a_bad_row_are_both_shown_in_one_round(client, patient):
+    url = reverse("medications:patient_list_new", args=[patient.public_id])
+    data = form_data(**{"list-list_date": "2026-03-04", "line-0-display": "Lasix", "line-0-rxnorm_code": "4603x"})
+    body = client.post(url, data).content.decode()
+    assert "The list&#x27;s date cannot be in the future." in body
+    assert "An RxNorm code (RxCUI) is digits only" in body
+    assert not MedicationList.objects.exists()
+
+
 def test_reconcile_decide_and_sign_through_the_pages(client, actor, patient, discharge, mar):
     response = client.post(
         reverse("medications:patient_reconciliation_start", args=[patient.public_id]),

@@ -40,9 +40,17 @@ class MedicationListForm(forms.Form):
     list_date = forms.DateField(widget=DATE, label="Date of the list")
     note = forms.CharField(max_length=500, required=False, label="Note about the list")
 
-    def __init__(self, *args, organizations, **kwargs):
+    def __init__(self, *args, organizations, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["external_organization"].queryset = organizations
+        self.today = today
+
+    def clean_list_date(self):
+        # The service refuses it too; said here, it comes with the lines' errors in one round.
+        list_date = self.cleaned_data["list_date"]
+        if list_date > self.today:
+            raise forms.ValidationError("The list's date cannot be in the future.")
+        return list_date
 
 
 class MedicationLineForm(forms.Form):

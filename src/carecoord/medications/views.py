@@ -110,8 +110,9 @@ def patient_medications(request: HttpRequest, public_id) -> HttpResponse:
 def _list_forms(actor, patient, data=None):
     today = clock.today_in(actor.organization.tz)
     form = MedicationListForm(
-        data, prefix="list", organizations=selectors.source_organizations(actor, patient), initial={"list_date": today}
-    )
+        data, prefix="list", organizations=selectors.source_organizations(actor, patient), today=today,
+        initial={"list_date": today},
+    )  # fmt: skip
     lines = LineFormSet(data, prefix="line", form_kwargs={"prescribers": selectors.prescriber_choices(actor, patient)})
     return form, lines
 
@@ -131,7 +132,8 @@ def patient_list_new(request: HttpRequest, public_id) -> HttpResponse:
         _audit_view(actor, "medications.view", patient)
         return _list_page(request, actor, patient, *_list_forms(actor, patient))
     form, lines = _list_forms(actor, patient, request.POST)
-    if form.is_valid() and lines.is_valid():
+    form_ok, lines_ok = form.is_valid(), lines.is_valid()  # both, so every error shows in one round
+    if form_ok and lines_ok:
         try:
             found = services.medication_list_create(
                 actor=actor, patient=patient, lines=lines.lines(), **form.cleaned_data
