@@ -238,12 +238,21 @@ def test_two_strengths_from_one_prescriber_and_one_source_are_not_flagged_nor_st
     ])  # fmt: skip
 
 
-def test_the_same_medication_still_active_from_two_sources_is_flagged():
+def test_the_same_medication_from_two_prescribers_is_flagged_but_not_one_prescription_seen_by_two_sources():
     (flag,) = domain.safety_flags([
         line("a", "Furosemide 40 mg", prescriber="p1", source="Hospital discharge list"),
-        line("b", "furosemide 20 mg", prescriber="p1", source="Nursing home MAR"),
+        line("b", "furosemide 20 mg", prescriber="p2", source="Nursing home MAR"),
     ])  # fmt: skip
-    assert flag.kind == "duplicate"
+    assert (flag.kind, flag.refs) == ("duplicate", ("a", "b"))
+    assert not domain.safety_flags([
+        line("a", "Furosemide 40 mg", prescriber="p1", source="Hospital discharge list"),
+        line("b", "furosemide 40 mg", prescriber="p1", source="Nursing home MAR"),
+        line("c", "Furosemide", source="Patient report", prescriber="p1"),
+    ])  # fmt: skip
+    assert [f.kind for f in domain.safety_flags([
+        line("a", "Furosemide 40 mg", prescriber="p1", source="Hospital discharge list"),
+        line("b", "furosemide", source="Patient report"),
+    ])] == ["no-prescriber"]  # fmt: skip
 
 
 def test_a_medication_in_force_without_a_prescriber_is_flagged():

@@ -251,16 +251,18 @@ def _row(key: str, entries: tuple[Line | None, ...]) -> Row:
 
 def safety_flags(lines: Iterable[Line]) -> list[Flag]:
     """
-    Duplicate therapy: one medication (same ingredient, else same name) in force on two lines from two
-    prescribers or two sources. No prescriber: a line in force with no prescriber on file.
+    Duplicate therapy: one medication (same ingredient, else same name) in force on lines from two different
+    prescribers on file, who may each think they manage it. The same medication reported by two sources (the
+    MAR and the outside prescriber's list, the discharge list and the patient's report) is one prescription
+    seen twice, and two strengths from one prescriber are a split dose: comparing the lists in a
+    reconciliation settles those, so they are not flagged. No prescriber: a line in force with no prescriber
+    on file.
     """
     in_force = [line for line in lines if line.status in IN_FORCE]
     flags = []
     for members in group_lines(in_force).values():
         found = [in_force[i] for i in members]
-        prescribers = {line.prescriber for line in found}
-        sources = {line.source for line in found}
-        if len(found) > 1 and (len(prescribers) > 1 or len(sources) > 1):
+        if len({line.prescriber for line in found if line.prescriber}) > 1:
             flags.append(Flag("duplicate", _duplicate_message(found), tuple(line.ref for line in found)))
     for line in in_force:
         if not line.prescriber:
