@@ -77,3 +77,15 @@ def mark_document(page: Page) -> None:
 
 def assert_same_document(page: Page) -> None:
     assert page.evaluate("window.__carecoordMark") == "still here", "the page reloaded instead of updating in place"
+
+
+def accept_confirmation(page) -> list[str]:
+    """Accepts the next confirmation the page asks (data-confirm, hx-confirm); the list gets its question."""
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
+    return asked

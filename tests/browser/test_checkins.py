@@ -18,7 +18,7 @@ from carecoord.checkins.models import Assessment, NoteAddendum, OutreachAttempt,
 from carecoord.core.choices import Role
 
 from ..factories import OrganizationFactory, PatientFactory, UserFactory, make_actor
-from .helpers import assert_accessible, expect_signed_in, sign_in
+from .helpers import accept_confirmation, assert_accessible, expect_signed_in, sign_in
 from .worklist_helpers import MORNING, TODAY, on_care_team_as_coordinator
 
 # Answers giving a PHQ-9 total of 12 (moderate depression), with item 9 "Not at all".
@@ -115,8 +115,10 @@ def test_a_phone_checkin_from_the_worklist_to_a_signed_note_with_a_phq9(page: Pa
     expect(page.locator(".assessment-result")).to_contain_text("score 12 — Moderate depression")
 
     # Signing makes it final: no more editing, an addendum form instead.
+    asked = accept_confirmation(page)
     page.get_by_role("button", name="Sign note").click()
     expect(page.get_by_text("Note signed.")).to_be_visible()
+    assert asked == ["Sign this note? Once signed it can no longer be edited; later additions go in an addendum."]
     expect(page.get_by_role("link", name="Edit draft")).to_have_count(0)
     expect(page.get_by_role("button", name="Add addendum")).to_be_visible()
     assert_accessible(page, "the signed note")

@@ -27,7 +27,9 @@ from ..factories import (
     UserFactory,
     make_actor,
 )
-from .helpers import assert_accessible, expect_signed_in, sign_in
+from .helpers import accept_confirmation, assert_accessible, expect_signed_in, sign_in
+
+SIGN_QUESTION = "Sign the reconciliation? Its list becomes the medications on file and can no longer be changed."
 
 
 @pytest.fixture
@@ -154,8 +156,10 @@ def test_reconcile_a_discharge_list_against_the_nursing_home_mar_and_sign(page: 
     assert task.title == "Ask the prescriber about Warfarin 5 mg"
 
     page.get_by_label("Note with the signature").fill("Reviewed with Rosa's daughter.")
+    asked = accept_confirmation(page)
     page.get_by_role("button", name="Sign reconciliation").click()
     expect(page.get_by_text("Reconciliation signed: the reconciled list is now the current list.")).to_be_visible()
+    assert asked == [SIGN_QUESTION]
     expect(page.get_by_role("heading", name="Reconciled list")).to_be_visible()
     expect(page.get_by_role("button", name="Sign reconciliation")).to_have_count(0)
     assert_accessible(page, "the signed reconciliation")
@@ -208,6 +212,7 @@ def test_reconcile_the_only_list_on_file_item_by_item_and_sign(page: Page, signe
     expect(page.get_by_text("3 decisions saved.")).to_be_visible()
     expect(page.get_by_text("Every medication is decided.")).to_be_visible()
 
+    accept_confirmation(page)
     page.get_by_role("button", name="Sign reconciliation").click()
     expect(page.get_by_text("Reconciliation signed: the reconciled list is now the current list.")).to_be_visible()
     reconciliation = Reconciliation.objects.get()

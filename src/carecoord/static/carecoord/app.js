@@ -30,8 +30,18 @@
     });
   }
 
+  // A form with data-confirm asks before it is sent (signing, which cannot be undone). htmx forms use
+  // hx-confirm instead.
+  function wireConfirm() {
+    document.addEventListener("submit", function (event) {
+      var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+      if (message && !window.confirm(message)) { event.preventDefault(); }
+    }, true);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     startIdleTimer();
     wireAutosubmit();
+    wireConfirm();
   });
 })();
