@@ -141,6 +141,19 @@ def test_a_visit_booked_after_the_deadline_is_booked_with_a_warning(
     assert "after the 12/09/2026 deadline for the face-to-face visit" in warning
 
 
+def test_the_board_shows_the_visit_booked_in_the_window_and_whether_it_is_late(
+    org, actor, scheduler, patient, office, episode, client_for
+):
+    board = reverse("transitions:dashboard")
+    book(scheduler, patient, office, at(2026, 12, 28, 10))  # after the window (12/24): not the episode's
+    assert "Booked " not in client_for(actor).get(board).content.decode()
+    book(scheduler, patient, office, at(2026, 12, 14, 10))
+    row = re.search(rf'id="episode-{episode.public_id}">(.*?)</tr>', client_for(actor).get(board).content.decode(),
+                    re.S).group(1)  # fmt: skip
+    assert "Booked 12/14" in row
+    assert "after the deadline" in row
+
+
 def test_a_visit_outside_the_window_is_not_the_episodes(org, scheduler, patient, office, episode, client_for, actor):
     plan = apply_tcm(org, patient, episode.discharge_day)
     book(scheduler, patient, office, at(2026, 12, 28, 10))  # the window ended 12/24

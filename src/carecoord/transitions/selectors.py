@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateField, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Least
 
 from carecoord.careplans.choices import OPEN_TASK_STATUSES, CarePlanStatus, TaskStatus
@@ -157,7 +157,8 @@ def episodes_dashboard(
     discharged: str = "", sort: str = "",
 ) -> QuerySet[TransitionEpisode]:  # fmt: skip
     """
-    The open episodes for the dashboard, nearest open deadline first (`next_due`: the earliest of the contact,
+    The open episodes for the dashboard, with the first visit booked since the discharge (`visit_booked_at`),
+    nearest open deadline first (`next_due`: the earliest of the contact,
     medication reconciliation and visit deadlines not yet met, else the end of the 30-day window), or latest
     discharge first (`sort="discharge"`), filtered by facility, LACE risk band, "late only" (a deadline passed
     without the step done) and discharge day ("today", "yesterday", "week": the last 7 days).
@@ -175,14 +176,19 @@ def episodes_dashboard(
         episodes = episodes.filter(lace_score__gte=low, lace_score__lte=high)
     if late_only:
         episodes = episodes.filter(_late_filter(today))
+    first_visit = Appointment.objects.filter(
+        organization=OuterRef("organization"), patient=OuterRef("patient"), status__in=BLOCKING_STATUSES,
+        start__gte=OuterRef("encounter__discharged_at"), start__date__lte=OuterRef("window_end"),
+    ).order_by("start")  # fmt: skip
     episodes = episodes.annotate(
+        visit_booked_at=Subquery(first_visit.values("start")[:1]),
         next_due=Least(
             _open_step_due("contact_at", "contact_due"),
             _open_step_due("med_rec_at", "med_rec_due"),
             _open_step_due("visit_at", "visit_due"),
             F("window_end"),
             output_field=DateField(),
-        )
+        ),
     )
     if sort == "discharge":
         return episodes.order_by("-discharge_day", "next_due", "-id")

@@ -98,6 +98,13 @@ class DashboardRow:
     deadlines: list[Deadline]
     risk: str
     readmission_days: int | None
+    visit_booked: dt.datetime | None = None  # the first visit booked since the discharge, if the visit is not done
+
+    @property
+    def visit_booked_late(self) -> bool:
+        return bool(self.visit_booked) and self.visit_booked.astimezone(self.episode.organization.tz).date() > (
+            self.episode.visit_due
+        )
 
 
 # --- the dashboard -------------------------------------------------------------------------------------------
@@ -116,7 +123,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
     page = Paginator(episodes, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
-        DashboardRow(e, deadlines(e, today), selectors.lace_risk(e.lace_score), selectors.readmission_days(e))
+        DashboardRow(
+            e,
+            deadlines(e, today),
+            selectors.lace_risk(e.lace_score),
+            selectors.readmission_days(e),
+            visit_booked=None if e.visit_at else e.visit_booked_at,
+        )
         for e in page.object_list
     ]
     used = sorted(name for name, value in filters.items() if value)
