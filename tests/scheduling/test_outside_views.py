@@ -62,6 +62,19 @@ def test_record_an_outside_appointment_and_see_it(actor, client_for, patient, pr
     assert "Requested" in body
     assert "10:00 AM" in body
     assert "Mark confirmed" in body
+    appointment_page = client.get(f"/appointments/{appointment.public_id}/").content.decode()
+    assert "<dt>Where</dt><dd>Heart Partners</dd>" in appointment_page
+
+
+def test_the_practice_list_offers_places_of_care_only(org, actor, client_for, patient, practice):
+    ExternalOrganizationFactory(organization=org, name="Corner Pharmacy", kind="pharmacy")
+    ExternalOrganizationFactory(organization=org, name="Blue Plan", kind="payer")
+    ExternalOrganizationFactory(organization=org, name="Quest Draw Site", kind="laboratory")
+    page = client_for(actor).get(f"/patients/{patient.public_id}/outside/new/").content.decode()
+    assert "Heart Partners" in page
+    assert "Quest Draw Site" in page
+    assert "Corner Pharmacy" not in page
+    assert "Blue Plan" not in page
 
 
 @pytest.mark.parametrize(

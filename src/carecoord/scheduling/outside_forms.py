@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 
+from carecoord.directory.models import ExternalOrganizationKind
 from carecoord.directory.selectors import external_organizations_for, practitioners_for
 
 from .outside_services import OUTCOMES
@@ -11,6 +12,17 @@ from .outside_services import OUTCOMES
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 REQUESTED, CONFIRMED = "requested", "confirmed"
+# Where a patient goes for a visit (a lab draw included): pharmacies, payers, community and government offices
+# are in the directory for other work.
+VISIT_PLACES = (
+    ExternalOrganizationKind.HOSPITAL,
+    ExternalOrganizationKind.CLINIC,
+    ExternalOrganizationKind.NURSING_HOME,
+    ExternalOrganizationKind.HOME_HEALTH,
+    ExternalOrganizationKind.THERAPY,
+    ExternalOrganizationKind.LABORATORY,
+    ExternalOrganizationKind.OTHER,
+)
 
 
 class OutsideAppointmentForm(forms.Form):
@@ -47,7 +59,7 @@ class OutsideAppointmentForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.tz = actor.organization.tz
-        self.fields["external_organization"].queryset = external_organizations_for(actor)
+        self.fields["external_organization"].queryset = external_organizations_for(actor).filter(kind__in=VISIT_PLACES)
         self.fields["practitioner"].queryset = practitioners_for(actor)
 
     def clean(self):
