@@ -25,7 +25,14 @@ from carecoord.patients.selectors import patient_get
 
 from . import priorauth_services, services
 from .choices import MAX_ORDER
-from .forms import CoverageEndForm, CoverageForm, DecisionCorrectForm, DecisionDetailsForm, FollowUpForm
+from .forms import (
+    CoverageEndForm,
+    CoverageForm,
+    DecisionCorrectForm,
+    DecisionDetailsForm,
+    FollowUpForm,
+    decision_fields,
+)
 from .priorauth_list_views import audit_list_view, list_filters, with_days_left
 from .selectors import (
     APPEAL_FOLLOW_UP_DAYS,
@@ -436,10 +443,7 @@ def correct_prior_auth_decision(request, auth_id: uuid.UUID, body: DecisionCorre
         status=data["status"],
         reason=data["reason"],
         expected_version=data["version"],
-        on=data["on"],
-        units_approved=data["units_approved"],
-        reference_number=data["reference_number"],
-        denial_reason=data["denial_reason"],
+        **decision_fields(data),
     )
     return _auth_out(corrected)
 

@@ -174,6 +174,11 @@ class PriorAuthForm(forms.Form):
         return data
 
 
+def decision_fields(data: dict) -> dict:
+    """A payer's decision as the prior-auth services take it, from a status or correction form's cleaned data."""
+    return {name: data[name] for name in ("on", "units_approved", "reference_number", "denial_reason")}
+
+
 class PriorAuthStatusForm(forms.Form):
     status = forms.ChoiceField(choices=PriorAuthStatus.choices, label="New status")
     on = forms.DateField(widget=DATE, required=False, label="On", help_text="Blank: today.")

@@ -32,6 +32,7 @@ from .forms import (
     PriorAuthForm,
     PriorAuthStatusForm,
     VisitForm,
+    decision_fields,
 )
 from .priorauth_services import AWAITING, CORRECTIONS, DECIDED, TRANSITIONS
 from .selectors import (
@@ -185,10 +186,7 @@ def priorauth_status(request: HttpRequest, public_id) -> HttpResponse:
                 auth=auth,
                 status=data["status"],
                 expected_version=data["version"],
-                on=data["on"],
-                units_approved=data["units_approved"],
-                reference_number=data["reference_number"],
-                denial_reason=data["denial_reason"],
+                **decision_fields(data),
             )
         except ApplicationError as exc:
             put_error(form, exc)
@@ -250,10 +248,7 @@ def priorauth_decision_correct(request: HttpRequest, public_id) -> HttpResponse:
                 status=data["status"],
                 reason=data["reason"],
                 expected_version=data["version"],
-                on=data["on"],
-                units_approved=data["units_approved"],
-                reference_number=data["reference_number"],
-                denial_reason=data["denial_reason"],
+                **decision_fields(data),
             )
         except ApplicationError as exc:
             put_error(form, exc)
