@@ -82,12 +82,14 @@ def test_find_book_reschedule_and_cancel(page: Page, morning):
     expect(results(page).locator("caption").first).to_contain_text("Monday 11/30/2026")
     assert_same_document(page)
 
-    # Book Monday 9:30 with a reason: the confirmation page says so.
+    # Choose Monday 9:30: the confirm step takes the reason; Enter there books once, the time confirmed.
     book_posts: list[str] = []
     page.on("request", lambda r: book_posts.append(r.url) if r.method == "POST" and "/book/" in r.url else None)
-    page.get_by_label("Reason for visit").fill("Diabetes follow-up")
-    page.get_by_label("Reason for visit").press("Enter")  # Enter in the reason must not book the first time shown
     results(page).get_by_role("button", name=re.compile(r"^9:30 AM book Mon 11.30")).click()
+    expect(page.get_by_role("heading", name="Confirm the booking")).to_be_visible()
+    assert book_posts == []  # choosing a time books nothing
+    page.get_by_label("Reason for visit").fill("Diabetes follow-up")
+    page.get_by_label("Reason for visit").press("Enter")
     expect(page).to_have_url(APPOINTMENT_PATH)
     expect(page.get_by_text("Booked: Follow-up visit with Chidi Okafor, MD on Mon 11/30/2026 9:30 AM.")).to_be_visible()
     expect(page.get_by_text("No-show rate, last 12 months:")).to_be_visible()

@@ -259,7 +259,7 @@ def test_booking_without_preferences_takes_the_interpreter_need_from_the_chart(w
     assert Appointment.objects.get().needs_interpreter is True
 
 
-def test_a_taken_slot_shows_the_conflict_and_fresh_slots_and_saves_nothing(world, actor, client_for):
+def test_a_taken_slot_shows_the_conflict_and_the_way_back_to_fresh_slots_and_saves_nothing(world, actor, client_for):
     other = PatientFactory(organization=actor.organization)
     book(actor, world, at(10), patient=other)
     data = {
@@ -268,14 +268,18 @@ def test_a_taken_slot_shows_the_conflict_and_fresh_slots_and_saves_nothing(world
         "reason": "Keep me",
         "search": f"appointment_type={world['kind'].public_id}&first_day=2026-11-30&last_day=2026-11-30",
     }
-    response = client_for(actor).post(book_url(world["patient"]), data)
+    client = client_for(actor)
+    response = client.post(book_url(world["patient"]), data)
     body = response.content.decode()
     assert response.status_code == 409
     assert "The practitioner already has an appointment at that time." in body
     assert "Nothing was saved" in body
-    assert 'value="Keep me"' in body
-    assert "10:00 AM<span" not in body
-    assert "10:30 AM<span" in body
+    assert "“Keep me”" in body  # what was typed, to type again
+    assert ">Book</button>" not in body
+    back = re.search(r'href="(/schedule/find/\?[^"]*)">Back to the slots', body).group(1).replace("&amp;", "&")
+    fresh = client.get(back).content.decode()  # the same search, with the times as they are now
+    assert "10:00 AM<span" not in fresh
+    assert "10:30 AM<span" in fresh
     assert Appointment.objects.filter(patient=world["patient"]).count() == 0
 
 

@@ -237,7 +237,7 @@ def test_day_and_later_links_keep_the_patient_so_the_coordinator_can_book(
     assert "Later times, from" in html
     links = _search_links(html)
     assert len(links) >= 2
-    book_url = reverse("scheduling:patient_book", args=[patient.public_id])
+    book_url = reverse("scheduling:patient_book_confirm", args=[patient.public_id])  # a time opens the confirm step
     for link in links:
         assert f"patient={patient.public_id}" in link
         followed = client.get(link)

@@ -3,7 +3,8 @@ Forms of the booking pages: find a slot, book one, reschedule, cancel, the visit
 scheduling preferences and the calendars' navigation. They validate input; services act.
 
 A slot travels from the results to the booking as one token, "<practitioner id>|<location id>|<UTC start>",
-the value of the button a coordinator presses, so a page of results is one form with many buttons.
+the value of the button a coordinator presses, so a page of results is one form with many buttons. To book,
+that form opens the confirm step (BookForm read from the GET), whose "Book" posts the same token with the reason.
 """
 
 import datetime as dt
@@ -168,7 +169,12 @@ class BookForm(_SlotChoiceForm):
     """A booking: the type searched for, the chosen slot, and why the patient is seen."""
 
     appointment_type = forms.ModelChoiceField(queryset=None, to_field_name="public_id", widget=forms.HiddenInput)
-    reason = forms.CharField(label="Reason for visit", max_length=300, required=False)
+    reason = forms.CharField(
+        label="Reason for visit",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
     field_order = ["reason", "appointment_type", "slot"]
 

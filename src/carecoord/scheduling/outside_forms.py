@@ -1,5 +1,6 @@
 """Forms of outside appointments (booked by phone elsewhere). They validate input; outside_services act."""
 
+import copy
 import datetime as dt
 
 from django import forms
@@ -7,7 +8,7 @@ from django import forms
 from carecoord.directory.models import ExternalOrganizationKind
 from carecoord.directory.selectors import external_organizations_for, practitioners_for
 
-from .outside_services import OUTCOMES
+from .outside_services import OUTCOMES, practitioner_not_at_practice
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -61,11 +62,36 @@ class OutsideAppointmentForm(forms.Form):
         self.tz = actor.organization.tz
         self.fields["external_organization"].queryset = external_organizations_for(actor).filter(kind__in=VISIT_PLACES)
         self.fields["practitioner"].queryset = practitioners_for(actor)
+        self.practice = self._chosen_practice()
+        if self.practice is not None:
+            self._offer_only_practitioners_of(self.practice)
+
+    def _chosen_practice(self):
+        """The practice chosen so far (submitted, or asked for by the page when the menu changes), if valid."""
+        name = self.add_prefix("external_organization")
+        value = self.data.get(name) if self.is_bound else self.initial.get("external_organization")
+        try:
+            return self.fields["external_organization"].clean(value) if value else None
+        except forms.ValidationError:
+            return None
+
+    def _offer_only_practitioners_of(self, practice) -> None:
+        """
+        The menu lists the practice's practitioners (and "Not known"); the field still accepts any of the
+        directory's so that clean() can say precisely why one is refused.
+        """
+        offered = copy.deepcopy(self.fields["practitioner"])
+        offered.queryset = self.fields["practitioner"].queryset.filter(external_organization=practice)
+        self.fields["practitioner"].widget.choices = offered.choices
+        self.fields["practitioner"].help_text = f"Practitioners listed at {practice.name}."
 
     def clean(self):
         data = super().clean()
         if not data.get("external_organization") and not data.get("practitioner"):
             self.add_error("external_organization", "Name the practice or the practitioner the visit is with.")
+        mismatch = practitioner_not_at_practice(data.get("practitioner"), data.get("external_organization"))
+        if mismatch:
+            self.add_error("practitioner", mismatch)
         if data.get("status") == CONFIRMED and not (data.get("confirmed_with") or "").strip():
             self.add_error("confirmed_with", "Say who at the practice confirmed the visit.")
         return data

@@ -63,6 +63,25 @@ def provider_label(appointment: Appointment) -> str:
     return str(practitioner or place)
 
 
+def practitioner_not_at_practice(
+    practitioner: Practitioner | None, external_organization: ExternalOrganization | None
+) -> str:
+    """
+    Why the practitioner cannot be named with that practice (the directory lists them elsewhere, or at none),
+    or "" when they can: an outside visit is with one of the practice's own practitioners, or "Not known".
+    """
+    if practitioner is None or external_organization is None:
+        return ""
+    if practitioner.external_organization_id == external_organization.pk:
+        return ""
+    listed = practitioner.external_organization
+    where = f"at {listed.name}" if listed is not None else "with no outside practice"
+    return (
+        f"{practitioner} is not listed at {external_organization.name}: the directory lists them {where}. "
+        "Choose one of the practice's practitioners, or “Not known”."
+    )
+
+
 def _own_directory_entry(actor: Actor, entry):
     if entry is not None and (entry.organization_id != actor.organization.pk or not entry.active):
         raise NotFoundError()
@@ -113,6 +132,9 @@ def outside_appointment_record(
         raise ValidationError("Name the practice or the practitioner the visit is with.", field="external_organization")
     if external_organization is None and practitioner.external_organization_id:
         external_organization = practitioner.external_organization
+    mismatch = practitioner_not_at_practice(practitioner, external_organization)
+    if mismatch:
+        raise ValidationError(mismatch, field="practitioner")
     confirmed_with = confirmed_with.strip()
     if confirmed and not confirmed_with:
         raise ValidationError("Say who at the practice confirmed the visit.", field="confirmed_with")

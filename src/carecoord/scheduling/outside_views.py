@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,10 +33,29 @@ def _outside_get(actor, public_id):
     return appointment
 
 
+PRACTITIONER_FIELD = "practitioner-field"
+
+
+def _practitioner_field(request: HttpRequest, actor, public_id) -> HttpResponse:
+    """
+    The practitioner menu again when the practice menu changes (htmx): only the chosen practice's
+    practitioners, keeping the one chosen if they are among them. No chart data, so no chart-view audit.
+    """
+    patient = patient_get(actor, public_id, audit_event=None)
+    initial = {key: request.GET.get(key, "") for key in ("external_organization", "practitioner")}
+    form = OutsideAppointmentForm(actor=actor, initial=initial)
+    context = {"patient": patient, "form": form}
+    response = render(request, "scheduling/outside_new.html#practitioner", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_outside_new(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
+    if request.method == "GET" and request.htmx and request.htmx.target == PRACTITIONER_FIELD:
+        return _practitioner_field(request, actor, public_id)
     # Showing the form reads the chart (audited here); a submitted form is audited by the service.
     patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
     preference = scheduling_preference_for(actor, patient)
@@ -52,7 +72,9 @@ def patient_outside_new(request: HttpRequest, public_id) -> HttpResponse:
             messages.success(request, "Outside appointment recorded.")
             return redirect(reverse("scheduling:appointment_outside", args=[appointment.public_id]))
     context = {"nav": "patients", "patient": patient, "form": form}
-    return render(request, "scheduling/outside_new.html", context, status=400 if form.is_bound else 200)
+    response = render(request, "scheduling/outside_new.html", context, status=400 if form.is_bound else 200)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

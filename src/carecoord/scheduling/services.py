@@ -136,6 +136,38 @@ def _save_guarded(write) -> None:
         raise
 
 
+def appointment_book_problem(
+    *,
+    actor: Actor,
+    patient: Patient,
+    practitioner: Practitioner,
+    location: Location,
+    appointment_type: AppointmentType,
+    start: dt.datetime,
+) -> ConflictError | ValidationError | None:
+    """
+    What `appointment_book` would refuse about this time right now, or None: the booking's confirm step
+    checks the chosen slot before the coordinator types the reason. It writes and locks nothing, so the
+    booking itself checks again (and the database has the last word).
+    """
+    _require_scheduler(actor)
+    try:
+        _own(actor, practitioner)
+        _own(actor, location)
+        _own(actor, appointment_type)
+        _validate_time(
+            actor=actor,
+            practitioner=practitioner,
+            location=location,
+            appointment_type=appointment_type,
+            patient=patient,
+            start=start,
+        )
+    except (ConflictError, ValidationError) as exc:
+        return exc
+    return None
+
+
 @transaction.atomic
 def appointment_book(
     *,

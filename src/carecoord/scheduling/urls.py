@@ -25,6 +25,7 @@ urlpatterns = [
     path("worklist/appointments/", worklist_views.worklist_appointments, name="worklist_appointments"),
     path("patients/<uuid:public_id>/schedule/", views.patient_schedule_tab, name="patient_schedule"),
     path("patients/<uuid:public_id>/schedule/book/", views.patient_book, name="patient_book"),
+    path("patients/<uuid:public_id>/schedule/book/confirm/", views.patient_book_confirm, name="patient_book_confirm"),
     path("patients/<uuid:public_id>/schedule/preferences/", views.patient_preferences, name="patient_preferences"),
     path("appointments/<uuid:public_id>/", views.appointment_detail, name="appointment_detail"),
     path("appointments/<uuid:public_id>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),

@@ -3,9 +3,13 @@ Booking pages: find a slot (for a patient or in general), book it, the appointme
 (reschedule, cancel, the visit's status) and the chart's Schedule tab with the patient's preferences.
 
 The find page's results and the appointment page's reschedule results are one partial (`slot_results`),
-refreshed in place with htmx when the search changes; without JavaScript the search is a plain GET. Actions
-are plain POSTs that redirect back with a message, or re-render the page with the error and fresh slots.
+refreshed in place with htmx when the search changes; without JavaScript the search is a plain GET. Choosing
+a time to book opens the confirm step (a GET: with whom, where, when, and the reason to type), whose "Book"
+POSTs; a refusal comes back on the confirm step with the way back to the search. Other actions are plain POSTs
+that redirect back with a message, or re-render the page with the error and fresh slots.
 """
+
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -122,7 +126,7 @@ def _find_form(actor, query: QueryDict, types) -> FindSlotForm:
     return FindSlotForm(initial=query.dict(), actor=actor, types=types)
 
 
-def _find_context(actor, query: QueryDict, patient, *, book_error: str = "", reason: str = "") -> dict:
+def _find_context(actor, query: QueryDict, patient) -> dict:
     types = appointment_types_for(actor)
     searched = "appointment_type" in query
     query = _find_query(actor, query, patient)
@@ -139,8 +143,6 @@ def _find_context(actor, query: QueryDict, patient, *, book_error: str = "", rea
         "choose_type_prompt": not form.is_bound,
         "search_query": _query_string(query),
         "has_types": types.exists(),
-        "book_error": book_error,
-        "reason": reason,
         "tz": actor.organization.tz,
         "no_show": patient_no_show_rate(actor, patient) if patient else None,
         "availability_text": availability_text(preference),
@@ -165,13 +167,93 @@ def find(request: HttpRequest) -> HttpResponse:
     return _with_vary(render(request, template, _find_context(actor, request.GET, patient)))
 
 
+def _booking_context(actor, patient, form: BookForm, *, search: str, error: str = "", conflict: bool = False) -> dict:
+    """
+    The confirm step's page: the chosen slot spelled out (when it could be read), the reason field, and the
+    way back to the same search. With `error` the slot cannot be booked: the page says why instead.
+    """
+    tz = actor.organization.tz
+    data = form.cleaned_data if form.is_bound and not form.errors else {}
+    slot = data.get("slot")
+    kind = data.get("appointment_type")
+    details = None
+    if slot and kind:
+        start = slot["start"].astimezone(dt.UTC).replace(second=0, microsecond=0)
+        end = start + dt.timedelta(minutes=kind.duration_minutes)
+        details = {
+            "practitioner": slot["practitioner"],
+            "location": slot["location"],
+            "appointment_type": kind,
+            "when": timefmt.day_date_time(start, tz),
+            "until": timefmt.clock(end, tz),
+        }
+    back_query = QueryDict(search, mutable=True)
+    back_query["patient"] = str(patient.public_id)
+    preference = scheduling_preference_for(actor, patient)
+    context = {
+        "form": form,
+        "details": details,
+        "book_error": error,
+        "conflict": conflict,
+        "search_query": search,
+        "back_url": f"{reverse('scheduling:find')}?{back_query.urlencode()}",
+        "preference": preference,
+        "needs_interpreter": preference.needs_interpreter,
+        "interpreter_to_arrange": bool(details)
+        and interpreter_to_arrange(preference.needs_interpreter, details["practitioner"], patient.preferred_language),
+        "no_show": patient_no_show_rate(actor, patient),
+    }
+    context.update(chart_context(actor, patient, tab="schedule"))
+    context["nav"] = "schedule"
+    return context
+
+
+def _book_problem(actor, patient, form: BookForm) -> ApplicationError | None:
+    data = form.cleaned_data
+    return services.appointment_book_problem(
+        actor=actor, patient=patient, appointment_type=data["appointment_type"], **data["slot"]
+    )
+
+
+def _status_of(exc: ApplicationError) -> int:
+    return 409 if isinstance(exc, ConflictError) else 400
+
+
+@login_required
+@require_GET
+def patient_book_confirm(request: HttpRequest, public_id) -> HttpResponse:
+    """
+    The step between choosing a free time and booking it: the coordinator sees with whom, where and when,
+    types the reason, then books (a POST to `patient_book`) or goes back to the same search.
+    """
+    actor = clinical_actor(request)
+    patient = patient_get(actor, public_id, audit_event=None)
+    audit_record(actor=actor, event="appointment.search", target=patient, patient=patient)
+    search = request.GET.get("search", "")
+    if "slot" not in request.GET:  # nothing chosen (an old link): the search
+        query = QueryDict(search, mutable=True)
+        query["patient"] = str(patient.public_id)
+        return redirect(f"{reverse('scheduling:find')}?{query.urlencode()}")
+    form = BookForm(request.GET, actor=actor, types=appointment_types_for(actor))
+    error, status, conflict = "", 200, False
+    if not form.is_valid():
+        error, status = _errors(form), 400
+    else:
+        problem = _book_problem(actor, patient, form)
+        if problem is not None:
+            error, status, conflict = _put_error(problem), _status_of(problem), isinstance(problem, ConflictError)
+    context = _booking_context(actor, patient, form, search=search, error=error, conflict=conflict)
+    return render(request, "scheduling/book_confirm.html", context, status=status)
+
+
 @login_required
 @require_POST
 def patient_book(request: HttpRequest, public_id) -> HttpResponse:
+    """Books the slot the confirm step showed, with its reason; a refusal comes back on the confirm step."""
     actor = clinical_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     form = BookForm(request.POST, actor=actor, types=appointment_types_for(actor))
-    status = 400
+    status, conflict = 400, False
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -183,8 +265,7 @@ def patient_book(request: HttpRequest, public_id) -> HttpResponse:
                 **data["slot"],
             )
         except ApplicationError as exc:
-            error = _put_error(exc)
-            status = 409 if isinstance(exc, ConflictError) else 400
+            error, status, conflict = _put_error(exc), _status_of(exc), isinstance(exc, ConflictError)
         else:
             when = timefmt.day_date_time(appointment.start, actor.organization.tz)
             messages.success(
@@ -193,9 +274,9 @@ def patient_book(request: HttpRequest, public_id) -> HttpResponse:
             return redirect(reverse("scheduling:appointment_detail", args=[appointment.public_id]))
     else:
         error = _errors(form)
-    query = QueryDict(request.POST.get("search", ""))
-    context = _find_context(actor, query, patient, book_error=error, reason=request.POST.get("reason", ""))
-    return render(request, "scheduling/find.html", context, status=status)
+    search = request.POST.get("search", "")
+    context = _booking_context(actor, patient, form, search=search, error=error, conflict=conflict)
+    return render(request, "scheduling/book_confirm.html", context, status=status)
 
 
 # The appointment's page --------------------------------------------------------------------------------------
