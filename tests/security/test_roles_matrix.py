@@ -85,6 +85,7 @@ POLICY = {
     "scheduling:find": CHART,
     "scheduling:worklist_appointments": CHART,
     "scheduling:patient_schedule": CHART,
+    "scheduling:patient_book_confirm": CHART,  # the confirm step between a free time and "Book"
     "scheduling:appointment_detail": CHART,
     "scheduling:practitioner_calendar": CHART,
     "scheduling:location_calendar": CHART,
@@ -118,6 +119,7 @@ POLICY = {
     "checkins:assessment_detail": DOCUMENTATION,
     "checkins:policy_settings": ADMIN,
     "checkins:patient_progress": CHART,
+    "checkins:therapy_list": CHART,
     "checkins:patient_therapy_create": EDIT_FORM,
     "checkins:therapy_edit": EDIT_FORM,
     "checkins:therapy_progress_report": CHART,
@@ -166,6 +168,7 @@ POLICY = {
     "community:service_detail": CHART,
     "community:directory_import": EDIT_FORM,
     "community:incoming": CHART,
+    "community:sent": CHART,
     "community:referral_incoming": OTHER_RECORD,
     "community:thresholds": CHART,
     "records:export_create": EXPORTS,  # the export's confirmation page; its POST queues the export

@@ -13,6 +13,7 @@ from .choices import ActivityType, CareProgram, TherapyDiscipline, TimeKind
 from .domain import MAX_ENTRY_MINUTES, MAX_VISITS_BETWEEN_REPORTS, NOT_A_BILLING_PRACTITIONER, time_day_problem
 from .forms import CarePlanChoiceField
 from .measures import MEASURES
+from .therapy_taxonomy import NOT_A_THERAPIST, group_by_discipline
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -126,10 +127,31 @@ class EnrollmentEndForm(forms.Form):
     end_date = forms.DateField(widget=DATE, label="Last day in the program")
 
 
+class TherapistChoiceField(forms.ModelChoiceField):
+    """A therapist, listed under their discipline (therapy_taxonomy); an outside practice's says which."""
+
+    def label_from_instance(self, obj) -> str:
+        outside = obj.external_organization
+        return f"{obj.display_name} ({outside.name})" if outside else obj.display_name
+
+    def group(self, therapists) -> None:
+        """Lists `therapists` (the queryset) in one <optgroup> per discipline; validation still reads the queryset."""
+        groups = group_by_discipline(therapists)
+        self.choices = [
+            ("", self.empty_label or ""),
+            *[(label, [(p.pk, self.label_from_instance(p)) for p in people]) for label, people in groups],
+        ]
+
+
 class TherapyPlanForm(forms.Form):
-    discipline = forms.ChoiceField(choices=TherapyDiscipline.choices)
+    discipline = forms.ChoiceField(choices=[("", "Choose…"), *TherapyDiscipline.choices])
     referring_practitioner = forms.ModelChoiceField(queryset=Practitioner.objects.none(), required=False)
-    therapist = forms.ModelChoiceField(queryset=Practitioner.objects.none(), required=False)
+    therapist = TherapistChoiceField(
+        queryset=Practitioner.objects.none(),
+        required=False,
+        help_text="Physical and occupational therapists, speech-language pathologists and therapy assistants.",
+        error_messages={"invalid_choice": NOT_A_THERAPIST},
+    )
     certification_start = forms.DateField(widget=DATE)
     certification_end = forms.DateField(widget=DATE)
     visits_planned = forms.IntegerField(min_value=1, max_value=365)
@@ -149,12 +171,18 @@ class TherapyPlanForm(forms.Form):
     active = forms.BooleanField(required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, practitioners, appointment_types, careplans, **kwargs):
+    def __init__(self, *args, practitioners, therapists, appointment_types, careplans, types_url="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["referring_practitioner"].queryset = practitioners
-        self.fields["therapist"].queryset = practitioners
+        self.fields["therapist"].queryset = therapists
+        self.fields["therapist"].group(therapists)
         self.fields["appointment_types"].queryset = appointment_types
         self.fields["careplan"].queryset = careplans
+        if types_url:
+            # Choosing the discipline ticks its visit types (therapy_views: the form's GET with ?discipline=).
+            self.fields["discipline"].widget.attrs.update(
+                {"hx-get": types_url, "hx-trigger": "change", "hx-target": "#therapy-types", "hx-swap": "outerHTML"}
+            )
 
     def clean(self):
         data = super().clean()

@@ -9,7 +9,8 @@ Writes on therapy plans of care (PT/OT/SLP).
                                               report due, visits nearly used up), each once by its dedupe key
   therapy_plans_recount_all                   the hourly job's work for one organization
 
-The rules (90-day certification, report every 10 treatment visits) are in domain.py, marked "verify".
+The rules (90-day certification, report every 10 treatment visits) are in domain.py, marked "verify". The
+therapist is a PT/OT/SLP or an assistant of the plan's discipline, by NUCC taxonomy code (therapy_taxonomy).
 """
 
 import datetime as dt
@@ -43,6 +44,7 @@ from .domain import (
     visits_nearly_used_up,
 )
 from .models import TherapyPlan
+from .therapy_taxonomy import therapist_problem
 
 PLAN_FIELDS = (
     "discipline",
@@ -81,6 +83,12 @@ def _validate(actor: Actor, patient: Patient, data: dict, appointment_types: lis
         practitioner = data.get(name)
         if practitioner is not None and practitioner.organization_id != actor.organization.pk:
             raise NotFoundError("That practitioner is not in your directory.")
+    therapist = data.get("therapist")
+    if therapist is not None:
+        # Only PT/OT/SLP and their assistants, of the plan's discipline (therapy_taxonomy, NUCC codes).
+        problem = therapist_problem(therapist, data["discipline"])
+        if problem:
+            raise ValidationError(problem, field="therapist")
     if any(t.organization_id != actor.organization.pk for t in appointment_types):
         raise NotFoundError("That appointment type is not your organization's.")
     careplan = data.get("careplan")

@@ -1,12 +1,14 @@
 """
-Therapy plans of care: create and edit (a page of its own), recount the visits now, and the progress report
-PDF for the referring provider (audited as an export of the patient's record).
+Therapy plans of care: create and edit (a page of its own; choosing the discipline ticks its visit types),
+recount the visits now, the progress report PDF for the referring provider (audited as an export of the
+patient's record), and the organization's Therapy page: its active plans and its therapists' calendars.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecoord.core import clock
@@ -19,23 +21,50 @@ from carecoord.patients.selectors import patient_get
 from carecoord.scheduling.selectors import appointment_types_for
 
 from . import therapy_pdf, therapy_services
+from .choices import TherapyDiscipline
 from .measurement_views import progress_url, put_error
 from .progress_forms import TherapyPlanForm
 from .progress_selectors import therapy_careplans_for, therapy_plan_get
+from .therapy_selectors import (
+    discipline_appointment_types,
+    therapists_for,
+    therapy_calendars,
+    therapy_plans_for_organization,
+)
 
 
-def _form(actor, patient, data=None, **kwargs) -> TherapyPlanForm:
+def _form(actor, patient, data=None, *, types_url="", **kwargs) -> TherapyPlanForm:
     return TherapyPlanForm(
         data,
         practitioners=practitioners_for(actor),
+        therapists=therapists_for(actor),
         appointment_types=appointment_types_for(actor),
         careplans=therapy_careplans_for(actor, patient),
+        types_url=types_url,
         **kwargs,
     )
 
 
+def _asked_discipline(request) -> str:
+    """?discipline= of the form's GET (a link, or the discipline menu's change): "" when absent or unknown."""
+    value = request.GET.get("discipline", "")
+    return value if value in TherapyDiscipline.values else ""
+
+
+def _with_discipline(actor, initial: dict, discipline: str) -> dict:
+    """The form's initial values with `discipline` chosen and its visit types ticked."""
+    return {
+        **initial,
+        "discipline": discipline,
+        "appointment_types": list(discipline_appointment_types(actor, discipline)),
+    }
+
+
 def _page(request, patient, form, *, plan=None, status=200, conflict=False):
     context = {"nav": "patients", "patient": patient, "form": form, "plan": plan, "conflict": conflict}
+    if request.htmx and request.method == "GET":
+        # The discipline changed: only the appointment types, with that discipline's ticked.
+        return render(request, "checkins/therapy_form.html#therapy-types", context, status=status)
     return render(request, "checkins/therapy_form.html", context, status=status)
 
 
@@ -43,11 +72,17 @@ def _page(request, patient, form, *, plan=None, status=200, conflict=False):
 @require_http_methods(["GET", "POST"])
 def patient_therapy_create(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request)
-    patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
+    # The form's page is the chart's view; its POST and the discipline's types (htmx) are not another one.
+    viewed = request.method == "GET" and not request.htmx
+    patient = patient_get(actor, public_id, audit_event="patient.view" if viewed else None)
+    types_url = reverse("checkins:patient_therapy_create", args=[patient.public_id])
     if request.method == "GET":
         today = clock.today_in(actor.organization.tz)
-        return _page(request, patient, _form(actor, patient, initial={"certification_start": today, "active": True}))
-    form = _form(actor, patient, request.POST)
+        initial = {"certification_start": today, "active": True}
+        if discipline := _asked_discipline(request):
+            initial = _with_discipline(actor, initial, discipline)
+        return _page(request, patient, _form(actor, patient, initial=initial, types_url=types_url))
+    form = _form(actor, patient, request.POST, types_url=types_url)
     if form.is_valid():
         try:
             plan = therapy_services.therapy_plan_create(
@@ -70,10 +105,15 @@ def therapy_edit(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request)
     plan = therapy_plan_get(actor, public_id)
     patient = plan.patient
+    types_url = reverse("checkins:therapy_edit", args=[plan.public_id])
     if request.method == "GET":
-        audit_record(actor=actor, event="therapy.view", action=AuditAction.READ, target=plan, patient=patient)
-        return _page(request, patient, _form(actor, patient, initial=TherapyPlanForm.initial_for(plan)), plan=plan)
-    form = _form(actor, patient, request.POST)
+        initial = TherapyPlanForm.initial_for(plan)
+        if discipline := _asked_discipline(request):
+            initial = _with_discipline(actor, initial, discipline)
+        if not request.htmx:
+            audit_record(actor=actor, event="therapy.view", action=AuditAction.READ, target=plan, patient=patient)
+        return _page(request, patient, _form(actor, patient, initial=initial, types_url=types_url), plan=plan)
+    form = _form(actor, patient, request.POST, types_url=types_url)
     conflict = False
     if form.is_valid():
         try:
@@ -126,3 +166,20 @@ def therapy_progress_report(request: HttpRequest, public_id) -> HttpResponse:
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="therapy-progress-report.pdf"'
     return response
+
+
+@login_required
+@require_GET
+def therapy_list(request: HttpRequest) -> HttpResponse:
+    """The organization's active therapy plans and the calendars of its therapy sites and therapists."""
+    actor = clinical_actor(request)
+    plans = list(therapy_plans_for_organization(actor))
+    audit_record(actor=actor, event="therapy.list", action=AuditAction.READ, detail={"shown": len(plans)})
+    context = {
+        "nav": "schedule",
+        "plans": plans,
+        "calendars": therapy_calendars(actor),
+        "today": clock.today_in(actor.organization.tz),
+        "can_edit": actor.can_edit_patients,
+    }
+    return render(request, "checkins/therapy_list.html", context)

@@ -52,6 +52,7 @@ urlpatterns = [
     path("time/<uuid:public_id>/error/", time_views.time_enter_in_error, name="time_enter_in_error"),
     path("patients/<uuid:public_id>/enrollment/", time_views.patient_enrollment_set, name="patient_enrollment_set"),
     path("enrollments/<uuid:public_id>/end/", time_views.enrollment_end, name="enrollment_end"),
+    path("therapy/", therapy_views.therapy_list, name="therapy_list"),
     path("patients/<uuid:public_id>/therapy/new/", therapy_views.patient_therapy_create, name="patient_therapy_create"),
     path("therapy/<uuid:public_id>/edit/", therapy_views.therapy_edit, name="therapy_edit"),
     path("therapy/<uuid:public_id>/recount/", therapy_views.therapy_recount, name="therapy_recount"),
