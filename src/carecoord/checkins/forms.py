@@ -12,6 +12,7 @@ from carecoord.core import clock
 
 from . import notes as note_rules
 from .choices import Adherence, Barrier, EscalationAction, OutreachMethod, OutreachOutcome
+from .domain import MAX_ENTRY_MINUTES
 from .instruments import Instrument
 from .selectors import TIMELINE_KINDS
 
@@ -133,10 +134,29 @@ class OutreachForm(forms.Form):
     contact = forms.ChoiceField(label="Who was contacted")
     note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     task = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # Shown with a task (the worklist's "Log call"): the call's minutes and completing the task, in one save.
+    minutes = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ENTRY_MINUTES,
+        required=False,
+        label="Minutes spent",
+        help_text="Optional. Recorded as care-management time for a call, on the day of the call.",
+    )
+    complete_task = forms.BooleanField(
+        required=False,
+        label="Complete the task",
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "complete-task-when"}),  # the page says when
+    )
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def __init__(self, *args, tz, related_persons, **kwargs):
         kwargs.setdefault("initial", {})
-        kwargs["initial"] = {"occurred_at": local_now(tz), "contact": PATIENT_CONTACT, **kwargs["initial"]}
+        kwargs["initial"] = {
+            "occurred_at": local_now(tz),
+            "contact": PATIENT_CONTACT,
+            "complete_task": True,
+            **kwargs["initial"],
+        }
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].tz = tz
         self.people = {str(p.public_id): p for p in related_persons}

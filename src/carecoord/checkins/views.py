@@ -6,6 +6,7 @@ GET); a form with errors is shown again with status 400.
 """
 
 import datetime as dt
+import uuid
 from xml.etree import ElementTree as ET
 
 import pygal
@@ -14,9 +15,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecoord.careplans.choices import GoalAchievementStatus
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, GoalAchievementStatus
 from carecoord.careplans.selectors import careplans_for_patient, task_get
 from carecoord.core import clock, timefmt
 from carecoord.core.audit import audit_record
@@ -81,12 +83,20 @@ def _checkin_task(actor, request: HttpRequest, patient):
     return task if task.patient_id == patient.pk else None
 
 
-def _tab_context(actor, request, patient, **bound) -> dict:
+def _safe_next(request: HttpRequest) -> str:
+    """Where the coordinator came from (`next`, from the worklist's "Log call"), when it is on this site."""
+    target = request.POST.get("outreach-next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def _tab_context(actor, request, patient, log_task=None, **bound) -> dict:
     tz = actor.organization.tz
     policy = checkin_policy_for(actor.organization)
     assessments = assessments_for_patient(actor, patient)
     context = chart_context(actor, patient, tab="checkins")
-    task = _checkin_task(actor, request, patient)
+    task = log_task or _checkin_task(actor, request, patient)
     cadence = active_cadence(actor, patient)
     context.update(
         policy=policy,
@@ -107,7 +117,7 @@ def _tab_context(actor, request, patient, **bound) -> dict:
             prefix="outreach",
             tz=tz,
             related_persons=context["related_persons"],
-            initial={"task": task.public_id if task else None},
+            initial={"task": task.public_id if task else None, "next": _safe_next(request)},
         ),
     )
     context.update(bound)
@@ -173,10 +183,11 @@ def patient_outreach_add(request: HttpRequest, public_id) -> HttpResponse:
     patient = patient_get(actor, public_id, audit_event=None)
     related = [p for p in patient.related_persons.filter(active=True)]
     form = OutreachForm(request.POST, prefix="outreach", tz=actor.organization.tz, related_persons=related)
+    task = None
     if form.is_valid():
         try:
             task = task_get(actor, form.cleaned_data["task"]) if form.cleaned_data["task"] else None
-            attempt = services.outreach_record(
+            logged = services.outreach_log(
                 actor=actor,
                 patient=patient,
                 method=form.cleaned_data["method"],
@@ -185,16 +196,53 @@ def patient_outreach_add(request: HttpRequest, public_id) -> HttpResponse:
                 related_person=form.related_person(),
                 note=form.cleaned_data["note"],
                 task=task,
+                minutes=form.cleaned_data["minutes"] if task else None,
+                complete_task=bool(task and form.cleaned_data["complete_task"]),
             )
         except ApplicationError as exc:
             _put_error(form, exc)
         else:
-            messages.success(
-                request, f"Recorded: {attempt.get_method_display()}, {attempt.get_outcome_display().lower()}."
-            )
-            return redirect(_tab_url(patient) + "#outreach")
-    context = _tab_context(actor, request, patient, outreach_form=form)
+            messages.success(request, _logged_message(actor, logged))
+            return redirect(_safe_next(request) or _tab_url(patient) + "#outreach")
+    else:
+        task = _posted_task(actor, form, patient)
+    context = _tab_context(actor, request, patient, log_task=task, outreach_form=form)
     return render(request, "checkins/patient_checkins.html", context, status=400)
+
+
+def _posted_task(actor, form, patient):
+    """The task of a form with errors, so it is shown again with its minutes and completion fields."""
+    try:
+        task = task_get(actor, uuid.UUID(form.data.get("outreach-task", "")))
+    except (ValueError, NotFoundError):
+        return None
+    return task if task.patient_id == patient.pk else None
+
+
+def _logged_message(actor, logged: services.CallLogged) -> str:
+    """What was recorded: "Recorded: Phone call, reached; 12 min logged; task ... completed." and the like."""
+    attempt = logged.attempt
+    parts = [f"Recorded: {attempt.get_method_display()}, {attempt.get_outcome_display().lower()}"]
+    if logged.time_entry is not None:
+        parts.append(f"{logged.time_entry.minutes} min logged as care-management time")
+    task = logged.task
+    if task is not None and logged.task_completed:
+        done = f"task “{task.title}” completed"
+        if logged.next_task is not None and logged.next_task.due_date:
+            done += f" (the next one is due {timefmt.day(logged.next_task.due_date)})"
+        parts.append(done)
+    elif task is not None and task.status in OPEN_TASK_STATUSES:
+        parts.append(f"task “{task.title}” stays open")
+    text = "; ".join(parts) + "."
+    if logged.failed_in_a_row:
+        policy = checkin_policy_for(actor.organization)
+        tries = logged.failed_in_a_row
+        text += f" {tries} attempt{'s' if tries != 1 else ''} in a row without reaching the patient"
+        if tries >= policy.failed_attempts_to_escalate:
+            text += f": {policy.get_escalation_action_display().lower()} (a task is on the worklist)."
+        else:
+            text += f"; after {policy.failed_attempts_to_escalate}: {policy.get_escalation_action_display().lower()}."
+    return text
 
 
 def _score_charts(assessments, tz) -> list[dict]:
