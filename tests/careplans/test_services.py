@@ -39,6 +39,7 @@ from .factories import CarePlanFactory, GoalFactory, TaskFactory
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)  # 09:00 in Chicago, the test organizations' zone
 TODAY = dt.date(2026, 11, 26)
+APPROVAL = "careplan-approval:"  # the draft's task asking a provider to approve it
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -938,8 +939,10 @@ def test_applying_a_template_creates_every_goal_and_task(actor, patient, org, di
         assert (goal.target_comparator, goal.target_value) == (tgoal.target_comparator, tgoal.target_value)
 
     template_tasks = list(diabetes.tasks.select_related("goal"))
-    tasks = {t.title: t for t in plan.tasks.select_related("goal", "owner")}
+    # Besides the template's tasks, the draft asks the providers to approve it (test_approval_task.py).
+    tasks = {t.title: t for t in plan.tasks.exclude(dedupe_key__startswith=APPROVAL).select_related("goal", "owner")}
     assert len(tasks) == len(template_tasks) == 7
+    assert plan.tasks.filter(dedupe_key__startswith=APPROVAL, owner_role="provider").count() == 1
     for ttask in template_tasks:
         task = tasks[ttask.title]
         assert task.due_date == START + dt.timedelta(days=ttask.offset_days), ttask.title
@@ -964,7 +967,7 @@ def test_applying_a_template_creates_every_goal_and_task(actor, patient, org, di
     assert checkin.recurrence == {"frequency": "weekly", "interval": 2, "count": 6}
     assert checkin.due_date == dt.date(2026, 3, 16)
     assert len(events("careplan.template_apply", object_id=str(plan.public_id))) == 1
-    assert len(events("task.create")) == 7
+    assert len(events("task.create")) == 7 + 1  # and the approval task
 
 
 def test_without_a_care_team_coordinator_the_tasks_stay_with_the_role(actor, patient, diabetes, org, other_org):
@@ -1010,7 +1013,7 @@ def test_an_organization_template_applies_in_its_own_organization(actor, patient
     goal = TemplateGoal.objects.create(template=ours, description="Feels supported")
     TemplateTask.objects.create(template=ours, goal=goal, title="Call", kind="call", offset_days=3)
     plan = services.careplan_template_apply(actor=actor, patient=patient, template=ours, start_date=START)
-    task = plan.tasks.get()
+    task = plan.tasks.exclude(dedupe_key__startswith=APPROVAL).get()
     assert task.goal.description == "Feels supported"
     assert task.due_date == dt.date(2026, 3, 5)
     assert plan.goals.get().due_date is None

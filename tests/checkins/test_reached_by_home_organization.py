@@ -1,9 +1,9 @@
 """
 A patient shared by consent is reached by whoever calls: a partner organization's Check-ins tab counts a call
 of the patient's home organization that reached them (last contact, who made it, the next due date, the
-failed-attempt run, the worklist job). Tenancy holds: records are read by their writer and, for the home
-organization's, by its partners (docs/security.md), so the home organization does not count a partner's calls
-and no one counts a third organization's.
+failed-attempt run, the worklist job), and the home organization counts its partners' calls the same way.
+Tenancy holds: records are read by their writer, the home organization's by its partners and the partners' by
+the home organization (docs/security.md, `readable_writers_q`), so no partner counts another partner's call.
 """
 
 import datetime as dt
@@ -53,6 +53,11 @@ def world(org, other_org, _frozen_clock):
     return {"home": home, "partner": partner, "third": third, "patient": patient, "cadence": cadence}
 
 
+@pytest.fixture
+def clock(_frozen_clock):
+    return _frozen_clock
+
+
 def _reach(actor, patient, at):
     services.outreach_record(actor=actor, patient=patient, method="phone", outcome="reached", occurred_at=at)
 
@@ -86,21 +91,58 @@ def test_the_tab_says_who_reached_the_patient_and_when_the_next_check_in_falls(w
     assert "<dt>Next due</dt><dd>11/28/2026" in page
 
 
-def test_a_third_organizations_call_counts_for_no_one_else(world):
+def test_a_partner_does_not_count_another_partners_call(world):
     partner, home, patient = world["partner"], world["home"], world["patient"]
     _reach(home, patient, HOME_REACHED)
     _reach(world["third"], patient, THIRD_REACHED)
     assert checkin_status(partner, patient, world["cadence"]).last_contact.at == HOME_REACHED
-    # The home organization reads its own calls only: neither the partner's nor the third organization's.
-    assert checkin_status(home, patient, None).last_contact.at == HOME_REACHED
+    assert checkin_status(world["third"], patient, None).last_contact.at == THIRD_REACHED
+    # The home organization reads every partner's calls: the third organization's is the latest.
+    assert checkin_status(home, patient, None).last_contact.at == THIRD_REACHED
 
 
-def test_the_home_organization_does_not_count_a_partners_call(world):
+def test_the_home_organization_counts_a_partners_call(world, clock):
     home, patient = world["home"], world["patient"]
-    _reach(home, patient, dt.datetime(2026, 11, 3, 16, 0, tzinfo=dt.UTC))
-    status = checkin_status(home, patient, None)
-    assert status.last_contact.at == dt.datetime(2026, 11, 3, 16, 0, tzinfo=dt.UTC)
-    assert "Northside" in status.last_contact.by
+    clock.move_to(CADENCE_SET)
+    cadence = services.cadence_set(actor=home, patient=patient, interval_days=30)
+    clock.move_to(NOW)
+    for day in (6, 7):
+        services.outreach_record(
+            actor=home,
+            patient=patient,
+            method="phone",
+            outcome="no_answer",
+            occurred_at=dt.datetime(2026, 11, day, 16, 0, tzinfo=dt.UTC),
+        )
+    cadence.refresh_from_db()
+
+    status = checkin_status(home, patient, cadence)
+
+    assert status.last_contact.at == PARTNER_REACHED  # the partner reached the patient on 11/10
+    assert status.last_contact.by.endswith(world["partner"].organization.name)
+    assert status.next_due == dt.date(2026, 12, 10)  # 11/10 + 30 days
+    assert failed_run_length(home, patient) == 0  # the home's two no-answers came before the partner's call
+
+
+def test_the_home_organizations_tab_names_the_partner_who_reached_the_patient(world, client_for, clock):
+    clock.move_to(CADENCE_SET)
+    services.cadence_set(actor=world["home"], patient=world["patient"], interval_days=30)
+    clock.move_to(NOW)
+    url = reverse("checkins:patient_checkins", args=[world["patient"].public_id])
+    page = client_for(world["home"]).get(url).content.decode()
+    assert "<dt>Last contact</dt><dd>11/10/2026" in page
+    assert f"{world['partner'].organization.name}</span>" in page
+    assert "<dt>Next due</dt><dd>12/10/2026" in page
+
+
+def test_the_home_organizations_worklist_job_holds_the_check_in_a_partner_made(world, clock):
+    home, patient = world["home"], world["patient"]
+    clock.move_to(dt.datetime(2026, 10, 1, 15, 0, tzinfo=dt.UTC))
+    services.cadence_set(actor=home, patient=patient, interval_days=30)  # due 10/31: long overdue without calls
+    clock.move_to(NOW)
+    assert services.checkin_tasks_create(organization=home.organization) == []  # 11/10 + 30 days is not due
+    _reach(world["third"], patient, THIRD_REACHED)
+    assert services.checkin_tasks_create(organization=home.organization) == []
 
 
 def test_the_worklist_job_holds_the_check_in_when_the_home_organization_reached_the_patient(world):

@@ -743,20 +743,19 @@ def test_revoke_keeping_the_consent_allows_sharing_again(actor, other_org, patie
     assert PatientShare.objects.filter(revoked_at__isnull=True).count() == 1
 
 
-def test_the_grantee_can_see_and_edit_but_not_share_onward(actor, other_actor, patient):
+def test_the_grantee_adds_problems_but_not_registration_and_does_not_share_onward(actor, other_actor, patient):
     third = OrganizationFactory(name="Third Party")
     consent, share = shared(patient, actor, other_actor.organization)
     with AuditWatch() as audit:
-        services.patient_update(actor=other_actor, patient=patient, data={"city": "Evanston"},
-                                expected_version=patient.version)  # fmt: skip
-    entry = audit.one("patient.update", actor=other_actor, patient=patient)
+        condition = services.condition_add(actor=other_actor, patient=patient, data=condition_data())
+    entry = audit.one("condition.create", actor=other_actor, patient=patient)
     assert entry.acting_organization == other_actor.organization
     assert entry.tenant_organization == actor.organization
-    with AuditWatch() as audit:
-        condition = services.condition_add(actor=other_actor, patient=patient, data=condition_data())
-    audit.one("condition.create", actor=other_actor, patient=patient)
     assert condition.organization == patient.organization
     before = counts()
+    with pytest.raises(PermissionDeniedError, match="keeps this patient's registration"):
+        services.patient_update(actor=other_actor, patient=patient, data={"city": "Evanston"},
+                                expected_version=patient.version)  # fmt: skip
     with pytest.raises(PermissionDeniedError):
         services.consent_record(actor=other_actor, patient=patient, grantee=third, signed_on=TODAY,
                                 signed_by="Rosa", method="Verbal")  # fmt: skip

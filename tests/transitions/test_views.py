@@ -20,7 +20,14 @@ from carecoord.interop.hl7v2.handler import handle_message
 from carecoord.transitions import services
 from carecoord.transitions.models import TransitionEpisode
 
-from ..factories import ConditionFactory, ExternalOrganizationFactory, PatientFactory, make_actor, share_by_consent
+from ..factories import (
+    ConditionFactory,
+    ExternalOrganizationFactory,
+    OrganizationFactory,
+    PatientFactory,
+    make_actor,
+    share_by_consent,
+)
 from ..interop.hl7v2.messages import adt
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -407,7 +414,11 @@ def test_a_partner_the_patient_is_shared_with_sees_the_home_hospitals_stays(worl
     assert "Emergency · Their ER" in html
     assert f"Transition episode at {org.name}" in html
     assert episode_url(world["ada"]) not in html  # the hospital's own workflow page is not the partner's
-    assert "Their ER" not in body(client_for(actor).get(stays))  # the partner's own record stays the partner's
+    # The partner's stay reports back to the home organization (docs/security.md), but is the partner's to change.
+    assert "Emergency · Their ER" in body(client_for(actor).get(stays))
+    third = make_actor(OrganizationFactory(name="Third"), Role.COORDINATOR)
+    share_by_consent(actor, ada, third.organization, TODAY)
+    assert "Their ER" not in body(client_for(third).get(stays))  # partners do not read each other's records
 
 
 def test_a_patient_without_stays(client, org):

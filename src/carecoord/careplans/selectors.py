@@ -18,7 +18,7 @@ from carecoord.core.errors import NotFoundError
 from carecoord.core.idlists import literal_ids
 from carecoord.core.models import Membership, User
 from carecoord.patients.models import CareTeamMember, Patient
-from carecoord.patients.selectors import patients_visible_to, visible_patient_q
+from carecoord.patients.selectors import may_read_record, patients_visible_to, readable_writers_q, visible_patient_q
 
 from .choices import OPEN_TASK_STATUSES, TaskPriority, TaskStatus
 from .domain import BUCKET_CODES, BUCKET_NAMES, OVERDUE, SNOOZED, TODAY, UPCOMING
@@ -315,8 +315,8 @@ def caseload_for(actor: Actor, user: User | None = None) -> QuerySet[Patient]:
 def careplans_for_patient(actor: Actor, patient: Patient) -> QuerySet[CarePlan]:
     return (
         CarePlan.objects.filter(patient=patient, patient__in=patients_visible_to(actor))
-        .filter(Q(organization=actor.organization) | Q(organization=patient.organization))
-        .select_related("author", "approved_by")
+        .filter(readable_writers_q(actor, patient))
+        .select_related("author", "approved_by", "organization")
         .prefetch_related("goals", "addresses")
         .order_by("-start_date", "-id")
     )
@@ -335,7 +335,7 @@ def careplan_get(actor: Actor, public_id, *, audit_event: str | None = "careplan
         .select_related("patient", "patient__organization", "author", "approved_by", "template")
         .first()
     )
-    if careplan is None or careplan.organization_id not in (actor.organization.pk, careplan.patient.organization_id):
+    if careplan is None or not may_read_record(actor, careplan.organization_id, careplan.patient.organization_id):
         raise NotFoundError()
     if audit_event:
         audit_record(actor=actor, event=audit_event, action=AuditAction.READ, target=careplan, patient=careplan.patient)

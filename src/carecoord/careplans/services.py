@@ -19,7 +19,7 @@ from carecoord.core.errors import NotFoundError, PermissionDeniedError, Validati
 from carecoord.core.models import Membership, Organization, User
 from carecoord.core.versioning import save_versioned
 from carecoord.patients.models import Condition, Patient
-from carecoord.patients.selectors import patient_get, patients_visible_to
+from carecoord.patients.selectors import may_read_record, patient_get, patients_visible_to
 
 from .choices import (
     HIGH_PRIORITIES,
@@ -74,7 +74,7 @@ def _visible_patient(actor: Actor, patient: Patient) -> Patient:
 
 def _require_plan_in_scope(actor: Actor, careplan: CarePlan) -> CarePlan:
     _visible_patient(actor, careplan.patient)
-    if careplan.organization_id not in (actor.organization.pk, careplan.patient.organization_id):
+    if not may_read_record(actor, careplan.organization_id, careplan.patient.organization_id):
         raise NotFoundError()
     return careplan
 
@@ -140,7 +140,35 @@ def careplan_create(
     _set_addresses(careplan, patient, addresses or [])
     _record_revision(actor, careplan, "Created", {"status": [None, careplan.status]})
     audit_record(actor=actor, event="careplan.create", action=AuditAction.CREATE, target=careplan, patient=patient)
+    if careplan.status == CarePlanStatus.DRAFT:
+        _ask_for_approval(actor, careplan)
     return careplan
+
+
+APPROVAL_BUSINESS_DAYS = 2  # a draft should not wait long: its tasks are meanwhile on the worklist
+
+
+def _approval_key(careplan: CarePlan) -> str:
+    return f"careplan-approval:{careplan.public_id}"
+
+
+def _ask_for_approval(actor: Actor, careplan: CarePlan) -> Task:
+    """A draft waits for a provider: the organization's providers get a task to review and approve it."""
+    today = clock.today_in(actor.organization.tz)
+    return task_create(
+        actor=actor,
+        patient=careplan.patient,
+        kind=TaskKind.PAPERWORK,
+        title=f"Review and approve the care plan: {careplan.title}"[:200],
+        description=f"Drafted by {actor.user.full_name}. Open the plan and approve it, or ask for changes.",
+        due_date=clock.add_business_days(today, APPROVAL_BUSINESS_DAYS, state=actor.organization.state),
+        owner_role=Role.PROVIDER,
+        careplan=careplan,
+        source=TaskSource.CAREPLAN,
+        focus_type="CarePlan",
+        focus_id=careplan.public_id,
+        dedupe_key=_approval_key(careplan),
+    )
 
 
 def _validate_plan(careplan: CarePlan) -> None:
@@ -207,6 +235,7 @@ def careplan_approve(*, actor: Actor, careplan: CarePlan, expected_version: int)
     careplan.approved_at = clock.now()
     save_versioned(careplan, expected_version=expected_version, fields=["status", "approved_by", "approved_at"])
     _record_revision(actor, careplan, "Approved", {"status": [CarePlanStatus.DRAFT, CarePlanStatus.ACTIVE]})
+    _complete_approval_task(actor, careplan)
     audit_record(
         actor=actor, event="careplan.approve", action=AuditAction.UPDATE, target=careplan, patient=careplan.patient
     )
@@ -243,6 +272,16 @@ def careplan_set_status(
         detail={"from": before, "to": status},
     )
     return careplan
+
+
+def _complete_approval_task(actor: Actor, careplan: CarePlan) -> None:
+    task = careplan.tasks.filter(
+        organization=careplan.organization, dedupe_key=_approval_key(careplan), status__in=OPEN_TASK_STATUSES
+    ).first()
+    if task is not None:
+        task_set_status(
+            actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version, note="Plan approved"
+        )
 
 
 def _close_open_tasks(actor: Actor, careplan: CarePlan, note: str) -> None:
@@ -612,6 +651,57 @@ def _close_escalations(actor: Actor, task: Task, status: str) -> None:
 def task_complete(*, actor: Actor, task: Task, note: str, expected_version: int) -> Task | None:
     return task_set_status(
         actor=actor, task=task, status=TaskStatus.COMPLETED, note=note, expected_version=expected_version
+    )
+
+
+def move_follow_up_task(
+    actor: Actor,
+    *,
+    patient: Patient,
+    focus_type: str,
+    focus_id: uuid.UUID,
+    due_on: dt.date,
+    title: str,
+    kind: str,
+    source: str,
+    dedupe_key: str,
+    close_note: str,
+    description: str = "",
+    owner: User | None = None,
+    owner_role: str = "",
+    key_prefix: str = "",
+    by_system: bool = False,
+) -> Task:
+    """
+    Moves a record's follow-up (a referral's, a prior authorization's): the actor completes the open tasks about
+    the record (`focus_type`, `focus_id`; with `key_prefix`, only those whose dedupe key starts with it) with
+    `close_note`, then the next follow-up task is due `due_on` (one per `dedupe_key`). The new task is the
+    actor's (`by_system=False`) or the organization's own, made as by a job (`by_system=True`, for a record whose
+    tasks go to its team rather than to whoever logged the follow-up). Runs in the caller's transaction.
+    """
+    open_tasks = Task.objects.filter(
+        organization=actor.organization, focus_type=focus_type, focus_id=focus_id, status__in=OPEN_TASK_STATUSES
+    )
+    if key_prefix:
+        open_tasks = open_tasks.filter(dedupe_key__startswith=key_prefix)
+    for task in open_tasks:
+        task_set_status(
+            actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version, note=close_note
+        )
+    return task_create(
+        actor=None if by_system else actor,
+        organization=actor.organization,
+        patient=patient,
+        kind=kind,
+        title=title[:200],
+        description=description[:2000],
+        due_date=due_on,
+        owner=owner,
+        owner_role=owner_role,
+        source=source,
+        focus_type=focus_type,
+        focus_id=focus_id,
+        dedupe_key=dedupe_key,
     )
 
 

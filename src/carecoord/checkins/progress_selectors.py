@@ -25,7 +25,7 @@ from carecoord.core.prepared import prepared_query
 from carecoord.directory.models import Practitioner
 from carecoord.directory.selectors import practitioners_for
 from carecoord.patients.models import Patient
-from carecoord.patients.selectors import patients_visible_to
+from carecoord.patients.selectors import patients_visible_to, readable_writers_q
 
 from .choices import TimeKind
 from .domain import CARE_MANAGEMENT_BILLER_PREFIXES, Program, Readiness, month_bounds, month_days, month_readiness
@@ -47,7 +47,10 @@ def _key(public_id) -> uuid.UUID:
 
 
 def _own_or_home(actor: Actor, patient: Patient) -> Q:
-    """Records written by the actor's organization or by the patient's home organization."""
+    """
+    Records written by the actor's organization or by the patient's home organization: what the actor's work may
+    attach to (reads follow `readable_writers_q`, which also gives the home organization its partners' records).
+    """
     return Q(organization=actor.organization) | Q(organization=patient.organization_id)
 
 
@@ -68,7 +71,7 @@ def measurements_for_patient(actor: Actor, patient: Patient) -> QuerySet[Measure
         return Measurement.objects.none()
     return (
         Measurement.objects.filter(patient=patient, patient__in=patients_visible_to(actor))
-        .filter(_own_or_home(actor, patient))
+        .filter(readable_writers_q(actor, patient))
         .select_related("goal", "by")
         .order_by("-occurred_at", "-id")
     )
@@ -116,14 +119,13 @@ def _open_goals_of(actor: Actor, patient_pk: int, home_organization_id: int) -> 
 def goal_plan_titles(actor: Actor, patient: Patient, goal_ids) -> dict[str, str]:
     """
     The title of the care plan each of these goals (public ids, as a note's goal progress keeps them) belongs
-    to, among the plans the actor's organization or the patient's home organization wrote; a goal since
-    deleted or out of reach has none.
+    to, among the plans the actor may read (`readable_writers_q`); a goal since deleted or out of reach has none.
     """
     keys = [key for key in (_maybe_key(value) for value in goal_ids) if key is not None]
     if not keys:
         return {}
     goals = Goal.objects.filter(patient_id=patient.pk, public_id__in=keys).filter(
-        Q(careplan__organization=actor.organization) | Q(careplan__organization_id=patient.organization_id)
+        readable_writers_q(actor, patient, writer="careplan__organization")
     )
     return {str(public_id): title for public_id, title in goals.values_list("public_id", "careplan__title")}
 
@@ -352,7 +354,7 @@ def billing_rows(actor: Actor, year: int, month: int, *, sort: str = "name") -> 
 def therapy_plans_for_patient(actor: Actor, patient: Patient) -> QuerySet[TherapyPlan]:
     return (
         TherapyPlan.objects.filter(patient=patient, patient__in=patients_visible_to(actor))
-        .filter(_own_or_home(actor, patient))
+        .filter(readable_writers_q(actor, patient))
         .select_related("referring_practitioner", "therapist", "careplan")
         .prefetch_related("appointment_types")
         .order_by("-active", "-certification_start", "-id")

@@ -2,9 +2,9 @@
 Reads of check-ins: the organization's policy, a patient's cadence, outreach, notes and assessments, the
 safety alert of the chart header, and the patient timeline (one query per kind of record, merged here).
 
-Check-in records are seen by the organization that wrote them and, like care plans, by organizations the
-patient's home organization shares the patient with (records of the home organization); every read starts
-from `patients_visible_to`.
+Check-in records are read by the organization that wrote them and, like care plans, across a share: a partner
+reads the home organization's, the home organization reads every partner's (`readable_writers_q`); every read
+starts from `patients_visible_to`.
 """
 
 import datetime as dt
@@ -25,7 +25,7 @@ from carecoord.core.errors import NotFoundError
 from carecoord.core.models import Membership, Organization, User
 from carecoord.core.units import unit_label
 from carecoord.patients.models import CareTeamMember, Patient
-from carecoord.patients.selectors import patients_visible_to
+from carecoord.patients.selectors import may_read_record, patients_visible_to, readable_writers_q
 from carecoord.scheduling.selectors import appointments_for_patient
 
 from .choices import FAILED_OUTCOMES, OutreachOutcome, TimeSource
@@ -74,11 +74,11 @@ def _documentation_hidden(queryset: QuerySet, actor: Actor) -> bool:
 
 
 def _scope(queryset: QuerySet, actor: Actor, patient: Patient) -> QuerySet:
-    """One patient's records if the actor sees them, written by the actor's organization or the home one."""
+    """One patient's records if the actor sees them, by a writer the actor may read (`readable_writers_q`)."""
     if _documentation_hidden(queryset, actor):
         return queryset.none()
     return queryset.filter(patient=patient, patient__in=patients_visible_to(actor)).filter(
-        Q(organization=actor.organization) | Q(organization=patient.organization_id)
+        readable_writers_q(actor, patient)
     )
 
 
@@ -94,7 +94,7 @@ def _get(queryset: QuerySet, actor: Actor, public_id, *related: str):
         .select_related("patient", "patient__organization", *related)
         .first()
     )
-    if record is None or record.organization_id not in (actor.organization.pk, record.patient.organization_id):
+    if record is None or not may_read_record(actor, record.organization_id, record.patient.organization_id):
         raise NotFoundError()
     return record
 
@@ -125,19 +125,20 @@ def outreach_for_patient(actor: Actor, patient: Patient, *, limit: int = 20) -> 
 
 
 # A patient reached by another organization has been reached: the call counts for every organization that may
-# read it, that is (the rule of `_scope`) the writer's own and, for a call of the patient's home organization,
-# each partner the patient is shared with. A partner's calls stay its own: the home organization does not read
-# them, so they do not move its check-ins (docs/security.md, "A shared patient's records stay their writer's").
+# read it (the rule of `_scope`, `readable_writers_q`): the writer's own; for a call of the patient's home
+# organization, each partner the patient is shared with; for a partner's call, the home organization. A partner
+# never counts another partner's call (docs/security.md, "A shared patient's records").
 def _calls_seen_by(organization_id: int, patient: Patient) -> QuerySet[OutreachAttempt]:
-    return OutreachAttempt.objects.filter(patient=patient).filter(
-        Q(organization=organization_id) | Q(organization=patient.organization_id)
-    )
+    calls = OutreachAttempt.objects.filter(patient=patient)
+    if organization_id == patient.organization_id:
+        return calls
+    return calls.filter(organization_id__in=(organization_id, patient.organization_id))
 
 
 def failed_run(organization: Organization, patient: Patient) -> list[OutreachAttempt]:
     """
-    The organization's failed attempts since the patient was last reached (or declined) by a call it may read,
-    its own or the home organization's, oldest first.
+    The organization's failed attempts since the patient was last reached (or declined) by a call it may read
+    (`_calls_seen_by`), oldest first.
     """
     last_answered = (
         _calls_seen_by(organization.pk, patient)
@@ -161,7 +162,7 @@ class LastContact:
 
 
 def last_reached_call(actor: Actor, patient: Patient) -> OutreachAttempt | None:
-    """The latest call that reached the patient among those the actor may read (its own, the home one's)."""
+    """The latest call that reached the patient among those the actor may read (`readable_writers_q`)."""
     return (
         _scope(OutreachAttempt.objects.filter(outcome=OutreachOutcome.REACHED), actor, patient)
         .select_related("by", "organization")
@@ -173,8 +174,9 @@ def last_reached_call(actor: Actor, patient: Patient) -> OutreachAttempt | None:
 def cadence_next_due(cadence: CheckinCadence, reached_at: dt.datetime | None, tz: dt.tzinfo) -> dt.date:
     """
     When the cadence's next check-in falls, counting a reach the cadence's own calls did not record: one
-    interval after a call of another organization (the home one) that came after the cadence's last contact and
-    after the cadence was set (a cadence set later already counted it, or was given its first date on purpose).
+    interval after a call of another organization (the home one, or for the home a partner) that came after the
+    cadence's last contact and after the cadence was set (a cadence set later already counted it, or was given
+    its first date on purpose).
     """
     since = max(cadence.last_contact_at or cadence.created_at, cadence.created_at)
     if reached_at is None or reached_at <= since:
@@ -189,7 +191,7 @@ class CheckinStatus:
 
 
 def checkin_status(actor: Actor, patient: Patient, cadence: CheckinCadence | None) -> CheckinStatus:
-    """The Check-ins tab's last contact and next due date, counting calls of the home organization. One query."""
+    """The Check-ins tab's last contact and next due date, counting the calls the actor may read. One query."""
     call = last_reached_call(actor, patient)
     contact = LastContact(call.occurred_at, f"{call.by.full_name}, {call.organization.name}") if call else None
     if cadence is None:
@@ -295,7 +297,7 @@ def safety_alert_for(actor: Actor, patient: Patient) -> SafetyAlert | None:
     )
     urgent = (
         Assessment.objects.filter(patient=patient, urgent=True, patient__in=patients_visible_to(actor))
-        .filter(Q(organization=actor.organization) | Q(organization=patient.organization_id))
+        .filter(readable_writers_q(actor, patient))
         .exclude(Exists(cleared_later))
         .order_by("-occurred_at", "-id")
         .first()

@@ -4,6 +4,7 @@ Writes of check-ins. A map:
   `checkin_tasks_create` that puts "Check in with ..." on the worklist a day before a check-in is due;
 - outreach: `outreach_record`; reaching the patient moves the cadence and completes the open check-in task,
   and N failed attempts in a row escalate once per run (policy: letter, emergency contact or supervisor);
+  `outreach_log` adds, in the same transaction, the call's minutes (time_services) and completing its task;
 - progress notes: `note_create`, `note_update`, `note_sign` (hash of the canonical content; final after),
   `note_discard`, `note_addendum_add`;
 - assessments: `assessment_record` (PHQ-2, PHQ-9, GAD-7); PHQ-9 item 9 above 0 makes an urgent task.
@@ -11,6 +12,7 @@ Signed notes are also refused by the database (migrations/0002), beneath the rea
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
@@ -36,9 +38,19 @@ from carecoord.patients.models import Patient, RelatedPerson
 from carecoord.patients.selectors import patient_get, patients_visible_to
 
 from . import notes as note_rules
-from .choices import FAILED_OUTCOMES, Adherence, Barrier, EscalationAction, NoteStatus, OutreachOutcome
+from . import time_services
+from .choices import (
+    FAILED_OUTCOMES,
+    ActivityType,
+    Adherence,
+    Barrier,
+    EscalationAction,
+    NoteStatus,
+    OutreachMethod,
+    OutreachOutcome,
+)
 from .instruments import INSTRUMENTS, IncompleteAnswers, Score, score
-from .models import Assessment, CheckinCadence, CheckinPolicy, NoteAddendum, OutreachAttempt, ProgressNote
+from .models import Assessment, CheckinCadence, CheckinPolicy, NoteAddendum, OutreachAttempt, ProgressNote, TimeEntry
 from .selectors import (
     cadence_next_due,
     checkin_policy_for,
@@ -202,10 +214,17 @@ def _task_owner(organization: Organization, patient: Patient, fallback_role: str
 
 
 def _last_reached_at_seen_by_cadence_organization():
-    """For a cadence row: when its patient was last reached by a call of its organization or the home one."""
+    """
+    For a cadence row: when its patient was last reached by a call its organization may read (the rule of
+    `checkins.selectors._calls_seen_by`: its own, the home organization's, and for the home every partner's).
+    """
     return (
         OutreachAttempt.objects.filter(patient=OuterRef("patient"), outcome=OutreachOutcome.REACHED)
-        .filter(Q(organization=OuterRef("organization")) | Q(organization=OuterRef("patient__organization")))
+        .filter(
+            Q(organization=OuterRef("organization"))
+            | Q(organization=OuterRef("patient__organization"))
+            | Q(patient__organization=OuterRef("organization"))
+        )
         .order_by("-occurred_at", "-id")
         .values("occurred_at")[:1]
     )
@@ -349,6 +368,98 @@ def _escalate_if_due(actor: Actor, patient: Patient) -> Task | None:
 
 def _when(attempt: OutreachAttempt, actor: Actor) -> str:
     return timefmt.day(attempt.occurred_at, actor.organization.tz)
+
+
+# A call logged for a worklist task: the call, its minutes and the task in one save ---------------------------
+
+# What the minutes of a call were spent on, as "Enter time by hand" records them (ActivityType); any other way
+# of reaching out counts as a call with the patient or family.
+CALL_ACTIVITY = {OutreachMethod.HOME_VISIT: ActivityType.VISIT}
+
+
+@dataclass(frozen=True)
+class CallLogged:
+    """What `outreach_log` recorded, for the message the coordinator reads."""
+
+    attempt: OutreachAttempt
+    time_entry: TimeEntry | None
+    task: Task | None  # the task the call was for, as it is now
+    task_completed: bool  # this call completed it (on request, or as the patient's check-in task)
+    next_task: Task | None  # the next occurrence of a repeating task completed here
+    failed_in_a_row: int  # attempts in a row without reaching the patient, this one included (0 if reached)
+
+
+@transaction.atomic
+def outreach_log(
+    *,
+    actor: Actor,
+    patient: Patient,
+    method: str,
+    outcome: str,
+    occurred_at: dt.datetime,
+    related_person: RelatedPerson | None = None,
+    note: str = "",
+    task: Task | None = None,
+    minutes: int | None = None,
+    complete_task: bool = False,
+) -> CallLogged:
+    """
+    Records a call (`outreach_record`, with its cadence and escalation rules) and, in the same transaction,
+    the minutes it took as care-management time (`time_services.time_add`: a call's activity, the actor's kind
+    of time, on the call's local day, so they count toward that calendar month), and completes the task the
+    call was for when `complete_task` asks and the call reached the patient or family (the call's summary is
+    the task's outcome note). A try that did not reach them leaves the task open whatever `complete_task`
+    says: failed tries count toward the escalation policy instead. All or nothing: invalid minutes save no call.
+    """
+    open_before = False
+    if task is not None:
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        open_before = task.status in OPEN_TASK_STATUSES
+    attempt = outreach_record(
+        actor=actor,
+        patient=patient,
+        method=method,
+        outcome=outcome,
+        occurred_at=occurred_at,
+        related_person=related_person,
+        note=note,
+        task=task,
+    )
+    summary = _call_summary(attempt)
+    entry = None
+    if minutes is not None:
+        entry = time_services.time_add(
+            actor=actor,
+            patient=attempt.patient,
+            activity=CALL_ACTIVITY.get(method, ActivityType.CALL),
+            minutes=minutes,
+            on_date=_local_date(occurred_at, actor.organization),
+            note=(f"{task.title}: {summary}" if task is not None else summary)[:300],
+        )
+    next_task = None
+    if task is not None:
+        task.refresh_from_db()  # reaching the patient may have completed it (the patient's check-in task)
+        if complete_task and outcome not in FAILED_OUTCOMES and task.status in OPEN_TASK_STATUSES:
+            next_task = careplan_services.task_complete(
+                actor=actor, task=task, note=summary, expected_version=task.version
+            )
+            task.refresh_from_db()
+    failed = len(failed_run(actor.organization, attempt.patient)) if outcome in FAILED_OUTCOMES else 0
+    return CallLogged(
+        attempt=attempt,
+        time_entry=entry,
+        task=task,
+        task_completed=open_before and task is not None and task.status == TaskStatus.COMPLETED,
+        next_task=next_task,
+        failed_in_a_row=failed,
+    )
+
+
+def _call_summary(attempt: OutreachAttempt) -> str:
+    """The call in a line, like `Phone call, reached (Ana Ruiz): taking it daily.` (a task's outcome note)."""
+    who = f" ({attempt.related_person.display_name})" if attempt.related_person else ""
+    said = f": {attempt.note}" if attempt.note else "."
+    return f"{attempt.get_method_display()}, {attempt.get_outcome_display().lower()}{who}{said}"
 
 
 # Progress notes ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from .codes import COMMON_ICD10CM
 from .forms import CareTeamMemberForm, ConditionForm, IdentifierForm, RelatedPersonForm, ShareForm
 from .models import Patient
 from .selectors import care_team_choices, chart_for, share_target_organizations
-from .services import related_person_removal_refusal
+from .services import care_team_end_refusals, condition_change_refusals, related_person_removal_refusal
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,18 @@ def chart_context(actor: Actor, patient: Patient, *, tab: str = "summary", **bou
         **empty_forms(actor, patient),
     }
     context.update(bound_forms)
-    context["current_care_team"] = [m for m in context["care_team"] if m.is_current(today)]
+    # A membership ended today is shown as ended: "End membership" means the person has left.
+    current = [m for m in context["care_team"] if m.is_current(today) and m.end_date != today]
+    context["current_care_team"] = current
+    context["care_team_endable"] = _allowed(current, care_team_end_refusals(actor, patient, current))
+    context["past_care_team"] = [m for m in context["care_team"] if m not in current]
     context["family_removable"] = family_removable(actor, context["related_persons"], context["care_team"])
-    context["past_care_team"] = [m for m in context["care_team"] if not m.is_current(today)]
+    conditions = context["conditions"]
+    context["conditions_changeable"] = _allowed(conditions, condition_change_refusals(actor, patient, conditions))
+    # Registration data (demographics, identifiers, family) stays with the home organization (services).
+    context["holds_registration"] = context["is_home_org"]
     return context
+
+
+def _allowed(records, refusals: dict[int, str]) -> set[int]:
+    return {record.pk for record in records if record.pk not in refusals}

@@ -128,6 +128,12 @@ class ConditionClinicalStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
+# A problem no longer active: FHIR R4 Condition invariant con-4, an abatement date goes only with these statuses.
+ENDED_CONDITION_STATUSES = frozenset(
+    {ConditionClinicalStatus.INACTIVE, ConditionClinicalStatus.REMISSION, ConditionClinicalStatus.RESOLVED}
+)
+
+
 class ConditionVerificationStatus(models.TextChoices):
     """FHIR R4 Condition.verificationStatus."""
 

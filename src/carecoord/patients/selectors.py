@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.db.models.lookups import Exact
@@ -166,6 +166,31 @@ def visible_patient_q(actor: Actor, field: str = "patient") -> Q:
         )
         visible = home | Q(Exists(shared))
         return visible & Q(**{f"{field}__deleted_at__isnull": True})
+
+
+# Who reads a shared patient's records (docs/security.md, "A shared patient's records"). A partner the patient is
+# shared with reads what its own organization and the patient's home organization wrote, never a third
+# organization's; the home organization reads what every partner wrote about its patient (the work done for
+# it reports back: coordination for treatment, 45 CFR 164.506(c)). These say who wrote a record that may be read;
+# whether the patient may be seen at all is still `patients_visible_to`'s question, asked first. Changing a record
+# stays with the organization that wrote it.
+def readable_writers_q(actor: Actor, patient: Patient | None = None, *, writer: str = "organization") -> Q:
+    """
+    The rule above as a filter on a patient-scoped model whose `writer` field is the writing organization: for one
+    patient when `patient` is given (no join), else row by row through the row's patient.
+    """
+    own = actor.organization.pk
+    if patient is not None:
+        if patient.organization_id == own:
+            return Q()
+        return Q(**{f"{writer}_id__in": (own, patient.organization_id)})
+    home = F("patient__organization")
+    return Q(**{f"{writer}_id": own}) | Q(**{f"{writer}_id": home}) | Q(patient__organization_id=own)
+
+
+def may_read_record(actor: Actor, writer_id: int, home_id: int) -> bool:
+    """The rule above for one record: written by `writer_id` about a patient of `home_id`."""
+    return actor.organization.pk in (writer_id, home_id) or writer_id == home_id
 
 
 def shares_in_force(today) -> QuerySet[PatientShare]:

@@ -20,12 +20,12 @@ from carecoord.core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from carecoord.core.models import Organization, User
+from carecoord.core.models import Membership, Organization, User
 from carecoord.core.versioning import save_versioned
 from carecoord.directory.domain import normalize_zip
 from carecoord.directory.models import Practitioner
 
-from .choices import ConsentScope, ConsentStatus
+from .choices import ENDED_CONDITION_STATUSES, ConsentScope, ConsentStatus
 from .domain import PhoneError, normalize_phone, search_name, sort_name, validate_condition_code
 from .models import (
     CareTeamMember,
@@ -197,6 +197,7 @@ def patient_update(*, actor: Actor, patient: Patient, data: dict, expected_versi
     """
     require_patient_registrar(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
+    _require_registration_holder(actor, patient)
     before = {name: getattr(patient, name) for name in PATIENT_FIELDS}
     for name, value in data.items():
         if name in PATIENT_FIELDS:
@@ -248,6 +249,7 @@ def patient_restricted_set(*, actor: Actor, patient: Patient, restricted: bool, 
 def identifier_add(*, actor: Actor, patient: Patient, type: str, system: str, value: str) -> PatientIdentifier:
     require_patient_editor(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
+    _require_registration_holder(actor, patient)
     identifier = PatientIdentifier(
         organization=patient.organization, patient=patient, type=type, system=system.strip(), value=value.strip()
     )
@@ -303,6 +305,64 @@ def _clean_related(person: RelatedPerson) -> None:
     _full_clean(person, exclude=["organization", "patient"])
 
 
+# A shared patient's registration (demographics, identifiers, the family and contacts list) stays with the home
+# organization: it registered the patient, its systems (an ADT feed) keep the record, and it answers for it. A
+# partner the patient is shared with reads it and asks the home organization to correct it; what the partner adds
+# of its own (its staff and practitioners on the care team, the problems it records) it changes itself.
+# docs/security.md, "A shared patient's records".
+def registration_refusal(actor: Actor, organization_id: int) -> str | None:
+    """Why this actor may not change registration data held by `organization_id` (the home one), or None."""
+    if organization_id == actor.organization.pk:
+        return None
+    holder = Organization.objects.filter(pk=organization_id).values_list("name", flat=True).first()
+    return f"{holder} keeps this patient's registration and family list: ask them to change it."
+
+
+def _require_registration_holder(actor: Actor, patient: Patient) -> None:
+    refusal = registration_refusal(actor, patient.organization_id)
+    if refusal:
+        raise PermissionDeniedError(refusal)
+
+
+def _own_staff(actor: Actor, user_ids: Iterable[int]) -> set[int]:
+    """Which of these users are active members of the actor's organization (one query)."""
+    ids = {pk for pk in user_ids if pk}
+    if not ids:
+        return set()
+    members = Membership.objects.filter(organization=actor.organization, active=True, user_id__in=ids)
+    return set(members.values_list("user_id", flat=True))
+
+
+def care_team_end_refusals(actor: Actor, patient: Patient, members: Iterable[CareTeamMember]) -> dict[int, str]:
+    """
+    The members this actor may not end, with why. The home organization ends anyone; a partner ends only its own
+    people: its staff and the practitioners of its directory.
+    """
+    members = list(members)
+    if patient.organization_id == actor.organization.pk:
+        return {}
+    staff = _own_staff(actor, (m.user_id for m in members))
+    why = f"{patient.organization.name} manages this member of the care team; you end your own organization's."
+    return {
+        m.pk: why
+        for m in members
+        if not (m.user_id in staff or (m.practitioner_id and m.practitioner.organization_id == actor.organization.pk))
+    }
+
+
+def condition_change_refusals(actor: Actor, patient: Patient, conditions: Iterable[Condition]) -> dict[int, str]:
+    """
+    The problems this actor may not change, with why. The home organization changes any; a partner changes the
+    problems its own staff recorded and asks the home organization about the others.
+    """
+    conditions = list(conditions)
+    if patient.organization_id == actor.organization.pk:
+        return {}
+    staff = _own_staff(actor, (c.recorded_by_id for c in conditions))
+    why = f"{patient.organization.name} recorded this problem: ask them to change it."
+    return {c.pk: why for c in conditions if c.recorded_by_id not in staff}
+
+
 def _require_permission_change_allowed(actor: Actor, data: dict, current: RelatedPerson | None = None) -> None:
     """Refuses a registrar's change of a permission flag (sending the flag unchanged is fine)."""
     if actor.can_edit_patients:
@@ -315,8 +375,12 @@ def _require_permission_change_allowed(actor: Actor, data: dict, current: Relate
 def related_person_removal_refusal(actor: Actor, person: RelatedPerson, *, on_care_team: bool) -> str | None:
     """
     Why this actor may not remove the person, or None. A registrar removes plain contacts only: not a proxy,
-    not someone the patient lets us share information with, not a care-team member (removal ends it).
+    not someone the patient lets us share information with, not a care-team member (removal ends it). Only the
+    home organization removes anyone (`registration_refusal`).
     """
+    refusal = registration_refusal(actor, person.organization_id)
+    if refusal:
+        return refusal
     if actor.can_edit_patients:
         return None
     if person.is_health_care_proxy:
@@ -340,6 +404,7 @@ def related_person_add(*, actor: Actor, patient: Patient, data: dict) -> Related
     """
     require_patient_registrar(actor)
     patient = patient_get(actor, patient.public_id, audit_event=None)
+    _require_registration_holder(actor, patient)
     _require_permission_change_allowed(actor, data)
     person = RelatedPerson(
         organization=patient.organization, patient=patient, **{k: v for k, v in data.items() if k in RELATED_FIELDS}
@@ -354,7 +419,7 @@ def related_person_add(*, actor: Actor, patient: Patient, data: dict) -> Related
 def related_person_update(*, actor: Actor, person: RelatedPerson, data: dict, expected_version: int) -> RelatedPerson:
     """Changes the fields given; the front desk may change all but the permission flags."""
     require_patient_registrar(actor)
-    patient_get(actor, person.patient.public_id, audit_event=None)
+    _require_registration_holder(actor, patient_get(actor, person.patient.public_id, audit_event=None))
     _require_permission_change_allowed(actor, data, person)
     changed = sorted(k for k, v in data.items() if k in RELATED_FIELDS and getattr(person, k) != v)
     for name in changed:
@@ -449,7 +514,10 @@ def care_team_member_add(
 @transaction.atomic
 def care_team_member_end(*, actor: Actor, member: CareTeamMember, end_date: dt.date) -> CareTeamMember:
     require_patient_editor(actor)
-    patient_get(actor, member.patient.public_id, audit_event=None)
+    patient = patient_get(actor, member.patient.public_id, audit_event=None)
+    refusal = care_team_end_refusals(actor, patient, [member]).get(member.pk)
+    if refusal:
+        raise PermissionDeniedError(refusal)
     if end_date < member.start_date:
         raise ValidationError("The end date is before the start date.", field="end_date")
     member.end_date = end_date
@@ -492,7 +560,16 @@ def condition_add(*, actor: Actor, patient: Patient, data: dict) -> Condition:
 def condition_update(*, actor: Actor, condition: Condition, data: dict, expected_version: int) -> Condition:
     require_patient_editor(actor)
     patient = patient_get(actor, condition.patient.public_id, audit_event=None)
+    refusal = condition_change_refusals(actor, patient, [condition]).get(condition.pk)
+    if refusal:
+        raise PermissionDeniedError(refusal)
     data = {k: v for k, v in data.items() if k in CONDITION_FIELDS}
+    if data.get("clinical_status") in ENDED_CONDITION_STATUSES and not (
+        data.get("abatement_date") or condition.abatement_date
+    ):
+        data["abatement_date"] = clock.today_in(patient.organization.tz)  # when it was seen to have ended
+    elif "clinical_status" in data and data["clinical_status"] not in ENDED_CONDITION_STATUSES:
+        data.setdefault("abatement_date", None)  # active again: no abatement (con-4)
     for name, value in data.items():
         setattr(condition, name, value)
     _clean_condition(condition, patient)

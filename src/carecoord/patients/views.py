@@ -143,6 +143,10 @@ def _may_open_form(actor, form: str) -> bool:
 def patient_edit(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request, *PATIENT_REGISTRATION_ROLES)
     patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
+    refusal = services.registration_refusal(actor, patient.organization_id)
+    if refusal:  # a partner the patient is shared with: the home organization keeps the registration
+        messages.error(request, refusal)
+        return redirect(patient.get_absolute_url())
     form = PatientForm(request.POST or None, instance=patient)
     conflict = False
     if request.method == "POST" and form.is_valid():

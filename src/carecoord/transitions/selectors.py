@@ -21,7 +21,7 @@ from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError
 from carecoord.directory.models import ExternalOrganization
 from carecoord.patients.models import Patient
-from carecoord.patients.selectors import patients_visible_to
+from carecoord.patients.selectors import patients_visible_to, readable_writers_q
 from carecoord.scheduling.choices import BLOCKING_STATUSES, AppointmentStatus
 from carecoord.scheduling.models import Appointment
 from carecoord.scheduling.outside_services import provider_label
@@ -60,24 +60,22 @@ def episode_get(actor: Actor, public_id, *, audit_event: str | None = "episode.v
 
 def encounters_for(actor: Actor) -> QuerySet[Encounter]:
     """
-    The stays of the patients the actor may see that the actor's organization recorded, or the patient's home
-    organization did: a hospital's discharge is what a partner the patient is shared with hands off from (the
-    FHIR Encounter API and the Hospital stays tab).
+    The stays of the patients the actor may see, recorded by a writer the actor may read (`readable_writers_q`):
+    a hospital's discharge is what a partner the patient is shared with hands off from, and a stay a partner
+    recorded reaches the home organization (the FHIR Encounter API and the Hospital stays tab).
     """
     require_patient_reader(actor)
-    return Encounter.objects.filter(patient__in=patients_visible_to(actor)).filter(
-        Q(organization=actor.organization) | Q(organization=F("patient__organization"))
-    )
+    return Encounter.objects.filter(patient__in=patients_visible_to(actor)).filter(readable_writers_q(actor))
 
 
 def encounters_for_patient(actor: Actor, patient: Patient) -> QuerySet[Encounter]:
-    """A patient's stays recorded by the actor's organization or the patient's home organization, newest first."""
+    """A patient's stays recorded by a writer the actor may read (`readable_writers_q`), newest first."""
     require_patient_reader(actor)
     if not patients_visible_to(actor).filter(pk=patient.pk).exists():
         raise NotFoundError()
     return (
         Encounter.objects.filter(patient=patient)
-        .filter(Q(organization=actor.organization) | Q(organization=patient.organization_id))
+        .filter(readable_writers_q(actor, patient))
         .select_related("facility", "episode", "episode__organization", "episode__readmission")
         .prefetch_related("readmission_of")
     )

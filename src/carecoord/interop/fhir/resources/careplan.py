@@ -26,7 +26,7 @@ from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import reference_filter, token_filter
 from carecoord.patients.models import Condition
-from carecoord.patients.selectors import patients_visible_to
+from carecoord.patients.selectors import patients_visible_to, readable_writers_q
 
 from ._care import (
     bad,
@@ -81,9 +81,7 @@ class CarePlanMapper(ResourceMapper):
     sort_fields = {"date": "start_date", "status": "status"}
 
     def queryset(self, actor):
-        return CarePlan.objects.filter(patient__in=patients_visible_to(actor)).filter(
-            Q(organization=actor.organization) | Q(organization=F("patient__organization"))
-        )
+        return CarePlan.objects.filter(patient__in=patients_visible_to(actor)).filter(readable_writers_q(actor))
 
     def read_queryset(self, actor):
         tasks = Task.objects.order_by(F("due_date").asc(nulls_last=True), "id")

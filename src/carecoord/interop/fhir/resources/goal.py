@@ -11,8 +11,6 @@ create and cannot change. Writes go through careplans.services (goal_add, goal_u
 entered-in-error. A target value without a comparator cannot be kept (400; an import keeps the measure only).
 """
 
-from django.db.models import F, Q
-
 from carecoord.careplans.choices import GoalAchievementStatus, GoalLifecycleStatus, TargetComparator
 from carecoord.careplans.models import Goal
 from carecoord.careplans.selectors import careplan_get
@@ -24,7 +22,7 @@ from carecoord.interop.fhir.context import lenient
 from carecoord.interop.fhir.outcome import FhirError
 from carecoord.interop.fhir.registry import register
 from carecoord.interop.fhir.search import date_filter, reference_filter, token_filter
-from carecoord.patients.selectors import patients_visible_to
+from carecoord.patients.selectors import patients_visible_to, readable_writers_q
 
 from ._care import bad, code_in, extension_value, number, parse_date, parse_decimal, subject_patient, user_reference
 
@@ -77,9 +75,7 @@ class GoalMapper(ResourceMapper):
     sort_fields = {"target-date": "due_date", "start-date": "start_date"}
 
     def queryset(self, actor):
-        return Goal.objects.filter(patient__in=patients_visible_to(actor)).filter(
-            Q(organization=actor.organization) | Q(organization=F("patient__organization"))
-        )
+        return Goal.objects.filter(patient__in=patients_visible_to(actor)).filter(readable_writers_q(actor))
 
     def is_retired(self, obj: Goal) -> bool:
         return obj.lifecycle_status == GoalLifecycleStatus.ENTERED_IN_ERROR
