@@ -82,7 +82,7 @@ def test_a_discharge_list_against_a_mar_shows_matched_changed_new_and_missing():
     rows = by_name(domain.compare([DISCHARGE, MAR]))
     assert rows["lisinopril"].kind == MATCHED  # ingredient code on one side, the name on the other
     assert rows["metoprolol"].kind == CHANGED
-    assert rows["metoprolol"].changed == {"dose", "frequency"}
+    assert rows["metoprolol"].changed == {"formulation", "dose", "frequency"}  # tartrate vs succinate ER
     assert rows["furosemide"].changed == {"frequency"}
     assert rows["apixaban"].kind == NEW
     assert rows["warfarin"].kind == MISSING

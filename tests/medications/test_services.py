@@ -144,7 +144,7 @@ def test_the_comparison_shows_matched_changed_new_and_missing(actor, patient, di
     assert {name: row.kind for name, row in rows.items()} == {
         "lisinopril": "matched", "metoprolol": "changed", "apixaban": "new", "warfarin": "missing",
     }  # fmt: skip
-    assert rows["metoprolol"].changed == {"dose", "frequency"}
+    assert rows["metoprolol"].changed == {"formulation", "dose", "frequency"}  # tartrate vs succinate ER
 
 
 def test_a_reconciliation_needs_another_list_of_the_same_patient(actor, patient, org, discharge):

@@ -128,7 +128,7 @@ def test_reconcile_decide_and_sign_through_the_pages(client, actor, patient, dis
     page = client.get(reconciliation.get_absolute_url()).content.decode()
     for verdict in ("Matched", "Changed", "New", "Missing"):
         assert f">{verdict}<" in page
-    assert "Differs: dose, frequency" in page
+    assert "Differs: formulation (succinate ER vs tartrate), dose, frequency" in page
 
     _, rows = selectors.reconciliation_rows(reconciliation)
     data = {}

@@ -4,8 +4,10 @@ Pure rules of medication lists, with no database:
 - `group_lines` — which lines are the same medication: the same RxNorm ingredient code first, then the same
   RxNorm code, then the same normalized name (a name never joins two lines with different ingredient codes);
 - `compare` — the reconciliation diff of two or more lists against the first (the base): matched, changed
-  (dose, frequency, route or status), new (only on the base) and missing (not on the base); a single list
-  (nothing else on file to compare it with) is reviewed on its own, every line a row ("new");
+  (formulation, dose, frequency, route or status), new (only on the base) and missing (not on the base); a
+  single list (nothing else on file to compare it with) is reviewed on its own, every line a row ("new");
+- `formulation`, `formulation_difference` — salt, release (ER, DR...) and dose form read from a line's name:
+  one ingredient in two products ("metoprolol tartrate" vs "metoprolol succinate ER") is one row, flagged;
 - `safety_flags` — duplicate therapy and medications with no prescriber on file. These are prompts for a
   coordinator to check with a prescriber, not clinical decision support.
 """
@@ -29,7 +31,8 @@ NOISE = frozenset(
         """
     mg mcg g ml l meq unt unit units iu actuat hr h day days pack tab tabs tablet tablets cap caps capsule capsules
     oral po solution suspension injection injectable inhalation inhaler mucosal spray patch cream ointment drops
-    extended delayed release er xr xl sr dr ec chewable disintegrating topical transdermal nasal ophthalmic otic
+    extended delayed release er xr xl sr dr ec cr la cd ir odt chewable disintegrating topical transdermal nasal
+    ophthalmic otic
     rectal vaginal sublingual subcutaneous intravenous iv im sq prefilled syringe pen auto injector
     daily bid tid qid qhs prn qd once twice three four times a at bedtime by mouth every as needed morning evening
     weekly per of
@@ -55,6 +58,35 @@ FREQUENCY_WORDS = {
     "prn": "prn", "as needed": "prn",
     "weekly": "weekly", "once weekly": "weekly", "once a week": "weekly", "every week": "weekly",
 }  # fmt: skip
+
+# Formulation, read from the name as written. An RxNorm clinical drug (TTY SCD) is named "[12 HR | 24 HR]
+# <ingredient> [<salt>] <strength> <dose form>", its dose form (TTY DF) carrying the release: "24 HR metoprolol
+# succinate 100 MG Extended Release Oral Tablet", "omeprazole 20 MG Delayed Release Oral Capsule" (NLM,
+# RxNorm Technical Documentation, "RxNorm Normal Form"; ../shared/STANDARDS.md says nothing of dose forms).
+# Lists written by hand say the same with ER, XL, SR, CR, XR, LA, CD (extended) or DR, EC (delayed).
+HYDRATES = frozenset({"dihydrate", "monohydrate"})  # the salt's water: the same product
+SALT_SPELLINGS = {"hcl": "hydrochloride"}
+EXTENDED_CODES = frozenset({"er", "xr", "xl", "sr", "cr", "la", "cd"})
+DELAYED_CODES = frozenset({"dr", "ec"})
+EXTENDED_WORDS = re.compile(r"\b(?:extended|sustained|controlled|prolonged)[ -]release\b")
+DELAYED_WORDS = re.compile(r"\b(?:delayed[ -]release|enteric[ -]coated)\b")
+IMMEDIATE_WORDS = re.compile(r"\b(?:immediate[ -]release|ir)\b")
+DURATION = re.compile(r"\b(12|24)[ -]?(?:hr|hour)s?\b")
+FORM_NOUNS = {
+    "tablet": "tablet", "tablets": "tablet", "tab": "tablet", "tabs": "tablet", "caplet": "tablet",
+    "capsule": "capsule", "capsules": "capsule", "cap": "capsule", "caps": "capsule",
+    "solution": "solution", "suspension": "suspension", "syrup": "syrup", "elixir": "elixir", "liquid": "liquid",
+    "injection": "injection", "injectable": "injection", "syringe": "injection", "vial": "injection",
+    "patch": "patch", "inhaler": "inhaler", "cream": "cream", "ointment": "ointment", "gel": "gel",
+    "lotion": "lotion", "spray": "spray", "drops": "drops", "suppository": "suppository", "powder": "powder",
+    "lozenge": "lozenge", "film": "film",
+}  # fmt: skip
+FORM_MODIFIERS = {"chewable": "chewable", "disintegrating": "orally disintegrating", "odt": "orally disintegrating"}
+IMMEDIATE, EXTENDED, DELAYED = "IR", "ER", "DR"
+FORMULATION_WORDS = frozenset(
+    {*EXTENDED_CODES, *DELAYED_CODES, *FORM_NOUNS, *FORM_MODIFIERS}
+    | {"immediate", "sustained", "controlled", "prolonged", "enteric", "coated"}
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +116,13 @@ class Row:
     entries: tuple[Line | None, ...]
     kind: str
     changed: frozenset[str] = frozenset()
+    formulation: str = ""  # with "formulation" in `changed`: how, e.g. "tartrate vs succinate ER"
+
+    @property
+    def differs(self) -> str:
+        """What differs, for the page: "formulation (tartrate vs succinate ER), dose, frequency"."""
+        labels = [f"formulation ({self.formulation})"] if "formulation" in self.changed else []
+        return ", ".join(labels + [name for name in COMPARED_FIELDS if name in self.changed])
 
     @property
     def absent_from(self) -> tuple[int, ...]:
@@ -146,13 +185,109 @@ def _field_value(line: Line, name: str) -> str:
 
 
 def differences(a: Line, b: Line) -> frozenset[str]:
-    """The compared fields two lines disagree on; a field one of them leaves blank is unknown, not a change."""
+    """
+    The compared fields two lines disagree on, and "formulation" when their names say two products of the
+    ingredient (`formulation_difference`); a field one of them leaves blank is unknown, not a change.
+    """
     found = set()
     for name in COMPARED_FIELDS:
         left, right = _field_value(a, name), _field_value(b, name)
         if left and right and left != right:
             found.add(name)
+    if formulation_difference(a, b):
+        found.add("formulation")
     return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Formulation:
+    """
+    What a name says of the product beyond its ingredient. `salts` are empty when the name gives none (or
+    when the salt is the name, "potassium chloride"); `release` is IR, ER or DR, "" when the name says
+    nothing; `code` the release as written (ER, XL, SR, DR...); `duration` "12 HR" or "24 HR"; `form` the
+    dose form ("tablet", "oral solution" is "solution"), "" when not given.
+    """
+
+    salts: tuple[str, ...] = ()
+    release: str = ""
+    code: str = ""
+    duration: str = ""
+    form: str = ""
+
+
+def formulation(display: str) -> Formulation:
+    """Salt, release and dose form as `display` gives them (see `Formulation`)."""
+    text = re.sub(r"\[[^\]]*\]", " ", (display or "").lower())
+    words = [SALT_SPELLINGS.get(w, w) for w in re.findall(r"[a-z]+", text)]
+    core = [w for w in words if w not in NOISE and w not in SALTS and w not in FORMULATION_WORDS]
+    salts = tuple(dict.fromkeys(w for w in words if w in SALTS and w not in HYDRATES)) if core else ()
+    release, code = "", ""
+    codes = [w for w in words if w in EXTENDED_CODES or w in DELAYED_CODES]
+    if codes:
+        code = codes[0].upper()
+        release = EXTENDED if codes[0] in EXTENDED_CODES else DELAYED
+    elif EXTENDED_WORDS.search(text):
+        release, code = EXTENDED, "ER"
+    elif DELAYED_WORDS.search(text):
+        release, code = DELAYED, "DR"
+    duration_found = DURATION.search(text)
+    duration = f"{duration_found.group(1)} HR" if duration_found else ""
+    if duration and not release:
+        release, code = EXTENDED, "ER"
+    if not release and IMMEDIATE_WORDS.search(text):
+        release, code = IMMEDIATE, "IR"
+    nouns = [FORM_NOUNS[w] for w in words if w in FORM_NOUNS]
+    modifiers = [FORM_MODIFIERS[w] for w in words if w in FORM_MODIFIERS]
+    form = " ".join([*dict.fromkeys(modifiers), nouns[-1] if nouns else "tablet"]) if modifiers else ""
+    form = form or (nouns[-1] if nouns else "")
+    return Formulation(salts, release, code, duration, form)
+
+
+def _release_differs(a: Formulation, b: Formulation) -> bool:
+    """
+    Immediate vs extended vs delayed release; a name that says nothing is immediate release (the plain
+    product, as RxNorm names it) except against delayed release, which lists often leave unsaid (omeprazole,
+    pantoprazole, aspirin EC exist that way). Two extended releases differ when both give their duration
+    and these differ (12 HR vs 24 HR) or both give a specific code and these differ (bupropion SR vs XL);
+    ER is the generic code, which fits any.
+    """
+    left, right = a.release or IMMEDIATE, b.release or IMMEDIATE
+    if left != right:
+        return {a.release, b.release} != {"", DELAYED}
+    if left != EXTENDED:
+        return False
+    if a.duration and b.duration and a.duration != b.duration:
+        return True
+    return a.code != "ER" and b.code != "ER" and a.code != b.code
+
+
+def formulation_difference(a: Line, b: Line) -> str:
+    """
+    How two lines of one ingredient are different products, e.g. "tartrate vs succinate ER" or "immediate
+    release vs ER"; "" when their names agree or leave it unsaid (a salt or a dose form only one of them
+    gives is unknown, not a change). The same RxNorm code is the same product whatever the names say.
+    """
+    if a.rxnorm_code and a.rxnorm_code == b.rxnorm_code:
+        return ""
+    left, right = formulation(a.display), formulation(b.display)
+    salt = bool(left.salts and right.salts and set(left.salts) != set(right.salts))
+    release = _release_differs(left, right)
+    form = bool(left.form and right.form and left.form != right.form)
+    if not (salt or release or form):
+        return ""
+    durations = release and left.duration != right.duration and bool(left.duration and right.duration)
+    return f"{_described(left, salt, release, form, durations)} vs {_described(right, salt, release, form, durations)}"
+
+
+def _described(found: Formulation, salt: bool, release: bool, form: bool, durations: bool) -> str:
+    parts = []
+    if salt:
+        parts.append(" ".join(found.salts))
+    if release and found.release and found.release != IMMEDIATE:
+        parts.append(f"{found.duration} {found.code}" if durations else found.code)
+    if form:
+        parts.append(found.form)
+    return " ".join(parts) or "immediate release"
 
 
 class _Groups:
@@ -246,7 +381,9 @@ def _row(key: str, entries: tuple[Line | None, ...]) -> Row:
     if not others:
         return Row(key, name, entries, NEW)
     changed = frozenset().union(*(differences(base, other) for other in others))
-    return Row(key, name, entries, CHANGED if changed else MATCHED, changed)
+    formulations = (formulation_difference(base, other) for other in others)
+    how = "; ".join(dict.fromkeys(found for found in formulations if found))
+    return Row(key, name, entries, CHANGED if changed else MATCHED, changed, how)
 
 
 def safety_flags(lines: Iterable[Line]) -> list[Flag]:

@@ -2,10 +2,12 @@
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.forms.utils import ErrorDict
 
 from carecoord.core import timefmt
 
 from .choices import Action, Frequency, ListSource, Route, StatementStatus
+from .prescribers import NOT_OFFERED
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 RXCUI = RegexValidator(r"^[1-9][0-9]{0,9}$", "An RxNorm code (RxCUI) is digits only, like 29046.")
@@ -67,7 +69,10 @@ class MedicationLineForm(forms.Form):
     route_code = forms.ChoiceField(choices=_blank(Route.choices), required=False, label="Route")
     frequency_code = forms.ChoiceField(choices=_blank(Frequency.choices), required=False, label="Frequency")
     frequency_text = forms.CharField(max_length=200, required=False, label="Frequency as written")
-    prescriber = PrescriberChoiceField(queryset=None, required=False, empty_label="— none on file —")
+    prescriber = PrescriberChoiceField(
+        queryset=None, required=False, empty_label="— none on file —",
+        error_messages={"invalid_choice": NOT_OFFERED},
+    )  # fmt: skip
     start_date = forms.DateField(widget=DATE, required=False, label="Start")
     stop_date = forms.DateField(widget=DATE, required=False, label="Stop")
     status = forms.ChoiceField(choices=StatementStatus.choices, initial=StatementStatus.ACTIVE)
@@ -154,7 +159,10 @@ class DecisionForm(forms.Form):
     """
 
     row_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
-    action = forms.ChoiceField(choices=Action.choices, widget=forms.RadioSelect, label="Decision")
+    action = forms.ChoiceField(
+        choices=Action.choices, widget=forms.RadioSelect, label="Decision",
+        error_messages={"required": "Choose a decision (continue, change, stop, hold or ask the prescriber)."},
+    )  # fmt: skip
     chosen_line = forms.ChoiceField(label="Version to keep")
     dose = forms.CharField(max_length=100, required=False, label="New dose")
     frequency_code = forms.ChoiceField(choices=_blank(Frequency.choices), required=False, label="New frequency")
@@ -173,12 +181,35 @@ class DecisionForm(forms.Form):
     ordered_by_practitioner = forms.ChoiceField(
         required=False, label="Ordering prescriber (directory)",
         help_text="Or choose the prescriber from the directory.",
+        error_messages={"invalid_choice": NOT_OFFERED},
+    )  # fmt: skip
+
+    # What a coordinator types or picks on a row besides the decision (the row key and version come preset).
+    ENTERED = (
+        "dose", "frequency_code", "frequency_text", "route_code", "note", "resume_date", "ordered_by",
+        "ordered_by_practitioner",
     )  # fmt: skip
 
     def __init__(self, *args, versions, prescribers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["chosen_line"].choices = versions
         self.fields["ordered_by_practitioner"].choices = [("", "—"), *prescribers]
+
+    @property
+    def is_filled(self) -> bool:
+        """
+        Submitted with a decision, or with something entered (a note without a decision is a mistake to show,
+        not to drop). A row left alone is not validated, so it shows no errors.
+        """
+        if not self.is_bound:
+            return False
+        return any(str(self.data.get(self.add_prefix(name), "")).strip() for name in ("action", *self.ENTERED))
+
+    def full_clean(self):
+        if self.is_bound and not self.is_filled:
+            self._errors, self.cleaned_data = ErrorDict(renderer=self.renderer), {}
+            return
+        super().full_clean()
 
 
 class SignForm(forms.Form):

@@ -1,19 +1,21 @@
 """
 Reads of medications. Every query starts from `patients_visible_to`; a record is visible when its patient
-is and it was written by the actor's organization or the patient's home organization (a coordination
-organization a patient is shared with sees the home organization's lists, and the home sees its work).
+is and its writer is one the actor may read (`readable_writers_q`: a coordination organization a patient is
+shared with sees the home organization's lists, and the home organization sees every partner's).
 - lists and lines: `lists_for_patient`, `list_get`, `line_get`;
 - the current list: `current_reconciliation`, `lists_in_force` and `lines_in_force` (the latest signed
   reconciled list plus the source lists recorded after it: the medications on file), `active_rxnorm_codes_for`,
   `safety_flags_for`;
 - reconciliations: `reconciliations_for_patient`, `reconciliation_get`, `reconciliation_rows`,
   `orders_by_reconciliation` (each one's changes, stops and holds with who ordered them);
-- choices for forms: `prescriber_choices`, `source_organizations`.
+- choices for forms: `prescriber_choices` (prescribers only; `directory_practitioners` is everyone listed),
+  `source_organizations`.
 """
 
 import uuid
+from collections.abc import Iterable
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from carecoord.core.access import Actor
 from carecoord.core.audit import audit_record
@@ -21,9 +23,9 @@ from carecoord.core.choices import AuditAction
 from carecoord.core.errors import NotFoundError
 from carecoord.directory.models import ExternalOrganization, Practitioner
 from carecoord.patients.models import Patient
-from carecoord.patients.selectors import patients_visible_to
+from carecoord.patients.selectors import patients_visible_to, readable_writers_q
 
-from . import domain
+from . import domain, prescribers
 from .choices import IN_FORCE_STATUSES, ORDERED_ACTIONS, ListKind, ReconciliationStatus, StatementStatus
 from .models import MedicationList, MedicationStatement, Reconciliation, ReconciliationDecision
 
@@ -31,10 +33,8 @@ LINE_RELATED = ("prescriber", "medication_list")
 
 
 def _visible(queryset: QuerySet, actor: Actor) -> QuerySet:
-    """Rows about patients the actor sees, written by the actor's organization or the patient's home one."""
-    return queryset.filter(patient__in=patients_visible_to(actor)).filter(
-        Q(organization=actor.organization) | Q(organization=F("patient__organization"))
-    )
+    """Rows about patients the actor sees, by a writer the actor may read (`readable_writers_q`)."""
+    return queryset.filter(patient__in=patients_visible_to(actor)).filter(readable_writers_q(actor))
 
 
 def _scope(queryset: QuerySet, actor: Actor, patient: Patient) -> QuerySet:
@@ -217,14 +217,27 @@ def reconciliation_rows(reconciliation: Reconciliation) -> tuple[list[Medication
     return lists, rows
 
 
-def prescriber_choices(actor: Actor, patient: Patient) -> QuerySet[Practitioner]:
-    """Directory practitioners of the actor's organization and of the patient's home organization."""
+def directory_practitioners(actor: Actor, patient: Patient) -> QuerySet[Practitioner]:
+    """Active directory practitioners of the actor's organization and of the patient's home organization."""
     orgs = {actor.organization.pk, patient.organization_id}
     return (
         Practitioner.objects.filter(organization__in=orgs, active=True)
         .select_related("external_organization")
         .order_by("family_name", "given_name", "id")
     )
+
+
+def prescriber_choices(actor: Actor, patient: Patient, *, keep: Iterable[int | None] = ()) -> QuerySet[Practitioner]:
+    """
+    The `directory_practitioners` who prescribe (`prescribers.is_prescriber`: physicians, nurse practitioners,
+    physician assistants...), for the prescriber and orderer choices; `keep` (practitioner ids already chosen,
+    e.g. a saved decision's orderer) stay offered even when they do not prescribe, so the choice still shows.
+    """
+    found = directory_practitioners(actor, patient)
+    kept = {pk for pk in keep if pk is not None}
+    listed = found.values_list("pk", "specialty_code", "suffix")
+    chosen = [pk for pk, code, suffix in listed if pk in kept or prescribers.judge(code, suffix)]
+    return found.filter(pk__in=chosen)
 
 
 def source_organizations(actor: Actor, patient: Patient) -> QuerySet[ExternalOrganization]:

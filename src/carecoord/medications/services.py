@@ -31,9 +31,9 @@ from carecoord.core.choices import AuditAction, Role
 from carecoord.core.errors import InvalidStateError, NotFoundError, ValidationError
 from carecoord.core.versioning import save_versioned
 from carecoord.patients.models import Patient
-from carecoord.patients.selectors import patient_get
+from carecoord.patients.selectors import may_read_record, patient_get
 
-from . import domain, rxnorm
+from . import domain, prescribers, rxnorm
 from .choices import (
     ORDERED_ACTIONS,
     Action,
@@ -47,8 +47,8 @@ from .choices import (
 from .models import MedicationList, MedicationStatement, Reconciliation, ReconciliationDecision
 from .selectors import (
     current_reconciliation,
+    directory_practitioners,
     lists_in_force,
-    prescriber_choices,
     reconciliation_rows,
     source_organizations,
 )
@@ -86,10 +86,13 @@ def _audit(actor: Actor, event: str, action: str, target, patient: Patient, **de
 # Lines -------------------------------------------------------------------------------------------------------
 
 
-def clean_line(actor: Actor, patient: Patient, data: dict, *, row: int | None = None) -> dict:
+def clean_line(
+    actor: Actor, patient: Patient, data: dict, *, row: int | None = None, kept_prescriber: int | None = None
+) -> dict:
     """
     Checks one line's values and returns them ready to save (the ingredient code filled from the picker
-    list when the code is on it). `row` (0-based) names the line in messages about a multi-line list.
+    list when the code is on it). `row` (0-based) names the line in messages about a multi-line list. The
+    prescriber must be one (`prescribers`), unless it is `kept_prescriber`, the line's own as saved.
     """
     where = f"Line {row + 1}: " if row is not None else ""
     values = {name: data.get(name) for name in LINE_FIELDS if name in data}
@@ -126,8 +129,10 @@ def clean_line(actor: Actor, patient: Patient, data: dict, *, row: int | None = 
         raise ValidationError(f"{where}the stop date is before the start date.", field="stop_date")
     values["start_date"], values["stop_date"] = start or None, stop or None
     prescriber = data.get("prescriber")
-    if prescriber is not None and not prescriber_choices(actor, patient).filter(pk=prescriber.pk).exists():
+    if prescriber is not None and not directory_practitioners(actor, patient).filter(pk=prescriber.pk).exists():
         raise ValidationError(f"{where}choose the prescriber from the directory.", field="prescriber")
+    if prescriber is not None and prescriber.pk != kept_prescriber and prescribers.refusal(prescriber):
+        raise ValidationError(where + prescribers.refusal(prescriber), field="prescriber")
     values["prescriber"] = prescriber
     return values
 
@@ -236,7 +241,7 @@ def medication_line_update(
 ) -> MedicationStatement:
     """Corrects a line of a source list (all of its values, as given)."""
     _source_list(actor, line.medication_list)
-    values = clean_line(actor, line.patient, data)
+    values = clean_line(actor, line.patient, data, kept_prescriber=line.prescriber_id)
     for name, value in values.items():
         setattr(line, name, value)
     save_versioned(line, expected_version=expected_version, fields=list(values))
@@ -291,8 +296,7 @@ def reconciliation_start(
             "Choose at least one other list to compare with, or the current medications on file.", field="other_lists"
         )
     for found in (base_list, *others):
-        if found.patient_id != patient.pk or found.organization_id not in (actor.organization.pk,
-                                                                           patient.organization_id):  # fmt: skip
+        if found.patient_id != patient.pk or not may_read_record(actor, found.organization_id, patient.organization_id):
             raise NotFoundError()
         if found.entered_in_error:
             raise ValidationError(f"{found.label} was entered in error.", field="other_lists")
@@ -343,18 +347,43 @@ def reconciliation_decide(*, actor: Actor, reconciliation: Reconciliation, decis
     worklist task once). A change, stop or hold is a prescriber's order: `ordered_by` (a name) or
     `ordered_by_practitioner` (a directory practitioner) says who ordered it, required unless the actor is a
     provider, whose own name is recorded when they leave it empty.
+    Nothing is saved unless every decision is valid; the error then lists every row's problem (`details["rows"]`).
     """
     _draft(actor, reconciliation)
     _, rows = reconciliation_rows(reconciliation)
     by_key = {row.key: row for row in rows}
-    for data in decisions:
+    problems = []  # every row's problem, so one round shows them all; any problem rolls every row back
+    for index, data in enumerate(decisions):
         row = by_key.get(data.get("row_key", ""))
-        if row is None:
-            raise ValidationError("That medication is not in this comparison; reload the page.", field="row_key")
-        _decide(actor, reconciliation, row, data)
+        try:
+            if row is None:
+                raise ValidationError("That medication is not in this comparison; reload the page.", field="row_key")
+            _decide(actor, reconciliation, row, data)
+        except ValidationError as exc:
+            problems.append(_row_problem(exc, row, key=data.get("row_key", ""), index=index))
+    if problems:
+        raise _rows_refused(problems)
     _audit(actor, "reconciliation.decide", AuditAction.UPDATE, reconciliation, reconciliation.patient,
            rows=[d.get("row_key") for d in decisions][:60])  # fmt: skip
     return reconciliation
+
+
+def _row_problem(exc: ValidationError, row: domain.Row | None, *, key: str, index: int) -> dict:
+    """One row's problem as `details["rows"]` carries it: which row (its key, name, `index` in `decisions`)."""
+    return {"index": index, "row_key": key, "name": row.name if row else "", "field": exc.field, "message": exc.message}
+
+
+def _rows_refused(problems: list[dict]) -> ValidationError:
+    """
+    One error for the rows' problems: `message` and `field` are the first's (as when only one row was
+    refused), `field_errors` has every message and `details["rows"]` says which row each is about.
+    """
+    errors: dict[str | None, list[str]] = {}
+    for problem in problems:
+        errors.setdefault(problem["field"], []).append(problem["message"])
+    exc = ValidationError.of(errors)
+    exc.details = {"rows": problems}
+    return exc
 
 
 def _decide(actor: Actor, reconciliation: Reconciliation, row: domain.Row, data: dict) -> ReconciliationDecision:
@@ -427,11 +456,15 @@ def _ordering_practitioner(actor: Actor, reconciliation: Reconciliation, row: do
         key = uuid.UUID(str(getattr(value, "public_id", value)))
     except ValueError:
         key = None
-    found = prescriber_choices(actor, reconciliation.patient).filter(public_id=key).first() if key else None
+    found = directory_practitioners(actor, reconciliation.patient).filter(public_id=key).first() if key else None
     if found is None:
         raise ValidationError(
             f"{row.name}: choose the ordering prescriber from the directory.", field="ordered_by_practitioner"
         )
+    # Who ordered must prescribe; an orderer saved on this row before stays (the choice is kept, not new).
+    saved = reconciliation.decisions.filter(row_key=row.key, ordered_by_practitioner=found).exists()
+    if not saved and prescribers.refusal(found):
+        raise ValidationError(f"{row.name}: {prescribers.refusal(found)}", field="ordered_by_practitioner")
     return found
 
 
@@ -548,40 +581,38 @@ def reconciliation_sign(
             "chosen_line__last_order__ordered_by_practitioner",
         ).order_by("id")
     }
-    undecided = [row.name for row in rows if row.key not in decisions]
+    undecided = [row for row in rows if row.key not in decisions]
     if undecided:
-        raise ValidationError(
-            "Decide every medication before signing; still open: " + ", ".join(undecided[:8]) + ".", field="decisions"
+        raise _sign_refused(
+            "Decide every medication before signing; still open: ", undecided, "Not decided yet: choose a decision."
         )
-    stale = [
-        row.name for row in rows if str(decisions[row.key].chosen_line.public_id) not in {e.ref for e in row.present}
-    ]
+    stale = [row for row in rows if str(decisions[row.key].chosen_line.public_id) not in {e.ref for e in row.present}]
     if stale:
-        raise ValidationError(
-            "These medications changed on their lists since they were decided; decide them again: "
-            + ", ".join(stale[:8]) + ".", field="decisions",
+        raise _sign_refused(
+            "These medications changed on their lists since they were decided; decide them again: ", stale,
+            "Changed on its list since it was decided: decide it again.",
         )  # fmt: skip
     today = _today(actor)
     overdue = [
-        row.name
+        row
         for row in rows
         if decisions[row.key].action == Action.HOLD
         and decisions[row.key].resume_date
         and decisions[row.key].resume_date < today
     ]
     if overdue:
-        raise ValidationError(
-            "These held medications have a resume date before today; decide them again: "
-            + ", ".join(overdue[:8]) + ".", field="decisions",
+        raise _sign_refused(
+            "These held medications have a resume date before today; decide them again: ", overdue,
+            "Held with a resume date before today: decide it again.",
         )  # fmt: skip
     # Decided before orderers were recorded (a draft from then): decided again, the orderer is asked for.
     unordered = [
-        row.name for row in rows if decisions[row.key].action in ORDERED_ACTIONS and not decisions[row.key].ordered_by
+        row for row in rows if decisions[row.key].action in ORDERED_ACTIONS and not decisions[row.key].ordered_by
     ]
     if unordered:
-        raise ValidationError(
-            "These changes, stops or holds need the prescriber who ordered them (Ordered by); decide them again: "
-            + ", ".join(unordered[:8]) + ".", field="decisions",
+        raise _sign_refused(
+            "These changes, stops or holds need the prescriber who ordered them (Ordered by); decide them again: ",
+            unordered, "Needs the prescriber who ordered it (Ordered by): decide it again.",
         )  # fmt: skip
     previous = current_reconciliation(actor, patient)
     # Set before the lines are written: their FHIR history version (written as each is saved) reads the time
@@ -611,6 +642,14 @@ def reconciliation_sign(
     _complete_transition_step(actor, patient, ordered)
     _complete_medication_review_tasks(actor, patient)
     return reconciliation
+
+
+def _sign_refused(lead: str, rows: list[domain.Row], problem: str) -> ValidationError:
+    """Signing refused because of `rows`: the message names the first eight, `details["rows"]` has each."""
+    return ValidationError(
+        lead + ", ".join(row.name for row in rows[:8]) + ".", field="decisions",
+        details={"rows": [{"row_key": row.key, "name": row.name, "field": None, "message": problem} for row in rows]},
+    )  # fmt: skip
 
 
 # A signed reconciliation is the medication review that a task due this week asks for; later ones (a yearly

@@ -155,6 +155,8 @@ def list_detail(request: HttpRequest, public_id) -> HttpResponse:
     context = chart_context(actor, found.patient, tab="medications")
     flags = selectors.safety_flags_for(list(found.lines.all()))
     context.update(medication_list=found, flags=flags, not_cds=NOT_CDS, error_status=StatementStatus.ENTERED_IN_ERROR)
+    # Only the organization that recorded a list changes it (services._source_list); others read it.
+    context["may_change_list"] = context["can_edit"] and found.organization_id == actor.organization.pk
     return render(request, "medications/list_detail.html", context)
 
 
@@ -224,14 +226,19 @@ def _version_label(found_list, line) -> str:
     return f"{found_list.label}: {line.display}" + (f" ({details})" if details else "")
 
 
-def _prescriber_options(actor, patient) -> list[tuple[str, str]]:
-    """The directory practitioners who may be named as the orderer, read once for every row's form."""
-    return [(str(found.public_id), prescriber_label(found)) for found in selectors.prescriber_choices(actor, patient)]
+def _prescriber_options(actor, reconciliation) -> list[tuple[str, str]]:
+    """
+    The directory prescribers who may be named as the orderer, read once for every row's form, and the
+    orderers already saved on its decisions (still shown, even if they do not prescribe).
+    """
+    saved = reconciliation.decisions.values_list("ordered_by_practitioner_id", flat=True)
+    found = selectors.prescriber_choices(actor, reconciliation.patient, keep=saved)
+    return [(str(practitioner.public_id), prescriber_label(practitioner)) for practitioner in found]
 
 
 def _decision_forms(actor, reconciliation, lists, rows, data=None) -> list[dict]:
     """One entry per row: the row, each list's line, its decision form (bound to `data` when given)."""
-    prescribers = _prescriber_options(actor, reconciliation.patient)
+    prescribers = _prescriber_options(actor, reconciliation)
     labels = {}
     for found in lists:
         for line in found.lines.all():
@@ -257,27 +264,77 @@ def _decision_forms(actor, reconciliation, lists, rows, data=None) -> list[dict]
             initial["action"] = Action.CONTINUE
         form = DecisionForm(data, prefix=f"row{index}", versions=versions, prescribers=prescribers, initial=initial)
         cells = [labels[entry.ref][1] if entry else None for entry in row.entries]
-        entries.append({"row": row, "cells": cells, "form": form, "decision": decision})
+        entries.append({"row": row, "cells": cells, "form": form, "decision": decision, "anchor": _row_anchor(index)})
     return entries
 
 
-def _reconciliation_page(request, actor, reconciliation, *, entries=None, sign_form=None, status=200):
+def _row_anchor(index: int) -> str:
+    return f"row-{index + 1}"
+
+
+def _reconciliation_page(
+    request, actor, reconciliation, *, entries=None, sign_form=None, decide_general=None, sign_rows=None, status=200
+):
+    """
+    The reconciliation. After a refused save (`entries` bound to what was sent, `decide_general`: the problems
+    about no one row) or a refused signature (`sign_form`, `sign_rows`: the rows the service named) an error
+    summary tops the form that was sent: nothing was saved, how many rows need attention, a link to each.
+    """
     lists, rows = selectors.reconciliation_rows(reconciliation)
     context = chart_context(actor, reconciliation.patient, tab="medications")
     decided = {d.row_key for d in reconciliation.decisions.all()}
+    entries = entries or _decision_forms(actor, reconciliation, lists, rows)
+    sign_form = sign_form or SignForm(initial={"version": reconciliation.version})
+    decide_summary = _decide_summary(entries, decide_general) if decide_general is not None else None
+    sign_summary = _sign_summary(entries, sign_form, sign_rows) if sign_rows is not None else None
     context.update(
         reconciliation=reconciliation,
         lists=lists,
         single=len(lists) == 1,
-        entries=entries or _decision_forms(actor, reconciliation, lists, rows),
+        entries=entries,
         undecided=[row for row in rows if row.key not in decided],
-        sign_form=sign_form or SignForm(initial={"version": reconciliation.version}),
+        sign_form=sign_form,
+        decide_summary=decide_summary,
+        sign_summary=sign_summary,
         result_lines=list(reconciliation.result_list.lines.select_related("prescriber"))
         if reconciliation.result_list_id
         else [],
         not_cds=NOT_CDS,
     )
     return render(request, "medications/reconciliation_detail.html", context, status=status)
+
+
+def _without_name(message: str, name: str) -> str:
+    """A service's row message starts with the medication's name; next to the name it is said once."""
+    short = message.removeprefix(f"{name}: ")
+    return short[:1].upper() + short[1:]
+
+
+def _decide_summary(entries, general) -> dict:
+    """Every row whose form has errors (each entry gets them as `problems`), and the problems about no row."""
+    problems = []
+    for entry in entries:
+        form, name = entry["form"], entry["row"].name
+        messages = [_without_name(m, name) for errors in form.errors.values() for m in errors] if form.is_bound else []
+        entry["problems"] = messages
+        if messages:
+            problems.append({"anchor": entry["anchor"], "name": name, "messages": messages})
+    return {"rows": problems, "count": len(problems), "general": list(general)}
+
+
+def _sign_summary(entries, form, sign_rows) -> dict:
+    """The rows the signature was refused for (each entry gets its `sign_problem`), and the form's errors."""
+    by_key = {problem["row_key"]: problem["message"] for problem in sign_rows}
+    problems = []
+    for entry in entries:
+        message = entry["sign_problem"] = by_key.get(entry["row"].key)
+        entry["problems"] = [message] if message else []
+        if message:
+            problems.append({"anchor": entry["anchor"], "name": entry["row"].name, "messages": entry["problems"]})
+    general = [m for name, errors in form.errors.items() if name != "note" for m in errors]
+    if form["note"].errors:
+        problems.append({"anchor": form["note"].auto_id, "name": form["note"].label, "messages": form["note"].errors})
+    return {"rows": problems, "count": len(sign_rows), "general": general}
 
 
 @login_required
@@ -291,25 +348,48 @@ def reconciliation_detail(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def reconciliation_decide(request: HttpRequest, public_id) -> HttpResponse:
+    """
+    Saves the rows with a decision (or with something entered) in one transaction: one bad row and none is
+    saved. The page then comes back with what was entered on every row and a summary of the rows to correct.
+    """
     actor = editor_actor(request)
     reconciliation = selectors.reconciliation_get(actor, public_id, audit_event=None)
     lists, rows = selectors.reconciliation_rows(reconciliation)
     entries = _decision_forms(actor, reconciliation, lists, rows, data=request.POST)
-    chosen = [e for e in entries if e["form"].is_bound and e["form"].data.get(e["form"].add_prefix("action"))]
-    if all(e["form"].is_valid() for e in chosen):
+    chosen = [e for e in entries if e["form"].is_filled]
+    general = []
+    if all([e["form"].is_valid() for e in chosen]):  # a list, not a generator: every row is checked
         try:
             services.reconciliation_decide(
                 actor=actor, reconciliation=reconciliation, decisions=[e["form"].cleaned_data for e in chosen]
             )
         except ApplicationError as exc:
-            key = next((e for e in chosen if e["row"].name in exc.message), chosen[0] if chosen else None)
-            if key is None or isinstance(exc, NotFoundError):
+            if isinstance(exc, NotFoundError):
                 raise
-            _put_error(key["form"], exc)
+            general = _put_row_errors(entries, exc)
         else:
             messages.success(request, f"{len(chosen)} decision{'s' if len(chosen) != 1 else ''} saved.")
             return redirect(reconciliation.get_absolute_url() + "#decisions")
-    return _reconciliation_page(request, actor, reconciliation, entries=entries, status=400)
+    return _reconciliation_page(request, actor, reconciliation, entries=entries, decide_general=general, status=400)
+
+
+def _put_row_errors(entries, exc: ApplicationError) -> list[str]:
+    """
+    Shows the service's problems on the rows they are about (`details["rows"]`), on their field when the row
+    shows it; returns the messages about no row (a reconciliation signed meanwhile...).
+    """
+    by_key = {entry["row"].key: entry["form"] for entry in entries}
+    general = []
+    for problem in exc.details.get("rows", []):
+        form = by_key.get(problem["row_key"])
+        if form is None:
+            general.append(problem["message"])
+            continue
+        field = problem["field"]
+        form.add_error(field if field in form.fields and not form[field].is_hidden else None, problem["message"])
+    if not exc.details.get("rows"):
+        general = [message for messages in exc.field_errors.values() for message in messages]
+    return general
 
 
 @login_required
@@ -318,6 +398,7 @@ def reconciliation_sign(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request)
     reconciliation = selectors.reconciliation_get(actor, public_id, audit_event=None)
     form = SignForm(request.POST)
+    sign_rows = []
     if form.is_valid():
         try:
             services.reconciliation_sign(
@@ -326,11 +407,12 @@ def reconciliation_sign(request: HttpRequest, public_id) -> HttpResponse:
             )  # fmt: skip
         except ApplicationError as exc:
             _put_error(form, exc)
+            sign_rows = exc.details.get("rows", [])
         else:
             messages.success(request, "Reconciliation signed: the reconciled list is now the current list.")
             return redirect(reconciliation.get_absolute_url())
     reconciliation.refresh_from_db()
-    return _reconciliation_page(request, actor, reconciliation, sign_form=form, status=400)
+    return _reconciliation_page(request, actor, reconciliation, sign_form=form, sign_rows=sign_rows, status=400)
 
 
 @login_required

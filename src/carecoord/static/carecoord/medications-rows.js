@@ -1,6 +1,7 @@
 // Medication pages: "Add another medication" on a new source list (a Django formset: clone the empty row
 // from its <template>, renumber it, bump TOTAL_FORMS), and the RxNorm picker (choosing a suggested name
-// fills its RxCUI). No inline scripts anywhere (strict Content Security Policy).
+// fills its RxCUI), and a refused reconciliation's error summary brought into view and focused. No inline
+// scripts anywhere (strict Content Security Policy).
 (function () {
   "use strict";
 
@@ -49,8 +50,19 @@
     });
   }
 
+  // A refused save or signature comes back as a new page at its top: the error summary on top of the form
+  // that was sent (nothing was saved, which rows to correct) is scrolled into view and focused, so it is read
+  // out and Tab leads to its links to the rows.
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) { return; }
+    summary.scrollIntoView({ block: "start" });
+    summary.focus({ preventScroll: true });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpRows();
     setUpPicker();
+    focusErrorSummary();
   });
 })();

@@ -44,7 +44,7 @@ from carecoord.medications.choices import (
     StatementStatus,
 )
 from carecoord.medications.models import MedicationStatement, ReconciliationDecision
-from carecoord.medications.selectors import prescriber_choices, statements_visible_to
+from carecoord.medications.selectors import directory_practitioners, statements_visible_to
 
 from ._care import extension_value, visible_patient
 
@@ -238,7 +238,7 @@ class MedicationStatementMapper(ResourceMapper):
         if not ref or str(ref.get("reference", "")).split("/")[-2:-1] != ["Practitioner"]:
             return None  # the patient or a relative said so: no prescriber on file
         key = referenced_id(ref, "Practitioner", path=f"{PATH}.informationSource")
-        found = prescriber_choices(actor, patient).filter(public_id=key).first()
+        found = directory_practitioners(actor, patient).filter(public_id=key).first()  # services check they prescribe
         if found is None:
             raise FhirError(400, f"{PATH}.informationSource Practitioner/{key} is not in the directory.",
                             expression=[f"{PATH}.informationSource"])  # fmt: skip
