@@ -100,6 +100,12 @@ APPEAL_OUTCOMES = (
 
 
 class FundingProgram(models.TextChoices):
+    """
+    Programs an application is tracked for. Every program the benefits pre-screen can suggest has one here
+    (community.domain.APPLICATION_PROGRAMS maps them, and a test keeps the map complete); WIC and TANF are
+    applied for though the pre-screen does not screen them (no income rule of ours for them yet).
+    """
+
     MEDICAID = "medicaid", "Medicaid"
     CHIP = "chip", "CHIP"
     MSP = "msp", "Medicare Savings Program"
@@ -107,6 +113,10 @@ class FundingProgram(models.TextChoices):
     MARKETPLACE = "marketplace", "Marketplace premium tax credit"
     CHARITY_CARE = "charity_care", "Hospital financial assistance (charity care)"
     PHARMA_ASSISTANCE = "pharma_assistance", "Drug manufacturer assistance"
+    SNAP = "snap", "SNAP (food assistance)"
+    LIHEAP = "liheap", "LIHEAP (energy assistance)"
+    WIC = "wic", "WIC (nutrition for women, infants and children)"
+    TANF = "tanf", "TANF (cash assistance)"
     OTHER = "other", "Other program"
 
 

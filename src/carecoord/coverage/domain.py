@@ -72,6 +72,21 @@ def alert_date(end: dt.date, days_before: int) -> dt.date:
     return end - dt.timedelta(days=days_before)
 
 
+# Days from submitting an application to checking for the program's decision (FundingProgram values): the
+# deadline the program has to decide where a rule sets one. Medicaid, CHIP and the Medicare Savings Programs
+# (run by state Medicaid) decide within 45 days, 90 when the application rests on a disability (42 CFR
+# 435.912(c)(3), 457.340(d)); SNAP within 30 days of filing (7 CFR 273.2(g)(1)); WIC within 20 days at most
+# (7 CFR 246.7(f)(2); verify). Others have no federal deadline (LIHEAP, TANF, charity care: set by the state,
+# agency or hospital), so 30 days is a follow-up habit, not a rule.
+DECISION_CHECK_DAYS = {"medicaid": 45, "chip": 45, "msp": 45, "snap": 30, "wic": 20}
+DEFAULT_DECISION_CHECK_DAYS = 30
+
+
+def decision_check_date(program: str, submitted_on: dt.date) -> dt.date:
+    """When to check for the decision on an application to `program` submitted on `submitted_on`."""
+    return submitted_on + dt.timedelta(days=DECISION_CHECK_DAYS.get(program, DEFAULT_DECISION_CHECK_DAYS))
+
+
 def alert_due(end: dt.date | None, today: dt.date, days_before: int) -> bool:
     """True from `days_before` days ahead of `end` until `end` itself."""
     return end is not None and alert_date(end, days_before) <= today <= end

@@ -379,6 +379,14 @@ class PriorAuthListFilterForm(forms.Form):
         empty_label="Any payer",
         error_messages={"invalid_choice": "No payer of your directory has this id."},
     )
+    # Blank is the default, our organization's own requests (selectors.OWN_SCOPE); the JSON API does not
+    # send it and keeps listing all it may read.
+    scope = forms.ChoiceField(
+        required=False,
+        label="Whose",
+        choices=[("", "Our organization's"), ("all", "All I can see")],
+        error_messages={"invalid_choice": "“%(value)s” is not a choice of whose requests to show."},
+    )
 
     def __init__(self, *args, payers, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,8 +6,12 @@ Writes of funding applications (Medicaid, Medicare Savings Programs, Extra Help,
 - worklist: each missing document of an open application is one task ("Get <document> for <program>"),
   completed when the document is received, cancelled when the application no longer needs it; a document marked
   not received again gets a new task; an approved application gets a renewal task
-  RENEWAL_ALERT_DAYS before its renewal date. `application_tasks_sync` does both for one organization and is
-  what the periodic job runs; every task has a dedupe key, so running it again makes nothing new.
+  RENEWAL_ALERT_DAYS before its renewal date; a submitted application gets a "Check for a decision" task due
+  when the program should have decided (domain.decision_check_date), completed when the decision is recorded
+  (approved or denied) and cancelled if the application is withdrawn or its submitted date changes.
+  `application_tasks_sync` does all of it for one organization and is what the periodic job runs; every task has
+  a dedupe key, so running it again makes nothing new. Applications keep no status history (no event model):
+  the audit log and these tasks are what records the way an application went.
 """
 
 import datetime as dt
@@ -196,6 +200,27 @@ def _renewal_key(app: FundingApplication) -> str:
     return f"funding-renewal:{app.public_id}:{app.renewal_date.isoformat()}"
 
 
+def _decision_prefix(app: FundingApplication) -> str:
+    return f"funding-decision:{app.public_id}:"
+
+
+def _decision_key(app: FundingApplication) -> str:
+    # One task per submission date: a corrected date puts a new task up (the old one is cancelled).
+    return f"{_decision_prefix(app)}{app.submitted_on.isoformat()}"
+
+
+def _decision_task(app: FundingApplication, today: dt.date) -> dict:
+    reference = f" (reference {app.reference_number})" if app.reference_number else ""
+    return {
+        "title": f"Check for a decision on {app.program_name}"[:200],
+        "description": (
+            f"Submitted on {timefmt.day(app.submitted_on)}{reference}. Ask the program whether it has decided "
+            "and record the decision on the application (approved or denied); that completes this task."
+        ),
+        "due_date": max(domain.decision_check_date(app.program, app.submitted_on), today),
+    }
+
+
 def _sync_tasks(app: FundingApplication, *, actor: Actor | None = None) -> int:
     """Makes the missing-document and renewal tasks that are due and closes those no longer needed."""
     organization = app.organization
@@ -222,6 +247,8 @@ def _sync_tasks(app: FundingApplication, *, actor: Actor | None = None) -> int:
             "description": "Start the renewal paperwork so the benefit does not lapse.",
             "due_date": max(app.renewal_date - dt.timedelta(days=30), today),
         }
+    if app.status == ApplicationStatus.SUBMITTED and app.submitted_on:
+        wanted[_decision_key(app)] = _decision_task(app, today)
     made = 0
     existing = set(
         Task.objects.filter(organization=organization, dedupe_key__in=wanted).values_list("dedupe_key", flat=True)
@@ -245,7 +272,34 @@ def _sync_tasks(app: FundingApplication, *, actor: Actor | None = None) -> int:
     if actor is not None:
         received = {_doc_base_key(app, d.name) for d in documents if d.received}
         _close_unneeded(app, actor, set(wanted), received)
+        _close_decision_tasks(app, actor, set(wanted))
     return made
+
+
+def _close_decision_tasks(app: FundingApplication, actor: Actor, wanted: set[str]) -> None:
+    """Closes the open "Check for a decision" tasks no longer wanted: completed by a decision, else cancelled."""
+    stale = Task.objects.filter(
+        organization=app.organization,
+        focus_type=FOCUS,
+        focus_id=app.public_id,
+        dedupe_key__startswith=_decision_prefix(app),
+        status__in=OPEN_TASK_STATUSES,
+    ).exclude(dedupe_key__in=wanted)
+    decided = app.status in (ApplicationStatus.APPROVED, ApplicationStatus.DENIED)
+    if decided:
+        note = f"The program decided: {app.get_status_display().lower()}."
+    elif app.status == ApplicationStatus.WITHDRAWN:
+        note = "The application was withdrawn."
+    else:
+        note = "The submitted date changed; a new task checks for the decision."
+    for task in stale.select_related("patient"):
+        careplan_services.task_set_status(
+            actor=actor,
+            task=task,
+            status=TaskStatus.COMPLETED if decided else TaskStatus.CANCELLED,
+            expected_version=task.version,
+            note=note,
+        )
 
 
 def _close_unneeded(app: FundingApplication, actor: Actor, wanted: set[str], received: set[str]) -> None:
@@ -273,7 +327,7 @@ _BASE_KEY_LENGTH = len("funding-doc:") + 36 + 1 + 16
 
 
 def application_tasks_sync(*, organization: Organization) -> int:
-    """The periodic job's work for one organization: due document and renewal tasks, each made once."""
+    """The periodic job's work for one organization: due document, decision and renewal tasks, each made once."""
     visible = patients_visible_to(careplan_services._system_actor(organization))
     apps = (
         FundingApplication.objects.filter(

@@ -1,4 +1,4 @@
-"""Insurance periodic jobs: prior authorization expiry alerts, and funding application document/renewal tasks."""
+"""Insurance periodic jobs: prior authorization expiry alerts; funding application document, decision, renewal tasks."""
 
 import datetime as dt
 
@@ -17,5 +17,5 @@ def alert_expiring_prior_auths() -> int:
 
 @periodic(every=dt.timedelta(hours=6))
 def sync_funding_application_tasks() -> int:
-    """Tasks for missing documents of open applications and for renewals coming up (idempotent)."""
+    """Tasks for missing documents of open applications, decisions to check and renewals coming up (idempotent)."""
     return sum(application_tasks_sync(organization=org) for org in Organization.objects.filter(active=True))

@@ -1,7 +1,10 @@
 """
 The prior authorizations of every patient the user may see, on one page (/insurance/prior-auths/): filtered
-by status (awaiting a decision, approved, ending soon, denied, appeal due soon...) and payer, most urgent
-first. A list naming patients, so each view of it is an audit entry. The JSON API's twin is in api.py.
+by status (awaiting a decision, approved, ending soon, denied, appeal due soon...), payer and whose (our
+organization's own requests by default, or all the user may read), most urgent first. Another organization's
+request (the patient's home organization's, or a partner's) says whose it is and that it is read only here, and
+its dates are not flagged as ours to act on. A list naming patients, so each view of it is an audit entry. The
+JSON API's twin is in api.py.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -20,7 +23,14 @@ from carecoord.core.http import clinical_actor
 from . import domain
 from .choices import APPROVED_STATUSES, AppealLevel, AppealStatus, PriorAuthStatus
 from .forms import PriorAuthListFilterForm
-from .selectors import AWAITING_DECISION, payers_for, prior_auths_visible_to
+from .selectors import (
+    ALL_SCOPE,
+    AWAITING_DECISION,
+    OWN_SCOPE,
+    payers_for,
+    prior_auths_in_scope,
+    prior_auths_of_others_count,
+)
 
 PAGE_SIZE = 25
 
@@ -87,12 +97,18 @@ def with_days_left(auths, today) -> list:
 def priorauth_list(request: HttpRequest) -> HttpResponse:
     actor = clinical_actor(request)
     form, filters = list_filters(actor, request.GET or None)
+    scope = filters.pop("scope", OWN_SCOPE)
     today = clock.today_in(actor.organization.tz)
-    page = Paginator(prior_auths_visible_to(actor, today=today, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    found = prior_auths_in_scope(actor, scope=scope, today=today, **filters)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = with_days_left(list(page.object_list), today)
-    audit_list_view(actor, filters, shown=len(page.object_list), page=page.number)
+    for auth in page.object_list:
+        auth.read_only = auth.organization_id != actor.organization.pk
+    audit_list_view(actor, filters, shown=len(page.object_list), page=page.number, scope=scope)
     query = request.GET.copy()
     query.pop("page", None)
+    all_query = query.copy()
+    all_query["scope"] = ALL_SCOPE
     context = {
         "nav": "priorauths",
         "form": form,
@@ -101,5 +117,9 @@ def priorauth_list(request: HttpRequest) -> HttpResponse:
         "today": today,
         "filtered": bool(filters),
         "alert_days": domain.EXPIRY_ALERT_DAYS,
+        "scope": scope,
+        # Our own list: how many requests of other organizations it leaves out (they can be shown).
+        "others": prior_auths_of_others_count(actor, today=today, **filters) if scope == OWN_SCOPE else 0,
+        "all_query": all_query.urlencode(),
     }
     return render(request, "coverage/priorauth_list.html", context)

@@ -11,7 +11,8 @@ Writes of prior authorizations. A map:
 - history: every status change, edit, correction and follow-up is a PriorAuthEvent (who, when, what);
 - units: `prior_auth_visit_record` / `prior_auth_visit_void`; units used = the units of its visits;
 - expiry: `prior_auth_expiry_tasks` (the periodic job's work): a task N days before an approved authorization
-  ends (once per end date) and the status "expired" after it ends;
+  ends (once per end date) and the status "expired" after it ends (marking it expired by hand is refused
+  before then, `expiry_refusal`);
 - appeals: `appeal_create` (level after level, each with its filing deadline: the payer's days from the
   denial or from the previous level's decision), `appeal_set_status` (filed, upheld, overturned...; an
   overturned appeal approves the authorization), `appeal_document_add` (PDF, PNG or JPEG, checked by content).
@@ -158,7 +159,8 @@ def prior_auth_set_status(
 ) -> PriorAuthorization:
     """
     Moves the authorization along: submitted (on the date sent), pended, approved (all units), partially
-    approved (fewer units), denied (with the payer's reason; an appeal task is created) or expired.
+    approved (fewer units), denied (with the payer's reason; an appeal task is created) or expired (only once
+    the approved period has ended: `expiry_refusal`).
     """
     require_patient_editor(actor)
     patient = _visible(actor, auth.patient)
@@ -169,6 +171,8 @@ def prior_auth_set_status(
             f"{PriorAuthStatus(status).label.lower() if status in PriorAuthStatus.values else status}."
         )
     today = clock.today_in(actor.organization.tz)
+    if status == PriorAuthStatus.EXPIRED and (too_early := expiry_refusal(auth, today)):
+        raise InvalidStateError(too_early, field="status")
     on = on or today
     if on > today and status in DATED:
         what = "submitted" if status == PriorAuthStatus.SUBMITTED else "decided"
@@ -182,7 +186,9 @@ def prior_auth_set_status(
         auth.reference_number = reference_number.strip()[:80]
     fields = ["status", "submitted_on", "decided_on", "units_approved", "denial_reason", "reference_number"]
     save_versioned(auth, expected_version=expected_version, fields=fields)
-    _event(actor, auth, PriorAuthEventKind.STATUS, from_status=before, to_status=status)
+    unknown_end = status == PriorAuthStatus.EXPIRED and auth.end_date is None
+    note = "The approved period's end is unknown; marked expired by hand." if unknown_end else ""
+    _event(actor, auth, PriorAuthEventKind.STATUS, from_status=before, to_status=status, note=note)
     if status in DECIDED:
         _close_follow_up_tasks(actor, auth, f"The payer decided: {auth.get_status_display().lower()}.")
     audit_record(
@@ -196,6 +202,33 @@ def prior_auth_set_status(
     if status == PriorAuthStatus.DENIED:
         _appeal_task(auth, domain.appeal_deadline(on, auth.appeal_deadline_days), level_label="an appeal")
     return auth
+
+
+def next_statuses(auth: PriorAuthorization, today: dt.date) -> set[str]:
+    """
+    The statuses the authorization may move to on `today` (the organization's date): TRANSITIONS, with
+    "expired" only once the approved period has ended (what `prior_auth_set_status` allows).
+    """
+    allowed = set(TRANSITIONS.get(auth.status, set()))
+    if PriorAuthStatus.EXPIRED in allowed and expiry_refusal(auth, today):
+        allowed.discard(PriorAuthStatus.EXPIRED)
+    return allowed
+
+
+def expiry_refusal(auth: PriorAuthorization, today: dt.date) -> str:
+    """
+    Why an approved authorization cannot be marked expired on `today` ("" once it can): the approval covers
+    its period through `end_date` inclusive, so it expires from the day after, as the periodic job marks it.
+    """
+    # The model requires end_date (and the period constraint), so an approval always has one. Should a row
+    # ever lack it, expiry is allowed: the period's end is unknown and the person marking it expired has the
+    # payer's word; the history then says the end was unknown (see prior_auth_set_status).
+    if auth.end_date is None or auth.end_date < today:
+        return ""
+    return (
+        f"The approved period runs through {timefmt.day(auth.end_date)}; the authorization can be marked "
+        f"expired from {timefmt.day(auth.end_date + dt.timedelta(days=1))}."
+    )
 
 
 def _apply_status(auth: PriorAuthorization, status: str, on: dt.date, units: int | None, reason: str) -> None:
@@ -525,20 +558,21 @@ def prior_auth_follow_up_log(
 
 def _move_follow_up_task(actor: Actor, auth: PriorAuthorization, event: PriorAuthEvent) -> None:
     """Completes the request's open follow-up task, then puts the next follow-up on the worklist."""
-    _close_follow_up_tasks(actor, auth, f"Followed up; next follow-up on {timefmt.day(event.follow_up_on)}.")
     payer = auth.coverage.payer.name if auth.coverage.payer_id else "the payer"
-    careplan_services.task_create(
-        actor=None,
-        organization=auth.organization,
+    careplan_services.move_follow_up_task(
+        actor,
         patient=auth.patient,
-        kind=TaskKind.PAPERWORK,
-        title=f"Follow up with {payer} on the prior authorization for {auth.service}"[:200],
-        description=f"Last follow-up: {event.note}"[:2000],
-        due_date=event.follow_up_on,
-        source=TaskSource.COVERAGE,
         focus_type=FOCUS,
         focus_id=auth.public_id,
+        due_on=event.follow_up_on,
+        title=f"Follow up with {payer} on the prior authorization for {auth.service}",
+        description=f"Last follow-up: {event.note}",
+        kind=TaskKind.PAPERWORK,
+        source=TaskSource.COVERAGE,
         dedupe_key=f"{_follow_up_key(auth)}{event.public_id}",
+        key_prefix=_follow_up_key(auth),
+        close_note=f"Followed up; next follow-up on {timefmt.day(event.follow_up_on)}.",
+        by_system=True,  # the request's team owns its follow-ups, not whoever logged the call
         **task_owner(auth.organization, auth.patient),
     )
 

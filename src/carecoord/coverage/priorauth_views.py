@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecoord.core import clock, timefmt
@@ -20,7 +21,7 @@ from carecoord.core.uploads import attachment_response
 from carecoord.patients.selectors import patient_get
 
 from . import domain, funding_services, priorauth_services
-from .choices import APPEAL_OUTCOMES, PriorAuthStatus
+from .choices import APPEAL_OUTCOMES, APPROVED_STATUSES, PriorAuthStatus
 from .forms import (
     AppealStatusForm,
     ApplicationForm,
@@ -34,7 +35,7 @@ from .forms import (
     VisitForm,
     decision_fields,
 )
-from .priorauth_services import AWAITING, CORRECTIONS, DECIDED, TRANSITIONS
+from .priorauth_services import AWAITING, CORRECTIONS, DECIDED
 from .selectors import (
     appeal_get,
     application_document_get,
@@ -72,7 +73,8 @@ def patient_priorauth_add(request: HttpRequest, public_id) -> HttpResponse:
 
 def _auth_context(actor, auth, **bound) -> dict:
     appeals = list(auth.appeals.prefetch_related("documents"))
-    allowed = TRANSITIONS.get(auth.status, set())
+    today = clock.today_in(actor.organization.tz)
+    allowed = priorauth_services.next_statuses(auth, today)
     status_form = bound.pop("status_form", None) or PriorAuthStatusForm(initial={"version": auth.version})
     status_form.limit_statuses(allowed)
     open_appeal = next((a for a in appeals if a.status not in APPEAL_OUTCOMES), None)
@@ -80,7 +82,6 @@ def _auth_context(actor, auth, **bound) -> dict:
     if open_appeal is not None:
         appeal_form = appeal_form or AppealStatusForm(initial={"version": open_appeal.version})
         appeal_form.limit_statuses(open_appeal.status)
-    today = clock.today_in(actor.organization.tz)
     appeal_by = None
     if auth.status == PriorAuthStatus.DENIED and auth.decided_on and open_appeal is None and not appeals:
         appeal_by = domain.appeal_deadline(auth.decided_on, auth.appeal_deadline_days)
@@ -98,6 +99,8 @@ def _auth_context(actor, auth, **bound) -> dict:
         "appeals": appeals,
         "open_appeal": open_appeal,
         "status_form": status_form if allowed else None,
+        # Why "Expired" is not offered yet (an approval whose period has not ended); also the refusal's message.
+        "expiry_note": priorauth_services.expiry_refusal(auth, today) if auth.status in APPROVED_STATUSES else "",
         "visit_form": VisitForm(),
         "appeal_form": appeal_form,
         "document_form": DocumentForm(),
@@ -408,9 +411,8 @@ def patient_application_add(request: HttpRequest, public_id) -> HttpResponse:
             put_error(form, exc)
         else:
             missing = funding_services.missing_count(app)
-            messages.success(
-                request, f"Application recorded{f'; {missing} document task(s) on the worklist' if missing else ''}."
-            )
+            tasks = f"; {missing} document task{pluralize(missing)} on the worklist" if missing else ""
+            messages.success(request, f"Application recorded{tasks}.")
             return redirect(tab_url(patient, "applications"))
     return _bad(request, actor, patient, application_form=form)
 

@@ -14,7 +14,7 @@ from carecoord.core.access import Actor
 from carecoord.core.choices import Role
 from carecoord.core.errors import NotFoundError
 from carecoord.patients.models import Patient
-from carecoord.patients.selectors import patients_visible_to
+from carecoord.patients.selectors import patients_visible_to, readable_writers_q
 
 from . import domain
 from .choices import APPROVED_STATUSES, AppealLevel, AppealStatus, CoverageStatus, PriorAuthStatus
@@ -55,10 +55,8 @@ def _by_key(queryset: QuerySet, public_id):
 
 
 def _visible(queryset: QuerySet, actor: Actor) -> QuerySet:
-    """Records of patients the actor sees, written by the actor's organization or the patient's home one."""
-    return queryset.filter(patient__in=patients_visible_to(actor)).filter(
-        Q(organization=actor.organization) | Q(organization=F("patient__organization"))
-    )
+    """Records of patients the actor sees, by a writer the actor may read (`readable_writers_q`)."""
+    return queryset.filter(patient__in=patients_visible_to(actor)).filter(readable_writers_q(actor))
 
 
 def _scope(queryset: QuerySet, actor: Actor, patient: Patient) -> QuerySet:
@@ -276,6 +274,26 @@ def prior_auths_visible_to(
     return found.select_related("patient", "patient__organization", "coverage", "coverage__payer").order_by(
         F("action_on").asc(nulls_last=True), "-start_date", "-id"
     )
+
+
+# The list's "whose" filter: the actor's organization's own requests (the default: the ones it works), or every
+# request it may read, which includes the patient's home organization's and, for the home organization, its
+# partners' (`readable_writers_q`); those are read only here, their organization changes them.
+OWN_SCOPE, ALL_SCOPE = "ours", "all"
+
+
+def prior_auths_in_scope(actor: Actor, *, scope: str = OWN_SCOPE, **filters) -> QuerySet[PriorAuthorization]:
+    """
+    `prior_auths_visible_to(actor, **filters)`, only the actor's organization's own requests unless `scope` is
+    ALL_SCOPE; each row has its `organization` loaded, so a row of another organization can say whose it is.
+    """
+    found = prior_auths_visible_to(actor, **filters).select_related("organization")
+    return found if scope == ALL_SCOPE else found.filter(organization=actor.organization)
+
+
+def prior_auths_of_others_count(actor: Actor, **filters) -> int:
+    """How many of the requests the actor may read (with `filters`) another organization wrote."""
+    return prior_auths_visible_to(actor, **filters).exclude(organization=actor.organization).count()
 
 
 def approved_auths_ending(organization, *, until) -> QuerySet[PriorAuthorization]:

@@ -22,7 +22,7 @@ from carecoord.patients.chart import chart_context
 from carecoord.patients.selectors import patient_get
 
 from . import services
-from .choices import CoverageStatus
+from .choices import CoverageStatus, FundingProgram
 from .eligibility import ACTIVE_CODES, COST_KINDS, cost_rows, covered_services, service_label
 from .forms import (
     ApplicationForm,
@@ -75,8 +75,9 @@ def _tab_context(actor, patient, **bound) -> dict:
         coverages=coverages,
         payers_exist=payers.exists(),
         checks=list(eligibility_checks_for_patient(actor, patient)[:10]),
-        auths=list(prior_auths_for_patient(actor, patient)),
-        applications=list(applications_for_patient(actor, patient)),
+        # Rows another organization wrote say whose they are (read only here).
+        auths=list(prior_auths_for_patient(actor, patient).select_related("organization")),
+        applications=list(applications_for_patient(actor, patient).select_related("organization")),
         # The first coverage is the primary one; "after the others" only once there are others.
         coverage_form=CoverageForm(prefix="coverage", payers=payers, initial={"position": 1} if not in_force else None),
         coverages_in_force=len(in_force),
@@ -104,13 +105,27 @@ def _forms_per_coverage(actor, coverages, context) -> None:
             c.open = True
 
 
+def _application_start(query) -> dict:
+    """
+    `?program=snap&program_name=...` (the benefits pre-screen's "Start application"): the new-application form
+    with that program preselected and open. An unknown program is ignored (the form starts empty).
+    """
+    program = query.get("program", "")
+    if program not in FundingProgram.values:
+        return {}
+    name = " ".join(query.get("program_name", "").split())[:200]
+    initial = {"program": program, "program_name": name or FundingProgram(program).label}
+    return {"application_form": ApplicationForm(prefix="application", initial=initial), "application_open": True}
+
+
 @login_required
 @require_GET
 def patient_insurance(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
     patient = patient_get(actor, public_id, audit_event=None)
     audit_record(actor=actor, event="insurance.view", action=AuditAction.READ, target=patient, patient=patient)
-    return render(request, "coverage/patient_insurance.html", _tab_context(actor, patient))
+    context = _tab_context(actor, patient, **_application_start(request.GET))
+    return render(request, "coverage/patient_insurance.html", context)
 
 
 def _bad(request, actor, patient, **bound) -> HttpResponse:
