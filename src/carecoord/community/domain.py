@@ -43,6 +43,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import zipcodes
 
+from carecoord.coverage.choices import FundingProgram
+
 from .choices import BenefitProgram, InsuranceStatus, ReferralOutcome
 
 # (first person, each additional person), annual dollars.
@@ -93,6 +95,24 @@ SOURCES: dict[str, str] = {
     BenefitProgram.CHARITY_DISCOUNT: "IRC 501(r)(4)-(5); the hospital's Financial Assistance Policy",
 }
 
+# The program an application is tracked for (coverage's FundingProgram) for each program the pre-screen knows:
+# what "Start application" preselects. Every BenefitProgram has one (a test keeps the map complete).
+APPLICATION_PROGRAMS: dict[str, str] = {
+    BenefitProgram.MEDICAID_ADULT: FundingProgram.MEDICAID,
+    BenefitProgram.MEDICAID_CHILD: FundingProgram.MEDICAID,
+    BenefitProgram.CHIP: FundingProgram.CHIP,
+    BenefitProgram.MEDICAID_AGED_DISABLED: FundingProgram.MEDICAID,
+    BenefitProgram.MSP_QMB: FundingProgram.MSP,
+    BenefitProgram.MSP_SLMB: FundingProgram.MSP,
+    BenefitProgram.MSP_QI: FundingProgram.MSP,
+    BenefitProgram.EXTRA_HELP: FundingProgram.EXTRA_HELP,
+    BenefitProgram.ACA_PTC: FundingProgram.MARKETPLACE,
+    BenefitProgram.SNAP: FundingProgram.SNAP,
+    BenefitProgram.LIHEAP: FundingProgram.LIHEAP,
+    BenefitProgram.CHARITY_FREE: FundingProgram.CHARITY_CARE,
+    BenefitProgram.CHARITY_DISCOUNT: FundingProgram.CHARITY_CARE,
+}
+
 
 @dataclass(frozen=True)
 class Household:
@@ -117,6 +137,11 @@ class ProgramResult:
     @property
     def label(self) -> str:
         return BenefitProgram(self.program).label
+
+    @property
+    def application_program(self) -> str:
+        """The program to track an application for (a coverage FundingProgram value)."""
+        return APPLICATION_PROGRAMS[self.program]
 
 
 # A coverage on file (coverage.choices.ProductType values) as the pre-screen's coverage answer; VA is not listed

@@ -62,7 +62,14 @@ class ScreeningForm(forms.Form):
 
 
 class BenefitsForm(forms.Form):
-    household_size = forms.IntegerField(min_value=1, max_value=20, label="People in the household")
+    household_size = forms.IntegerField(
+        min_value=1,
+        max_value=20,
+        label="People in the household",
+        # Not filled in: the chart does not record who lives with the patient.
+        help_text="Ask: the patient and those living with them who share income (for a child: parents or "
+        "guardians, brothers and sisters at home).",
+    )
     annual_income = forms.IntegerField(min_value=0, max_value=10_000_000, label="Household income a year ($)")
     state = forms.ChoiceField(choices=US_STATES)
     age = forms.IntegerField(min_value=0, max_value=120, label="Patient's age")
@@ -152,7 +159,14 @@ class ReferralStatusForm(forms.Form):
 
 
 class ReferralNoteForm(forms.Form):
-    """A follow-up note on an open referral; the service says what is wrong with an empty one."""
+    """
+    A follow-up note on an open referral; the service says what is wrong with an empty one. Its ids start with
+    "id_followup_" (the field names stay): the referral page also shows the status form, whose note is "id_note".
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_followup_%s")
+        super().__init__(*args, **kwargs)
 
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -167,6 +181,28 @@ class ReferralNoteForm(forms.Form):
         label="Follow up again on",
         help_text="Optional: puts the follow-up on your worklist that day.",
     )
+
+
+class SentReferralFilterForm(forms.Form):
+    """The filters of the organization's sent referrals; an absent or invalid filter falls back to its default."""
+
+    status = forms.ChoiceField(
+        required=False,
+        label="Show",
+        choices=[("open", "Open"), ("closed", "Closed"), ("all", "All")],
+        error_messages={"invalid_choice": "Choose open, closed or all referrals."},
+    )
+    sent_by = forms.ChoiceField(
+        required=False,
+        label="Sent by",
+        choices=[("organization", "My organization"), ("me", "Me")],
+        error_messages={"invalid_choice": "Choose referrals sent by you or by anyone in the organization."},
+    )
+
+    def filters(self) -> dict:
+        """The selector's keywords (selectors.sent_referrals): the valid filters, else the defaults."""
+        data = valid_filters(self)
+        return {"status": data.get("status") or "open", "mine": data.get("sent_by") == "me"}
 
 
 class AgencyForm(forms.Form):

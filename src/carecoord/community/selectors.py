@@ -7,14 +7,16 @@ without the patient's chart (the receiver sees the referral and its `patient_sum
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 
+from carecoord.careplans.choices import OPEN_TASK_STATUSES
+from carecoord.careplans.models import Task
 from carecoord.core.access import Actor, require_patient_reader
 from carecoord.core.errors import NotFoundError
 from carecoord.patients.models import Patient
 from carecoord.patients.selectors import patients_visible_to
 
-from .choices import OPEN_REFERRAL_STATUSES, ServiceStatus
+from .choices import CLOSED_REFERRAL_STATUSES, OPEN_REFERRAL_STATUSES, ServiceStatus
 from .domain import age_fits, centroid, distance_miles, valid_coordinates, zip_code_center
 from .models import (
     Agency,
@@ -25,6 +27,7 @@ from .models import (
     ResourceLocation,
     SocialScreening,
 )
+from .services import REFERRAL_FOCUS
 
 
 def _key(public_id) -> uuid.UUID:
@@ -200,6 +203,43 @@ def referral_get(actor: Actor, public_id) -> Referral:
     if referral is None:
         raise NotFoundError()
     return referral
+
+
+# The start of the dedupe key of the follow-up tasks a referral's follow-up notes put on the worklist
+# (services._follow_up_key); the periodic job's "Referral overdue" tasks have another key.
+FOLLOW_UP_KEY_PREFIX = "referral-follow-up:"
+SENT_STATUS_FILTERS = ("open", "closed", "all")
+
+
+def sent_referrals(actor: Actor, *, status: str = "open", mine: bool = False) -> QuerySet[Referral]:
+    """
+    Referrals the acting organization sent, of patients the actor may see (referrals_visible_to): `status`
+    "open", "closed" or "all"; `mine` only those the actor sent. Open ones first, then the newest. Each row has
+    `next_follow_up_on`: the earliest due date of the referral's open follow-up tasks on the organization's
+    worklist (None without one), read in the same query.
+    """
+    require_patient_reader(actor)
+    if status not in SENT_STATUS_FILTERS:
+        raise ValueError(f"Unknown status filter {status!r}")
+    follow_ups = Task.objects.filter(
+        organization=actor.organization,
+        focus_type=REFERRAL_FOCUS,
+        focus_id=OuterRef("public_id"),
+        status__in=OPEN_TASK_STATUSES,
+        dedupe_key__startswith=FOLLOW_UP_KEY_PREFIX,
+        due_date__isnull=False,
+    ).order_by("due_date")
+    referrals = referrals_visible_to(actor).filter(organization=actor.organization).select_related("created_by")
+    if status == "open":
+        referrals = referrals.filter(status__in=OPEN_REFERRAL_STATUSES)
+    elif status == "closed":
+        referrals = referrals.filter(status__in=CLOSED_REFERRAL_STATUSES)
+    if mine:
+        referrals = referrals.filter(created_by=actor.user)
+    return referrals.annotate(
+        next_follow_up_on=Subquery(follow_ups.values("due_date")[:1]),
+        closed_rank=Case(When(status__in=OPEN_REFERRAL_STATUSES, then=Value(0)), default=Value(1)),
+    ).order_by("closed_rank", "-sent_at", "-id")
 
 
 def incoming_referrals(actor: Actor, *, open_only: bool = False) -> QuerySet[Referral]:

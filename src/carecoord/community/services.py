@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from carecoord.careplans import services as careplan_services
-from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskSource, TaskStatus
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskSource
 from carecoord.careplans.models import Task
 from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_patient_editor, require_patient_reader, require_role
@@ -448,33 +448,19 @@ def referral_note_add(
 
 def _move_follow_up_task(actor: Actor, referral: Referral, event: ReferralEvent) -> None:
     """Completes the referral's open tasks on the actor's worklist, then puts the next follow-up there."""
-    day = timefmt.day(event.follow_up_on)
-    open_tasks = Task.objects.filter(
-        organization=actor.organization,
-        focus_type=REFERRAL_FOCUS,
-        focus_id=referral.public_id,
-        status__in=OPEN_TASK_STATUSES,
-    )
-    for task in open_tasks:
-        careplan_services.task_set_status(
-            actor=actor,
-            task=task,
-            status=TaskStatus.COMPLETED,
-            expected_version=task.version,
-            note=f"Followed up on the referral; next follow-up on {day}.",
-        )
-    careplan_services.task_create(
-        actor=actor,
+    careplan_services.move_follow_up_task(
+        actor,
         patient=referral.patient,
-        kind=TaskKind.REFERRAL,
-        title=f"Follow up on referral: {referral.get_need_display().lower()} for {referral.patient.display_name}"[:200],
-        description=f"Referred to {referral.recipient_name}. Last note: {event.note}"[:2000],
-        due_date=event.follow_up_on,
-        owner=actor.user,
-        source=TaskSource.COMMUNITY,
         focus_type=REFERRAL_FOCUS,
         focus_id=referral.public_id,
+        due_on=event.follow_up_on,
+        title=f"Follow up on referral: {referral.get_need_display().lower()} for {referral.patient.display_name}",
+        description=f"Referred to {referral.recipient_name}. Last note: {event.note}",
+        kind=TaskKind.REFERRAL,
+        source=TaskSource.COMMUNITY,
+        owner=actor.user,
         dedupe_key=f"{_follow_up_key(referral)}{event.public_id}",
+        close_note=f"Followed up on the referral; next follow-up on {timefmt.day(event.follow_up_on)}.",
     )
 
 

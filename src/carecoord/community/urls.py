@@ -5,7 +5,7 @@ referral_, agency_, service_, threshold_), which is how the tenant-isolation mat
 
 from django.urls import path
 
-from . import directory_views, views
+from . import directory_views, sent_views, views
 
 app_name = "community"
 
@@ -37,6 +37,7 @@ urlpatterns = [
     ),
     path("community/import/", directory_views.directory_import, name="directory_import"),
     path("community/referrals/", directory_views.incoming, name="incoming"),
+    path("community/referrals/sent/", sent_views.sent, name="sent"),
     path("community/referrals/<uuid:public_id>/", directory_views.referral_incoming, name="referral_incoming"),
     path("community/referrals/<uuid:public_id>/answer/", directory_views.referral_answer, name="referral_answer"),
     path("community/benefit-thresholds/", directory_views.thresholds, name="thresholds"),

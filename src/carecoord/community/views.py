@@ -36,6 +36,23 @@ from .forms import (
 )
 
 NEED_BY_CODE = {(code.system, code.code): need for need, code in hrsn.NEED_CODES.items()}
+# ICD-10-CM Z codes (FY2024) of social needs, as problem lists often code them ("Z59.41 Food insecurity"), by
+# code prefix without the dot; the longest matching prefix wins (Z59.12 utilities within Z59.1 housing).
+NEED_BY_ICD10_PREFIX = {
+    "Z590": Need.HOMELESSNESS,  # Z59.00-Z59.02 homelessness
+    "Z591": Need.INADEQUATE_HOUSING,  # Z59.10-Z59.19 inadequate housing
+    "Z5912": Need.UTILITY_INSECURITY,  # inadequate housing utilities (screening.NEED_CODES uses it too)
+    "Z594": Need.FOOD_INSECURITY,  # Z59.41 food insecurity, Z59.48 other lack of adequate food
+    "Z595": Need.FINANCIAL_INSECURITY,  # extreme poverty
+    "Z596": Need.FINANCIAL_INSECURITY,  # low income
+    "Z5981": Need.HOUSING_INSTABILITY,  # Z59.81x housing instability, housed
+    "Z5982": Need.TRANSPORTATION_INSECURITY,
+    "Z5986": Need.FINANCIAL_INSECURITY,
+    "Z5987": Need.FINANCIAL_INSECURITY,  # material hardship
+    "Z56": Need.EMPLOYMENT,  # problems related to employment and unemployment
+    "Z602": Need.SOCIAL_CONNECTION,  # problems related to living alone
+    "Z604": Need.SOCIAL_CONNECTION,  # social exclusion and rejection
+}
 
 
 def _tab_url(patient) -> str:
@@ -46,6 +63,27 @@ def _health_concerns(patient):
     return patient.conditions.filter(
         category=ConditionCategory.HEALTH_CONCERN, clinical_status=ConditionClinicalStatus.ACTIVE
     )
+
+
+def need_of_condition(condition) -> str:
+    """The social need a condition is coded as (the screening's SNOMED CT findings, ICD-10-CM Z codes), or ""."""
+    need = NEED_BY_CODE.get((condition.code_system, condition.code))
+    if need:
+        return need
+    if condition.code_system != hrsn.ICD10CM:
+        return ""
+    code = (condition.code or "").replace(".", "").upper()
+    prefixes = [p for p in NEED_BY_ICD10_PREFIX if code.startswith(p)]
+    return NEED_BY_ICD10_PREFIX[max(prefixes, key=len)] if prefixes else ""
+
+
+def _referral_concerns(patient) -> list:
+    """What a referral may address: the active health concerns, and active problem-list entries of a social need."""
+    active = patient.conditions.filter(
+        category__in=(ConditionCategory.HEALTH_CONCERN, ConditionCategory.PROBLEM_LIST),
+        clinical_status=ConditionClinicalStatus.ACTIVE,
+    )
+    return [c for c in active if c.category == ConditionCategory.HEALTH_CONCERN or need_of_condition(c)]
 
 
 def _open(request, public_id, event: str):
@@ -65,7 +103,7 @@ def patient_social_needs(request: HttpRequest, public_id) -> HttpResponse:
     context.update(
         screenings=screenings,
         latest=screenings[0] if screenings else None,
-        concerns=[(c, NEED_BY_CODE.get((c.code_system, c.code), "")) for c in _health_concerns(patient)],
+        concerns=[(c, need_of_condition(c)) for c in _health_concerns(patient)],
         referrals=list(selectors.referrals_for_patient(actor, patient)),
         open_statuses=OPEN_REFERRAL_STATUSES,
     )
@@ -134,7 +172,9 @@ def screening_detail(request: HttpRequest, public_id) -> HttpResponse:
 def patient_benefits(request: HttpRequest, public_id) -> HttpResponse:
     actor, patient = _open(request, public_id, "benefits.view")
     today = clock.today_in(actor.organization.tz)
-    initial = {"state": patient.state or actor.organization.state, "age": patient.age_on(today), "household_size": 1}
+    # No household size: the chart does not record who lives with the patient (a child is never a household of
+    # one by default), so the coordinator asks and enters it; the form requires it.
+    initial = {"state": patient.state or actor.organization.state, "age": patient.age_on(today)}
     in_force = coverages_in_force(actor, patient, today)
     insurance = domain.insurance_from_coverages([c.product_type for c in in_force])
     if insurance:
@@ -160,6 +200,8 @@ def patient_benefits(request: HttpRequest, public_id) -> HttpResponse:
         "results": results,
         "eligible": [r for r in results or [] if r.eligible],
         "not_eligible": [r for r in results or [] if not r.eligible],
+        # "Start application" opens the Insurance tab's new-application form, which only editors have.
+        "can_apply": actor.can_edit_patients,
     }
     return render(request, "community/benefits.html", context, status=400 if form.is_bound and form.errors else 200)
 
@@ -185,14 +227,17 @@ def patient_referral_new(request: HttpRequest, public_id) -> HttpResponse:
     actor, patient = _open(request, public_id, "social_needs.view")
     service_id = request.POST.get("service") or request.GET.get("service") or ""
     service = selectors.service_get(actor, service_id)  # 404 for a service outside the directory
-    concerns = list(_health_concerns(patient))
+    concerns = _referral_concerns(patient)
     today = clock.today_in(actor.organization.tz)
     if request.method == "GET":
-        need = request.GET.get("need") or (service.need_list[0] if service.need_list else "")
-        initial = {"need": need, "consent_on": today, "respond_by": default_respond_by(today)}
-        concern = _concern_for_need(concerns, need)
-        if concern is not None:
-            initial["condition"] = str(concern.public_id)
+        need, concern = _need_and_concern(service, concerns, request.GET.get("need", ""))
+        initial = {
+            "need": need,
+            "condition": str(concern.public_id) if concern else "",
+            "consent_by": patient.full_legal_name,  # the patient, even with a proxy on file: editable
+            "consent_on": today,
+            "respond_by": default_respond_by(today),
+        }
         form = ReferralForm(initial=initial, conditions=concerns)
         context = _referral_context(patient, service, form, _open_referral_warning(actor, patient, need, today))
         return render(request, "community/referral_form.html", context)
@@ -227,12 +272,21 @@ def _referral_context(patient, service, form, warning: str = "") -> dict:
     return {"nav": "patients", "patient": patient, "service": service, "form": form, "open_warning": warning}
 
 
-def _concern_for_need(concerns, need: str):
-    """The active health concern the screening records for `need` (its coded finding), if the chart has it."""
-    code = hrsn.NEED_CODES.get(need)
-    if code is None:
-        return None
-    return next((c for c in concerns if (c.code_system, c.code) == (code.system, code.code)), None)
+def _need_and_concern(service, concerns, asked_need: str):
+    """
+    The need and the health concern a new referral starts with. The concerns that match the referral's need
+    (`asked_need`, from the link followed) or, without one, any need the service serves: exactly one match is
+    preselected (and, without an asked need, gives the need); none or several leave the concern blank.
+    """
+    asked_need = asked_need if asked_need in Need.values else ""
+    needs = [asked_need] if asked_need else service.need_list
+    matches = [c for c in concerns if need_of_condition(c) in needs]
+    concern = matches[0] if len(matches) == 1 else None
+    if asked_need:
+        return asked_need, concern
+    if concern is not None:
+        return need_of_condition(concern), concern
+    return (service.need_list[0] if service.need_list else ""), None
 
 
 def _open_referral_warning(actor, patient, need: str, today) -> str:
