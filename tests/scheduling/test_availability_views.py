@@ -218,7 +218,7 @@ def test_time_away_in_the_organizations_time_warns_about_booked_visits(scheduler
     )
     body = response.content.decode()
     assert "Time away added." in body
-    assert "1 booked appointment(s) fall in this time" in body
+    assert "1 booked appointment falls in this time; it was not moved." in body
     away = PractitionerUnavailability.objects.get()
     assert away.start == dt.datetime(2026, 3, 3, 14, tzinfo=dt.UTC)  # 08:00 CST
     assert "Tue 03/03/2026 8:00 AM" in body  # shown in the organization's time
@@ -293,7 +293,7 @@ def test_import_page_saves_a_good_file(scheduler):
         f"\ufeffnpi,weekday,start,end,location,appointment_types\n{NPI},Mon,08:00,12:00,Riverbend Clinic,Evaluation\n"
     )
     response = client.post(reverse("scheduling:hours_import"), {"file": _upload(csv_text)}, follow=True)
-    assert "Imported 1 block(s) of hours" in response.content.decode()
+    assert "Imported 1 block of hours" in response.content.decode()
     assert PractitionerSchedule.objects.get().start_time == dt.time(8)
 
 
@@ -306,7 +306,7 @@ def test_import_page_lists_each_bad_row_and_saves_nothing(scheduler):
     response = signed_in_client(scheduler).post(reverse("scheduling:hours_import"), {"file": _upload(text)})
     body = response.content.decode()
     assert response.status_code == 400
-    assert "Nothing was imported: 1 problem(s)" in body
+    assert "Nothing was imported: 1 problem in the file." in body
     assert "Line 2: The start time “8” is not a 24-hour time" in body
     assert not PractitionerSchedule.objects.exists()
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 
 from carecoord.core.access import Actor, require_patient_editor
 from carecoord.core.audit import audit_record
@@ -65,7 +66,8 @@ class ImportReport:
         def part(counts):
             return ", ".join(f"{n} {t}" for t, n in sorted(counts.items())) or "nothing"
 
-        return f"Created {part(self.created)}; updated {part(self.updated)}; {len(self.errors)} row(s) with problems."
+        problems = f"{len(self.errors)} row{pluralize(len(self.errors))} with problems"
+        return f"Created {part(self.created)}; updated {part(self.updated)}; {problems}."
 
 
 def needs_from_terms(terms: Iterable[str]) -> list[str]:

@@ -7,6 +7,7 @@ their appeals (with documents), and applications to funding programs.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from carecoord.core import timefmt
@@ -228,7 +229,7 @@ class PriorAuthVisit(BaseModel):
         constraints = [models.CheckConstraint(condition=Q(units__gte=1), name="priorauthvisit_units_positive")]
 
     def __str__(self) -> str:
-        return f"{self.units} unit(s) on {timefmt.day(self.service_date)}"
+        return f"{self.units} unit{pluralize(self.units)} on {timefmt.day(self.service_date)}"
 
 
 class PriorAuthEvent(BaseModel):

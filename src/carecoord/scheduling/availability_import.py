@@ -114,7 +114,8 @@ def _header_map(first: list[str]) -> list[str] | None:
         return None
     missing = [name for name in COLUMNS[:6] if name not in names]
     if missing:
-        raise ValueError(f"The header row lacks the column(s): {', '.join(missing)}.")
+        columns = "column" if len(missing) == 1 else "columns"
+        raise ValueError(f"The header row lacks the {columns}: {', '.join(missing)}.")
     return names
 
 

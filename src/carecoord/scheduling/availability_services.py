@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 
 from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor, require_role
@@ -280,7 +281,7 @@ class ImportRefused(ValidationError):
     def __init__(self, errors: Iterable[RowError]):
         self.errors = list(errors)
         super().__init__(
-            f"Nothing was imported: {len(self.errors)} problem(s) in the file.",
+            f"Nothing was imported: {len(self.errors)} problem{pluralize(len(self.errors))} in the file.",
             field="file",
             details={"errors": [str(error) for error in self.errors]},
         )

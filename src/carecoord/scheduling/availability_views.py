@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -280,8 +281,9 @@ def practitioner_away_add(request: HttpRequest, public_id) -> HttpResponse:
             if booked:
                 messages.warning(
                     request,
-                    f"{booked} booked appointment(s) fall in this time; they were not moved. "
-                    "Reschedule or cancel them from the calendar.",
+                    f"{booked} booked appointment{pluralize(booked)} {pluralize(booked, 'falls,fall')} in this time; "
+                    f"{pluralize(booked, 'it was,they were')} not moved. "
+                    f"Reschedule or cancel {pluralize(booked, 'it,them')} from the calendar.",
                 )
             return redirect("scheduling:practitioner_hours", public_id=practitioner.public_id)
     context = _hours_context(actor, practitioner, away_form=form, open_away_form=True)
@@ -322,7 +324,9 @@ def hours_import(request: HttpRequest) -> HttpResponse:
             _put_error(form, exc)
         else:
             names = sorted({str(block.practitioner) for block in created})
-            messages.success(request, f"Imported {len(created)} block(s) of hours for {', '.join(names)}.")
+            messages.success(
+                request, f"Imported {len(created)} block{pluralize(len(created))} of hours for {', '.join(names)}."
+            )
             return redirect("scheduling:setup")
     status = 400 if request.method == "POST" else 200
     context = _base(actor, form=form, row_errors=row_errors, columns=COLUMNS)
