@@ -150,3 +150,11 @@ def test_the_rule_for_one_record_and_for_many_agree(world):
             plan_count.update(organization=writer.organization)
             for rule in (readable_writers_q(reader, patient), readable_writers_q(reader)):
                 assert plan_count.filter(rule).exists() is expected, (reader, writer)
+
+
+def test_the_home_organizations_check_ins_tab_names_the_partner_who_called(world, client_for):
+    url = reverse("checkins:patient_checkins", args=[world["patient"].public_id])
+    page = client_for(world["home"]).get(url).content.decode()
+    assert f"by {world['partner'].user.full_name}, Prairie Care" in page
+    assert world["call"].task is None or world["call"].task.get_absolute_url() not in page  # the task is Prairie's
+    assert "Prairie Care" not in client_for(world["second"]).get(url).content.decode()

@@ -120,7 +120,9 @@ def cadence_get(actor: Actor, public_id) -> CheckinCadence:
 
 def outreach_for_patient(actor: Actor, patient: Patient, *, limit: int = 20) -> list[OutreachAttempt]:
     return list(
-        _scope(OutreachAttempt.objects.all(), actor, patient).select_related("by", "related_person", "task")[:limit]
+        _scope(OutreachAttempt.objects.all(), actor, patient).select_related(
+            "by", "related_person", "task", "organization"
+        )[:limit]
     )
 
 
