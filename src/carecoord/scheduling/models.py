@@ -161,6 +161,11 @@ class AppointmentSeries(BaseModel):
     local_time = models.TimeField(help_text="Start time, in the organization's time zone.")
     first_date = models.DateField()
     occurrences = models.PositiveSmallIntegerField()
+    skipped = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Occurrences left out at booking and why: [{"number": 3, "day": "2026-12-02", "problem": "..."}].',
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -172,7 +177,12 @@ class AppointmentSeries(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"Series of {self.occurrences} from {self.first_date:%Y-%m-%d}"
+        return f"Series of {self.booked_count} from {self.first_date:%Y-%m-%d}"
+
+    @property
+    def booked_count(self) -> int:
+        """The occurrences booked when the series was made: the planned ones less those skipped."""
+        return self.occurrences - len(self.skipped or [])
 
 
 class VisitPlan(BaseModel):

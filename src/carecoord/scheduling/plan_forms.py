@@ -8,6 +8,7 @@ from carecoord.directory.models import Location, Practitioner
 
 from .choices import CancellationReason, Weekday
 from .models import AppointmentType
+from .planning_selectors import visit_locations
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -22,13 +23,16 @@ def _weekdays_field(label: str, *, required: bool) -> forms.TypedMultipleChoiceF
 
 
 class _OrgChoices:
-    """Sets the organization's active types, practitioners and locations on the form's choice fields."""
+    """
+    Sets the organization's active types, practitioners and places of care (no pharmacy or payer office) on the
+    form's choice fields; a location outside them fails validation like a stranger's.
+    """
 
     def set_choices(self, organization) -> None:
         querysets = {
             "appointment_type": AppointmentType.objects.filter(organization=organization, active=True),
             "practitioner": Practitioner.objects.filter(organization=organization, active=True),
-            "location": Location.objects.filter(organization=organization, active=True),
+            "location": visit_locations(organization),
         }
         for name, queryset in querysets.items():
             if name in self.fields:
@@ -214,6 +218,14 @@ class SeriesForm(_OrgChoices, forms.Form):
     def __init__(self, *args, organization=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.set_choices(organization)
+
+    def chosen(self, name: str):
+        """The choice made so far in field `name` (submitted, or asked for by htmx), or None if none or invalid."""
+        value = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+        try:
+            return self.fields[name].clean(value) if value else None
+        except forms.ValidationError:
+            return None
 
     def clean(self):
         data = super().clean()

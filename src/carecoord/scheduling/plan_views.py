@@ -5,16 +5,21 @@ Pages of multi-visit plans and recurring series.
   the request as a draft, runs the planner and shows the plan's page with the proposal or the explanation.
 - A plan's page (plan's id): the proposal per trip day, "Book this plan" (all or nothing), "Find a fresh plan".
 - A new series (patient's id): "Check" lists every occurrence free or why not; "Book" books the free ones,
-  skipping the conflicts the check listed.
-- A series' page (series' id): its occurrences, cancel the rest from occurrence N, move the rest.
+  skipping the conflicts the check listed. The chosen practitioner's weekly hours show beside the weekdays
+  (htmx redraws them when the practitioner, type or location changes; the full page renders them too).
+- A series' page (series' id): "N of M booked", its occurrences, the ones skipped at booking and why, cancel
+  the rest from occurrence N, move the rest.
 Failed actions re-render the page with the error: 400 for bad input, 409 for a clash with other bookings.
 """
+
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecoord.careplans.selectors import careplans_for_patient
@@ -211,7 +216,25 @@ def plan_book(request: HttpRequest, public_id) -> HttpResponse:
 # --- a new series -------------------------------------------------------------------------------------------
 
 
-def _series_page(request, patient, form, *, checks=None, error: str = "", status: int = 200) -> HttpResponse:
+HOURS_PANEL = "series-hours"
+
+
+def _hours_context(actor, form: SeriesForm) -> dict:
+    """The chosen practitioner's weekly hours (for the chosen type, the chosen location first), if one is chosen."""
+    practitioner = form.chosen("practitioner")
+    if practitioner is None:
+        return {"hours_practitioner": None, "hours": []}
+    hours = selectors.practitioner_weekly_hours(
+        actor,
+        practitioner,
+        on=clock.today_in(actor.organization.tz),
+        appointment_type=form.chosen("appointment_type"),
+        location=form.chosen("location"),
+    )
+    return {"hours_practitioner": practitioner, "hours_type": form.chosen("appointment_type"), "hours": hours}
+
+
+def _series_page(request, actor, patient, form, *, checks=None, error: str = "", status: int = 200) -> HttpResponse:
     checks = checks or []
     context = {
         "nav": "patients",
@@ -221,8 +244,22 @@ def _series_page(request, patient, form, *, checks=None, error: str = "", status
         "free": [c for c in checks if c.free],
         "conflicts": [c for c in checks if not c.free],
         "error": error,
+        **_hours_context(actor, form),
     }
-    return render(request, "scheduling/series_new.html", context, status=status)
+    response = render(request, "scheduling/series_new.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _hours_panel(request: HttpRequest, actor, public_id) -> HttpResponse:
+    """The hours beside the weekdays again when the practitioner, type or location changes (htmx); no chart data."""
+    patient = patient_get(actor, public_id, audit_event=None)
+    names = ("practitioner", "appointment_type", "location")
+    form = SeriesForm(organization=actor.organization, initial={name: request.GET.get(name, "") for name in names})
+    context = {"patient": patient, "form": form, **_hours_context(actor, form)}
+    response = render(request, "scheduling/series_new.html#hours", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _check(actor, patient, form):
@@ -233,17 +270,19 @@ def _check(actor, patient, form):
 @require_http_methods(["GET", "POST"])
 def patient_series_new(request: HttpRequest, public_id) -> HttpResponse:
     actor = clinical_actor(request)
+    if request.method == "GET" and request.htmx and request.htmx.target == HOURS_PANEL:
+        return _hours_panel(request, actor, public_id)
     patient = patient_get(actor, public_id, audit_event=None if request.method == "POST" else "patient.view")
     if request.method == "GET":
         today = clock.today_in(actor.organization.tz)
         initial = {"first_date": today, "weeks": 3, "local_time": "10:00"}
-        return _series_page(request, patient, SeriesForm(organization=actor.organization, initial=initial))
+        return _series_page(request, actor, patient, SeriesForm(organization=actor.organization, initial=initial))
     form = SeriesForm(request.POST, organization=actor.organization)
     skip = SeriesSkipForm(request.POST)
     if not form.is_valid():
-        return _series_page(request, patient, form, status=400)
+        return _series_page(request, actor, patient, form, status=400)
     if request.POST.get("action") != "book" or not skip.is_valid():
-        return _series_page(request, patient, form, checks=_check(actor, patient, form))
+        return _series_page(request, actor, patient, form, checks=_check(actor, patient, form))
     try:
         series = services.series_book(
             actor=actor, patient=patient, skip=skip.cleaned_data["skip"], **form.series_data()
@@ -252,8 +291,9 @@ def patient_series_new(request: HttpRequest, public_id) -> HttpResponse:
         if isinstance(exc, NotFoundError):
             raise
         checks = _check(actor, patient, form)
-        return _series_page(request, patient, form, checks=checks, error=exc.message, status=_status_of(exc))
-    messages.success(request, f"Series booked: {series.appointments.count()} appointments.")
+        return _series_page(request, actor, patient, form, checks=checks, error=exc.message, status=_status_of(exc))
+    skipped = f", {len(series.skipped)} skipped" if series.skipped else ""
+    messages.success(request, f"Series booked: {series.booked_count} of {series.occurrences} occurrences{skipped}.")
     return redirect("scheduling:series_detail", public_id=series.public_id)
 
 
@@ -271,6 +311,10 @@ def _series_detail_page(request, actor, series, *, status: int = 200, **forms) -
         "appointments": appointments,
         "has_upcoming": bool(upcoming),
         "weekday_names": services.day_names(series.weekdays),
+        "skipped": [
+            {"number": row["number"], "day": dt.date.fromisoformat(row["day"]), "problem": row["problem"]}
+            for row in series.skipped or []
+        ],
         "cancel_form": forms.get("cancel_form") or SeriesCancelRestForm(initial={"from_number": first_open}),
         "change_form": forms.get("change_form")
         or SeriesChangeRestForm(initial={"from_number": first_open, "local_time": series.local_time}),

@@ -4,7 +4,11 @@ Reads for multi-visit plans and recurring series.
 Map:
 - `visit_plan_get`, `series_get`, `visit_plans_for_patient`, `series_for_patient` — access-filtered reads.
 - `scheduling_preference_for` — the patient's stored availability (or None).
-- `series_dates`, `series_check` — a series' occurrences and, for each, whether it is free or why not.
+- `visit_locations` — the places of care a plan or series may use (no pharmacies, payers or offices).
+- `series_dates`, `series_check` — a series' occurrences and, for each, whether it is free or why not (outside
+  the practitioner's hours names the hours that would fit).
+- `practitioner_weekly_hours`, `hours_summary`, `day_names` — a practitioner's weekly hours, per location, in
+  words ("Mon, Tue, Thu 8:00 AM - 4:00 PM"), shown beside a series' weekdays.
 - `plan_compute` — gathers candidate slots for a plan's request (one `slots_available` call per distinct type
   and filter set), runs the CP-SAT planner and returns the proposal as plain JSON-ready data.
 
@@ -22,9 +26,9 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from carecoord.core import clock
+from carecoord.core import clock, timefmt
 from carecoord.core.access import Actor
 from carecoord.core.errors import NotFoundError
 from carecoord.directory.models import Location, Practitioner
@@ -43,6 +47,7 @@ from .models import (
     PractitionerUnavailability,
     VisitPlan,
 )
+from .outside_forms import VISIT_PLACES
 from .selectors import closed_day_names, slots_available
 
 # Planning searches coarser than booking: starts every 30 minutes keep the CP-SAT model small while
@@ -108,6 +113,17 @@ def series_appointments(series: AppointmentSeries) -> list[Appointment]:
     )
 
 
+def visit_locations(organization) -> QuerySet[Location]:
+    """
+    The organization's active places of care a visit can be booked at: its own sites and those of outside
+    organizations patients visit (VISIT_PLACES, the rule of the outside-visit form), never a pharmacy, payer,
+    community or government office.
+    """
+    return Location.objects.filter(organization=organization, active=True).filter(
+        Q(external_organization__isnull=True) | Q(external_organization__kind__in=VISIT_PLACES)
+    )
+
+
 def scheduling_preference_for(actor: Actor, patient: Patient) -> PatientSchedulingPreference | None:
     return PatientSchedulingPreference.objects.filter(organization=actor.organization, patient=patient).first()
 
@@ -127,6 +143,91 @@ def series_dates(first_date: dt.date, weekdays: Collection[int], occurrences: in
             found.append(day)
         day += dt.timedelta(days=1)
     return found
+
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def day_names(weekdays: Collection[int]) -> list[str]:
+    return [DAY_NAMES[day] for day in sorted(set(weekdays))]
+
+
+def hours_summary(hours: Collection[slot_math.WeeklyHours]) -> str:
+    """
+    Weekly hours in words, weekdays that share a time range together, by the first weekday:
+    "Mon, Tue, Thu 8:00 AM - 4:00 PM; Wed 12:00 PM - 6:00 PM". Empty for no hours.
+    """
+    days_by_range: dict[tuple[dt.time, dt.time], set[int]] = {}
+    for block in hours:
+        days_by_range.setdefault((block.start, block.end), set()).add(block.weekday)
+    ranges = sorted(days_by_range.items(), key=lambda item: (min(item[1]), item[0]))
+    return "; ".join(
+        f"{_day_runs(days)} {timefmt.clock(start)} - {timefmt.clock(end)}" for (start, end), days in ranges
+    )
+
+
+def _day_runs(weekdays: Collection[int]) -> str:
+    """'Mon-Fri', 'Mon, Tue, Thu', 'Mon-Wed, Fri': three or more days in a row as a range."""
+    runs: list[list[int]] = []
+    for day in sorted(set(weekdays)):
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{DAY_NAMES[run[0]]}-{DAY_NAMES[run[-1]]}")
+        else:
+            parts.extend(DAY_NAMES[day] for day in run)
+    return ", ".join(parts)
+
+
+def _current(blocks, on: dt.date) -> list:
+    """The blocks in effect on `on` or starting later (hours that ended before it are history)."""
+    return [block for block in blocks if block.effective_until is None or block.effective_until >= on]
+
+
+def _weekly(blocks) -> list[slot_math.WeeklyHours]:
+    return [
+        slot_math.WeeklyHours(b.weekday, b.start_time, b.end_time, b.effective_from, b.effective_until) for b in blocks
+    ]
+
+
+@dataclass(frozen=True)
+class LocationHours:
+    """A practitioner's weekly hours at one location, in words, and whether the form has that location chosen."""
+
+    location: Location
+    summary: str
+    chosen: bool = False
+
+
+def practitioner_weekly_hours(
+    actor: Actor,
+    practitioner: Practitioner,
+    *,
+    on: dt.date,
+    appointment_type: AppointmentType | None = None,
+    location: Location | None = None,
+) -> list[LocationHours]:
+    """
+    The practitioner's weekly hours per location of the actor's organization, from `on` (the chosen
+    location first), only the hours that take `appointment_type` when one is given. One query.
+    """
+    blocks = PractitionerSchedule.objects.filter(
+        organization=actor.organization, practitioner=practitioner, active=True
+    ).select_related("location")
+    if appointment_type is not None:
+        blocks = blocks.filter(appointment_types=appointment_type)
+    by_location: dict[Location, list] = {}
+    for block in _current(blocks.distinct(), on):
+        by_location.setdefault(block.location, []).append(block)
+    rows = [
+        LocationHours(place, hours_summary(_weekly(found)), chosen=location is not None and place.pk == location.pk)
+        for place, found in by_location.items()
+    ]
+    return sorted(rows, key=lambda row: (not row.chosen, row.location.name))
 
 
 @dataclass(frozen=True)
@@ -173,11 +274,8 @@ def series_check(
             organization=actor.organization, practitioner=practitioner, location=location, active=True
         ).prefetch_related("appointment_types")
     )
-    hours = [
-        slot_math.WeeklyHours(b.weekday, b.start_time, b.end_time, b.effective_from, b.effective_until)
-        for b in blocks
-        if appointment_type in b.appointment_types.all()
-    ]
+    hours = _weekly([b for b in blocks if appointment_type in b.appointment_types.all()])
+    outside = _OutsideHours(practitioner, location, appointment_type, hours, tz)
     closed = closed_day_names(actor.organization, days[0], days[-1])
     away = _intervals(PractitionerUnavailability.objects.filter(practitioner=practitioner), span)
     booked = Appointment.objects.filter(status__in=BLOCKING_STATUSES)
@@ -191,7 +289,7 @@ def series_check(
             checks.append(OccurrenceCheck(number, day, None, None, "that time does not exist on the clock change"))
             continue
         visit = slot_math.Interval(start, start + duration)
-        problem = _problem(visit, day, tz, hours, closed, away, practitioner_busy, patient_busy)
+        problem = _problem(visit, day, outside, closed, away, practitioner_busy, patient_busy)
         checks.append(OccurrenceCheck(number, day, visit.start, visit.end, problem))
     return checks
 
@@ -201,14 +299,41 @@ def _intervals(queryset, span: slot_math.Interval) -> list[slot_math.Interval]:
     return [slot_math.Interval(start, end) for start, end in rows]
 
 
-def _problem(visit, day, tz, hours, closed, away, practitioner_busy, patient_busy) -> str:
+@dataclass(frozen=True)
+class _OutsideHours:
+    """Says which hours would fit when an occurrence falls outside the practitioner's hours."""
+
+    practitioner: Practitioner
+    location: Location
+    appointment_type: AppointmentType
+    hours: list[slot_math.WeeklyHours]
+    tz: dt.tzinfo
+
+    def problem(self, visit: slot_math.Interval, day: dt.date) -> str:
+        """'Wed 4:30 PM is outside Dr X's hours (Mon, Tue, Thu 8:00 AM - 4:00 PM)', or '' inside them."""
+        if slot_math.within_hours(visit, tz=self.tz, hours=self.hours):
+            return ""
+        # The hours in effect that week (a block may start or end within the series).
+        week = [day - dt.timedelta(days=day.weekday()) + dt.timedelta(days=n) for n in range(7)]
+        current = [block for block in self.hours if any(block.applies_on(other) for other in week)]
+        who = f"{self.practitioner.given_name} {self.practitioner.family_name}"
+        if not current:
+            return f"{who} has no hours for {self.appointment_type.name} at {self.location.name} that week"
+        starts = slot_math.Interval(visit.start, visit.start + dt.timedelta(minutes=1))
+        when = f"{DAY_NAMES[day.weekday()]} {timefmt.clock(visit.start, self.tz)}"
+        if slot_math.within_hours(starts, tz=self.tz, hours=current):  # it starts inside but runs past the end
+            when = f"{when} - {timefmt.clock(visit.end, self.tz)}"
+        return f"{when} is outside {who}'s hours ({hours_summary(current)})"
+
+
+def _problem(visit, day, outside, closed, away, practitioner_busy, patient_busy) -> str:
     """Why one occurrence cannot be booked, in the words a coordinator uses, or '' when it is free."""
     if visit.start < clock.now():
         return "in the past"
     if day in closed:
         return f"closed: {closed[day]}"
-    if not slot_math.within_hours(visit, tz=tz, hours=hours):
-        return "outside the practitioner's hours"
+    if problem := outside.problem(visit, day):
+        return problem
     if any(visit.overlaps(other) for other in away):
         return "practitioner away"
     if any(visit.overlaps(other) for other in practitioner_busy):

@@ -4,8 +4,9 @@ Writes for multi-visit plans and recurring series, each all or nothing.
 Map:
 - `visit_plan_create`, `visit_plan_propose`, `visit_plan_book` — save a plan's request, keep the planner's best
   proposal beside it, book every proposed visit in one transaction (or none).
-- `series_book`, `series_cancel_rest`, `series_change_rest` — book a series' free occurrences, cancel the rest
-  from occurrence N, or move the rest to new weekdays and time.
+- `series_book`, `series_cancel_rest`, `series_change_rest` — book a series' free occurrences at a place of care
+  (the skipped ones kept on the series with their reason), cancel the rest from occurrence N, or move the rest
+  to new weekdays and time.
 
 Every booking goes through the same checks as `services.appointment_book` (its locking, time validation and
 guarded save); a refusal anywhere raises, which rolls the whole transaction back. Practitioners are locked
@@ -37,6 +38,7 @@ from carecoord.patients.selectors import patient_get
 from .choices import AppointmentStatus, CancellationReason, VisitPlanStatus
 from .models import Appointment, AppointmentSeries, AppointmentType, VisitPlan
 from .planning_selectors import (
+    day_names,
     plan_compute,
     plan_references,
     proposal_visits,
@@ -44,6 +46,7 @@ from .planning_selectors import (
     series_check,
     series_dates,
     series_get,
+    visit_locations,
     visit_plan_get,
 )
 from .services import _own, _require_scheduler, _save_guarded, _validate_time, announce_changed, appointment_cancel
@@ -296,6 +299,10 @@ def series_book(
     Times are local wall-clock: 10:00 stays 10:00 across daylight-saving changes.
     """
     patient = _series_parties(actor, patient, practitioner, location, appointment_type)
+    if not visit_locations(actor.organization).filter(pk=location.pk).exists():
+        raise ValidationError(
+            f"{location.name} is not a place of care; choose where the visits happen.", field="location"
+        )
     _check_pattern(weekdays, occurrences)
     _lock_everyone([practitioner], patient)
     checks = series_check(
@@ -310,6 +317,11 @@ def series_book(
         occurrences=occurrences,
     )
     wanted = [(c.number, c.start) for c in checks if c.number not in set(skip)]
+    skipped = [
+        {"number": c.number, "day": c.day.isoformat(), "problem": c.problem or "skipped at booking"}
+        for c in checks
+        if c.number in set(skip)
+    ]
     if not wanted:
         raise ValidationError("Every occurrence is skipped; there is nothing to book.", field="occurrences")
     unbookable = next((c for c in checks if c.number not in set(skip) and c.start is None), None)
@@ -325,6 +337,7 @@ def series_book(
         local_time=local_time,
         first_date=first_date,
         occurrences=occurrences,
+        skipped=skipped,
         created_by=actor.user,
     )
     booked = _book_occurrences(actor, series, patient, wanted)
@@ -424,8 +437,3 @@ def series_change_rest(
         detail={"from": from_number, "moved": len(booked), "to": pattern},
     )
     return booked
-
-
-def day_names(weekdays: Collection[int]) -> list[str]:
-    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    return [names[day] for day in sorted(set(weekdays))]
