@@ -119,11 +119,49 @@ FAMILY_OUTCOMES = (  # calls about a child are calls with a parent
     "Talked with the parents together; questions about school forms answered.",
 )
 OTHER_OUTCOMES = ("Done; details are in the chart.", "Completed with the patient; nothing further needed.")
+# A child's tasks are done with a parent or guardian: a child has no daughter to drive them, and does not
+# reconcile their own medicines. Kinds not listed here use OUTCOMES, which read right for a child too. Each
+# kind has as many notes as its OUTCOMES entry, so the demo's random stream stays as it was.
+CHILD_OUTCOMES = {
+    TaskKind.CALL: FAMILY_OUTCOMES,
+    TaskKind.CHECK_IN: FAMILY_OUTCOMES,
+    TaskKind.SCHEDULE: (
+        "Booked an after-school slot with the parent, with a reminder set; transport arranged through the health plan.",
+        "Appointment booked with the mother for a morning slot, as the family prefers; confirmation mailed.",
+        "Scheduled with the parent/guardian, who will bring the child.",
+    ),
+    TaskKind.MEDICATION_REVIEW: (
+        "Reviewed every medicine with the parent against the pharmacy fill history; list updated, no discrepancies.",
+        "Went over the inhaler and spacer with the parents; the school has a copy of the medicine plan.",
+        "The parent gives the evening dose late; set a phone reminder together and told the school nurse.",
+        "Medication list reconciled with the discharge summary; the prescriber confirmed the dose for the weight.",
+    ),
+    TaskKind.REFERRAL: (
+        "Referral sent; the program called the parent and booked the first session.",
+        "Referral faxed and confirmed received; intake appointment set with the family for next week.",
+        "The family chose the virtual option; referral sent and enrollment confirmed.",
+    ),
+    TaskKind.EDUCATION: (
+        "Taught the parent with teach-back; they explained it back correctly and have the handout.",
+        "Went through the handout in the family's language with the parent and child; both showed each step back.",
+        "Education done with the caregiver present; both repeated the key points.",
+    ),
+    TaskKind.VISIT: (
+        "Done at the visit; results in the chart and shared with the parents.",
+        "Completed during the office visit; nothing of concern found.",
+    ),
+}
+CHILD_OTHER_OUTCOMES = ("Done; details are in the chart.", "Completed with the parent; nothing further needed.")
 STARTED_NOTES = ("First call made; waiting for a call back.", "Started; gathering the records first.", "")
 ON_HOLD_NOTES = (
     "Waiting for the insurance prior authorization.",
     "Waiting for the specialist's office to confirm a date.",
     "Patient wants to talk it over with the family first.",
+)
+CHILD_ON_HOLD_NOTES = (
+    "Waiting for the insurance prior authorization.",
+    "Waiting for the specialist's office to confirm a date.",
+    "The parents want to talk it over first.",
 )
 SNOOZE_REASONS = (
     "Patient admitted to the hospital; resume after discharge.",
@@ -131,6 +169,28 @@ SNOOZE_REASONS = (
     "Daughter asked us to call back after her own surgery next week.",
     "Waiting for the lab results before calling.",
 )
+CHILD_SNOOZE_REASONS = (
+    "Child admitted to the hospital; resume after discharge.",
+    "Family visiting relatives out of state until next week.",
+    "Mother asked us to call back after her own surgery next week.",
+    "Waiting for the lab results before calling.",
+)
+CHILD_AGE = 18  # under it, a parent or guardian speaks for the patient
+
+
+def outcome_notes(kind: str, age: int) -> tuple[str, ...]:
+    """The outcome notes a completed task of `kind` may get, for a patient of `age`."""
+    if age < CHILD_AGE:
+        return CHILD_OUTCOMES.get(kind) or OUTCOMES.get(kind, CHILD_OTHER_OUTCOMES)
+    return OUTCOMES.get(kind, OTHER_OUTCOMES)
+
+
+def on_hold_notes(age: int) -> tuple[str, ...]:
+    return CHILD_ON_HOLD_NOTES if age < CHILD_AGE else ON_HOLD_NOTES
+
+
+def snooze_reasons(age: int) -> tuple[str, ...]:
+    return CHILD_SNOOZE_REASONS if age < CHILD_AGE else SNOOZE_REASONS
 
 
 # Templates, as plain data read once -------------------------------------------------------------------------------
@@ -571,8 +631,7 @@ def _complete(rng: random.Random, w: _Work, staff: _Staff) -> None:
     task.status = TaskStatus.COMPLETED
     task.completed_by_id = who
     task.completed_at = _at(task.due_date, staff.org.tz, rng)
-    child = w.plan.choice.facts.age < 18 and task.kind in (TaskKind.CALL, TaskKind.CHECK_IN)
-    task.outcome_note = rng.choice(FAMILY_OUTCOMES if child else OUTCOMES.get(task.kind, OTHER_OUTCOMES))
+    task.outcome_note = rng.choice(outcome_notes(task.kind, w.plan.choice.facts.age))
     task.version = 2
     w.events.append(TaskEvent(task=task, at=task.completed_at, by_id=who, kind="status",
                               from_status=TaskStatus.REQUESTED, to_status=TaskStatus.COMPLETED,
@@ -614,7 +673,7 @@ def _statuses(rng: random.Random, builders: list[_PlanBuilder], staff: dict[int,
             if task.due_date <= today + dt.timedelta(days=7) and roll < 0.1:
                 _set(w, TaskStatus.IN_PROGRESS, rng.choice(STARTED_NOTES), today, tz, rng)
             elif task.kind in (TaskKind.REFERRAL, TaskKind.SCHEDULE) and roll > 0.9:
-                _set(w, TaskStatus.ON_HOLD, rng.choice(ON_HOLD_NOTES), today, tz, rng)
+                _set(w, TaskStatus.ON_HOLD, rng.choice(on_hold_notes(w.plan.choice.facts.age)), today, tz, rng)
             if task.priority == TaskPriority.ROUTINE and rng.random() < 0.05:
                 task.priority = TaskPriority.URGENT
         pressing = [w for w in work if w.task.due_date <= today]
@@ -643,7 +702,7 @@ def _snooze(rng: random.Random, by_owner: dict[tuple, list[_Work]], today: dt.da
         for w in rng.sample(by_org[org_id], min(rng.randint(*SNOOZED_PER_ORG), len(by_org[org_id]))):
             task = w.task
             task.snoozed_until = task.due_date + dt.timedelta(days=rng.randint(3, 8))
-            task.snooze_reason = rng.choice(SNOOZE_REASONS)
+            task.snooze_reason = rng.choice(snooze_reasons(w.plan.choice.facts.age))
             task.version += 1
             at = max(now - dt.timedelta(hours=rng.randint(18, 40)), w.events[-1].at + dt.timedelta(minutes=30))
             note = f"until {task.snoozed_until.isoformat()}: {task.snooze_reason}"

@@ -55,6 +55,8 @@ from carecoord.patients.choices import CodeSystem, Relationship
 from carecoord.patients.models import Condition, Patient
 from carecoord.patients.selectors import patients_visible_to, visibility_memo
 
+from .directory import ADULT_PCP
+
 COVERED_SHARE = 0.85  # patients with insurance on file; the others have none recorded yet
 SELF_PAY_SHARE = 0.03
 DUAL_SHARE = {"maple-grove": 0.5}  # Medicare and Medicaid (long-term care residents often are both)
@@ -111,6 +113,18 @@ SERVICES = (
     (("N18", "I12", "L89"), "Home health skilled nursing visits", ["G0299"], 8, 60, ""),
     ((), "Home health physical therapy visits", ["G0151"], 10, 60, "R26.81"),  # unsteadiness on feet
 )
+# Who may ask for each service (NUCC taxonomy codes): the specialist who orders or gives it, else the patient's
+# primary care clinician (ADULT_PCP); never, say, a pharmacist for physical therapy.
+SERVICE_PROVIDERS = {
+    "Outpatient cardiac rehabilitation": ("207RC0000X",),  # cardiology
+    "Pulmonary rehabilitation": ("207RP1001X",),  # pulmonology
+    "Home CPAP device and supplies": ("207RP1001X",),
+    "Continuous glucose monitor supplies": ("207RE0101X",),  # endocrinology
+    "Outpatient physical therapy": ("225100000X", "207X00000X"),  # physical therapist, orthopaedic surgeon
+    "Outpatient psychotherapy, 53 minutes": ("103T00000X", "1041C0700X", "2084P0800X"),  # psychologist, LCSW
+    "Home health skilled nursing visits": (),
+    "Home health physical therapy visits": ("225100000X",),
+}
 MAX_VISITS = 4
 # The story of each demo authorization in every organization: (status it ends in, days ago it was drafted).
 STORIES = (
@@ -274,6 +288,13 @@ ALL_KIDS = "All Kids (Illinois CHIP)"
 SNAP = "SNAP (Illinois Link card)"
 LIHEAP = "LIHEAP energy bill assistance"
 MSP = "Medicare Savings Program (QMB)"
+PROGRAMS = {
+    MEDICAID_APP: FundingProgram.MEDICAID,
+    ALL_KIDS: FundingProgram.CHIP,
+    SNAP: FundingProgram.SNAP,
+    LIHEAP: FundingProgram.LIHEAP,
+    MSP: FundingProgram.MSP,
+}
 # Documents an Illinois caseworker asks for; an open application misses one or two of them.
 DOCUMENTS = {
     MEDICAID_APP: ("Proof of income (last 30 days of pay stubs)", "Photo ID", "Proof of Illinois address"),
@@ -338,9 +359,7 @@ def _benefits(rng: random.Random, actor: Actor, patients: list[Patient], rows: l
 
 def _application(rng: random.Random, actor: Actor, patient: Patient, name: str, status: str, today: dt.date, *,
                  renewing: bool = False) -> FundingApplication:  # fmt: skip
-    program = {MEDICAID_APP: FundingProgram.MEDICAID, ALL_KIDS: FundingProgram.CHIP, MSP: FundingProgram.MSP}.get(
-        name, FundingProgram.OTHER
-    )
+    program = PROGRAMS[name]
     data = {"program": program, "program_name": name, "status": status}
     started = today - dt.timedelta(days=rng.randint(1, 12))
     received: list[str] = []
@@ -427,6 +446,26 @@ def _service_for(codes: list[str]):
     raise AssertionError("SERVICES ends with an entry that fits anyone")
 
 
+def providers_for(service: str, practitioners: list[Practitioner]) -> list[Practitioner]:
+    """The practitioners whose specialty fits `service`: its specialists if any, else primary care clinicians."""
+    specialists = [p for p in practitioners if p.specialty_code in SERVICE_PROVIDERS[service]]
+    return specialists or [p for p in practitioners if p.specialty_code in ADULT_PCP]
+
+
+def _provider(drawn: Practitioner | None, service: str, practitioners: list[Practitioner]) -> Practitioner | None:
+    """
+    A provider fit for `service` from a practitioner drawn among all of them: the one drawn if they fit, else the
+    fitting one at the same place in the list. Drawing among all keeps the random stream (and so the rest of
+    the demo) as it was.
+    """
+    fitting = providers_for(service, practitioners)
+    if drawn is None or not fitting:
+        return None
+    if drawn in fitting:
+        return drawn
+    return fitting[practitioners.index(drawn) % len(fitting)]
+
+
 def _authorizations(rng: random.Random, actor: Actor, primaries: list[Coverage], today: dt.date) -> int:
     """One authorization per story, for adults whose primary coverage is a payer's plan, as their coordinator."""
     org = actor.organization
@@ -452,7 +491,7 @@ def _authorizations(rng: random.Random, actor: Actor, primaries: list[Coverage],
         coordinator = coordinator_of(org, coverage.patient)
         who = actor_for(coordinator, org) if coordinator else actor
         request = _service_for(problems.get(coverage.patient_id, []))
-        provider = rng.choice(practitioners) if practitioners else None
+        provider = _provider(rng.choice(practitioners) if practitioners else None, request[0], practitioners)
         _authorization(rng, who, coverage, request, provider, status, today - dt.timedelta(days=days_ago), today)
     return min(len(STORIES), len(chosen))
 
