@@ -1178,6 +1178,7 @@ BUILTIN_TEMPLATES: list[dict] = [
             },
             {
                 "title": "Progress report at the 10th visit",
+                "key": "therapy-progress-report",  # a therapy plan linked to the care plan tracks this itself
                 "kind": "paperwork",
                 "offset_days": 35,
                 "goal": "gait-speed",
@@ -1188,6 +1189,7 @@ BUILTIN_TEMPLATES: list[dict] = [
             },
             {
                 "title": "Recertify plan of care by day 90",
+                "key": "therapy-recertify",  # a therapy plan linked to the care plan tracks this itself
                 "kind": "paperwork",
                 "offset_days": 80,
                 "goal": "plan-of-care",

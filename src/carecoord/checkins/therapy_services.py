@@ -18,7 +18,7 @@ import datetime as dt
 from django.db import transaction
 
 from carecoord.careplans import services as careplan_services
-from carecoord.careplans.choices import TaskKind, TaskSource
+from carecoord.careplans.choices import OPEN_TASK_STATUSES, TaskKind, TaskSource, TaskStatus
 from carecoord.careplans.domain import EDITABLE_PLAN_STATUSES
 from carecoord.careplans.models import Task
 from carecoord.core import clock, timefmt
@@ -112,6 +112,7 @@ def therapy_plan_create(
         organization=actor.organization, patient=patient, **{k: data[k] for k in PLAN_FIELDS if k in data}
     )
     plan.appointment_types.set(appointment_types)
+    _hand_over_template_tasks(actor, plan)
     audit_record(
         actor=actor,
         event="therapy.create",
@@ -144,6 +145,7 @@ def therapy_plan_update(
         setattr(plan, name, merged[name])
     save_versioned(plan, expected_version=expected_version, fields=list(PLAN_FIELDS))
     plan.appointment_types.set(appointment_types)
+    _hand_over_template_tasks(actor, plan)
     audit_record(
         actor=actor,
         event="therapy.update",
@@ -153,6 +155,28 @@ def therapy_plan_update(
         detail={"fields": changed},
     )
     return therapy_plan_recount(plan=plan)
+
+
+# Care-plan template tasks (careplans.builtin_content) that only estimate what a therapy plan counts exactly: the
+# progress report by the 10th visit and the recertification by day 90. Once a therapy plan belongs to the care
+# plan, its own tasks (therapy_plan_tasks) follow the visits made and the certification period; the estimates
+# would be the same work twice on the worklist.
+TRACKED_BY_THERAPY_PLAN = ("therapy-progress-report", "therapy-recertify")
+
+
+def _hand_over_template_tasks(actor: Actor, plan: TherapyPlan) -> None:
+    if plan.careplan is None or plan.careplan.organization_id != actor.organization.pk:
+        return
+    estimates = plan.careplan.tasks.filter(
+        organization=actor.organization, template_task_key__in=TRACKED_BY_THERAPY_PLAN, status__in=OPEN_TASK_STATUSES
+    )
+    note = (
+        f"The {plan.get_discipline_display().lower()} plan of care tracks this from its visits and certification dates."
+    )
+    for task in estimates:
+        careplan_services.task_set_status(
+            actor=actor, task=task, status=TaskStatus.COMPLETED, expected_version=task.version, note=note
+        )
 
 
 def _local_span(plan: TherapyPlan) -> tuple[dt.datetime, dt.datetime]:
