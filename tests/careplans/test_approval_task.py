@@ -12,6 +12,7 @@ import time_machine
 from carecoord.careplans import services
 from carecoord.careplans.models import Task
 from carecoord.core.choices import Role
+from carecoord.core.errors import ValidationError
 from tests.factories import PatientFactory, make_actor
 
 NOW = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)  # Wednesday 09:00 in Chicago, before Thanksgiving
@@ -68,3 +69,29 @@ def test_a_providers_plan_asks_no_one(org, patient):
     plan = draft(make_actor(org, Role.PROVIDER), patient)
     assert plan.status == "active"
     assert approval_tasks(plan) == []
+
+
+def test_the_task_is_not_completed_by_hand_while_the_plan_is_a_draft(actor, patient):
+    plan = draft(actor, patient)
+    [task] = approval_tasks(plan)
+    with pytest.raises(ValidationError, match="approve it"):
+        services.task_set_status(actor=actor, task=task, status="completed", expected_version=task.version, note="ok")
+    task.refresh_from_db()
+    assert task.status == "requested"
+
+
+def test_the_plan_page_of_another_organization_lists_its_tasks_without_links(actor, patient, org, client_for):
+    from carecoord.careplans.models import CarePlan
+    from tests.factories import OrganizationFactory, share_by_consent
+
+    partner = make_actor(OrganizationFactory(name="Prairie Care Partners"), Role.COORDINATOR)
+    share_by_consent(actor, patient, partner.organization, dt.date(2026, 11, 1))
+    plan = draft(partner, patient)
+    [task] = approval_tasks(plan)
+    page = client_for(actor).get(plan.get_absolute_url()).content.decode()
+    assert task.title in page
+    assert task.get_absolute_url() not in page  # the task is Prairie's: a link would lead to "Not found"
+    assert "Prairie Care Partners, Provider" in page
+    edit = client_for(actor).get(f"{plan.get_absolute_url()}edit/")
+    assert edit.status_code == 302  # another organization's plan opens no edit form
+    assert CarePlan.objects.get(pk=plan.pk).title == "COPD plan"

@@ -85,11 +85,17 @@ def _require_plan_author(actor: Actor, careplan: CarePlan) -> CarePlan:
     partner the patient is shared with carries it out with its own tasks and records goal progress in its notes.
     """
     _require_plan_in_scope(actor, careplan)
-    if careplan.organization_id != actor.organization.pk:
-        raise PermissionDeniedError(
-            f"This care plan is {careplan.organization.name}'s: they change it. You can add your own tasks to it."
-        )
+    refusal = plan_author_refusal(actor, careplan)
+    if refusal:
+        raise PermissionDeniedError(refusal)
     return careplan
+
+
+def plan_author_refusal(actor: Actor, careplan: CarePlan) -> str | None:
+    """Why this actor may not change the plan itself (`_require_plan_author`), or None."""
+    if careplan.organization_id == actor.organization.pk:
+        return None
+    return f"{careplan.organization.name} wrote this care plan and changes it. You can add your own tasks to it."
 
 
 def _record_revision(actor: Actor, careplan: CarePlan, summary: str, changes: dict) -> None:
@@ -148,8 +154,11 @@ def careplan_create(
 APPROVAL_BUSINESS_DAYS = 2  # a draft should not wait long: its tasks are meanwhile on the worklist
 
 
+APPROVAL_KEY_PREFIX = "careplan-approval:"
+
+
 def _approval_key(careplan: CarePlan) -> str:
-    return f"careplan-approval:{careplan.public_id}"
+    return f"{APPROVAL_KEY_PREFIX}{careplan.public_id}"
 
 
 def _ask_for_approval(actor: Actor, careplan: CarePlan) -> Task:
@@ -272,6 +281,20 @@ def careplan_set_status(
         detail={"from": before, "to": status},
     )
     return careplan
+
+
+def _require_plan_approved_first(task: Task, status: str) -> None:
+    """The approval task is done by approving the plan: completing it alone would leave the plan a draft."""
+    if (
+        status == TaskStatus.COMPLETED
+        and (task.dedupe_key or "").startswith(APPROVAL_KEY_PREFIX)
+        and task.careplan_id
+        and task.dedupe_key == _approval_key(task.careplan)
+        and task.careplan.status == CarePlanStatus.DRAFT
+    ):
+        raise ValidationError(
+            "Open the care plan and approve it (or ask for changes): approving completes this task.", field="status"
+        )
 
 
 def _complete_approval_task(actor: Actor, careplan: CarePlan) -> None:
@@ -601,6 +624,7 @@ def task_set_status(*, actor: Actor, task: Task, status: str, expected_version: 
     note = (note or "").strip()
     if status == TaskStatus.COMPLETED and not note:
         raise ValidationError("Say what happened: completing a task needs an outcome note.", field="note")
+    _require_plan_approved_first(task, status)
     before = task.status
     task.status = status
     fields = ["status"]

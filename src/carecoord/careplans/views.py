@@ -182,7 +182,9 @@ def _plan_context(actor, careplan, **bound) -> dict:
     """Everything the plan page shows, with any bound forms that failed (goal_form, task_form, status_form...)."""
     today = clock.today_in(actor.organization.tz)
     goals = list(careplan.goals.order_by(F("due_date").asc(nulls_last=True), "id"))
-    tasks = list(careplan.tasks.select_related("owner", "goal", "completed_by").order_by("due_date", "id"))
+    tasks = list(
+        careplan.tasks.select_related("owner", "goal", "completed_by", "organization").order_by("due_date", "id")
+    )
     open_for_work = actor.can_edit_patients and careplan.status in EDITABLE_PLAN_STATUSES
     ours = careplan.organization_id == actor.organization.pk  # services._require_plan_author
     context = {
@@ -250,6 +252,10 @@ def _plan_response(request, actor, careplan, panel: str, *, ok: str | None, stat
 def careplan_edit(request: HttpRequest, public_id) -> HttpResponse:
     actor = editor_actor(request)
     careplan = careplan_get(actor, public_id, audit_event=None if request.method == "POST" else "careplan.view")
+    refusal = services.plan_author_refusal(actor, careplan)
+    if refusal:  # another organization's plan: its writer changes it
+        messages.error(request, refusal)
+        return redirect(careplan.get_absolute_url())
     conditions = _conditions(careplan.patient)
     if request.method == "GET":
         form = CarePlanForm(conditions=conditions, initial=CarePlanForm.initial_for(careplan))
