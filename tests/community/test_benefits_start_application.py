@@ -116,3 +116,20 @@ def test_the_household_size_is_asked_not_assumed(client_for, actor, patient):
 def test_the_household_size_given_is_the_one_screened(client_for, actor, patient, size):
     body = client_for(actor).get(benefits_url(patient), {**ANSWERS, "household_size": size}).content.decode()
     assert f"poverty line for {size} " in body
+
+
+def test_a_program_already_applied_for_links_to_the_application_instead(client_for, actor, patient):
+    from carecoord.coverage.funding_services import application_create
+
+    snap = application_create(
+        actor=actor, patient=patient, data={"program": "snap", "program_name": "SNAP", "status": "preparing"}
+    )
+    application_create(
+        actor=actor, patient=patient, data={"program": "liheap", "program_name": "LIHEAP", "status": "withdrawn"}
+    )
+    body = client_for(actor).get(benefits_url(patient), ANSWERS).content.decode()
+    rows = dict(re.findall(r'<tr id="program-([a-z-]+)">(.*?)</tr>', body))
+    assert "Start application" not in rows["snap"]  # already in preparation: the row links to it
+    assert reverse("coverage:application_detail", args=[snap.public_id]) in rows["snap"]
+    assert "Application preparing" in rows["snap"]
+    assert "Start application" in rows["liheap"]  # a withdrawn application does not stand: apply again

@@ -17,7 +17,8 @@ from carecoord.core.choices import AuditAction
 from carecoord.core.errors import ApplicationError
 from carecoord.core.http import clinical_actor, editor_actor
 from carecoord.core.http import put_service_error as _put_error
-from carecoord.coverage.selectors import coverages_in_force
+from carecoord.coverage.choices import ApplicationStatus
+from carecoord.coverage.selectors import applications_for_patient, coverages_in_force
 from carecoord.patients.chart import chart_context
 from carecoord.patients.choices import ConditionCategory, ConditionClinicalStatus
 from carecoord.patients.selectors import patient_get
@@ -199,11 +200,23 @@ def patient_benefits(request: HttpRequest, public_id) -> HttpResponse:
         "form": form,
         "results": results,
         "eligible": [r for r in results or [] if r.eligible],
+        "eligible_rows": _with_applications(actor, patient, [r for r in results or [] if r.eligible]),
         "not_eligible": [r for r in results or [] if not r.eligible],
         # "Start application" opens the Insurance tab's new-application form, which only editors have.
         "can_apply": actor.can_edit_patients,
     }
     return render(request, "community/benefits.html", context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _with_applications(actor, patient, eligible: list) -> list[tuple]:
+    """Each program the patient may qualify for, with the newest application for it not withdrawn or denied."""
+    if not eligible:
+        return []
+    standing = {}
+    for application in applications_for_patient(actor, patient).order_by("created_at"):
+        if application.status not in (ApplicationStatus.WITHDRAWN, ApplicationStatus.DENIED):
+            standing[application.program] = application
+    return [(result, standing.get(result.application_program)) for result in eligible]
 
 
 @login_required
