@@ -1,8 +1,8 @@
 """
 RELIABILITY T22, walked over every page: each page a user opens about one patient (a URL taking the patient's
 `public_id` under /patients/ or an app's patients/<id>/ prefix) leaves exactly one audit row naming that
-patient. POST-only URLs answer 405 and forms needing more in their query answer 404, neither showing the
-patient. A new patient page that forgets to audit, or audits twice, fails here by itself.
+patient. POST-only URLs answer 405 and forms needing more in their query answer 404 or send the user back to
+where it is chosen (302: the booking's confirm step without a time), none showing the patient. A new patient page that forgets to audit, or audits twice, fails here by itself.
 """
 
 import pytest
@@ -37,7 +37,7 @@ def test_opening_a_patient_page_leaves_one_audit_row(org, client_for, route):
     before = AuditEvent.objects.filter(patient_public_id=patient.public_id).count()
     response = client.get("/" + route.replace("<uuid:public_id>", str(patient.public_id)))
     after = AuditEvent.objects.filter(patient_public_id=patient.public_id).count()
-    if response.status_code in (404, 405):  # a POST-only action, or a form that needs more in its query
+    if response.status_code in (302, 404, 405):  # a POST-only action, or a form that needs more in its query
         assert "Pagewalk" not in response.content.decode()
         assert after - before <= 1, f"{route}: answered {response.status_code} yet wrote {after - before} rows"
         return
