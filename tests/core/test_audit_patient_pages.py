@@ -2,7 +2,8 @@
 RELIABILITY T22, walked over every page: each page a user opens about one patient (a URL taking the patient's
 `public_id` under /patients/ or an app's patients/<id>/ prefix) leaves exactly one audit row naming that
 patient. POST-only URLs answer 405 and forms needing more in their query answer 404 or send the user back to
-where it is chosen (302: the booking's confirm step without a time), none showing the patient. A new patient page that forgets to audit, or audits twice, fails here by itself.
+where it is chosen (302: the booking's confirm step without a time), none showing the patient. A new patient
+page that forgets to audit, or audits twice, fails here by itself.
 """
 
 import pytest

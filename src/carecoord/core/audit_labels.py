@@ -132,6 +132,7 @@ EVENT_LABELS = {
     "priorauth.visit": "Prior authorization visit recorded",
     "priorauth.visit_void": "Prior authorization visit voided",
     "referral.incoming.view": "Incoming referral viewed",
+    "referral.sent_list": "Sent referrals list viewed",
     "screening.create": "Social needs screening recorded",
     "series.cancel_rest": "Rest of appointment series canceled",
     "series.change_rest": "Rest of appointment series changed",
